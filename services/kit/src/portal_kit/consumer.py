@@ -1,0 +1,166 @@
+"""Durable, idempotent event consumers with bounded redelivery and a dead-letter subject.
+
+A handler takes effect at most once per event id: after it succeeds an idempotency record is
+written, and a redelivered or republished event with a recorded id is acknowledged unseen.
+A failing handler is retried with backoff up to `max_deliver` times; then, as for a message that
+is not a valid event at all, the message goes to the dead-letter subject with the reason and the
+consumer carries on. Handlers that change a document should also make that change idempotent in
+the same write (for example by keying it on the event id), which closes the gap between effect
+and record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from portal_kit.bus import StreamNames
+from portal_kit.events import CloudEvent
+from portal_kit.logging import tenant_var
+from portal_kit.mongo import Database
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[CloudEvent], Awaitable[None]]
+PROCESSED = "processed_events"
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        database: Database,
+        names: StreamNames,
+        *,
+        durable: str,
+        stream: str,
+        filter_subject: str,
+        handler: Handler,
+        max_deliver: int = 5,
+        backoff: Sequence[float] = (1.0, 5.0, 30.0, 120.0),
+        ack_wait: float = 30.0,
+    ) -> None:
+        if max_deliver < 1:
+            raise ValueError("max_deliver must be at least 1")
+        self._js = js
+        self._processed = database.system_collection(PROCESSED)
+        self._names = names
+        self.durable = durable
+        self._stream = stream
+        self._filter = filter_subject
+        self._handler = handler
+        self._max_deliver = max_deliver
+        self._backoff = tuple(backoff) or (1.0,)
+        self._ack_wait = ack_wait
+        self._task: asyncio.Task[None] | None = None
+        self.handled = 0
+        self.dead_lettered = 0
+
+    async def start(self) -> None:
+        config = ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subject=self._filter,
+            # JetStream's own limit sits one above ours so the last failure is still ours to
+            # dead-letter instead of being silently dropped by the server.
+            max_deliver=self._max_deliver + 1,
+            ack_wait=self._ack_wait,
+        )
+        subscription = await self._js.pull_subscribe(
+            self._filter, durable=self.durable, stream=self._stream, config=config
+        )
+        self._task = asyncio.create_task(self._run(subscription), name=f"consumer-{self.durable}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self, subscription: Any) -> None:
+        while True:
+            try:
+                messages: list[Msg] = await subscription.fetch(batch=20, timeout=1.0)
+            except (NatsTimeout, TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # connection trouble: wait and fetch again
+                log.warning("consumer fetch failed", extra={"problem": repr(error)})
+                await asyncio.sleep(0.5)
+                continue
+            for message in messages:
+                try:
+                    await self._process(message)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # never let one message stop the consumer
+                    log.exception("consumer could not settle a message", extra={"e": repr(error)})
+
+    async def _process(self, message: Msg) -> None:
+        try:
+            event = CloudEvent.model_validate(orjson.loads(message.data))
+        except (orjson.JSONDecodeError, ValidationError, TypeError) as error:
+            await self._dead_letter(message, f"malformed event: {_summary(error)}")
+            return
+        record_id = f"{self.durable}:{event.id}"
+        if await self._processed.find_one({"_id": record_id, "tenant": event.tenant}) is not None:
+            await message.ack()
+            return
+        token = tenant_var.set(event.tenant)
+        try:
+            await self._handler(event)
+        except Exception as error:
+            attempt = message.metadata.num_delivered
+            if attempt >= self._max_deliver:
+                await self._dead_letter(message, f"handler failed {attempt} times: {error!r}")
+            else:
+                delay = self._backoff[min(attempt - 1, len(self._backoff) - 1)]
+                log.warning(
+                    "event handler failed; will retry",
+                    extra={"event_type": event.type, "attempt": attempt, "problem": repr(error)},
+                )
+                await message.nak(delay=delay)
+            return
+        finally:
+            tenant_var.reset(token)
+        with contextlib.suppress(DuplicateKeyError):
+            await self._processed.insert_one(
+                {"_id": record_id, "tenant": event.tenant, "at": datetime.now(UTC)}
+            )
+        self.handled += 1
+        await message.ack()
+
+    async def _dead_letter(self, message: Msg, reason: str) -> None:
+        await self._js.publish(
+            self._names.dead_letter_subject(self.durable),
+            message.data,
+            headers={
+                "Portal-Dead-Letter-Reason": reason[:500],
+                "Portal-Original-Subject": message.subject,
+            },
+        )
+        self.dead_lettered += 1
+        log.error("event dead-lettered", extra={"consumer": self.durable, "reason": reason[:500]})
+        await message.term()
+
+
+def _summary(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(error)[:200]

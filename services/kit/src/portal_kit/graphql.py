@@ -1,0 +1,125 @@
+"""GraphQL pieces every subgraph shares: user errors, Relay connections, error masking."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import orjson
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from portal_kit.domain import DomainError, ValidationFailed
+
+T = TypeVar("T")
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+
+@strawberry.type(description="A problem with the input; nothing was changed.")
+class UserError:
+    field: str | None
+    code: str
+    message: str
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    problems = error.problems if isinstance(error, ValidationFailed) else [error]
+    return [UserError(field=p.field, code=p.code, message=p.message) for p in problems]
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    # Parse and validation errors are the client's to read; anything raised inside a resolver
+    # that is not a deliberate GraphQL error is internal and must not leak details.
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def masking_extension() -> MaskErrors:
+    return MaskErrors(should_mask_error=_should_mask, error_message="Internal server error")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+
+class InvalidCursor(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("invalid cursor", extensions={"code": "BAD_USER_INPUT"})
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(values))).decode()
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, orjson.JSONDecodeError, ValueError, UnicodeError):
+        raise InvalidCursor() from None
+    if not isinstance(values, list) or len(values) != 2:
+        raise InvalidCursor()
+    return values
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 0 or first > MAX_PAGE:
+        raise GraphQLError(
+            f"first must be between 0 and {MAX_PAGE}", extensions={"code": "BAD_USER_INPUT"}
+        )
+    return first
+
+
+def keyset_filter(sort_field: str, after: str | None) -> dict[str, Any]:
+    """Documents after the cursor in ascending (sort_field, _id) order."""
+    if after is None:
+        return {}
+    value, last_id = decode_cursor(after)
+    return {
+        "$or": [
+            {sort_field: {"$gt": value}},
+            {sort_field: value, "_id": {"$gt": last_id}},
+        ]
+    }
+
+
+def connection(
+    nodes: Sequence[T], cursors: Sequence[str], *, has_next: bool, has_previous: bool, total: int
+) -> Connection[T]:
+    return Connection(
+        edges=[Edge(node=n, cursor=c) for n, c in zip(nodes, cursors, strict=True)],
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+        total_count=total,
+    )
+
+
+def empty_connection() -> Connection[Any]:
+    return connection([], [], has_next=False, has_previous=False, total=0)

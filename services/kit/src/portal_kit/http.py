@@ -1,0 +1,151 @@
+"""The Starlette application every service serves: /graphql behind the principal, health."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.federation import Schema
+
+from portal_kit.logging import request_id_var, tenant_var, traceparent_var
+from portal_kit.principal import HEADER, InvalidPrincipal, Principal
+from portal_kit.runtime import ServiceRuntime
+
+log = logging.getLogger("portal.http")
+
+ContextFactory = Callable[[ServiceRuntime, Principal, Request], Any]
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    wanted = name.lower().encode()
+    for key, value in scope.get("headers", []):
+        if key == wanted:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RequestContextMiddleware:
+    """Request id and trace context into the log context; one log line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = (_header(scope, "x-request-id") or uuid.uuid4().hex)[:64]
+        tokens = (
+            request_id_var.set(request_id),
+            traceparent_var.set(_header(scope, "traceparent")),
+        )
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope["path"] not in ("/healthz", "/readyz"):
+                log.info(
+                    "request",
+                    extra={
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+            request_id_var.reset(tokens[0])
+            traceparent_var.reset(tokens[1])
+
+
+class PrincipalMiddleware:
+    """Refuses every /graphql call without a valid principal signed by the gateway (401)."""
+
+    def __init__(self, app: ASGIApp, runtime: ServiceRuntime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/graphql"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            principal = self.runtime.verifier.verify(_header(scope, HEADER))
+        except InvalidPrincipal as error:
+            body = {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]}
+            response = Response(orjson.dumps(body), status_code=401, media_type="application/json")
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        token = tenant_var.set(principal.tenant)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            tenant_var.reset(token)
+
+
+class ServiceGraphQL(GraphQL[Any, None]):
+    def __init__(
+        self, schema: Schema, runtime: ServiceRuntime, context_factory: ContextFactory
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if runtime.settings.dev_mode else None)
+        self.runtime = runtime
+        self.context_factory = context_factory
+
+    async def get_context(self, request: Any, response: Any) -> Any:
+        principal: Principal = request.state.principal
+        return self.context_factory(self.runtime, principal, request)
+
+
+def build_service_app(
+    runtime: ServiceRuntime, schema: Schema, context_factory: ContextFactory
+) -> Starlette:
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "up", "service": runtime.settings.service_name})
+
+    async def readyz(_: Request) -> Response:
+        checks = await runtime.readiness()
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    graphql = ServiceGraphQL(schema, runtime, context_factory)
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(PrincipalMiddleware, runtime=runtime)
+    app.add_middleware(RequestContextMiddleware)
+    return app

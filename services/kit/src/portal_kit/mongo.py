@@ -1,0 +1,198 @@
+"""MongoDB access where every read and write is scoped to one tenant.
+
+A `TenantCollection` is the only handle repositories get: it adds the tenant to every filter,
+document and aggregation, so a query without a tenant cannot be expressed. The in-memory stand-in
+(mongomock-motor) is used only when no MongoDB URL is configured, and says so loudly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+TENANT = "tenant"
+
+
+class TenantRequired(ValueError):
+    """Raised when code tries to reach data without naming a tenant."""
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """An index a service declares in code; it must start with the tenant id (rule 3)."""
+
+    collection: str
+    keys: tuple[tuple[str, int], ...]
+    unique: bool = False
+    name: str | None = None
+    partial: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.keys or self.keys[0][0] != TENANT:
+            raise ValueError(f"index on {self.collection} must start with '{TENANT}'")
+
+
+class Database:
+    """A service's own database; hands out tenant-scoped collections only."""
+
+    def __init__(self, raw: Any, *, client: Any, stand_in: bool) -> None:
+        self._raw = raw
+        self._client = client
+        self.stand_in = stand_in
+
+    def for_tenant(self, collection: str, tenant: str) -> TenantCollection:
+        return TenantCollection(self._raw[collection], tenant)
+
+    async def ping(self) -> bool:
+        try:
+            await self._raw.command("ping")
+        except Exception:
+            return False
+        return True
+
+    async def ensure_indexes(self, specs: Sequence[IndexSpec]) -> None:
+        for spec in specs:
+            options: dict[str, Any] = {"unique": spec.unique}
+            if spec.name:
+                options["name"] = spec.name
+            if spec.partial is not None:
+                options["partialFilterExpression"] = dict(spec.partial)
+            await self._raw[spec.collection].create_index(list(spec.keys), **options)
+
+    def system_collection(self, name: str) -> Any:
+        """Raw access for platform machinery that works across tenants (the outbox relay).
+
+        Repositories must never use this; it exists so the relay can sweep every tenant's
+        unpublished events in one query.
+        """
+        return self._raw[name]
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def connect_database(mongo_url: str | None, database_name: str) -> Database:
+    if mongo_url:
+        from motor.motor_asyncio import AsyncIOMotorClient
+
+        client: Any = AsyncIOMotorClient(mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000)
+        return Database(client[database_name], client=client, stand_in=False)
+    global _stand_in_client
+    from mongomock_motor import AsyncMongoMockClient
+
+    log.warning(
+        "NO MONGODB CONFIGURED: using the in-memory stand-in (mongomock-motor); "
+        "data is lost when the process stops. Set PORTAL_MONGO_URL for a real MongoDB.",
+        extra={"database": database_name},
+    )
+    # One stand-in per process, like one server: a service restarted in the same process (as
+    # tests do to simulate crashes) finds its data again.
+    if _stand_in_client is None:
+        _stand_in_client = AsyncMongoMockClient(tz_aware=True)
+    return Database(_stand_in_client[database_name], client=_NoClose(), stand_in=True)
+
+
+class _NoClose:
+    def close(self) -> None:
+        """The shared stand-in outlives any one service."""
+
+
+_stand_in_client: Any = None
+
+
+def _require_tenant(tenant: str) -> str:
+    if not isinstance(tenant, str) or not tenant:
+        raise TenantRequired("a tenant id is required for every query")
+    return tenant
+
+
+class TenantCollection:
+    """One collection seen through one tenant."""
+
+    def __init__(self, collection: Any, tenant: str) -> None:
+        self._collection = collection
+        self.tenant = _require_tenant(tenant)
+
+    def _scoped(self, filter_: Mapping[str, Any] | None) -> Document:
+        scoped = dict(filter_ or {})
+        if scoped.get(TENANT, self.tenant) != self.tenant:
+            raise TenantRequired("a filter may not name another tenant")
+        scoped[TENANT] = self.tenant
+        return scoped
+
+    async def find_one(
+        self, filter_: Mapping[str, Any], projection: Mapping[str, Any] | None = None
+    ) -> Document | None:
+        found: Document | None = await self._collection.find_one(self._scoped(filter_), projection)
+        return found
+
+    async def find(
+        self,
+        filter_: Mapping[str, Any] | None = None,
+        *,
+        sort: Sequence[tuple[str, int]] = (),
+        skip: int = 0,
+        limit: int = 0,
+        projection: Mapping[str, Any] | None = None,
+    ) -> list[Document]:
+        cursor = self._collection.find(self._scoped(filter_), projection)
+        if sort:
+            cursor = cursor.sort(list(sort))
+        if skip:
+            cursor = cursor.skip(skip)
+        if limit:
+            cursor = cursor.limit(limit)
+        documents: list[Document] = await cursor.to_list(length=None)
+        return documents
+
+    async def count(self, filter_: Mapping[str, Any] | None = None) -> int:
+        counted: int = await self._collection.count_documents(self._scoped(filter_))
+        return counted
+
+    async def insert_one(self, document: Mapping[str, Any]) -> None:
+        await self._collection.insert_one(self._scoped(document))
+
+    async def find_one_and_update(
+        self,
+        filter_: Mapping[str, Any],
+        update: Mapping[str, Any],
+        *,
+        upsert: bool = False,
+    ) -> Document | None:
+        updated: Document | None = await self._collection.find_one_and_update(
+            self._scoped(filter_),
+            dict(update),
+            upsert=upsert,
+            return_document=ReturnDocument.AFTER,
+        )
+        return updated
+
+    async def update_one(self, filter_: Mapping[str, Any], update: Mapping[str, Any]) -> int:
+        result = await self._collection.update_one(self._scoped(filter_), dict(update))
+        modified: int = result.modified_count
+        return modified
+
+    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
+        stages = [{"$match": {TENANT: self.tenant}}, *pipeline]
+        cursor = self._collection.aggregate(stages)
+        documents: list[Document] = await cursor.to_list(length=None)
+        return documents
+
+
+__all__ = [
+    "ASCENDING",
+    "DESCENDING",
+    "Database",
+    "Document",
+    "IndexSpec",
+    "TenantCollection",
+    "TenantRequired",
+    "connect_database",
+]

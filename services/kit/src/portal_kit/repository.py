@@ -1,0 +1,102 @@
+"""Repositories that save an aggregate and its events in one single-document write."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pymongo.errors import DuplicateKeyError
+
+from portal_kit.domain import Aggregate, Conflict, StaleVersion
+from portal_kit.events import CloudEvent
+from portal_kit.logging import traceparent_var
+from portal_kit.mongo import Database, Document, TenantCollection
+from portal_kit.outbox import OUTBOX
+
+A = TypeVar("A", bound=Aggregate)
+
+_STORED = ("_id", "tenant", "version", OUTBOX)
+
+
+class AggregateRepository(ABC, Generic[A]):
+    """Loads and saves one aggregate type of one tenant.
+
+    `add` inserts a new aggregate, `save` updates one only if nobody changed it since it was
+    loaded (optimistic concurrency on `version`); both append the aggregate's pending events to
+    the document's outbox in the same write, then wake the relay.
+    """
+
+    collection: ClassVar[str]
+    service: ClassVar[str]
+
+    def __init__(
+        self, database: Database, tenant: str, *, on_commit: Callable[[], None] = lambda: None
+    ) -> None:
+        self._documents: TenantCollection = database.for_tenant(self.collection, tenant)
+        self.tenant = tenant
+        self._on_commit = on_commit
+
+    @abstractmethod
+    def to_document(self, aggregate: A) -> Document:
+        """The aggregate's fields, without `_id`, `tenant`, `version` and `outbox`."""
+
+    @abstractmethod
+    def from_document(self, document: Document) -> A: ...
+
+    async def get(self, aggregate_id: str) -> A | None:
+        document = await self._documents.find_one({"_id": aggregate_id}, {OUTBOX: 0})
+        return None if document is None else self.from_document(document)
+
+    async def find(self, filter_: dict[str, Any], **options: Any) -> list[A]:
+        options.setdefault("projection", {OUTBOX: 0})
+        return [self.from_document(d) for d in await self._documents.find(filter_, **options)]
+
+    async def count(self, filter_: dict[str, Any] | None = None) -> int:
+        return await self._documents.count(filter_)
+
+    def _envelopes(self, aggregate: A) -> list[dict[str, Any]]:
+        return [
+            CloudEvent.wrap(
+                event,
+                service=self.service,
+                tenant=self.tenant,
+                aggregate_id=aggregate.id,
+                traceparent=traceparent_var.get(),
+            ).model_dump(mode="json")
+            for event in aggregate.take_events()
+        ]
+
+    async def add(self, aggregate: A) -> None:
+        document = self.to_document(aggregate)
+        document.update(_id=aggregate.id, version=1, outbox=self._envelopes(aggregate))
+        try:
+            await self._documents.insert_one(document)
+        except DuplicateKeyError as error:
+            raise Conflict(self.duplicate_message(error), code="DUPLICATE") from error
+        aggregate.version = 1
+        self._on_commit()
+
+    async def save(self, aggregate: A) -> None:
+        fields = {k: v for k, v in self.to_document(aggregate).items() if k not in _STORED}
+        update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
+        envelopes = self._envelopes(aggregate)
+        if envelopes:
+            update["$push"] = {OUTBOX: {"$each": envelopes}}
+        try:
+            saved = await self._documents.find_one_and_update(
+                {"_id": aggregate.id, "version": aggregate.version}, update
+            )
+        except DuplicateKeyError as error:
+            raise Conflict(self.duplicate_message(error), code="DUPLICATE") from error
+        if saved is None:
+            raise StaleVersion(
+                "it was changed by someone else since you loaded it; reload and try again",
+                field="version",
+            )
+        aggregate.version = saved["version"]
+        if envelopes:
+            self._on_commit()
+
+    def duplicate_message(self, error: DuplicateKeyError) -> str:
+        return "one with the same identifying value already exists"

@@ -1,0 +1,83 @@
+"""Settings for every process, read once from `PORTAL_*` environment variables.
+
+A missing or invalid value stops the process at start-up with one line naming the setting, so a
+misconfigured container fails fast and says why instead of limping along.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service process needs; services subclass it for their own settings."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore", frozen=True)
+
+    service_name: str = Field(default="service", pattern=r"^[a-z][a-z0-9_-]{0,30}$")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    # None chooses the in-memory stand-in (development and tests without a MongoDB server).
+    mongo_url: str | None = None
+    mongo_database: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,63}$")
+    nats_url: str = "nats://127.0.0.1:4222"
+    # Root of every subject and stream name; tests give each test its own to run in parallel.
+    event_prefix: str = Field(default="portal", pattern=r"^[a-z][a-z0-9_]{0,30}$")
+    principal_public_key_file: Path | None = None
+    principal_public_key: str | None = None
+    outbox_sweep_seconds: float = Field(default=5.0, gt=0)
+    dev_mode: bool = False
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @property
+    def database_name(self) -> str:
+        return self.mongo_database or f"portal_{self.service_name}"
+
+    def public_key_pem(self) -> bytes:
+        if self.principal_public_key:
+            return self.principal_public_key.encode()
+        if self.principal_public_key_file is None:
+            raise SettingsError(
+                "PORTAL_PRINCIPAL_PUBLIC_KEY_FILE",
+                "is required (the gateway's public key for principals)",
+            )
+        try:
+            return self.principal_public_key_file.read_bytes()
+        except OSError as error:
+            raise SettingsError(
+                "PORTAL_PRINCIPAL_PUBLIC_KEY_FILE", f"cannot be read: {error.strerror}"
+            ) from error
+
+
+class SettingsError(Exception):
+    """A setting that is missing or invalid; `setting` is its environment variable name."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting} {problem}")
+        self.setting = setting
+        self.problem = problem
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def describe_validation_error(settings_class: type[BaseSettings], error: ValidationError) -> str:
+    """One line naming the first bad setting by its environment variable."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    prefix = settings_class.model_config.get("env_prefix", "")
+    return f"invalid setting {prefix}{field.upper()}: {first['msg']}"
+
+
+def load_settings(settings_class: type[S], **overrides: object) -> S:
+    """Read settings or stop the process with one line naming the setting."""
+    try:
+        return settings_class(**overrides)
+    except ValidationError as error:
+        print(describe_validation_error(settings_class, error), file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,190 @@
+"""Pytest fixtures for every package: real NATS, MongoDB or its stand-in, principals, services.
+
+Each test gets its own event prefix (so its own streams and subjects) and its own database
+names, so tests can run in parallel with pytest-xdist against one NATS and one MongoDB.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from portal_kit.principal import Membership, Principal, PrincipalSigner, generate_key_pair
+from portal_kit.settings import ServiceSettings
+from portal_kit.testing.nats_server import NatsServer, docker_answers, find_nats_server
+
+_choice: dict[str, str] = {}
+
+
+def _mongo_choice() -> str:
+    if "mongo" not in _choice:
+        if os.environ.get("PORTAL_MONGO_URL"):
+            _choice["mongo"] = "PORTAL_MONGO_URL"
+        elif docker_answers():
+            _choice["mongo"] = "testcontainers"
+        else:
+            _choice["mongo"] = "stand-in"
+    return _choice["mongo"]
+
+
+def _nats_choice() -> str:
+    if os.environ.get("PORTAL_NATS_URL"):
+        return "PORTAL_NATS_URL"
+    if find_nats_server():
+        return "nats-server from PATH"
+    return "testcontainers" if docker_answers() else "none"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    mongo = {
+        "PORTAL_MONGO_URL": "real MongoDB from PORTAL_MONGO_URL",
+        "testcontainers": "real MongoDB in a testcontainers container",
+        "stand-in": "in-memory stand-in (mongomock-motor): no PORTAL_MONGO_URL, no Docker engine",
+    }[_mongo_choice()]
+    return [f"portal: MongoDB = {mongo}", f"portal: NATS = {_nats_choice()}"]
+
+
+@pytest.fixture(scope="session")
+def mongo_url() -> Iterator[str | None]:
+    choice = _mongo_choice()
+    if choice == "PORTAL_MONGO_URL":
+        yield os.environ["PORTAL_MONGO_URL"]
+    elif choice == "testcontainers":
+        from testcontainers.mongodb import MongoDbContainer
+
+        with MongoDbContainer("mongo:7") as container:
+            yield container.get_connection_url()
+    else:
+        yield None
+
+
+def new_nats_server() -> NatsServer:
+    binary = find_nats_server()
+    if binary is None:
+        raise RuntimeError("nats-server is not installed: apt-get install nats-server")
+    server = NatsServer(binary)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> Iterator[str]:
+    if url := os.environ.get("PORTAL_NATS_URL"):
+        yield url
+        return
+    if find_nats_server() is None and docker_answers():
+        from testcontainers.nats import NatsContainer
+
+        with NatsContainer("nats:2.10", jetstream=True) as container:
+            yield container.nats_uri()
+        return
+    server = new_nats_server()
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def own_nats_server() -> Iterator[NatsServer]:
+    """A nats-server for this test alone, which the test may stop and start (outages)."""
+    server = new_nats_server()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def principal_keys() -> tuple[bytes, bytes]:
+    return generate_key_pair()
+
+
+@pytest.fixture(scope="session")
+def signer(principal_keys: tuple[bytes, bytes]) -> PrincipalSigner:
+    return PrincipalSigner(principal_keys[0])
+
+
+@dataclass(frozen=True)
+class TestNamespace:
+    """Names no other test uses: an event prefix and a database name per service."""
+
+    token: str
+
+    @property
+    def event_prefix(self) -> str:
+        return f"t{self.token}"
+
+    def database(self, service: str) -> str:
+        return f"t{self.token}_{service}"
+
+
+@pytest.fixture
+def namespace() -> TestNamespace:
+    return TestNamespace(uuid.uuid4().hex[:12])
+
+
+SettingsFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def settings_for(
+    mongo_url: str | None,
+    nats_url: str,
+    namespace: TestNamespace,
+    principal_keys: tuple[bytes, bytes],
+) -> SettingsFactory:
+    """Settings of a service for this test: `settings_for(PeopleSettings, nats_url=...)`."""
+
+    def make(settings_class: type[ServiceSettings] = ServiceSettings, **overrides: Any) -> Any:
+        service = overrides.pop("service_name", None) or settings_class().service_name
+        values: dict[str, Any] = {
+            "service_name": service,
+            "mongo_url": mongo_url,
+            "mongo_database": namespace.database(service),
+            "nats_url": nats_url,
+            "event_prefix": namespace.event_prefix,
+            "principal_public_key": principal_keys[1].decode(),
+            "outbox_sweep_seconds": 0.5,
+        }
+        values.update(overrides)
+        return settings_class(**values)
+
+    return make
+
+
+def make_principal(
+    tenant: str,
+    *,
+    user: str = "user-1",
+    staff: bool = False,
+    memberships: dict[str, tuple[str, ...]] | None = None,
+    scopes: tuple[str, ...] = (),
+    locale: str = "en",
+) -> Principal:
+    return Principal(
+        user=user,
+        tenant=tenant,
+        staff=staff,
+        memberships=tuple(
+            Membership(organisation=org, roles=roles) for org, roles in (memberships or {}).items()
+        ),
+        scopes=scopes,
+        locale=locale,
+    )
+
+
+@pytest.fixture
+async def nats_client(nats_url: str) -> AsyncIterator[Any]:
+    import nats
+
+    client = await nats.connect(nats_url)
+    try:
+        yield client
+    finally:
+        await client.drain()

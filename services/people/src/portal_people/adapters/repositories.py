@@ -1,0 +1,148 @@
+"""MongoDB repositories of the people service, one per aggregate, and the indexes they need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal_kit.mongo import ASCENDING, Document, IndexSpec
+from portal_kit.repository import AggregateRepository
+from pymongo.errors import DuplicateKeyError
+
+from portal_people.domain.organisation import Organisation, OrganisationKind
+from portal_people.domain.tenant import Tenant, TenantConfiguration
+from portal_people.domain.user import User, UserMembership
+
+TENANTS, ORGANISATIONS, USERS = "tenants", "organisations", "users"
+OUTBOX_COLLECTIONS = (TENANTS, ORGANISATIONS, USERS)
+
+INDEXES = (
+    IndexSpec(ORGANISATIONS, (("tenant", ASCENDING), ("name_key", ASCENDING), ("_id", ASCENDING))),
+    IndexSpec(ORGANISATIONS, (("tenant", ASCENDING), ("parent_id", ASCENDING))),
+    IndexSpec(USERS, (("tenant", ASCENDING), ("username_key", ASCENDING)), unique=True),
+    IndexSpec(USERS, (("tenant", ASCENDING), ("email_key", ASCENDING)), unique=True),
+    IndexSpec(USERS, (("tenant", ASCENDING), ("memberships.organisation_id", ASCENDING))),
+    IndexSpec(USERS, (("tenant", ASCENDING), ("name_key", ASCENDING), ("_id", ASCENDING))),
+)
+
+
+def fold(text: str) -> str:
+    """The form used for case-insensitive uniqueness and sorting."""
+    return text.casefold()
+
+
+class TenantRepository(AggregateRepository[Tenant]):
+    collection = TENANTS
+    service = "people"
+
+    def to_document(self, aggregate: Tenant) -> Document:
+        return {
+            "name": aggregate.name,
+            "configuration": aggregate.configuration.model_dump(mode="json"),
+        }
+
+    def from_document(self, document: Document) -> Tenant:
+        return Tenant(
+            id=document["_id"],
+            tenant=document["tenant"],
+            version=document["version"],
+            name=document["name"],
+            configuration=TenantConfiguration.model_validate(document["configuration"]),
+        )
+
+    def duplicate_message(self, error: DuplicateKeyError) -> str:
+        return "a tenant with this id already exists"
+
+
+class OrganisationRepository(AggregateRepository[Organisation]):
+    collection = ORGANISATIONS
+    service = "people"
+
+    def to_document(self, aggregate: Organisation) -> Document:
+        return {
+            "name": aggregate.name,
+            "name_key": fold(aggregate.name),
+            "kind": aggregate.kind.value,
+            "parent_id": aggregate.parent_id,
+            "active": aggregate.active,
+        }
+
+    def from_document(self, document: Document) -> Organisation:
+        return Organisation(
+            id=document["_id"],
+            tenant=document["tenant"],
+            version=document["version"],
+            name=document["name"],
+            kind=OrganisationKind(document["kind"]),
+            parent_id=document.get("parent_id"),
+            active=document.get("active", True),
+        )
+
+    async def descendants(self, organisation_ids: list[str]) -> list[str]:
+        """The organisations and all their departments, however deep."""
+        found = list(dict.fromkeys(organisation_ids))
+        frontier = found
+        while frontier:
+            children = await self._documents.find(
+                {"parent_id": {"$in": frontier}}, projection={"_id": 1}
+            )
+            frontier = [c["_id"] for c in children if c["_id"] not in found]
+            found.extend(frontier)
+        return found
+
+
+class UserRepository(AggregateRepository[User]):
+    collection = USERS
+    service = "people"
+
+    def to_document(self, aggregate: User) -> Document:
+        return {
+            "username": aggregate.username,
+            "username_key": fold(aggregate.username),
+            "email": aggregate.email,
+            "email_key": fold(aggregate.email),
+            "name": aggregate.name,
+            "name_key": fold(aggregate.name),
+            "locale": aggregate.locale,
+            "memberships": [
+                {
+                    "organisation_id": m.organisation_id,
+                    "organisation_kind": m.organisation_kind.value,
+                    "roles": list(m.roles),
+                }
+                for m in aggregate.memberships
+            ],
+            "active": aggregate.active,
+            "password_hash": aggregate.password_hash,
+        }
+
+    def from_document(self, document: Document) -> User:
+        return User(
+            id=document["_id"],
+            tenant=document["tenant"],
+            version=document["version"],
+            username=document["username"],
+            email=document["email"],
+            name=document["name"],
+            locale=document["locale"],
+            memberships=[
+                UserMembership(
+                    organisation_id=m["organisation_id"],
+                    organisation_kind=OrganisationKind(m["organisation_kind"]),
+                    roles=tuple(m["roles"]),
+                )
+                for m in document.get("memberships", [])
+            ],
+            active=document.get("active", True),
+            password_hash=document.get("password_hash"),
+        )
+
+    async def by_login(self, login: str) -> User | None:
+        key = fold(login.strip())
+        found = await self.find({"$or": [{"username_key": key}, {"email_key": key}]}, limit=1)
+        return found[0] if found else None
+
+    def duplicate_message(self, error: DuplicateKeyError) -> str:
+        details: dict[str, Any] = error.details or {}
+        if "email_key" in str(details.get("keyPattern", details)):
+            return "a user with this e-mail already exists in this portal"
+        return "a user with this user name already exists in this portal"

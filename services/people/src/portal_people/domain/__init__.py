@@ -1,0 +1,1 @@
+"""The people domain: tenants, organisations and users. Pure: no I/O."""

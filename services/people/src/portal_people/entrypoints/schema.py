@@ -1,0 +1,305 @@
+"""The people subgraph: queries and mutations of the directory."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+from portal_kit.domain import DomainError
+from portal_kit.graphql import Connection, UserError, masking_extension, user_errors
+from strawberry.scalars import JSON
+
+from portal_people.entrypoints.context import Info
+from portal_people.entrypoints.types import (
+    Organisation,
+    OrganisationKind,
+    Tenant,
+    User,
+    empty_connection,
+    organisation_page,
+)
+from portal_people.service_layer.directory import MembershipInput
+
+R = TypeVar("R")
+
+
+async def attempt(action: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:
+    """Run a use case; a refusal by a domain rule becomes user errors and changes nothing."""
+    try:
+        return await action(), []
+    except DomainError as error:
+        return None, user_errors(error)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Tenants the caller may see: its own; all for platform admins.")
+    async def tenants(self, info: Info) -> list[Tenant]:
+        return [Tenant.of(t) for t in await info.context.directory.visible_tenants()]
+
+    @strawberry.field
+    async def tenant(self, info: Info, id: strawberry.ID) -> Tenant | None:
+        found = await info.context.directory.tenant(str(id))
+        return Tenant.of(found) if found else None
+
+    @strawberry.field(description="Organisations of the caller's tenant that it may see.")
+    async def organisations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: OrganisationKind | None = None,
+        parent_id: strawberry.ID | None = None,
+    ) -> Connection[Organisation]:
+        return await organisation_page(
+            info, info.context.principal.tenant, first, after, kind, parent_id
+        )
+
+    @strawberry.field
+    async def organisation(self, info: Info, id: strawberry.ID) -> Organisation | None:
+        found = await info.context.directory.organisation(str(id))
+        return Organisation.of(found) if found else None
+
+    @strawberry.field
+    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+        found = await info.context.directory.user(str(id))
+        return User.of(found) if found else None
+
+    @strawberry.field(description="Users the caller may see, optionally of one organisation.")
+    async def users(
+        self,
+        info: Info,
+        organisation_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[User]:
+        from portal_kit.graphql import connection, encode_cursor, keyset_filter, page_size
+
+        directory = info.context.directory
+        if not info.context.principal.authenticated:
+            return empty_connection()
+        size = page_size(first)
+        base: dict[str, Any] = await directory.visible_user_filter()
+        if organisation_id is not None:
+            base = {"$and": [base, {"memberships.organisation_id": str(organisation_id)}]}
+        repository = directory.users()
+        total = await repository.count(base)
+        found = await repository.find(
+            {"$and": [base, keyset_filter("name_key", after)]},
+            sort=[("name_key", 1), ("_id", 1)],
+            limit=size + 1,
+        )
+        page = found[:size]
+        return connection(
+            [User.of(u) for u in page],
+            [encode_cursor([u.name.casefold(), u.id]) for u in page],
+            has_next=len(found) > size,
+            has_previous=after is not None,
+            total=total,
+        )
+
+    @strawberry.field(description="The caller's own account.")
+    async def me(self, info: Info) -> User | None:
+        found = await info.context.directory.user(info.context.principal.user)
+        return User.of(found) if found else None
+
+
+# -- mutation inputs and payloads ------------------------------------------------------------
+
+
+@strawberry.input
+class CreateTenantInput:
+    id: str
+    name: str
+    configuration: JSON
+
+
+@strawberry.type
+class TenantPayload:
+    tenant: Tenant | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class ReconfigureTenantInput:
+    id: strawberry.ID
+    version: int
+    configuration: JSON
+
+
+@strawberry.input
+class CreateOrganisationInput:
+    name: str
+    kind: OrganisationKind
+    parent_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class ChangeOrganisationInput:
+    id: strawberry.ID
+    version: int
+    name: str | None = None
+    active: bool | None = None
+
+
+@strawberry.type
+class OrganisationPayload:
+    organisation: Organisation | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class MembershipInputType:
+    organisation_id: strawberry.ID
+    roles: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateUserInput:
+    username: str
+    email: str
+    name: str
+    memberships: list[MembershipInputType]
+    locale: str | None = None
+
+
+@strawberry.input
+class ChangeUserInput:
+    id: strawberry.ID
+    version: int
+    email: str | None = None
+    name: str | None = None
+    locale: str | None = None
+    active: bool | None = None
+
+
+@strawberry.input
+class SetMembershipInput:
+    user_id: strawberry.ID
+    version: int
+    organisation_id: strawberry.ID
+    roles: list[str] = strawberry.field(
+        description="Roles in the organisation; an empty list removes the membership."
+    )
+
+
+@strawberry.type
+class UserPayload:
+    user: User | None
+    user_errors: list[UserError]
+
+
+def _tenant_payload(result: tuple[Any, list[UserError]]) -> TenantPayload:
+    tenant, errors = result
+    return TenantPayload(tenant=Tenant.of(tenant) if tenant else None, user_errors=errors)
+
+
+def _organisation_payload(result: tuple[Any, list[UserError]]) -> OrganisationPayload:
+    found, errors = result
+    return OrganisationPayload(
+        organisation=Organisation.of(found) if found else None, user_errors=errors
+    )
+
+
+def _user_payload(result: tuple[Any, list[UserError]]) -> UserPayload:
+    found, errors = result
+    return UserPayload(user=User.of(found) if found else None, user_errors=errors)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Platform administrators add a portal.")
+    async def create_tenant(self, info: Info, input: CreateTenantInput) -> TenantPayload:
+        directory = info.context.directory
+        return _tenant_payload(
+            await attempt(
+                lambda: directory.create_tenant(input.id, input.name, input.configuration)
+            )
+        )
+
+    @strawberry.mutation(description="Replace a tenant's configuration document.")
+    async def reconfigure_tenant(self, info: Info, input: ReconfigureTenantInput) -> TenantPayload:
+        directory = info.context.directory
+        return _tenant_payload(
+            await attempt(
+                lambda: directory.reconfigure_tenant(
+                    str(input.id), input.version, input.configuration
+                )
+            )
+        )
+
+    @strawberry.mutation
+    async def create_organisation(
+        self, info: Info, input: CreateOrganisationInput
+    ) -> OrganisationPayload:
+        directory = info.context.directory
+        parent = str(input.parent_id) if input.parent_id is not None else None
+        return _organisation_payload(
+            await attempt(
+                lambda: directory.create_organisation(input.name, input.kind.value, parent)
+            )
+        )
+
+    @strawberry.mutation
+    async def change_organisation(
+        self, info: Info, input: ChangeOrganisationInput
+    ) -> OrganisationPayload:
+        directory = info.context.directory
+        return _organisation_payload(
+            await attempt(
+                lambda: directory.change_organisation(
+                    str(input.id), input.version, input.name, input.active
+                )
+            )
+        )
+
+    @strawberry.mutation
+    async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
+        directory = info.context.directory
+        return _user_payload(
+            await attempt(
+                lambda: directory.create_user(
+                    username=input.username,
+                    email=input.email,
+                    name=input.name,
+                    locale=input.locale,
+                    memberships=[
+                        MembershipInput(str(m.organisation_id), list(m.roles))
+                        for m in input.memberships
+                    ],
+                )
+            )
+        )
+
+    @strawberry.mutation
+    async def change_user(self, info: Info, input: ChangeUserInput) -> UserPayload:
+        directory = info.context.directory
+        return _user_payload(
+            await attempt(
+                lambda: directory.change_user(
+                    str(input.id),
+                    input.version,
+                    email=input.email,
+                    name=input.name,
+                    locale=input.locale,
+                    active=input.active,
+                )
+            )
+        )
+
+    @strawberry.mutation(description="Set a user's roles in an organisation, or remove them.")
+    async def set_membership(self, info: Info, input: SetMembershipInput) -> UserPayload:
+        directory = info.context.directory
+        return _user_payload(
+            await attempt(
+                lambda: directory.set_membership(
+                    str(input.user_id), input.version, str(input.organisation_id), input.roles
+                )
+            )
+        )
+
+
+schema = strawberry.federation.Schema(
+    query=Query, mutation=Mutation, extensions=[masking_extension]
+)

@@ -1,0 +1,194 @@
+"""GraphQL types of the people subgraph: the directory's entities."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+from portal_kit.graphql import (
+    Connection,
+    connection,
+    empty_connection,
+    encode_cursor,
+    keyset_filter,
+    page_size,
+)
+from strawberry.scalars import JSON
+
+from portal_people.domain import organisation as org_domain
+from portal_people.domain import tenant as tenant_domain
+from portal_people.domain import user as user_domain
+from portal_people.entrypoints.context import Info
+
+
+@strawberry.enum
+class OrganisationKind(Enum):
+    OPERATOR = "operator"
+    CUSTOMER = "customer"
+    CONTRACTOR = "contractor"
+
+
+@strawberry.federation.type(keys=["id"], description="A portal running on the platform.")
+class Tenant:
+    id: strawberry.ID
+    name: str
+    country: str
+    default_locale: str
+    locales: list[str]
+    configuration: JSON
+    version: int
+
+    @classmethod
+    def of(cls, tenant: tenant_domain.Tenant) -> Tenant:
+        config = tenant.configuration
+        return cls(
+            id=strawberry.ID(tenant.id),
+            name=tenant.name,
+            country=config.country,
+            default_locale=config.default_locale,
+            locales=list(config.locales),
+            configuration=config.model_dump(mode="json"),
+            version=tenant.version,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Tenant | None:
+        found = await info.context.directory.tenant(str(id))
+        return cls.of(found) if found else None
+
+    @strawberry.field(description="Organisations of this tenant the caller may see, by name.")
+    async def organisations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: OrganisationKind | None = None,
+    ) -> Connection[Organisation]:
+        return await organisation_page(info, str(self.id), first, after, kind)
+
+
+@strawberry.federation.type(keys=["id"], description="An operator, customer or contractor.")
+class Organisation:
+    id: strawberry.ID
+    tenant_id: str
+    name: str
+    kind: OrganisationKind
+    parent_id: strawberry.ID | None
+    active: bool
+    version: int
+
+    @classmethod
+    def of(cls, organisation: org_domain.Organisation) -> Organisation:
+        return cls(
+            id=strawberry.ID(organisation.id),
+            tenant_id=organisation.tenant,
+            name=organisation.name,
+            kind=OrganisationKind(organisation.kind.value),
+            parent_id=strawberry.ID(organisation.parent_id) if organisation.parent_id else None,
+            active=organisation.active,
+            version=organisation.version,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Organisation | None:
+        found = await info.context.directory.organisation(str(id))
+        return cls.of(found) if found else None
+
+    @strawberry.field(description="Child organisations (departments).")
+    async def departments(self, info: Info) -> list[Organisation]:
+        directory = info.context.directory
+        if not await _may_list(info, self.tenant_id):
+            return []
+        children = await directory.organisations(self.tenant_id).find(
+            {"parent_id": str(self.id)}, sort=[("name_key", 1), ("_id", 1)]
+        )
+        return [Organisation.of(c) for c in children]
+
+
+@strawberry.type
+class Membership:
+    organisation_id: strawberry.ID
+    roles: list[str]
+
+    @strawberry.field
+    async def organisation(self, info: Info) -> Organisation | None:
+        found = await info.context.directory.organisation(str(self.organisation_id))
+        return Organisation.of(found) if found else None
+
+
+@strawberry.federation.type(keys=["id"], description="A person's account in one portal.")
+class User:
+    id: strawberry.ID
+    tenant_id: str
+    username: str
+    email: str
+    name: str
+    locale: str
+    staff: bool
+    active: bool
+    memberships: list[Membership]
+    version: int
+
+    @classmethod
+    def of(cls, user: user_domain.User) -> User:
+        return cls(
+            id=strawberry.ID(user.id),
+            tenant_id=user.tenant,
+            username=user.username,
+            email=user.email,
+            name=user.name,
+            locale=user.locale,
+            staff=user.staff,
+            active=user.active,
+            memberships=[
+                Membership(organisation_id=strawberry.ID(m.organisation_id), roles=list(m.roles))
+                for m in user.memberships
+            ],
+            version=user.version,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User | None:
+        found = await info.context.directory.user(str(id))
+        return cls.of(found) if found else None
+
+
+async def _may_list(info: Info, tenant_id: str) -> bool:
+    return (await info.context.directory.tenant(tenant_id)) is not None
+
+
+async def organisation_page(
+    info: Info,
+    tenant_id: str,
+    first: int | None,
+    after: str | None,
+    kind: OrganisationKind | None,
+    parent_id: str | None = None,
+) -> Connection[Organisation]:
+    directory = info.context.directory
+    size = page_size(first)
+    if not await _may_list(info, tenant_id):
+        return empty_connection()
+    base: dict[str, Any] = {}
+    visible = await directory.visible_organisation_ids(tenant_id)
+    if visible is not None:
+        base["_id"] = {"$in": visible}
+    if kind is not None:
+        base["kind"] = kind.value
+    if parent_id is not None:
+        base["parent_id"] = parent_id
+    repository = directory.organisations(tenant_id)
+    total = await repository.count(base)
+    found = await repository.find(
+        {"$and": [base, keyset_filter("name_key", after)]},
+        sort=[("name_key", 1), ("_id", 1)],
+        limit=size + 1,
+    )
+    return connection(
+        [Organisation.of(o) for o in found[:size]],
+        [encode_cursor([o.name.casefold(), o.id]) for o in found[:size]],
+        has_next=len(found) > size,
+        has_previous=after is not None,
+        total=total,
+    )

@@ -1,0 +1,286 @@
+"""Use cases of the directory: tenants, organisations and users (load, act, save)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from portal_kit.domain import DomainError, NotFound, ValidationFailed
+from portal_kit.mongo import Database
+from portal_kit.principal import Principal
+
+from portal_people.adapters.repositories import (
+    OrganisationRepository,
+    TenantRepository,
+    UserRepository,
+    fold,
+)
+from portal_people.domain.organisation import Organisation, OrganisationKind
+from portal_people.domain.tenant import Tenant, parse_configuration
+from portal_people.domain.user import User
+from portal_people.service_layer import access
+
+
+@dataclass(frozen=True)
+class MembershipInput:
+    organisation_id: str
+    roles: list[str]
+
+
+class Directory:
+    """The people service's use cases for one caller."""
+
+    def __init__(
+        self, database: Database, principal: Principal, on_commit: Callable[[], None]
+    ) -> None:
+        self.database = database
+        self.principal = principal
+        self.on_commit = on_commit
+
+    # -- repositories -----------------------------------------------------------------------
+
+    def tenants(self, tenant_id: str) -> TenantRepository:
+        return TenantRepository(self.database, tenant_id, on_commit=self.on_commit)
+
+    def organisations(self, tenant_id: str | None = None) -> OrganisationRepository:
+        return OrganisationRepository(
+            self.database, tenant_id or self.principal.tenant, on_commit=self.on_commit
+        )
+
+    def users(self, tenant_id: str | None = None) -> UserRepository:
+        return UserRepository(
+            self.database, tenant_id or self.principal.tenant, on_commit=self.on_commit
+        )
+
+    # -- tenants -----------------------------------------------------------------------------
+
+    async def create_tenant(
+        self, tenant_id: str, name: str, configuration: dict[str, Any]
+    ) -> Tenant:
+        access.require_platform_admin(self.principal)
+        tenant = Tenant.create(tenant_id, name, parse_configuration(configuration))
+        await self.tenants(tenant.id).add(tenant)
+        return tenant
+
+    async def tenant(self, tenant_id: str) -> Tenant | None:
+        if not access.can_read_tenant(self.principal, tenant_id):
+            return None
+        return await self.tenants(tenant_id).get(tenant_id)
+
+    async def visible_tenants(self) -> list[Tenant]:
+        if self.principal.platform_admin:
+            known = self.database.system_collection("tenants")
+            ids = [d["_id"] async for d in known.find({}, {"_id": 1}).sort("_id", 1)]
+            return [t for t in [await self.tenants(i).get(i) for i in ids] if t is not None]
+        own = await self.tenant(self.principal.tenant)
+        return [own] if own else []
+
+    async def reconfigure_tenant(
+        self, tenant_id: str, version: int, configuration: dict[str, Any]
+    ) -> Tenant:
+        tenant = await self._tenant_for_change(tenant_id, version)
+        access.require_tenant_admin(self.principal, tenant_id)
+        tenant.reconfigure(parse_configuration(configuration))
+        await self.tenants(tenant_id).save(tenant)
+        return tenant
+
+    async def _tenant_for_change(self, tenant_id: str, version: int) -> Tenant:
+        tenant = await self.tenant(tenant_id)
+        if tenant is None:
+            raise NotFound("no such tenant", field="id")
+        tenant.version = version
+        return tenant
+
+    async def own_tenant(self) -> Tenant:
+        tenant = await self.tenants(self.principal.tenant).get(self.principal.tenant)
+        if tenant is None:
+            raise NotFound("the tenant does not exist")
+        return tenant
+
+    # -- organisations -----------------------------------------------------------------------
+
+    async def visible_organisation_ids(self, tenant_id: str) -> list[str] | None:
+        """None means every organisation of the tenant."""
+        if access.is_tenant_staff(self.principal, tenant_id) or self.principal.platform_admin:
+            return None
+        if self.principal.tenant != tenant_id:
+            return []
+        return await self.organisations(tenant_id).descendants(list(self.principal.organisations))
+
+    async def organisation(self, organisation_id: str) -> Organisation | None:
+        visible = await self.visible_organisation_ids(self.principal.tenant)
+        if visible is not None and organisation_id not in visible:
+            return None
+        return await self.organisations().get(organisation_id)
+
+    async def create_organisation(
+        self, name: str, kind: str, parent_id: str | None
+    ) -> Organisation:
+        tenant_id = self.principal.tenant
+        try:
+            organisation_kind = OrganisationKind(kind)
+        except ValueError:
+            raise DomainError("unknown organisation kind", field="kind") from None
+        parent = None
+        if parent_id is not None:
+            parent = await self.organisation(parent_id)
+            if parent is None:
+                raise NotFound("no such organisation", field="parentId")
+        self._require_may_manage(parent)
+        organisation = Organisation.create(tenant_id, name, organisation_kind, parent)
+        await self.organisations().add(organisation)
+        return organisation
+
+    async def change_organisation(
+        self, organisation_id: str, version: int, name: str | None, active: bool | None
+    ) -> Organisation:
+        organisation = await self.organisation(organisation_id)
+        if organisation is None:
+            raise NotFound("no such organisation", field="id")
+        self._require_may_manage(organisation)
+        organisation.version = version
+        organisation.change(name=name, active=active)
+        await self.organisations().save(organisation)
+        return organisation
+
+    def _require_may_manage(self, organisation: Organisation | None) -> None:
+        """Staff manage every organisation; a customer organisation's admin manages its own
+        organisation and its departments (visibility already limited it to those)."""
+        if access.is_tenant_staff(self.principal, self.principal.tenant):
+            return
+        if (
+            organisation is not None
+            and organisation.kind is OrganisationKind.CUSTOMER
+            and self._admin_of(organisation)
+        ):
+            return
+        access.require_staff(self.principal, self.principal.tenant)
+
+    def _admin_of(self, organisation: Organisation) -> bool:
+        admin_of = access.admin_organisations(self.principal)
+        return organisation.id in admin_of or organisation.parent_id in admin_of
+
+    # -- users -------------------------------------------------------------------------------
+
+    async def user(self, user_id: str) -> User | None:
+        user = await self.users().get(user_id)
+        if user is None or not await self._may_see_user(user):
+            return None
+        return user
+
+    async def _may_see_user(self, user: User) -> bool:
+        if user.id == self.principal.user or access.is_tenant_staff(self.principal, user.tenant):
+            return True
+        admin_scope = await self.organisations().descendants(
+            access.admin_organisations(self.principal)
+        )
+        return any(m.organisation_id in admin_scope for m in user.memberships)
+
+    async def visible_user_filter(self) -> dict[str, Any]:
+        if access.is_tenant_staff(self.principal, self.principal.tenant):
+            return {}
+        admin_scope = await self.organisations().descendants(
+            access.admin_organisations(self.principal)
+        )
+        return {
+            "$or": [
+                {"_id": self.principal.user},
+                {"memberships.organisation_id": {"$in": admin_scope}},
+            ]
+        }
+
+    async def create_user(
+        self,
+        *,
+        username: str,
+        email: str,
+        name: str,
+        locale: str | None,
+        memberships: list[MembershipInput],
+    ) -> User:
+        access.require_staff(self.principal, self.principal.tenant)
+        tenant = await self.own_tenant()
+        configuration = tenant.configuration
+        organisations: list[tuple[Organisation, list[str]]] = []
+        problems: list[DomainError] = []
+        if not memberships:
+            problems.append(
+                DomainError("a user belongs to at least one organisation", field="memberships")
+            )
+        for membership in memberships:
+            organisation = await self.organisations().get(membership.organisation_id)
+            if organisation is None:
+                problems.append(NotFound("no such organisation", field="memberships"))
+            else:
+                organisations.append((organisation, membership.roles))
+        try:
+            user = User.create(
+                self.principal.tenant,
+                username=username,
+                email=email,
+                name=name,
+                locale=locale or configuration.default_locale,
+                memberships=organisations,
+                configuration=configuration,
+            )
+        except ValidationFailed as failed:
+            raise ValidationFailed(problems + failed.problems) from None
+        if problems:
+            raise ValidationFailed(problems)
+        await self._require_unique(user)
+        await self.users().add(user)
+        return user
+
+    async def _require_unique(self, user: User) -> None:
+        problems: list[DomainError] = []
+        for field, key in (("username", fold(user.username)), ("email", fold(user.email))):
+            clash = await self.users().count({f"{field}_key": key, "_id": {"$ne": user.id}})
+            if clash:
+                problems.append(
+                    DomainError(
+                        f"a user with this {field.replace('username', 'user name')} "
+                        "already exists in this portal",
+                        field=field,
+                        code="DUPLICATE",
+                    )
+                )
+        if problems:
+            raise ValidationFailed(problems)
+
+    async def change_user(
+        self,
+        user_id: str,
+        version: int,
+        *,
+        email: str | None,
+        name: str | None,
+        locale: str | None,
+        active: bool | None,
+    ) -> User:
+        user = await self.user(user_id)
+        if user is None:
+            raise NotFound("no such user", field="id")
+        access.require_staff(self.principal, self.principal.tenant)
+        tenant = await self.own_tenant()
+        user.version = version
+        user.change(tenant.configuration, email=email, name=name, locale=locale, active=active)
+        await self._require_unique(user)
+        await self.users().save(user)
+        return user
+
+    async def set_membership(
+        self, user_id: str, version: int, organisation_id: str, roles: list[str]
+    ) -> User:
+        user = await self.user(user_id)
+        if user is None:
+            raise NotFound("no such user", field="userId")
+        organisation = await self.organisation(organisation_id)
+        if organisation is None:
+            raise NotFound("no such organisation", field="organisationId")
+        access.require_staff(self.principal, self.principal.tenant)
+        tenant = await self.own_tenant()
+        user.version = version
+        user.set_membership(organisation, roles, tenant.configuration)
+        await self.users().save(user)
+        return user
