@@ -65,6 +65,8 @@ class EventConsumer:
         self._backoff = tuple(backoff) or (1.0,)
         self._ack_wait = ack_wait
         self._task: asyncio.Task[None] | None = None
+        self._subscription: Any = None
+        self._stopping = False
         self.handled = 0
         self.dead_lettered = 0
 
@@ -82,17 +84,28 @@ class EventConsumer:
         subscription = await self._js.pull_subscribe(
             self._filter, durable=self.durable, stream=self._stream, config=config
         )
+        self._subscription = subscription
+        self._stopping = False  # a consumer stopped and started again runs again
         self._task = asyncio.create_task(self._run(subscription), name=f"consumer-{self.durable}")
 
     async def stop(self) -> None:
+        # A flag as well as the cancellation: nats-py can swallow a cancellation mid-publish.
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._subscription is not None:
+            # Drop the fetch inbox: messages sent to a cancelled fetch would otherwise sit in it
+            # unacknowledged (redelivered only after ack_wait) and hold up draining the connection.
+            # The durable consumer stays on the server; the next start resumes it.
+            subscription, self._subscription = self._subscription, None
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
 
     async def _run(self, subscription: Any) -> None:
-        while True:
+        while not self._stopping:
             try:
                 messages: list[Msg] = await subscription.fetch(batch=20, timeout=1.0)
             except (NatsTimeout, TimeoutError):

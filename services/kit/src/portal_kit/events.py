@@ -43,7 +43,8 @@ def event_subject(prefix: str, tenant: str, service: str, aggregate: str, name: 
         (aggregate, TOKEN),
         (name, TOKEN),
     ):
-        if not pattern.match(part):
+        # fullmatch: `$` in `match` also accepts a trailing newline, which would reach the subject.
+        if not isinstance(part, str) or not pattern.fullmatch(part):
             raise ValueError(f"not a valid subject token: {part!r}")
     return f"{prefix}.{tenant}.{service}.{aggregate}.{name}"
 
@@ -82,6 +83,9 @@ class CloudEvent(BaseModel):
         aggregate_id: str,
         traceparent: str | None = None,
     ) -> CloudEvent:
+        # Refuse now, where the change is being written, an event that could never be published:
+        # in the outbox it would block the relay.
+        event_subject("portal", tenant, service, event.aggregate, event.name)
         return cls(
             id=new_event_id(),
             source=f"/portal/{service}",

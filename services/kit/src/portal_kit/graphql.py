@@ -80,6 +80,9 @@ def decode_cursor(cursor: str) -> list[Any]:
         raise InvalidCursor() from None
     if not isinstance(values, list) or len(values) != 2:
         raise InvalidCursor()
+    # Only scalars: a document in a cursor would become a query operator in `keyset_filter`.
+    if not all(value is None or isinstance(value, str | int | float) for value in values):
+        raise InvalidCursor()
     return values
 
 

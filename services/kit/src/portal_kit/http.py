@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,7 +13,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
@@ -116,7 +116,10 @@ class ServiceGraphQL(GraphQL[Any, None]):
 
 
 def build_service_app(
-    runtime: ServiceRuntime, schema: Schema, context_factory: ContextFactory
+    runtime: ServiceRuntime,
+    schema: Schema,
+    context_factory: ContextFactory,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "up", "service": runtime.settings.service_name})
@@ -143,6 +146,7 @@ def build_service_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *extra_routes,
         ],
         lifespan=lifespan,
     )

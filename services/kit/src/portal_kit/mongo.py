@@ -127,6 +127,21 @@ class TenantCollection:
         scoped[TENANT] = self.tenant
         return scoped
 
+    def _scoped_update(self, update: Mapping[str, Any]) -> Document:
+        # An update may not move a document to another tenant (or strip its tenant).
+        for operator, spec in update.items():
+            if not isinstance(spec, Mapping):
+                continue
+            for path, value in spec.items():
+                if operator == "$rename" and str(value).split(".")[0] == TENANT:
+                    raise TenantRequired("an update may not change the tenant")
+                if path != TENANT and not path.startswith(f"{TENANT}."):
+                    continue
+                if operator in ("$set", "$setOnInsert") and value == self.tenant:
+                    continue
+                raise TenantRequired("an update may not change the tenant")
+        return dict(update)
+
     async def find_one(
         self, filter_: Mapping[str, Any], projection: Mapping[str, Any] | None = None
     ) -> Document | None:
@@ -168,14 +183,16 @@ class TenantCollection:
     ) -> Document | None:
         updated: Document | None = await self._collection.find_one_and_update(
             self._scoped(filter_),
-            dict(update),
+            self._scoped_update(update),
             upsert=upsert,
             return_document=ReturnDocument.AFTER,
         )
         return updated
 
     async def update_one(self, filter_: Mapping[str, Any], update: Mapping[str, Any]) -> int:
-        result = await self._collection.update_one(self._scoped(filter_), dict(update))
+        result = await self._collection.update_one(
+            self._scoped(filter_), self._scoped_update(update)
+        )
         modified: int = result.modified_count
         return modified
 

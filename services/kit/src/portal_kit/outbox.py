@@ -49,6 +49,7 @@ class OutboxRelay:
         self._after_publish = after_publish
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.published = 0
 
     def wake(self) -> None:
@@ -60,6 +61,10 @@ class OutboxRelay:
             self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
+        # nats-py swallows a cancellation that lands inside a publish's flush, so the loop
+        # also checks a flag: a stop is never lost.
+        self._stopping = True
+        self._wakeup.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -67,7 +72,7 @@ class OutboxRelay:
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.drain()
             except asyncio.CancelledError:
@@ -75,7 +80,8 @@ class OutboxRelay:
             except Exception as error:  # a NATS or MongoDB outage: retry on the next sweep
                 log.warning("outbox relay could not publish", extra={"problem": repr(error)})
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._sweep_seconds)
+                async with asyncio.timeout(self._sweep_seconds):
+                    await self._wakeup.wait()
             self._wakeup.clear()
 
     async def drain(self) -> int:

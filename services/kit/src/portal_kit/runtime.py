@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -91,7 +92,12 @@ class ServiceRuntime:
         if self._relay is not None:
             await self._relay.stop()
         if self._nats is not None and not self._nats.is_closed:
-            await self._nats.drain()
+            try:
+                await self._nats.drain()
+            except Exception as error:  # NATS unreachable while stopping: just drop the connection
+                log.warning("nats drain failed on stop", extra={"problem": repr(error)})
+                with contextlib.suppress(Exception):
+                    await self._nats.close()
         if self._database is not None:
             self._database.close()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,7 +74,7 @@ def describe_validation_error(settings_class: type[BaseSettings], error: Validat
     return f"invalid setting {prefix}{field.upper()}: {first['msg']}"
 
 
-def load_settings(settings_class: type[S], **overrides: object) -> S:
+def load_settings(settings_class: type[S], **overrides: Any) -> S:
     """Read settings or stop the process with one line naming the setting."""
     try:
         return settings_class(**overrides)

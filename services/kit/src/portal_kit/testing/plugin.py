@@ -114,6 +114,8 @@ def signer(principal_keys: tuple[bytes, bytes]) -> PrincipalSigner:
 class TestNamespace:
     """Names no other test uses: an event prefix and a database name per service."""
 
+    __test__ = False  # not a test class, though its name starts with "Test"
+
     token: str
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from portal_kit.mongo import ASCENDING, Document, IndexSpec
@@ -113,6 +114,7 @@ class UserRepository(AggregateRepository[User]):
             ],
             "active": aggregate.active,
             "password_hash": aggregate.password_hash,
+            "scopes": list(aggregate.scopes),
         }
 
     def from_document(self, document: Document) -> User:
@@ -134,6 +136,7 @@ class UserRepository(AggregateRepository[User]):
             ],
             active=document.get("active", True),
             password_hash=document.get("password_hash"),
+            scopes=tuple(document.get("scopes", ())),
         )
 
     async def by_login(self, login: str) -> User | None:
@@ -142,7 +145,7 @@ class UserRepository(AggregateRepository[User]):
         return found[0] if found else None
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
-        details: dict[str, Any] = error.details or {}
+        details: Mapping[str, Any] = error.details or {}
         if "email_key" in str(details.get("keyPattern", details)):
             return "a user with this e-mail already exists in this portal"
         return "a user with this user name already exists in this portal"

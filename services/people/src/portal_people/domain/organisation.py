@@ -1,4 +1,4 @@
-"""Organisations: the operator, its customers and contractors; departments are child organisations."""
+"""Organisations: operator, customers, contractors; departments are child organisations."""
 
 from __future__ import annotations
 

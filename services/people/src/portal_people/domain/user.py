@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from portal_kit.domain import Aggregate, DomainError, ValidationFailed, new_id
 
 from portal_people.domain.events import MembershipChanged, UserCreated, UserUpdated
 from portal_people.domain.organisation import Organisation, OrganisationKind
-from portal_people.domain.tenant import Locale, TenantConfiguration, display_name
+from portal_people.domain.tenant import Locale, PasswordPolicy, TenantConfiguration, display_name
 
-USERNAME = re.compile(r"^[\w.@+-]{3,64}$")
+USERNAME = re.compile(r"^[\w.@+/-]{3,64}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
 LOCALES: tuple[Locale, ...] = ("nb", "sv", "da", "fi", "en")
 
@@ -27,7 +28,7 @@ def check_username(username: str) -> str:
     cleaned = username.strip()
     if not USERNAME.match(cleaned):
         raise DomainError(
-            "a user name is 3-64 letters, digits or . @ + - _", field="username", code="INVALID"
+            "a user name is 3-64 letters, digits or . @ + / - _", field="username", code="INVALID"
         )
     return cleaned
 
@@ -64,6 +65,7 @@ class User(Aggregate):
     memberships: list[UserMembership] = field(default_factory=list)
     active: bool = True
     password_hash: str | None = None
+    scopes: tuple[str, ...] = ()
 
     @property
     def staff(self) -> bool:
@@ -84,12 +86,13 @@ class User(Aggregate):
     ) -> User:
         problems: list[DomainError] = []
         checked: dict[str, object] = {}
-        for key, check in (
+        checks: list[tuple[str, Callable[[], object]]] = [
             ("username", lambda: check_username(username)),
             ("email", lambda: check_email(email)),
             ("name", lambda: display_name(name)),
             ("locale", lambda: check_locale(locale, configuration)),
-        ):
+        ]
+        for key, check in checks:
             try:
                 checked[key] = check()
             except DomainError as problem:
@@ -170,3 +173,30 @@ def _membership(
         organisation_kind=organisation.kind,
         roles=check_roles(roles, configuration) or ("user",),
     )
+
+
+def check_password(password: str, policy: PasswordPolicy, *, personal: list[str]) -> str:
+    """The tenant's password policy; returns the password when it passes."""
+    if len(password) < policy.min_length:
+        raise DomainError(
+            f"a password has at least {policy.min_length} characters",
+            field="password",
+            code="PASSWORD_TOO_SHORT",
+        )
+    if len(password) > policy.max_length:
+        raise DomainError(
+            f"a password has at most {policy.max_length} characters",
+            field="password",
+            code="PASSWORD_TOO_LONG",
+        )
+    if policy.forbid_personal_data:
+        folded = password.casefold()
+        for value in personal:
+            for part in [value, *re.split(r"[@.\s_+-]+", value)]:
+                if len(part) >= 4 and part.casefold() in folded:
+                    raise DomainError(
+                        "a password may not contain your name, user name or e-mail",
+                        field="password",
+                        code="PASSWORD_PERSONAL",
+                    )
+    return password

@@ -7,9 +7,9 @@ from typing import Any
 
 import strawberry
 from portal_kit.principal import Principal
-from portal_kit.runtime import ServiceRuntime
 from starlette.requests import Request
 
+from portal_people.adapters.tokens import TokenIssuer
 from portal_people.service_layer.directory import Directory
 
 
@@ -17,15 +17,8 @@ from portal_people.service_layer.directory import Directory
 class PeopleContext:
     principal: Principal
     directory: Directory
+    tokens: TokenIssuer
     request: Request | None = None
-
-
-def make_context(runtime: ServiceRuntime, principal: Principal, request: Request) -> PeopleContext:
-    return PeopleContext(
-        principal=principal,
-        directory=Directory(runtime.database, principal, runtime.wake_relay),
-        request=request,
-    )
 
 
 Info = strawberry.Info[PeopleContext, Any]

@@ -7,7 +7,17 @@ from typing import Any, TypeVar
 
 import strawberry
 from portal_kit.domain import DomainError
-from portal_kit.graphql import Connection, UserError, masking_extension, user_errors
+from portal_kit.graphql import (
+    Connection,
+    UserError,
+    connection,
+    empty_connection,
+    encode_cursor,
+    keyset_filter,
+    masking_extension,
+    page_size,
+    user_errors,
+)
 from strawberry.scalars import JSON
 
 from portal_people.entrypoints.context import Info
@@ -16,7 +26,6 @@ from portal_people.entrypoints.types import (
     OrganisationKind,
     Tenant,
     User,
-    empty_connection,
     organisation_page,
 )
 from portal_people.service_layer.directory import MembershipInput
@@ -30,6 +39,12 @@ async def attempt(action: Callable[[], Awaitable[R]]) -> tuple[R | None, list[Us
         return await action(), []
     except DomainError as error:
         return None, user_errors(error)
+
+
+def _json_object(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DomainError("the configuration must be a JSON object", field="configuration")
+    return dict(value)
 
 
 @strawberry.type
@@ -74,8 +89,6 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[User]:
-        from portal_kit.graphql import connection, encode_cursor, keyset_filter, page_size
-
         directory = info.context.directory
         if not info.context.principal.authenticated:
             return empty_connection()
@@ -162,6 +175,12 @@ class CreateUserInput:
     name: str
     memberships: list[MembershipInputType]
     locale: str | None = None
+    password: str | None = strawberry.field(
+        default=None, description="An initial password, checked against the tenant's policy."
+    )
+    scopes: list[str] | None = strawberry.field(
+        default=None, description="Extra scopes; only platform administrators may grant them."
+    )
 
 
 @strawberry.input
@@ -207,14 +226,38 @@ def _user_payload(result: tuple[Any, list[UserError]]) -> UserPayload:
     return UserPayload(user=User.of(found) if found else None, user_errors=errors)
 
 
+@strawberry.input
+class LogInInput:
+    login: str = strawberry.field(description="User name or e-mail.")
+    password: str
+
+
+@strawberry.type
+class LogInPayload:
+    access_token: str | None
+    expires_in: int | None = strawberry.field(description="Seconds until the token expires.")
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(description="Anonymous: log in to the tenant of the request.")
+    async def log_in(self, info: Info, input: LogInInput) -> LogInPayload:
+        context = info.context
+        result, errors = await attempt(
+            lambda: context.directory.log_in(input.login, input.password, context.tokens)
+        )
+        token, expires = result if result else (None, None)
+        return LogInPayload(access_token=token, expires_in=expires, user_errors=errors)
+
     @strawberry.mutation(description="Platform administrators add a portal.")
     async def create_tenant(self, info: Info, input: CreateTenantInput) -> TenantPayload:
         directory = info.context.directory
         return _tenant_payload(
             await attempt(
-                lambda: directory.create_tenant(input.id, input.name, input.configuration)
+                lambda: directory.create_tenant(
+                    input.id, input.name, _json_object(input.configuration)
+                )
             )
         )
 
@@ -224,7 +267,7 @@ class Mutation:
         return _tenant_payload(
             await attempt(
                 lambda: directory.reconfigure_tenant(
-                    str(input.id), input.version, input.configuration
+                    str(input.id), input.version, _json_object(input.configuration)
                 )
             )
         )
@@ -268,6 +311,8 @@ class Mutation:
                         MembershipInput(str(m.organisation_id), list(m.roles))
                         for m in input.memberships
                     ],
+                    password=input.password,
+                    scopes=input.scopes,
                 )
             )
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from portal_kit.graphql import (
@@ -48,7 +48,7 @@ class Tenant:
             country=config.country,
             default_locale=config.default_locale,
             locales=list(config.locales),
-            configuration=config.model_dump(mode="json"),
+            configuration=cast(JSON, config.model_dump(mode="json")),
             version=tenant.version,
         )
 

@@ -10,15 +10,17 @@ from portal_kit.domain import DomainError, NotFound, ValidationFailed
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
 
+from portal_people.adapters.passwords import hash_password, verify_password
 from portal_people.adapters.repositories import (
     OrganisationRepository,
     TenantRepository,
     UserRepository,
     fold,
 )
+from portal_people.adapters.tokens import TokenIssuer
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.tenant import Tenant, parse_configuration
-from portal_people.domain.user import User
+from portal_people.domain.user import User, check_password
 from portal_people.service_layer import access
 
 
@@ -71,7 +73,8 @@ class Directory:
     async def visible_tenants(self) -> list[Tenant]:
         if self.principal.platform_admin:
             known = self.database.system_collection("tenants")
-            ids = [d["_id"] async for d in known.find({}, {"_id": 1}).sort("_id", 1)]
+            found = await known.find({}, {"_id": 1}).sort("_id", 1).to_list(length=None)
+            ids = [d["_id"] for d in found]
             return [t for t in [await self.tenants(i).get(i) for i in ids] if t is not None]
         own = await self.tenant(self.principal.tenant)
         return [own] if own else []
@@ -198,8 +201,12 @@ class Directory:
         name: str,
         locale: str | None,
         memberships: list[MembershipInput],
+        password: str | None = None,
+        scopes: list[str] | None = None,
     ) -> User:
         access.require_staff(self.principal, self.principal.tenant)
+        if scopes:
+            access.require_platform_admin(self.principal)
         tenant = await self.own_tenant()
         configuration = tenant.configuration
         organisations: list[tuple[Organisation, list[str]]] = []
@@ -226,11 +233,37 @@ class Directory:
             )
         except ValidationFailed as failed:
             raise ValidationFailed(problems + failed.problems) from None
+        if password is not None:
+            try:
+                check_password(
+                    password,
+                    configuration.password_policy,
+                    personal=[user.username, user.email, user.name],
+                )
+            except DomainError as problem:
+                problems.append(problem)
         if problems:
             raise ValidationFailed(problems)
         await self._require_unique(user)
+        if password is not None:
+            user.password_hash = hash_password(password)
+        user.scopes = tuple(sorted(set(scopes or [])))
         await self.users().add(user)
         return user
+
+    async def log_in(self, login: str, password: str, issuer: TokenIssuer) -> tuple[str, int]:
+        """Anonymous: a user name or e-mail and a password give an access token.
+
+        The same refusal for an unknown account and a wrong password, so the answer never
+        reveals whether an account exists.
+        """
+        user = await self.users().by_login(login) if 0 < len(login) <= 320 else None
+        valid = verify_password(user.password_hash if user else None, password[:1024])
+        if user is None or not valid or not user.active:
+            raise DomainError(
+                "wrong user name or password", field="password", code="INVALID_CREDENTIALS"
+            )
+        return issuer.issue_access_token(user)
 
     async def _require_unique(self, user: User) -> None:
         problems: list[DomainError] = []

@@ -1,0 +1,77 @@
+"""Access tokens the people service issues (EdDSA JWT with `kid`) and the JWKS that verifies them.
+
+Several keys may be published at once so a new signing key can be introduced before the old one
+stops being accepted: rotation without logging everyone out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from jwt.algorithms import OKPAlgorithm
+
+from portal_people.domain.user import User
+
+ISSUER = "portal-people"
+AUDIENCE = "portal"
+ACCESS_TOKEN_SECONDS = 900
+
+
+def public_jwk(public_key: Ed25519PublicKey) -> dict[str, Any]:
+    """The key as a JWK whose `kid` is its RFC 7638 thumbprint."""
+    jwk: dict[str, Any] = json.loads(OKPAlgorithm.to_jwk(public_key))
+    canonical = json.dumps(
+        {"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]}, separators=(",", ":")
+    )
+    thumbprint = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest())
+    jwk.update(kid=thumbprint.rstrip(b"=").decode(), use="sig", alg="EdDSA")
+    return jwk
+
+
+class TokenIssuer:
+    def __init__(self, signing_key_pem: bytes, retired_public_keys: Sequence[bytes] = ()) -> None:
+        key = serialization.load_pem_private_key(signing_key_pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("the token signing key must be an Ed25519 private key")
+        self._key = key
+        signing = public_jwk(key.public_key())
+        self.kid: str = signing["kid"]
+        self._published = [signing]
+        for pem in retired_public_keys:
+            public = serialization.load_pem_public_key(pem)
+            if not isinstance(public, Ed25519PublicKey):
+                raise ValueError("a published token key must be an Ed25519 public key")
+            self._published.append(public_jwk(public))
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": list(self._published)}
+
+    def issue_access_token(self, user: User) -> tuple[str, int]:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": user.id,
+            "iat": now,
+            "exp": now + ACCESS_TOKEN_SECONDS,
+            "jti": uuid.uuid4().hex,
+            "tenant": user.tenant,
+            "memberships": [
+                {"organisation": m.organisation_id, "roles": list(m.roles)}
+                for m in user.memberships
+            ],
+            "staff": user.staff,
+            "scopes": list(user.scopes),
+            "locale": user.locale,
+        }
+        token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
+        return token, ACCESS_TOKEN_SECONDS
