@@ -1,0 +1,54 @@
+"""GraphQL-over-HTTP error answers: JSON `{"errors": [...]}` with a code, never a bare 500."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.responses import Response
+
+BAD_REQUEST = "BAD_REQUEST"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+TENANT_REQUIRED = "TENANT_REQUIRED"
+PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
+
+
+class GatewayError(Exception):
+    """A request the gateway answers itself, with an HTTP status and a GraphQL error code."""
+
+    status = 400
+    code = BAD_REQUEST
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+
+    def response(self) -> Response:
+        return error_response(self.status, self.message, self.code)
+
+
+class BadRequest(GatewayError):
+    status = 400
+    code = BAD_REQUEST
+
+
+class AuthenticationFailed(GatewayError):
+    status = 401
+    code = UNAUTHENTICATED
+
+
+class SubgraphUnavailable(GatewayError):
+    status = 502
+    code = SUBGRAPH_UNAVAILABLE
+
+
+def error_response(status: int, message: str, code: str) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )

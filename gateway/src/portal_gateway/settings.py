@@ -1,0 +1,63 @@
+"""Settings of the gateway process, read once from `PORTAL_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from portal_kit.settings import SettingsError
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_URL = r"^https?://[^\s]+$"
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore", frozen=True)
+
+    service_name: str = Field(default="gateway", pattern=r"^[a-z][a-z0-9_-]{0,30}$")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=4000, ge=1, le=65535)
+
+    people_url: str = Field(default="http://127.0.0.1:4001/graphql", pattern=_URL)
+    # Not forwarded to yet: the federation engine (a later issue) plans across all four.
+    orders_url: str = Field(default="http://127.0.0.1:4002/graphql", pattern=_URL)
+    tickets_url: str = Field(default="http://127.0.0.1:4003/graphql", pattern=_URL)
+    billing_url: str = Field(default="http://127.0.0.1:4004/graphql", pattern=_URL)
+
+    # The key the gateway signs principals with; the subgraphs hold its public half.
+    principal_private_key_file: Path | None = None
+    # The PEM itself, for containers and tests; wins over the file.
+    principal_private_key: str | None = None
+
+    # Access tokens are issued by the people service and verified against its JWKS.
+    jwks_url: str = Field(default="http://127.0.0.1:4001/.well-known/jwks.json", pattern=_URL)
+    token_issuer: str = "portal-people"
+    token_audience: str = "portal"
+    token_leeway_seconds: float = Field(default=5.0, ge=0, le=300)
+    # Keys are refetched after this long, and at once for a token with an unknown key id ...
+    jwks_cache_seconds: float = Field(default=300.0, gt=0)
+    # ... but not more often than this, so tokens with made-up key ids cannot flood the issuer.
+    jwks_min_refetch_seconds: float = Field(default=1.0, ge=0)
+
+    # Tenant of anonymous callers that send no X-Portal-Tenant header (single-portal setups).
+    default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
+    dev_mode: bool = False
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    upstream_connections: int = Field(default=100, ge=1, le=10_000)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    def private_key_pem(self) -> bytes:
+        if self.principal_private_key:
+            return self.principal_private_key.encode()
+        if self.principal_private_key_file is None:
+            raise SettingsError(
+                "PORTAL_PRINCIPAL_PRIVATE_KEY_FILE",
+                "is required (the key the gateway signs principals with)",
+            )
+        try:
+            return self.principal_private_key_file.read_bytes()
+        except OSError as error:
+            raise SettingsError(
+                "PORTAL_PRINCIPAL_PRIVATE_KEY_FILE", f"cannot be read: {error.strerror}"
+            ) from error

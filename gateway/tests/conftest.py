@@ -1,0 +1,233 @@
+"""Fixtures for gateway tests: real HTTP servers on free ports (uvicorn in the test's loop).
+
+- `issuer`: a stand-in for the people service's token side: Ed25519 keys, a JWKS endpoint
+  that counts its fetches, and a way to mint access tokens with the claims people issues.
+- `people`: the real people subgraph (its own NATS prefix and database).
+- `recorder`: a tiny upstream that records what the gateway sends it.
+- `start_gateway`: the gateway app under uvicorn, and an httpx client talking to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jwt
+import orjson
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+from portal_gateway.app import create_app
+from portal_gateway.settings import GatewaySettings
+from portal_kit.testing.nats_server import free_port
+from portal_people.app import create_app as create_people_app
+from portal_people.settings import PeopleSettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+ISSUER = "portal-people"
+AUDIENCE = "portal"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: several run at once inside one test."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """Serve an ASGI app on a free port of 127.0.0.1; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        loop="asyncio",
+        http="httptools",
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if task.done() or time.monotonic() > deadline:
+            server.should_exit = True
+            await task
+            raise RuntimeError(f"the app did not start on port {port}")
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class Issuer:
+    """Signs access tokens like the people service and serves the public keys as a JWKS."""
+
+    url: str = ""
+    keys: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
+    current: str = ""
+    fetches: int = 0
+
+    def rotate(self) -> str:
+        kid = uuid.uuid4().hex[:16]
+        self.keys[kid] = Ed25519PrivateKey.generate()
+        self.current = kid
+        return kid
+
+    def jwks(self) -> dict[str, Any]:
+        keys = []
+        for kid, key in self.keys.items():
+            jwk = orjson.loads(OKPAlgorithm.to_jwk(key.public_key()))
+            keys.append({**jwk, "kid": kid, "alg": "EdDSA", "use": "sig"})
+        return {"keys": keys}
+
+    def token(
+        self,
+        *,
+        user: str = "user-1",
+        tenant: str = "jm",
+        memberships: list[dict[str, Any]] | None = None,
+        staff: bool = False,
+        scopes: list[str] | None = None,
+        locale: str = "en",
+        expires_in: int = 300,
+        kid: str | None = None,
+        key: Ed25519PrivateKey | None = None,
+        **extra: Any,
+    ) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": user,
+            "iat": now,
+            "exp": now + expires_in,
+            "tenant": tenant,
+            "memberships": memberships or [],
+            "staff": staff,
+            "scopes": scopes or [],
+            "locale": locale,
+            **extra,
+        }
+        kid = kid or self.current
+        signing_key = key or self.keys[kid]
+        return jwt.encode(claims, signing_key, algorithm="EdDSA", headers={"kid": kid})
+
+    def app(self) -> Starlette:
+        async def jwks(_: Request) -> Response:
+            self.fetches += 1
+            return JSONResponse(self.jwks())
+
+        return Starlette(routes=[Route("/.well-known/jwks.json", jwks)])
+
+
+@pytest.fixture
+async def issuer() -> AsyncIterator[Issuer]:
+    issuer = Issuer()
+    issuer.rotate()
+    async with serving(issuer.app()) as url:
+        issuer.url = f"{url}/.well-known/jwks.json"
+        yield issuer
+
+
+@pytest.fixture
+async def people(settings_for: Callable[..., Any]) -> AsyncIterator[str]:
+    """The people subgraph's GraphQL URL."""
+    async with serving(create_people_app(settings_for(PeopleSettings))) as url:
+        yield f"{url}/graphql"
+
+
+@dataclass
+class Recorder:
+    """An upstream that records the requests the gateway sends and answers `{"data": ...}`."""
+
+    requests: list[tuple[str, dict[str, str], bytes, str]] = field(default_factory=list)
+    delay: float = 0.0
+    status: int = 200
+    ready: bool = True
+
+    def app(self) -> Starlette:
+        async def graphql(request: Request) -> Response:
+            body = await request.body()
+            self.requests.append((request.method, dict(request.headers), body, request.url.query))
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return Response(
+                orjson.dumps({"data": {"ok": True}}),
+                status_code=self.status,
+                media_type="application/json",
+            )
+
+        async def readyz(_: Request) -> Response:
+            return JSONResponse({"ready": self.ready}, status_code=200 if self.ready else 503)
+
+        return Starlette(
+            routes=[
+                Route("/graphql", graphql, methods=["GET", "POST"]),
+                Route("/readyz", readyz),
+            ]
+        )
+
+    @property
+    def last_headers(self) -> dict[str, str]:
+        return self.requests[-1][1]
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[tuple[Recorder, str]]:
+    recorder = Recorder()
+    async with serving(recorder.app()) as url:
+        yield recorder, f"{url}/graphql"
+
+
+GatewayStarter = Callable[..., contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def start_gateway(principal_keys: tuple[bytes, bytes]) -> GatewayStarter:
+    """`async with start_gateway(people_url=..., jwks_url=...) as client:` a running gateway."""
+
+    @contextlib.asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        values: dict[str, Any] = {
+            "principal_private_key": principal_keys[0].decode(),
+            "jwks_min_refetch_seconds": 0.0,
+            "upstream_timeout_seconds": 5.0,
+        }
+        values.update(overrides)
+        app = create_app(GatewaySettings(**values))
+        async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+            yield client
+
+    return start
+
+
+def _graphql_error(response: httpx.Response) -> tuple[str, str]:
+    body = response.json()
+    assert response.headers["content-type"].startswith("application/json")
+    assert list(body) == ["errors"], body
+    error = body["errors"][0]
+    return error["extensions"]["code"], error["message"]
+
+
+@pytest.fixture
+def graphql_error() -> Callable[[httpx.Response], tuple[str, str]]:
+    """(code, message) of a gateway's own GraphQL error answer."""
+    return _graphql_error
