@@ -7,7 +7,6 @@ from typing import Any
 import jwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from portal_kit.testing.plugin import make_principal
 from portal_people.testing import (
     ADMIN,

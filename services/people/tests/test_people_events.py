@@ -7,7 +7,6 @@ import asyncio
 from typing import Any
 
 import pytest
-
 from portal_kit.consumer import EventConsumer
 from portal_kit.events import CloudEvent
 from portal_kit.outbox import OutboxRelay
@@ -30,9 +29,9 @@ class Partner:
     def of_type(self, event_type: str) -> list[CloudEvent]:
         return [e for e in self.effects if e.type == event_type]
 
-    async def wait_for(self, event_type: str, count: int = 1, timeout: float = 20.0) -> None:
-        async with asyncio.timeout(timeout):
-            while len(self.of_type(event_type)) < count:
+    async def wait_for(self, event_type: str, count: int = 1, seconds: float = 20.0) -> None:
+        async with asyncio.timeout(seconds):
+            while len(self.of_type(event_type)) < count:  # noqa: ASYNC110 - polling a test spy
                 await asyncio.sleep(0.05)
 
 
@@ -110,7 +109,7 @@ async def test_an_event_committed_while_nats_is_down_is_delivered_once_after(
             )
             assert len(pending["outbox"]) == 1, "the event waits in the outbox"
             own_nats_server.start()
-            await partner.wait_for("portal.people.organisation.created", 5, timeout=30)
+            await partner.wait_for("portal.people.organisation.created", 5, seconds=30)
             await asyncio.sleep(1.5)  # a few more sweeps: nothing may arrive twice
         finally:
             await consumer.stop()
@@ -124,7 +123,7 @@ async def test_a_relay_killed_between_publish_and_removal_causes_no_double_effec
     await runtime.relay.stop()  # the service's own relay is "down" while we stage the crash
     partner, consumer = await start_partner(people)
     try:
-        jm = await seed_tenant(people, "jm")
+        await seed_tenant(people, "jm")
 
         async def crash(event: CloudEvent) -> None:
             raise RuntimeError("killed after publishing, before removing")

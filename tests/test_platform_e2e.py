@@ -1,0 +1,200 @@
+"""The platform as separate processes, as `make dev` runs it: the four services and the gateway,
+each on its own port, demo data loaded through the people API, and queries through the gateway."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from portal_kit.keys import ensure_key_pair
+from portal_kit.testing.nats_server import free_port
+
+SERVICES = ("people", "orders", "tickets", "billing")
+PASSWORD = "Portal-demo-2026!"
+DEMO_TENANTS = {
+    "platform",
+    "jm",
+    "familjebostader",
+    "avonova",
+    "visma-inschool",
+    "visma-enterprise",
+}
+
+
+@dataclass
+class Platform:
+    gateway: str
+    services: dict[str, str]
+
+    def graphql(
+        self,
+        query: str,
+        *,
+        token: str | None = None,
+        tenant: str | None = None,
+        variables: dict | None = None,
+    ) -> httpx.Response:
+        headers = {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if tenant:
+            headers["X-Portal-Tenant"] = tenant
+        return httpx.post(
+            f"{self.gateway}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
+            timeout=30,
+        )
+
+    def log_in(self, tenant: str, login: str) -> str:
+        response = self.graphql(
+            """mutation($input: LogInInput!) { logIn(input: $input) {
+                 accessToken userErrors { code } } }""",
+            tenant=tenant,
+            variables={"input": {"login": login, "password": PASSWORD}},
+        )
+        token: str = response.json()["data"]["logIn"]["accessToken"]
+        assert token, response.text
+        return token
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready after {timeout}s: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterator[Platform]:
+    work = tmp_path_factory.mktemp("platform")
+    private_key, public_key = ensure_key_pair(work / "keys")
+    token_key, _ = ensure_key_pair(work / "keys" / "tokens")
+    prefix = f"e2e{os.getpid()}"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    if os.environ.get("PORTAL_MONGO_URL"):
+        base["PORTAL_MONGO_URL"] = os.environ["PORTAL_MONGO_URL"]
+    base.update(
+        PORTAL_NATS_URL=nats_url,
+        PORTAL_EVENT_PREFIX=prefix,
+        PORTAL_PRINCIPAL_PUBLIC_KEY_FILE=str(public_key),
+    )
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for name in SERVICES:
+            env = {
+                **base,
+                "PORTAL_HTTP_PORT": str(ports[name]),
+                "PORTAL_MONGO_DATABASE": f"{prefix}_{name}",
+            }
+            if name == "people":
+                env["PORTAL_TOKEN_SIGNING_KEY_FILE"] = str(token_key)
+            log = work / f"{name}.log"
+            process = subprocess.Popen(
+                [sys.executable, "-m", f"portal_{name}"],
+                env=env,
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+            processes.append(process)
+            wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", process, log)
+        people = f"http://127.0.0.1:{ports['people']}"
+        gateway_log = work / "gateway.log"
+        gateway = subprocess.Popen(
+            [sys.executable, "-m", "portal_gateway"],
+            env={
+                **base,
+                "PORTAL_HTTP_PORT": str(ports["gateway"]),
+                "PORTAL_PRINCIPAL_PRIVATE_KEY_FILE": str(private_key),
+                "PORTAL_PEOPLE_URL": f"{people}/graphql",
+                "PORTAL_JWKS_URL": f"{people}/.well-known/jwks.json",
+            },
+            stdout=gateway_log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(gateway)
+        wait_ready(f"http://127.0.0.1:{ports['gateway']}/readyz", gateway, gateway_log)
+        demo = subprocess.run(
+            [sys.executable, "-m", "portal_people.demo"],
+            env={
+                **base,
+                "PORTAL_PRINCIPAL_PRIVATE_KEY_FILE": str(private_key),
+                "PORTAL_DEMO_PEOPLE_URL": f"{people}/graphql",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert demo.returncode == 0, demo.stderr
+        yield Platform(
+            gateway=f"http://127.0.0.1:{ports['gateway']}",
+            services={name: f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_every_service_is_ready(platform: Platform) -> None:
+    for name, url in platform.services.items():
+        response = httpx.get(f"{url}/readyz", timeout=5)
+        assert response.status_code == 200, name
+        assert response.json()["checks"] == {"mongodb": True, "nats": True}
+
+
+def test_platform_admin_sees_the_five_demo_tenants_and_their_organisations(platform):
+    token = platform.log_in("platform", "platform-admin")
+    response = platform.graphql(
+        "{ tenants { id name country organisations { edges { node { name kind } } } } }",
+        token=token,
+    )
+    assert response.status_code == 200, response.text
+    tenants = {t["id"]: t for t in response.json()["data"]["tenants"]}
+    assert set(tenants) == DEMO_TENANTS
+    jm = {e["node"]["name"]: e["node"]["kind"] for e in tenants["jm"]["organisations"]["edges"]}
+    assert jm["Emmas Testföretag (projekt A)"] == "CONTRACTOR"
+    avonova = [e["node"]["name"] for e in tenants["avonova"]["organisations"]["edges"]]
+    assert {"Demokunde_Test", "Testbedriften AS", "Bergen TEST"} <= set(avonova)
+    assert tenants["familjebostader"]["country"] == "SE"
+
+
+def test_a_contractor_sees_only_its_own_tenant_and_organisation(platform):
+    token = platform.log_in("jm", "mejlkontakt")
+    data = platform.graphql(
+        "{ tenants { id } organisations { edges { node { name } } } me { username staff } }",
+        token=token,
+    ).json()["data"]
+    assert data["tenants"] == [{"id": "jm"}]
+    assert [e["node"]["name"] for e in data["organisations"]["edges"]] == [
+        "Emmas Testföretag (projekt A)"
+    ]
+    assert data["me"] == {"username": "mejlkontakt", "staff": False}
+
+
+def test_a_subgraph_refuses_a_request_that_did_not_come_through_the_gateway(platform):
+    for url in platform.services.values():
+        response = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}, timeout=5)
+        assert response.status_code == 401
+        body = response.json()
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "Traceback" not in response.text
