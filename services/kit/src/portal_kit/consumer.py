@@ -67,6 +67,7 @@ class EventConsumer:
         self._task: asyncio.Task[None] | None = None
         self._subscription: Any = None
         self._stopping = False
+        self._settling = False
         self.handled = 0
         self.dead_lettered = 0
 
@@ -92,6 +93,11 @@ class EventConsumer:
         # A flag as well as the cancellation: nats-py can swallow a cancellation mid-publish.
         self._stopping = True
         if self._task is not None:
+            if self._settling:
+                # Let the message in hand settle (effect, idempotency record, ack) rather than
+                # cut it between effect and record, which would repeat the effect after a restart.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self._task), self._ack_wait)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -117,12 +123,19 @@ class EventConsumer:
                 await asyncio.sleep(0.5)
                 continue
             for message in messages:
+                if self._stopping:  # hand the rest of the batch back for prompt redelivery
+                    with contextlib.suppress(Exception):
+                        await message.nak()
+                    continue
+                self._settling = True
                 try:
                     await self._process(message)
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # never let one message stop the consumer
                     log.exception("consumer could not settle a message", extra={"e": repr(error)})
+                finally:
+                    self._settling = False
 
     async def _process(self, message: Msg) -> None:
         try:

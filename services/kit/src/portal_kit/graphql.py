@@ -20,7 +20,10 @@ MAX_PAGE = 200
 DEFAULT_PAGE = 50
 
 
-@strawberry.type(description="A problem with the input; nothing was changed.")
+# Value types every subgraph defines alike are shareable, so the supergraph composes.
+@strawberry.federation.type(
+    shareable=True, description="A problem with the input; nothing was changed."
+)
 class UserError:
     field: str | None
     code: str
@@ -43,7 +46,7 @@ def masking_extension() -> MaskErrors:
     return MaskErrors(should_mask_error=_should_mask, error_message="Internal server error")
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True)
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool

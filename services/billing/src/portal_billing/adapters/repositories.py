@@ -1,0 +1,118 @@
+"""MongoDB repositories of the billing service, the number counters, and the indexes they need."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec, TenantCollection
+from portal_kit.repository import AggregateRepository
+from pymongo.errors import DuplicateKeyError
+
+from portal_billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
+
+INVOICES, COUNTERS = "invoices", "counters"
+OUTBOX_COLLECTIONS = (INVOICES,)
+SORT_KEY = "sequence"
+
+INDEXES = (
+    IndexSpec(INVOICES, (("tenant", ASCENDING), ("number", ASCENDING)), unique=True),
+    IndexSpec(INVOICES, (("tenant", ASCENDING), (SORT_KEY, ASCENDING), ("_id", ASCENDING))),
+    IndexSpec(
+        INVOICES,
+        (("tenant", ASCENDING), ("payer_organisation_id", ASCENDING), (SORT_KEY, ASCENDING)),
+    ),
+    IndexSpec(COUNTERS, (("tenant", ASCENDING), ("name", ASCENDING)), unique=True),
+)
+
+
+def _decimal(value: Decimal) -> str:
+    """Money and quantities are stored as exact decimal strings, never floats."""
+    return format(value, "f")
+
+
+def _date(value: date | None) -> str | None:
+    # BSON has no date type; ISO dates sort and compare correctly as strings.
+    return value.isoformat() if value is not None else None
+
+
+def _parse_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value is not None else None
+
+
+class InvoiceRepository(AggregateRepository[Invoice]):
+    collection = INVOICES
+    service = "billing"
+
+    def to_document(self, aggregate: Invoice) -> Document:
+        return {
+            SORT_KEY: aggregate.sequence,
+            "number": aggregate.number,
+            "payer_organisation_id": aggregate.payer_organisation_id,
+            "status": aggregate.status.value,
+            "issue_date": _date(aggregate.issue_date),
+            "due_date": _date(aggregate.due_date),
+            "currency": aggregate.currency,
+            "lines": [
+                {
+                    "description": line.description,
+                    "quantity": _decimal(line.quantity),
+                    "unit_price": _decimal(line.unit_price),
+                }
+                for line in aggregate.lines
+            ],
+            "total": _decimal(aggregate.total),
+            "outstanding": _decimal(aggregate.outstanding),
+            "created_at": aggregate.created_at,
+        }
+
+    def from_document(self, document: Document) -> Invoice:
+        return Invoice(
+            id=document["_id"],
+            tenant=document["tenant"],
+            version=document["version"],
+            sequence=document[SORT_KEY],
+            number=document["number"],
+            payer_organisation_id=document["payer_organisation_id"],
+            status=InvoiceStatus(document["status"]),
+            issue_date=_parse_date(document.get("issue_date")),
+            due_date=_parse_date(document.get("due_date")),
+            currency=document["currency"],
+            lines=tuple(
+                InvoiceLine(
+                    description=line["description"],
+                    quantity=Decimal(line["quantity"]),
+                    unit_price=Decimal(line["unit_price"]),
+                )
+                for line in document.get("lines", [])
+            ),
+            total=Decimal(document["total"]),
+            outstanding=Decimal(document["outstanding"]),
+            created_at=document["created_at"],
+        )
+
+    def duplicate_message(self, error: DuplicateKeyError) -> str:
+        return "an invoice with this number already exists"
+
+
+class Counters:
+    """Per-tenant sequences, each one document moved on atomically by `$inc`: safe when many
+    requests ask at once, in one process or many."""
+
+    ATTEMPTS = 3
+
+    def __init__(self, database: Database, tenant: str) -> None:
+        self._documents: TenantCollection = database.for_tenant(COUNTERS, tenant)
+
+    async def next(self, name: str) -> int:
+        for _ in range(self.ATTEMPTS):
+            try:
+                counter = await self._documents.find_one_and_update(
+                    {"name": name}, {"$inc": {"value": 1}}, upsert=True
+                )
+            except DuplicateKeyError:
+                # Two first uses raced to create the counter; the other one did, so go again.
+                continue
+            if counter is not None:
+                return int(counter["value"])
+        raise RuntimeError(f"could not move counter {name!r} on")

@@ -1,0 +1,227 @@
+"""The outbox relay: events reach the stream in order, exactly once, even across a crash."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+from nats.js import JetStreamContext
+from portal_kit.bus import StreamNames, ensure_service_streams
+from portal_kit.events import CloudEvent
+from portal_kit.mongo import Database, connect_database
+from portal_kit.outbox import OutboxRelay
+from portal_kit.testing.plugin import TestNamespace
+
+TIMEOUT = 10.0
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.fixture
+async def database(mongo_url: str | None, namespace: TestNamespace) -> AsyncIterator[Database]:
+    database = connect_database(mongo_url, namespace.database("kit"))
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@pytest.fixture
+async def js(nats_client: Any, namespace: TestNamespace) -> JetStreamContext:
+    js: JetStreamContext = nats_client.jetstream()
+    await ensure_service_streams(js, StreamNames(namespace.event_prefix, "kit"))
+    return js
+
+
+def _names(namespace: TestNamespace) -> StreamNames:
+    return StreamNames(namespace.event_prefix, "kit")
+
+
+def _envelope(tenant: str, thing_id: str, name: str, n: int) -> dict[str, Any]:
+    return CloudEvent(
+        id=f"{thing_id}-{name}-{n}-{id(object())}",
+        source="/portal/kit",
+        type=f"portal.kit.thing.{name}",
+        subject=thing_id,
+        time="2024-05-01T12:00:00+00:00",  # type: ignore[arg-type]
+        data={"n": n},
+        tenant=tenant,
+    ).model_dump(mode="json")
+
+
+async def _store(database: Database, tenant: str, thing_id: str, events: list[dict[str, Any]]):
+    await database.for_tenant("things", tenant).insert_one(
+        {"_id": thing_id, "version": 1, "outbox": events}
+    )
+
+
+async def _outbox(database: Database, tenant: str, thing_id: str) -> list[dict[str, Any]]:
+    document = await database.for_tenant("things", tenant).find_one({"_id": thing_id})
+    assert document is not None
+    outbox: list[dict[str, Any]] = document["outbox"]
+    return outbox
+
+
+async def _until_outbox_empty(database: Database, tenant: str, thing_id: str) -> None:
+    for _ in range(int(TIMEOUT / 0.02)):
+        if not await _outbox(database, tenant, thing_id):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the outbox of {thing_id} was not emptied")
+
+
+async def _stream_messages(js: JetStreamContext, stream: str) -> list[Any]:
+    info = await js.stream_info(stream)
+    return [await js.get_msg(stream, seq) for seq in range(1, info.state.messages + 1)]
+
+
+async def test_drain_publishes_in_order_with_event_id_as_msg_id(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    first = [_envelope("acme", "t1", name, n) for n, name in enumerate(["created", "renamed"])]
+    first.append(_envelope("acme", "t1", "closed", 2))
+    second = [_envelope("globex", "t2", "created", 0)]
+    await _store(database, "acme", "t1", first)
+    await _store(database, "globex", "t2", second)
+    relay = OutboxRelay(database, ["things"], js, prefix=namespace.event_prefix)
+
+    assert await relay.drain() == 4
+
+    messages = await _stream_messages(js, _names(namespace).stream)
+    assert len(messages) == 4
+    by_id = {m.headers["Nats-Msg-Id"]: m for m in messages}
+    assert set(by_id) == {e["id"] for e in first + second}
+    acme = [m for m in messages if m.subject.startswith(f"{namespace.event_prefix}.acme.")]
+    assert [m.headers["Nats-Msg-Id"] for m in acme] == [e["id"] for e in first]
+    assert [m.subject for m in acme] == [
+        f"{namespace.event_prefix}.acme.kit.thing.created",
+        f"{namespace.event_prefix}.acme.kit.thing.renamed",
+        f"{namespace.event_prefix}.acme.kit.thing.closed",
+    ]
+    for message in messages:
+        body = orjson.loads(message.data)
+        assert body["id"] == message.headers["Nats-Msg-Id"]
+        assert CloudEvent.model_validate(body).id == body["id"]
+    assert await _outbox(database, "acme", "t1") == []
+    assert await _outbox(database, "globex", "t2") == []
+    assert relay.published == 4
+    assert await relay.drain() == 0
+
+
+async def test_crash_after_publish_keeps_events_and_republish_is_deduplicated(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    events = [_envelope("acme", "t1", "created", 0), _envelope("acme", "t1", "renamed", 1)]
+    events.append(_envelope("acme", "t1", "closed", 2))
+    await _store(database, "acme", "t1", events)
+    published: list[str] = []
+
+    async def crash_after_second(event: CloudEvent) -> None:
+        published.append(event.id)
+        if len(published) == 2:
+            raise Crash("process died before removing the events")
+
+    crashing = OutboxRelay(
+        database, ["things"], js, prefix=namespace.event_prefix, after_publish=crash_after_second
+    )
+    with pytest.raises(Crash):
+        await crashing.drain()
+
+    assert [e["id"] for e in await _outbox(database, "acme", "t1")] == [e["id"] for e in events]
+    stream = _names(namespace).stream
+    assert (await js.stream_info(stream)).state.messages == 2
+
+    restarted = OutboxRelay(database, ["things"], js, prefix=namespace.event_prefix)
+    assert await restarted.drain() == 3
+
+    messages = await _stream_messages(js, stream)
+    assert [m.headers["Nats-Msg-Id"] for m in messages] == [e["id"] for e in events]
+    assert await _outbox(database, "acme", "t1") == []
+
+
+async def test_crash_on_every_event_then_recovery(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    events = [_envelope("acme", "t1", "created", 0), _envelope("acme", "t1", "renamed", 1)]
+    await _store(database, "acme", "t1", events)
+
+    async def crash(_: CloudEvent) -> None:
+        raise Crash()
+
+    for _ in range(3):  # crash repeatedly after publishing the first event
+        with pytest.raises(Crash):
+            await OutboxRelay(
+                database, ["things"], js, prefix=namespace.event_prefix, after_publish=crash
+            ).drain()
+    assert len(await _outbox(database, "acme", "t1")) == 2
+
+    await OutboxRelay(database, ["things"], js, prefix=namespace.event_prefix).drain()
+
+    messages = await _stream_messages(js, _names(namespace).stream)
+    assert [m.headers["Nats-Msg-Id"] for m in messages] == [e["id"] for e in events]
+
+
+async def test_background_relay_wakes_on_commit(
+    database: Database, js: JetStreamContext, nats_client: Any, namespace: TestNamespace
+) -> None:
+    received: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def on_message(message: Any) -> None:
+        await received.put(message)
+
+    await nats_client.subscribe(f"{namespace.event_prefix}.>", cb=on_message)
+    await nats_client.flush()
+    first = _envelope("acme", "t1", "created", 0)
+    await _store(database, "acme", "t1", [first])
+    relay = OutboxRelay(database, ["things"], js, prefix=namespace.event_prefix, sweep_seconds=60)
+    relay.start()
+    try:
+        # The first pass runs at start.
+        message = await asyncio.wait_for(received.get(), TIMEOUT)
+        assert message.headers["Nats-Msg-Id"] == first["id"]
+
+        # Then the relay sleeps for the sweep interval (60 s) unless it is woken.
+        second = _envelope("acme", "t2", "created", 0)
+        await _store(database, "acme", "t2", [second])
+        relay.wake()
+        message = await asyncio.wait_for(received.get(), TIMEOUT)
+        assert message.headers["Nats-Msg-Id"] == second["id"]
+        # Subscribers see the event before the relay has its acknowledgement and removes it.
+        await _until_outbox_empty(database, "acme", "t2")
+    finally:
+        await relay.stop()
+
+
+async def test_relay_survives_a_nats_outage(
+    database: Database, own_nats_server: Any, namespace: TestNamespace
+) -> None:
+    from portal_kit.bus import connect_nats
+
+    client = await connect_nats(own_nats_server.url, name="kit-test")
+    # A publish during the outage waits for its acknowledgement this long before the relay
+    # gives up and retries on the next sweep (5 s by default; shorter keeps the test quick).
+    js = client.jetstream(timeout=1.0)
+    names = _names(namespace)
+    await ensure_service_streams(js, names)
+    relay = OutboxRelay(database, ["things"], js, prefix=namespace.event_prefix, sweep_seconds=0.2)
+    relay.start()
+    try:
+        own_nats_server.stop()
+        event = _envelope("acme", "t1", "created", 0)
+        await _store(database, "acme", "t1", [event])
+        relay.wake()
+        await asyncio.sleep(0.3)
+        assert len(await _outbox(database, "acme", "t1")) == 1  # kept while NATS is away
+        own_nats_server.start()
+
+        await _until_outbox_empty(database, "acme", "t1")
+        messages = await _stream_messages(js, names.stream)
+        assert [m.headers["Nats-Msg-Id"] for m in messages] == [event["id"]]
+    finally:
+        await relay.stop()
+        await client.close()

@@ -1,0 +1,105 @@
+"""A service runtime: connects, creates its streams, relays committed events, stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pytest
+from portal_kit.domain import Aggregate, new_id
+from portal_kit.events import DomainEvent
+from portal_kit.mongo import Document, IndexSpec
+from portal_kit.repository import AggregateRepository
+from portal_kit.runtime import ServiceRuntime
+from portal_kit.settings import ServiceSettings
+from portal_kit.testing.plugin import SettingsFactory
+
+
+class NoteAdded(DomainEvent):
+    aggregate: ClassVar[str] = "note"
+    name: ClassVar[str] = "added"
+    note_id: str
+
+
+@dataclass(kw_only=True)
+class Note(Aggregate):
+    text: str
+
+
+class NoteRepository(AggregateRepository[Note]):
+    collection = "notes"
+    service = "kit"
+
+    def to_document(self, aggregate: Note) -> Document:
+        return {"text": aggregate.text}
+
+    def from_document(self, document: Document) -> Note:
+        return Note(
+            id=document["_id"],
+            tenant=document["tenant"],
+            version=document["version"],
+            text=document["text"],
+        )
+
+
+async def test_committed_events_reach_the_stream(
+    settings_for: SettingsFactory, nats_client: Any
+) -> None:
+    settings = settings_for(ServiceSettings, service_name="kit", outbox_sweep_seconds=60)
+    runtime = ServiceRuntime(
+        settings,
+        outbox_collections=["notes"],
+        indexes=[IndexSpec("notes", (("tenant", 1), ("text", 1)))],
+    )
+    received: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def on_message(message: Any) -> None:
+        await received.put(message)
+
+    await nats_client.subscribe(f"{settings.event_prefix}.*.kit.>", cb=on_message)
+    await nats_client.flush()
+    await runtime.start()
+    try:
+        assert await runtime.readiness() == {"mongodb": True, "nats": True}
+        repository = NoteRepository(runtime.database, "acme", on_commit=runtime.wake_relay)
+        note = Note(id=new_id(), tenant="acme", text="hello")
+        note.record(NoteAdded(note_id=note.id))
+        await repository.add(note)
+
+        message = await asyncio.wait_for(received.get(), 10)
+        assert message.subject == f"{settings.event_prefix}.acme.kit.note.added"
+        # Removed from the outbox once the stream acknowledged it.
+        for _ in range(500):
+            stored = await runtime.database.for_tenant("notes", "acme").find_one({"_id": note.id})
+            if stored is not None and stored["outbox"] == []:
+                break
+            await asyncio.sleep(0.02)
+        assert stored is not None and stored["outbox"] == []
+        info = await runtime.js.stream_info(runtime.names.stream)
+        assert info.state.messages == 1
+        assert info.config.duplicate_window and info.config.duplicate_window > 0
+    finally:
+        await runtime.stop()
+
+
+def test_runtime_parts_are_unavailable_before_start(settings_for: SettingsFactory) -> None:
+    runtime = ServiceRuntime(
+        settings_for(ServiceSettings, service_name="kit"), outbox_collections=()
+    )
+    for part in ("database", "js", "relay"):
+        with pytest.raises(RuntimeError, match="not started"):
+            getattr(runtime, part)
+    runtime.wake_relay()  # harmless before start
+
+
+async def test_stop_during_a_nats_outage_does_not_fail(
+    settings_for: SettingsFactory, own_nats_server: Any
+) -> None:
+    runtime = ServiceRuntime(
+        settings_for(ServiceSettings, service_name="kit", nats_url=own_nats_server.url),
+        outbox_collections=["notes"],
+    )
+    await runtime.start()
+    own_nats_server.stop()
+    await asyncio.wait_for(runtime.stop(), 20)

@@ -1,0 +1,85 @@
+"""MongoDB repositories of the tickets service, the number counters, and the indexes they need."""
+
+from __future__ import annotations
+
+from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec, TenantCollection
+from portal_kit.repository import AggregateRepository
+from pymongo.errors import DuplicateKeyError
+
+from portal_tickets.domain.ticket import Ticket
+
+TICKETS, COUNTERS = "tickets", "counters"
+OUTBOX_COLLECTIONS = (TICKETS,)
+SORT_KEY = "sequence"
+
+INDEXES = (
+    IndexSpec(TICKETS, (("tenant", ASCENDING), ("number", ASCENDING)), unique=True),
+    IndexSpec(TICKETS, (("tenant", ASCENDING), (SORT_KEY, ASCENDING), ("_id", ASCENDING))),
+    IndexSpec(
+        TICKETS, (("tenant", ASCENDING), ("organisation_id", ASCENDING), (SORT_KEY, ASCENDING))
+    ),
+    IndexSpec(TICKETS, (("tenant", ASCENDING), ("created_by", ASCENDING), (SORT_KEY, ASCENDING))),
+    IndexSpec(COUNTERS, (("tenant", ASCENDING), ("name", ASCENDING)), unique=True),
+)
+
+
+class TicketRepository(AggregateRepository[Ticket]):
+    collection = TICKETS
+    service = "tickets"
+
+    def to_document(self, aggregate: Ticket) -> Document:
+        return {
+            SORT_KEY: aggregate.sequence,
+            "number": aggregate.number,
+            "ticket_type": aggregate.ticket_type,
+            "subject": aggregate.subject,
+            "description": aggregate.description,
+            "organisation_id": aggregate.organisation_id,
+            "created_by": aggregate.created_by,
+            "private": aggregate.private,
+            "status": aggregate.status,
+            "created_at": aggregate.created_at,
+        }
+
+    def from_document(self, document: Document) -> Ticket:
+        return Ticket(
+            id=document["_id"],
+            tenant=document["tenant"],
+            version=document["version"],
+            sequence=document[SORT_KEY],
+            number=document["number"],
+            ticket_type=document["ticket_type"],
+            subject=document["subject"],
+            description=document["description"],
+            organisation_id=document["organisation_id"],
+            created_by=document["created_by"],
+            private=document["private"],
+            status=document["status"],
+            created_at=document["created_at"],
+        )
+
+    def duplicate_message(self, error: DuplicateKeyError) -> str:
+        return "a ticket with this number already exists"
+
+
+class Counters:
+    """Per-tenant sequences, each one document moved on atomically by `$inc`: safe when many
+    requests ask at once, in one process or many."""
+
+    ATTEMPTS = 3
+
+    def __init__(self, database: Database, tenant: str) -> None:
+        self._documents: TenantCollection = database.for_tenant(COUNTERS, tenant)
+
+    async def next(self, name: str) -> int:
+        for _ in range(self.ATTEMPTS):
+            try:
+                counter = await self._documents.find_one_and_update(
+                    {"name": name}, {"$inc": {"value": 1}}, upsert=True
+                )
+            except DuplicateKeyError:
+                # Two first uses raced to create the counter; the other one did, so go again.
+                continue
+            if counter is not None:
+                return int(counter["value"])
+        raise RuntimeError(f"could not move counter {name!r} on")

@@ -1,0 +1,105 @@
+"""GraphQL types of the tickets subgraph."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from portal_kit.graphql import (
+    Connection,
+    InvalidCursor,
+    connection,
+    decode_cursor,
+    encode_cursor,
+    keyset_filter,
+    page_size,
+)
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
+
+from portal_tickets.adapters.repositories import SORT_KEY
+from portal_tickets.domain import ticket as ticket_domain
+from portal_tickets.entrypoints.context import Info
+
+
+@strawberry.federation.type(
+    keys=[Key(fields=FieldSet("id"), resolvable=False)],
+    description="An organisation; the people service knows the rest of it.",
+)
+class Organisation:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(
+    keys=[Key(fields=FieldSet("id"), resolvable=False)],
+    description="A person's account; the people service knows the rest of it.",
+)
+class User:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(keys=["id"], description="A support request (case).")
+class Ticket:
+    id: strawberry.ID
+    number: str
+    ticket_type: str = strawberry.field(description="Code of the ticket type.")
+    subject: str
+    description: str
+    organisation_id: strawberry.ID
+    created_by: strawberry.ID = strawberry.field(description="Id of the user who opened it.")
+    private: bool = strawberry.field(description="Private tickets are for their creator alone.")
+    status: str = strawberry.field(description="Code of the status.")
+    created_at: datetime
+    version: int
+
+    @strawberry.field
+    def organisation(self) -> Organisation:
+        return Organisation(id=self.organisation_id)
+
+    @strawberry.field
+    def creator(self) -> User:
+        return User(id=self.created_by)
+
+    @classmethod
+    def of(cls, ticket: ticket_domain.Ticket) -> Ticket:
+        return cls(
+            id=strawberry.ID(ticket.id),
+            number=ticket.number,
+            ticket_type=ticket.ticket_type,
+            subject=ticket.subject,
+            description=ticket.description,
+            organisation_id=strawberry.ID(ticket.organisation_id),
+            created_by=strawberry.ID(ticket.created_by),
+            private=ticket.private,
+            status=ticket.status,
+            created_at=ticket.created_at,
+            version=ticket.version,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Ticket | None:
+        found = await info.context.tickets.ticket(str(id))
+        return cls.of(found) if found else None
+
+
+def after_filter(after: str | None) -> dict[str, Any]:
+    """The keyset filter of a cursor this subgraph handed out; anything else is refused."""
+    if after is None:
+        return {}
+    sequence, last_id = decode_cursor(after)
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or not isinstance(last_id, str):
+        raise InvalidCursor()
+    return keyset_filter(SORT_KEY, after)
+
+
+async def ticket_page(info: Info, first: int | None, after: str | None) -> Connection[Ticket]:
+    size = page_size(first)
+    page = await info.context.tickets.page(size=size, after=after_filter(after))
+    return connection(
+        [Ticket.of(t) for t in page.items],
+        [encode_cursor([t.sequence, t.id]) for t in page.items],
+        has_next=page.has_next,
+        has_previous=after is not None,
+        total=page.total,
+    )

@@ -1,0 +1,291 @@
+"""The tickets subgraph in-process, against real NATS and MongoDB (or the stand-in)."""
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from portal_kit.graphql import encode_cursor
+from portal_kit.principal import Principal
+from portal_kit.testing.harness import running_service
+from portal_kit.testing.plugin import make_principal
+from portal_tickets.app import create_app
+from portal_tickets.settings import TicketsSettings
+
+STAFF = make_principal("visma", user="staff-1", staff=True)
+ANNA = make_principal("visma", user="anna", memberships={"org-school": ("user",)})
+BO = make_principal("visma", user="bo", memberships={"org-school": ("user",)})
+CARL = make_principal("visma", user="carl", memberships={"org-other": ("user",)})
+FOREIGN_STAFF = make_principal("jm", user="staff-jm", staff=True)
+ANONYMOUS = Principal.anonymous("visma")
+
+TICKET_FIELDS = """id number ticketType subject description organisationId createdBy private
+    status createdAt version"""
+CREATE = f"""mutation($input: CreateTicketInput!) {{ createTicket(input: $input) {{
+    ticket {{ {TICKET_FIELDS} }} userErrors {{ field code message }} }} }}"""
+TICKET = f"query($id: ID!) {{ ticket(id: $id) {{ {TICKET_FIELDS} }} }}"
+TICKETS = """query($first: Int, $after: String) { tickets(first: $first, after: $after) {
+    totalCount edges { cursor node { id number } }
+    pageInfo { hasNextPage hasPreviousPage endCursor } } }"""
+
+
+def ticket_input(**overrides):
+    values = {
+        "subject": "Cannot print the timetable",
+        "description": "The print button does nothing.",
+        "organisationId": "org-school",
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+async def service(settings_for, signer):
+    async with running_service(create_app, settings_for(TicketsSettings), signer) as svc:
+        yield svc
+
+
+async def create(svc, principal=ANNA, **overrides):
+    data = await svc.graphql(CREATE, {"input": ticket_input(**overrides)}, principal=principal)
+    return data["createTicket"]
+
+
+async def created(svc, principal=ANNA, **overrides):
+    payload = await create(svc, principal, **overrides)
+    assert payload["userErrors"] == []
+    return payload["ticket"]
+
+
+async def visible_numbers(svc, principal):
+    data = await svc.graphql(TICKETS, {"first": 200}, principal=principal)
+    numbers = [edge["node"]["number"] for edge in data["tickets"]["edges"]]
+    assert data["tickets"]["totalCount"] == len(numbers)
+    return numbers
+
+
+async def read(svc, ticket_id, principal):
+    return (await svc.graphql(TICKET, {"id": ticket_id}, principal=principal))["ticket"]
+
+
+async def stream_events(nats_client, namespace, tenant, count):
+    js = nats_client.jetstream()
+    subscription = await js.subscribe(
+        f"{namespace.event_prefix}.{tenant}.tickets.>",
+        stream=f"{namespace.event_prefix.upper()}_TICKETS",
+        ordered_consumer=True,
+    )
+    try:
+        return [json.loads((await subscription.next_msg(timeout=10)).data) for _ in range(count)]
+    finally:
+        await subscription.unsubscribe()
+
+
+async def test_a_member_opens_a_ticket_and_reads_it_back(service):
+    before = datetime.now(UTC).replace(microsecond=0)
+    ticket = await created(service, subject="  Cannot   print  ")
+    assert ticket["number"] == "1"
+    assert ticket["subject"] == "Cannot print"
+    assert (ticket["ticketType"], ticket["status"], ticket["private"]) == (
+        "unclassified",
+        "open",
+        False,
+    )
+    assert (ticket["organisationId"], ticket["createdBy"], ticket["version"]) == (
+        "org-school",
+        "anna",
+        1,
+    )
+    assert before <= datetime.fromisoformat(ticket["createdAt"]) <= datetime.now(UTC)
+    assert await read(service, ticket["id"], ANNA) == ticket
+
+    by_staff = await created(service, STAFF, organisationId="org-other", ticketType="incident")
+    assert (by_staff["number"], by_staff["ticketType"], by_staff["createdBy"]) == (
+        "2",
+        "incident",
+        "staff-1",
+    )
+
+
+async def test_visibility_of_own_organisation_and_private_tickets(service):
+    public = await created(service, ANNA)
+    private = await created(service, ANNA, private=True)
+    bos_private = await created(service, BO, private=True)
+    staff_private = await created(service, STAFF, private=True)
+    others = await created(service, CARL, organisationId="org-other")
+    foreign = await created(service, FOREIGN_STAFF)
+
+    assert await visible_numbers(service, STAFF) == ["1", "2", "3", "4", "5"]
+    assert await visible_numbers(service, ANNA) == ["1", "2"]
+    assert await visible_numbers(service, BO) == ["1", "3"]
+    assert await visible_numbers(service, CARL) == ["5"]
+    assert await visible_numbers(service, ANONYMOUS) == []
+    assert await visible_numbers(service, FOREIGN_STAFF) == ["1"]
+
+    assert (await read(service, public["id"], BO))["number"] == "1"
+    for hidden in (private, staff_private, others):
+        assert await read(service, hidden["id"], BO) is None
+    assert await read(service, bos_private["id"], ANNA) is None
+    # Another tenant's ids answer exactly like ids that do not exist.
+    assert await read(service, foreign["id"], STAFF) is None
+    assert await read(service, public["id"], FOREIGN_STAFF) is None
+    assert await read(service, "no-such-ticket", STAFF) is None
+
+    query = """query($r: [_Any!]!) { _entities(representations: $r) {
+        ... on Ticket { number creator { id } organisation { id } } } }"""
+    representations = [{"__typename": "Ticket", "id": t["id"]} for t in (public, private)]
+    by_bo = await service.graphql(query, {"r": representations}, principal=BO)
+    assert by_bo["_entities"] == [
+        {"number": "1", "creator": {"id": "anna"}, "organisation": {"id": "org-school"}},
+        None,
+    ]
+
+
+async def test_only_members_of_the_organisation_or_staff_open_tickets_for_it(service):
+    refused = await create(service, CARL)
+    assert refused["ticket"] is None
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        ("organisationId", "NOT_FOUND")
+    ]
+    anonymous = await create(service, ANONYMOUS)
+    assert [e["code"] for e in anonymous["userErrors"]] == ["FORBIDDEN"]
+    assert await visible_numbers(service, STAFF) == []
+
+
+async def test_numbers_are_unique_and_sequential_per_tenant_under_concurrency(service):
+    results = await asyncio.gather(
+        *[create(service) for _ in range(10)], *[create(service, FOREIGN_STAFF) for _ in range(2)]
+    )
+    assert all(r["userErrors"] == [] for r in results)
+    assert sorted(int(r["ticket"]["number"]) for r in results[:10]) == list(range(1, 11))
+    assert sorted(int(r["ticket"]["number"]) for r in results[10:]) == [1, 2]
+
+
+async def test_bad_input_gives_user_errors_writes_nothing_and_emits_nothing(
+    service, nats_client, namespace
+):
+    payload = await create(
+        service,
+        subject="s" * 201,
+        description="",
+        organisationId="",
+        ticketType="complaint",
+    )
+    assert payload["ticket"] is None
+    assert sorted((e["field"], e["code"]) for e in payload["userErrors"]) == [
+        ("description", "REQUIRED"),
+        ("organisationId", "REQUIRED"),
+        ("subject", "TOO_LONG"),
+        ("ticketType", "UNKNOWN_CODE"),
+    ]
+    for bad in (
+        {"subject": "   "},
+        {"subject": "bell\x07"},
+        {"description": "d" * 20001},
+        {"ticketType": " "},
+        {"organisationId": "org school"},
+    ):
+        refused = await create(service, **bad)
+        assert refused["ticket"] is None and refused["userErrors"], bad
+    assert await visible_numbers(service, STAFF) == []
+
+    ticket = await created(service)
+    assert ticket["number"] == "1"
+    [event] = await stream_events(nats_client, namespace, "visma", 1)
+    assert event["subject"] == ticket["id"]
+    info = await nats_client.jetstream().stream_info(service.runtime.names.stream)
+    assert info.state.messages == 1
+
+
+async def test_the_created_event_reaches_jetstream_without_free_text(
+    service, nats_client, namespace
+):
+    ticket = await created(
+        service, subject="Anna Svensson, 070-123 45 67", description="Call me", private=True
+    )
+    [event] = await stream_events(nats_client, namespace, "visma", 1)
+    assert event["type"] == "portal.tickets.ticket.created"
+    assert (event["specversion"], event["source"], event["tenant"]) == (
+        "1.0",
+        "/portal/tickets",
+        "visma",
+    )
+    assert event["subject"] == ticket["id"]
+    assert event["data"] == {
+        "ticket_id": ticket["id"],
+        "number": "1",
+        "ticket_type": "unclassified",
+        "status": "open",
+        "organisation_id": "org-school",
+        "created_by": "anna",
+        "private": True,
+    }
+    assert "Svensson" not in json.dumps(event) and "Call me" not in json.dumps(event)
+
+
+async def test_pages_follow_the_number_with_keyset_cursors(service):
+    for _ in range(3):
+        await created(service)
+    first = (await service.graphql(TICKETS, {"first": 2}, principal=ANNA))["tickets"]
+    assert [e["node"]["number"] for e in first["edges"]] == ["1", "2"]
+    assert first["pageInfo"]["hasNextPage"] is True
+    rest = (
+        await service.graphql(
+            TICKETS, {"first": 2, "after": first["pageInfo"]["endCursor"]}, principal=ANNA
+        )
+    )["tickets"]
+    assert [e["node"]["number"] for e in rest["edges"]] == ["3"]
+    assert (rest["pageInfo"]["hasNextPage"], rest["pageInfo"]["hasPreviousPage"]) == (False, True)
+    for cursor in ("%%%", encode_cursor([{"$ne": None}, "x"])):
+        response = await service.post_graphql(TICKETS, {"after": cursor}, ANNA)
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+_long = st.builds(lambda c, n: c * n, st.characters(), st.integers(190, 210))
+_text = st.one_of(st.text(), _long)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    subject=_text,
+    description=st.one_of(st.text(), st.just("x" * 20001)),
+    organisation=st.one_of(st.text(max_size=80), st.just("org-school")),
+    ticket_type=st.one_of(st.none(), st.text(), st.sampled_from(["incident", "question"])),
+    private=st.one_of(st.none(), st.booleans()),
+    principal=st.sampled_from([STAFF, ANNA]),
+)
+async def test_any_create_input_is_answered_with_a_ticket_or_user_errors(
+    service, subject, description, organisation, ticket_type, private, principal
+):
+    before = (await service.graphql(TICKETS, {"first": 0}, principal=STAFF))["tickets"]
+    response = await service.post_graphql(
+        CREATE,
+        {
+            "input": {
+                "subject": subject,
+                "description": description,
+                "organisationId": organisation,
+                "ticketType": ticket_type,
+                "private": private,
+            }
+        },
+        principal,
+    )
+    assert response.status_code == 200
+    body = orjson.loads(response.content)
+    assert "errors" not in body, body["errors"]
+    payload = body["data"]["createTicket"]
+    after = (await service.graphql(TICKETS, {"first": 0}, principal=STAFF))["tickets"]
+    if payload["ticket"] is None:
+        assert payload["userErrors"]
+        assert after["totalCount"] == before["totalCount"]
+    else:
+        assert payload["userErrors"] == []
+        assert after["totalCount"] == before["totalCount"] + 1
+        assert payload["ticket"]["number"] == str(after["totalCount"])
