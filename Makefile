@@ -27,7 +27,7 @@ types: env
 	$(UV) run mypy $(SOURCES)
 
 test-only:
-	$(UV) run pytest -n $(PYTEST_WORKERS) -q
+	$(UV) run pytest -n $(PYTEST_WORKERS)
 
 test: lint types test-only
 
