@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec, TenantCollection
+from portal_kit.counters import COUNTERS_INDEX
+from portal_kit.mongo import ASCENDING, Document, IndexSpec
 from portal_kit.repository import AggregateRepository
 from pymongo.errors import DuplicateKeyError
 
 from portal_billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 
-INVOICES, COUNTERS = "invoices", "counters"
+INVOICES = "invoices"
 OUTBOX_COLLECTIONS = (INVOICES,)
 SORT_KEY = "sequence"
 
@@ -22,7 +23,7 @@ INDEXES = (
         INVOICES,
         (("tenant", ASCENDING), ("payer_organisation_id", ASCENDING), (SORT_KEY, ASCENDING)),
     ),
-    IndexSpec(COUNTERS, (("tenant", ASCENDING), ("name", ASCENDING)), unique=True),
+    COUNTERS_INDEX,
 )
 
 
@@ -93,26 +94,3 @@ class InvoiceRepository(AggregateRepository[Invoice]):
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         return "an invoice with this number already exists"
-
-
-class Counters:
-    """Per-tenant sequences, each one document moved on atomically by `$inc`: safe when many
-    requests ask at once, in one process or many."""
-
-    ATTEMPTS = 3
-
-    def __init__(self, database: Database, tenant: str) -> None:
-        self._documents: TenantCollection = database.for_tenant(COUNTERS, tenant)
-
-    async def next(self, name: str) -> int:
-        for _ in range(self.ATTEMPTS):
-            try:
-                counter = await self._documents.find_one_and_update(
-                    {"name": name}, {"$inc": {"value": 1}}, upsert=True
-                )
-            except DuplicateKeyError:
-                # Two first uses raced to create the counter; the other one did, so go again.
-                continue
-            if counter is not None:
-                return int(counter["value"])
-        raise RuntimeError(f"could not move counter {name!r} on")

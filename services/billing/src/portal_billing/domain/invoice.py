@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import partial
 
 from portal_kit.domain import Aggregate, DomainError, new_id
+from portal_kit.values import Problems, check_reference, check_text
 
 from portal_billing.domain.events import InvoiceCreated
 from portal_billing.domain.money import (
@@ -23,7 +24,6 @@ from portal_billing.domain.money import (
     parse_decimal,
     round_to_cents,
 )
-from portal_billing.domain.values import Problems, check_reference, check_text
 
 LINE_DESCRIPTION_MAX = 500
 MAX_LINES = 500

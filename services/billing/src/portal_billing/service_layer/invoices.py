@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
+from portal_kit.counters import Counters
 from portal_kit.events import utc_now
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
 
-from portal_billing.adapters.repositories import SORT_KEY, Counters, InvoiceRepository
+from portal_billing.adapters.repositories import SORT_KEY, InvoiceRepository
 from portal_billing.domain.invoice import Invoice, InvoiceRequest, LineInput
 from portal_billing.service_layer import access
 

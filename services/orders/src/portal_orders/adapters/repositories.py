@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec, TenantCollection
+from portal_kit.counters import COUNTERS_INDEX
+from portal_kit.mongo import ASCENDING, Document, IndexSpec
 from portal_kit.repository import AggregateRepository
 from pymongo.errors import DuplicateKeyError
 
 from portal_orders.domain.order import Order
 
-ORDERS, COUNTERS = "orders", "counters"
+ORDERS = "orders"
 OUTBOX_COLLECTIONS = (ORDERS,)
 SORT_KEY = "sequence"
 
@@ -25,7 +26,7 @@ INDEXES = (
         ORDERS,
         (("tenant", ASCENDING), ("assignee_organisation_id", ASCENDING), (SORT_KEY, ASCENDING)),
     ),
-    IndexSpec(COUNTERS, (("tenant", ASCENDING), ("name", ASCENDING)), unique=True),
+    COUNTERS_INDEX,
 )
 
 
@@ -67,26 +68,3 @@ class OrderRepository(AggregateRepository[Order]):
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         return "an order with this number already exists"
-
-
-class Counters:
-    """Per-tenant sequences, each one document moved on atomically by `$inc`: safe when many
-    requests ask at once, in one process or many."""
-
-    ATTEMPTS = 3
-
-    def __init__(self, database: Database, tenant: str) -> None:
-        self._documents: TenantCollection = database.for_tenant(COUNTERS, tenant)
-
-    async def next(self, name: str) -> int:
-        for _ in range(self.ATTEMPTS):
-            try:
-                counter = await self._documents.find_one_and_update(
-                    {"name": name}, {"$inc": {"value": 1}}, upsert=True
-                )
-            except DuplicateKeyError:
-                # Two first uses raced to create the counter; the other one did, so go again.
-                continue
-            if counter is not None:
-                return int(counter["value"])
-        raise RuntimeError(f"could not move counter {name!r} on")

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from portal_kit.domain import Aggregate, new_id
+from portal_kit.values import Problems, check_code, check_reference, check_text
 
 from portal_orders.domain.events import OrderAssigned, OrderCreated
-from portal_orders.domain.values import Problems, check_code, check_reference, check_text
 
 DESCRIPTION_MAX = 5000
 INITIAL_STATUS = "new"

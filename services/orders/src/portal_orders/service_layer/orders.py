@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
+from portal_kit.counters import Counters
 from portal_kit.domain import NotFound, StaleVersion
 from portal_kit.events import utc_now
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
+from portal_kit.values import Problems
 
-from portal_orders.adapters.repositories import SORT_KEY, Counters, OrderRepository
+from portal_orders.adapters.repositories import SORT_KEY, OrderRepository
 from portal_orders.domain.order import DEFAULT_CATALOGUE, Order, OrderCatalogue, OrderRequest
-from portal_orders.domain.values import Problems
 from portal_orders.service_layer import access
 
 T = TypeVar("T")

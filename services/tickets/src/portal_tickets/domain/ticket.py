@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portal_kit.domain import Aggregate, new_id
+from portal_kit.values import Problems, check_code, check_reference, check_text
 
 from portal_tickets.domain.events import TicketCreated
-from portal_tickets.domain.values import Problems, check_code, check_reference, check_text
 
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 20000

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from portal_kit.counters import Counters
 from portal_kit.events import utc_now
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
+from portal_kit.values import Problems
 
-from portal_tickets.adapters.repositories import SORT_KEY, Counters, TicketRepository
+from portal_tickets.adapters.repositories import SORT_KEY, TicketRepository
 from portal_tickets.domain.ticket import DEFAULT_CATALOGUE, Ticket, TicketCatalogue, TicketRequest
-from portal_tickets.domain.values import Problems
 from portal_tickets.service_layer import access
 
 T = TypeVar("T")
