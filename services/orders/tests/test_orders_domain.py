@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from portal_kit.domain import DomainError, NotFound, ValidationFailed
+from portal_kit.values import check_reference, check_text
 from portal_orders.domain.events import OrderAssigned, OrderCreated
 from portal_orders.domain.order import (
     DEFAULT_CATALOGUE,
@@ -12,7 +13,6 @@ from portal_orders.domain.order import (
     OrderRequest,
     format_number,
 )
-from portal_orders.domain.values import check_reference, check_text
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
