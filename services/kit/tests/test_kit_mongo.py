@@ -182,3 +182,11 @@ async def test_unique_index_is_unique_per_tenant(database: Database) -> None:
 
 async def test_ping(database: Database) -> None:
     assert await database.ping() is True
+
+
+@pytest.mark.parametrize("stage", ["$lookup", "$unionWith", "$graphLookup", "$out", "$merge"])
+async def test_aggregate_refuses_stages_that_reach_other_collections(database, stage):
+    orders = database.for_tenant("orders", "acme")
+    await orders.insert_one({"_id": "o1"})
+    with pytest.raises(TenantRequired):
+        await orders.aggregate([{stage: {"from": "orders", "as": "x"}}])

@@ -107,6 +107,11 @@ class _NoClose:
 _stand_in_client: Any = None
 
 
+_CROSS_COLLECTION_STAGES = frozenset(
+    {"$lookup", "$unionWith", "$graphLookup", "$out", "$merge", "$facet"}
+)
+
+
 def _require_tenant(tenant: str) -> str:
     if not isinstance(tenant, str) or not tenant:
         raise TenantRequired("a tenant id is required for every query")
@@ -197,6 +202,11 @@ class TenantCollection:
         return modified
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
+        for stage in pipeline:
+            reaching_out = _CROSS_COLLECTION_STAGES.intersection(stage)
+            if reaching_out:
+                # These stages read or write other collections, outside the tenant filter.
+                raise TenantRequired(f"{sorted(reaching_out)[0]} is not allowed here")
         stages = [{"$match": {TENANT: self.tenant}}, *pipeline]
         cursor = self._collection.aggregate(stages)
         documents: list[Document] = await cursor.to_list(length=None)
