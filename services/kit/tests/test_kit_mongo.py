@@ -190,3 +190,13 @@ async def test_aggregate_refuses_stages_that_reach_other_collections(database, s
     await orders.insert_one({"_id": "o1"})
     with pytest.raises(TenantRequired):
         await orders.aggregate([{stage: {"from": "orders", "as": "x"}}])
+
+
+async def test_facets_are_allowed_but_not_a_lookup_inside_one(database):
+    orders = database.for_tenant("orders", "acme")
+    await orders.insert_one({"_id": "o1", "status": "new"})
+    await database.for_tenant("orders", "other").insert_one({"_id": "o2", "status": "new"})
+    counted = await orders.aggregate([{"$facet": {"n": [{"$count": "n"}]}}])
+    assert counted == [{"n": [{"n": 1}]}]
+    with pytest.raises(TenantRequired):
+        await orders.aggregate([{"$facet": {"x": [{"$lookup": {"from": "orders", "as": "y"}}]}}])

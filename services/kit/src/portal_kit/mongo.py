@@ -107,9 +107,17 @@ class _NoClose:
 _stand_in_client: Any = None
 
 
-_CROSS_COLLECTION_STAGES = frozenset(
-    {"$lookup", "$unionWith", "$graphLookup", "$out", "$merge", "$facet"}
-)
+_CROSS_COLLECTION_STAGES = frozenset({"$lookup", "$unionWith", "$graphLookup", "$out", "$merge"})
+
+
+def _refuse_cross_collection(pipeline: Sequence[Mapping[str, Any]]) -> None:
+    """Stages that read or write other collections would escape the tenant filter."""
+    for stage in pipeline:
+        reaching_out = _CROSS_COLLECTION_STAGES.intersection(stage)
+        if reaching_out:
+            raise TenantRequired(f"{sorted(reaching_out)[0]} is not allowed here")
+        for facet in stage.get("$facet", {}).values():
+            _refuse_cross_collection(facet)
 
 
 def _require_tenant(tenant: str) -> str:
@@ -202,11 +210,7 @@ class TenantCollection:
         return modified
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
-        for stage in pipeline:
-            reaching_out = _CROSS_COLLECTION_STAGES.intersection(stage)
-            if reaching_out:
-                # These stages read or write other collections, outside the tenant filter.
-                raise TenantRequired(f"{sorted(reaching_out)[0]} is not allowed here")
+        _refuse_cross_collection(pipeline)
         stages = [{"$match": {TENANT: self.tenant}}, *pipeline]
         cursor = self._collection.aggregate(stages)
         documents: list[Document] = await cursor.to_list(length=None)
