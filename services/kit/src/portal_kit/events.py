@@ -35,6 +35,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_now_to_the_millisecond() -> datetime:
+    """MongoDB keeps milliseconds; keeping no more means what we return is what we read back."""
+    now = utc_now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def event_subject(prefix: str, tenant: str, service: str, aggregate: str, name: str) -> str:
     for part, pattern in (
         (prefix, TOKEN),

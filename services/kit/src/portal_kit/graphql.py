@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -15,6 +15,7 @@ from strawberry.extensions import MaskErrors
 from portal_kit.domain import DomainError, ValidationFailed
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
@@ -33,6 +34,14 @@ class UserError:
 def user_errors(error: DomainError) -> list[UserError]:
     problems = error.problems if isinstance(error, ValidationFailed) else [error]
     return [UserError(field=p.field, code=p.code, message=p.message) for p in problems]
+
+
+async def attempt(action: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:
+    """Run a use case; a refusal by a domain rule becomes user errors and changes nothing."""
+    try:
+        return await action(), []
+    except DomainError as error:
+        return None, user_errors(error)
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -99,11 +108,21 @@ def page_size(first: int | None) -> int:
     return first
 
 
-def keyset_filter(sort_field: str, after: str | None) -> dict[str, Any]:
-    """Documents after the cursor in ascending (sort_field, _id) order."""
+def keyset_filter(
+    sort_field: str, after: str | None, value_type: type | None = None
+) -> dict[str, Any]:
+    """Documents after the cursor in ascending (sort_field, _id) order.
+
+    With `value_type`, a cursor whose sort value is of another type (one this subgraph never
+    handed out) is refused rather than compared across types.
+    """
     if after is None:
         return {}
     value, last_id = decode_cursor(after)
+    if value_type is not None and (
+        not isinstance(value, value_type) or isinstance(value, bool) or not isinstance(last_id, str)
+    ):
+        raise InvalidCursor()
     return {
         "$or": [
             {sort_field: {"$gt": value}},

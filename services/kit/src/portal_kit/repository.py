@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pymongo.errors import DuplicateKeyError
@@ -15,6 +16,17 @@ from portal_kit.mongo import Database, Document, TenantCollection
 from portal_kit.outbox import OUTBOX
 
 A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a keyset-paginated list, with the total the filter matches."""
+
+    items: list[T]
+    has_next: bool
+    total: int
+
 
 _STORED = ("_id", "tenant", "version", OUTBOX)
 
@@ -54,6 +66,17 @@ class AggregateRepository(ABC, Generic[A]):
 
     async def count(self, filter_: dict[str, Any] | None = None) -> int:
         return await self._documents.count(filter_)
+
+    async def page(
+        self, visible: dict[str, Any], after: dict[str, Any], *, sort_key: str, size: int
+    ) -> Page[A]:
+        """`size` aggregates matching `visible`, after the keyset filter `after`, in
+        (sort_key, _id) order; one more is read to know whether another page follows."""
+        total = await self.count(visible)
+        found = await self.find(
+            {"$and": [visible, after]}, sort=[(sort_key, 1), ("_id", 1)], limit=size + 1
+        )
+        return Page(found[:size], has_next=len(found) > size, total=total)
 
     def _envelopes(self, aggregate: A) -> list[dict[str, Any]]:
         return [

@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from portal_kit.counters import Counters
-from portal_kit.events import utc_now
+from portal_kit.events import utc_now_to_the_millisecond
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
+from portal_kit.repository import Page
 
 from portal_billing.adapters.repositories import SORT_KEY, InvoiceRepository
 from portal_billing.domain.invoice import Invoice, InvoiceRequest, LineInput
 from portal_billing.service_layer import access
 
-T = TypeVar("T")
 INVOICE_SEQUENCE = "invoice"
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    has_next: bool
-    total: int
-
-
-def now_to_the_millisecond() -> datetime:
-    """MongoDB keeps milliseconds; keeping no more means what we return is what we read back."""
-    now = utc_now()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def today_utc() -> date:
@@ -47,7 +33,7 @@ class InvoiceDesk:
         principal: Principal,
         on_commit: Callable[[], None],
         *,
-        clock: Callable[[], datetime] = now_to_the_millisecond,
+        clock: Callable[[], datetime] = utc_now_to_the_millisecond,
         today: Callable[[], date] = today_utc,
     ) -> None:
         self.database = database
@@ -71,13 +57,9 @@ class InvoiceDesk:
 
     async def page(self, *, size: int, after: dict[str, Any]) -> Page[Invoice]:
         """Visible invoices by number, `size` of them after the keyset filter `after`."""
-        visible = access.visible_filter(self.principal)
-        repository = self.invoices()
-        total = await repository.count(visible)
-        found = await repository.find(
-            {"$and": [visible, after]}, sort=[(SORT_KEY, 1), ("_id", 1)], limit=size + 1
+        return await self.invoices().page(
+            access.visible_filter(self.principal), after, sort_key=SORT_KEY, size=size
         )
-        return Page(found[:size], has_next=len(found) > size, total=total)
 
     # -- changing ---------------------------------------------------------------------------
 

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import strawberry
-from portal_kit.domain import DomainError
-from portal_kit.graphql import Connection, UserError, masking_extension, user_errors
+from portal_kit.graphql import Connection, UserError, attempt, masking_extension
 
 from portal_tickets.domain.ticket import Ticket as TicketAggregate
 from portal_tickets.entrypoints.context import Info
 from portal_tickets.entrypoints.types import Organisation, Ticket, User, ticket_page
-
-R = TypeVar("R")
-
-
-async def attempt(action: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:
-    """Run a use case; a refusal by a domain rule becomes user errors and changes nothing."""
-    try:
-        return await action(), []
-    except DomainError as error:
-        return None, user_errors(error)
 
 
 @strawberry.type

@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from portal_kit.counters import Counters
-from portal_kit.events import utc_now
+from portal_kit.events import utc_now_to_the_millisecond
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
+from portal_kit.repository import Page
 from portal_kit.values import Problems
 
 from portal_tickets.adapters.repositories import SORT_KEY, TicketRepository
 from portal_tickets.domain.ticket import DEFAULT_CATALOGUE, Ticket, TicketCatalogue, TicketRequest
 from portal_tickets.service_layer import access
 
-T = TypeVar("T")
 TICKET_SEQUENCE = "ticket"
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    has_next: bool
-    total: int
-
-
-def now_to_the_millisecond() -> datetime:
-    """MongoDB keeps milliseconds; keeping no more means what we return is what we read back."""
-    now = utc_now()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class TicketDesk:
@@ -44,7 +30,7 @@ class TicketDesk:
         on_commit: Callable[[], None],
         *,
         catalogue: TicketCatalogue = DEFAULT_CATALOGUE,
-        clock: Callable[[], datetime] = now_to_the_millisecond,
+        clock: Callable[[], datetime] = utc_now_to_the_millisecond,
     ) -> None:
         self.database = database
         self.principal = principal
@@ -67,13 +53,9 @@ class TicketDesk:
 
     async def page(self, *, size: int, after: dict[str, Any]) -> Page[Ticket]:
         """Visible tickets by number, `size` of them after the keyset filter `after`."""
-        visible = access.visible_filter(self.principal)
-        repository = self.tickets()
-        total = await repository.count(visible)
-        found = await repository.find(
-            {"$and": [visible, after]}, sort=[(SORT_KEY, 1), ("_id", 1)], limit=size + 1
+        return await self.tickets().page(
+            access.visible_filter(self.principal), after, sort_key=SORT_KEY, size=size
         )
-        return Page(found[:size], has_next=len(found) > size, total=total)
 
     # -- changing ---------------------------------------------------------------------------
 
