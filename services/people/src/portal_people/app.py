@@ -13,12 +13,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from portal_people.adapters.notifications import Notifications
 from portal_people.adapters.repositories import INDEXES, OUTBOX_COLLECTIONS
 from portal_people.adapters.tokens import TokenIssuer
 from portal_people.entrypoints.context import PeopleContext
 from portal_people.entrypoints.schema import schema
 from portal_people.service_layer.directory import Directory
 from portal_people.settings import PeopleSettings
+from portal_people.wiring import PeopleServices, cipher_for, mailer_for
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def token_issuer(settings: PeopleSettings) -> TokenIssuer:
         for path in settings.token_retired_public_key_files
     ]
     try:
-        return TokenIssuer(signing_key, retired)
+        return TokenIssuer(signing_key, retired, lifetime_seconds=settings.access_token_seconds)
     except ValueError as error:
         raise SettingsError("PORTAL_TOKEN_SIGNING_KEY_FILE", str(error)) from error
 
@@ -49,6 +51,16 @@ def token_issuer(settings: PeopleSettings) -> TokenIssuer:
 def create_app(settings: PeopleSettings) -> Starlette:
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS, indexes=INDEXES)
     issuer = token_issuer(settings)
+    try:
+        cipher = cipher_for(settings)
+    except ValueError as error:
+        raise SettingsError("PORTAL_NATIONAL_ID_KEY", str(error)) from error
+    services = PeopleServices(
+        settings=settings,
+        tokens=issuer,
+        notifications=Notifications(mailer_for(settings), settings.public_url),
+        cipher=cipher,
+    )
 
     def make_context(
         runtime: ServiceRuntime, principal: Principal, request: Request
@@ -56,7 +68,7 @@ def create_app(settings: PeopleSettings) -> Starlette:
         return PeopleContext(
             principal=principal,
             directory=Directory(runtime.database, principal, runtime.wake_relay),
-            tokens=issuer,
+            services=services,
             request=request,
         )
 
@@ -68,4 +80,5 @@ def create_app(settings: PeopleSettings) -> Starlette:
     )
     app.state.runtime = runtime
     app.state.tokens = issuer
+    app.state.services = services
     return app

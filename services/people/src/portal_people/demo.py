@@ -24,6 +24,8 @@ CREATE_ORGANISATION = """mutation($input: CreateOrganisationInput!) {
   createOrganisation(input: $input) { organisation { id } userErrors { field code message } } }"""
 CREATE_USER = """mutation($input: CreateUserInput!) {
   createUser(input: $input) { user { id } userErrors { field code message } } }"""
+ADD_EMPLOYEE = """mutation($input: AddEmployeeInput!) {
+  addEmployee(input: $input) { employee { id } userErrors { field code message } } }"""
 
 
 class DemoLoader:
@@ -87,6 +89,7 @@ class DemoLoader:
                         "name": user.name,
                         "password": DEMO_PASSWORD,
                         "scopes": user.scopes or None,
+                        "firstLogin": user.first_login or None,
                         "memberships": [
                             {"organisationId": ids[key], "roles": roles}
                             for key, roles in user.memberships.items()
@@ -95,6 +98,22 @@ class DemoLoader:
                 },
             )["createUser"]
             _require_no_errors(result, f"{tenant.id}/{user.username}")
+        for employee in tenant.employees:
+            result = self.call(
+                tenant.id,
+                ADD_EMPLOYEE,
+                {
+                    "input": {
+                        "organisationId": ids[employee.organisation],
+                        "firstName": employee.first_name,
+                        "lastName": employee.last_name,
+                        "email": employee.email,
+                        "mobile": employee.mobile,
+                        "nationalId": employee.national_id,
+                    }
+                },
+            )["addEmployee"]
+            _require_no_errors(result, f"{tenant.id}/{employee.first_name} {employee.last_name}")
         return True
 
 

@@ -29,6 +29,18 @@ class DemoUser:
     name: str
     memberships: dict[str, list[str]]
     scopes: list[str] = field(default_factory=list)
+    # Steps of a forced first login (Familjebostäder): contact_details, password.
+    first_login: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DemoEmployee:
+    organisation: str
+    first_name: str
+    last_name: str
+    email: str
+    mobile: str | None = None
+    national_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,7 @@ class DemoTenant:
     configuration: dict[str, Any]
     organisations: list[DemoOrganisation]
     users: list[DemoUser]
+    employees: list[DemoEmployee] = field(default_factory=list)
 
 
 DEMO_TENANTS = [
@@ -101,6 +114,14 @@ DEMO_TENANTS = [
             DemoUser(
                 "1999/99999", "test@testmail.example", "Testfirma AB", {"testfirma": ["user"]}
             ),
+            # Logs in like the manual's first login: contact details and password first.
+            DemoUser(
+                "1999/88888",
+                "ny@testmail.example",
+                "Nyfirma AB",
+                {"testfirma": ["user"]},
+                first_login=["contact_details", "password"],
+            ),
         ],
     ),
     DemoTenant(
@@ -126,6 +147,19 @@ DEMO_TENANTS = [
                 "Test Bruker",
                 {"demokunde": ["admin", "billing"]},
             ),
+        ],
+        # The manual's employee list; national IDs are synthetic but valid.
+        employees=[
+            DemoEmployee("demokunde", "Dolly", "Duck", "Dolly.Duck@testeren.example"),
+            DemoEmployee(
+                "demokunde",
+                "Donald",
+                "Duck",
+                "Donald.Duck@testeren.example",
+                mobile="41244845",
+                national_id="15108695088",
+            ),
+            DemoEmployee("testbedriften", "test", "yoyo", "yoyo@testbedriften.example"),
         ],
     ),
     DemoTenant(

@@ -16,3 +16,27 @@ class PeopleSettings(ServiceSettings):
     token_signing_key_file: Path | None = None
     # Public keys of retired signing keys, still published in the JWKS during a rotation.
     token_retired_public_key_files: list[Path] = Field(default_factory=list)
+    access_token_seconds: int = Field(default=900, ge=30, le=3600)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    invitation_days: int = Field(default=14, ge=1, le=90)
+    password_reset_minutes: int = Field(default=60, ge=5, le=1440)
+    # Failed logins: this many within the window lock the key, doubling up to the ceiling.
+    login_account_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_address_max_failures: int = Field(default=20, ge=1, le=10000)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    login_lock_seconds: int = Field(default=60, ge=1)
+    login_max_lock_seconds: int = Field(default=900, ge=1)
+    # AES-256-GCM key (32 bytes, base64url) for national IDs at rest; a throw-away key is made
+    # when missing (development only: stored national IDs cannot be read after a restart).
+    national_id_key: str | None = None
+    # Outgoing e-mail; without a host, mails are not sent (and that is logged).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "no-reply@portal.example"
+    smtp_sender_name: str = "Portal"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_use_tls: bool = False
+    smtp_start_tls: bool | None = None
+    # Where links in e-mails point (the SPA).
+    public_url: str = Field(default="http://127.0.0.1:4000", max_length=200)

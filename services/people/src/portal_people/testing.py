@@ -77,3 +77,84 @@ async def seed_tenant(service: RunningService, tenant: str, **config: Any) -> Se
             tenant, user="customer-admin", memberships={ids["customer"]: ("admin",)}
         ),
     )
+
+
+SESSION_FIELDS = (
+    "accessToken expiresIn refreshToken firstLoginSteps userErrors { field code message }"
+)
+LOG_IN = f"""mutation($input: LogInInput!) {{ logIn(input: $input) {{ {SESSION_FIELDS} }} }}"""
+REFRESH = f"""mutation($input: RefreshSessionInput!) {{
+  refreshSession(input: $input) {{ {SESSION_FIELDS} }} }}"""
+LOG_OUT = """mutation($input: RefreshSessionInput!) {
+  logOut(input: $input) { ok userErrors { field code message } } }"""
+
+
+def anonymous(tenant: str) -> Principal:
+    return make_principal(tenant, user="anonymous")
+
+
+def principal_from_token(claims: dict[str, Any]) -> Principal:
+    """The principal the gateway would sign for these access-token claims."""
+    return make_principal(
+        claims["tenant"],
+        user=claims["sub"],
+        staff=claims["staff"],
+        memberships={m["organisation"]: tuple(m["roles"]) for m in claims["memberships"]},
+        scopes=tuple(claims["scopes"]),
+        locale=claims["locale"],
+    )
+
+
+async def verified_claims(service: RunningService, token: str) -> dict[str, Any]:
+    """Verify an access token exactly as the gateway does: against the published JWKS."""
+    import jwt
+
+    jwks = (await service.client.get("/.well-known/jwks.json")).json()
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = next(k for k in jwks["keys"] if k["kid"] == kid)
+    claims: dict[str, Any] = jwt.decode(
+        token, jwt.PyJWK(key).key, algorithms=["EdDSA"], audience="portal", issuer="portal-people"
+    )
+    return claims
+
+
+async def add_user(
+    service: RunningService,
+    tenant: SeededTenant,
+    username: str,
+    *,
+    password: str = "a long secret phrase",
+    organisation: str | None = None,
+    roles: tuple[str, ...] = ("user",),
+    email: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    data = await service.graphql(
+        CREATE_USER,
+        {
+            "input": {
+                "username": username,
+                "email": email or f"{username}@example.com",
+                "name": f"{username.title()} Person",
+                "password": password,
+                "memberships": [
+                    {"organisationId": organisation or tenant.contractor, "roles": list(roles)}
+                ],
+                **extra,
+            }
+        },
+        principal=tenant.staff,
+    )
+    assert not data["createUser"]["userErrors"], data
+    user: dict[str, Any] = data["createUser"]["user"]
+    return user
+
+
+async def log_in(
+    service: RunningService, tenant: str, login: str, password: str = "a long secret phrase"
+) -> dict[str, Any]:
+    data = await service.graphql(
+        LOG_IN, {"input": {"login": login, "password": password}}, principal=anonymous(tenant)
+    )
+    result: dict[str, Any] = data["logIn"]
+    return result

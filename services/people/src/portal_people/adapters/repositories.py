@@ -9,12 +9,15 @@ from portal_kit.mongo import ASCENDING, Document, IndexSpec
 from portal_kit.repository import AggregateRepository
 from pymongo.errors import DuplicateKeyError
 
+from portal_people.adapters.auth_repositories import AUTH_COLLECTIONS, AUTH_INDEXES
+from portal_people.adapters.employee_repositories import EMPLOYEE_COLLECTIONS, EMPLOYEE_INDEXES
+from portal_people.adapters.folding import aware, fold
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.tenant import Tenant, TenantConfiguration
-from portal_people.domain.user import User, UserMembership
+from portal_people.domain.user import ResetTicket, User, UserMembership
 
 TENANTS, ORGANISATIONS, USERS = "tenants", "organisations", "users"
-OUTBOX_COLLECTIONS = (TENANTS, ORGANISATIONS, USERS)
+OUTBOX_COLLECTIONS = (TENANTS, ORGANISATIONS, USERS, *AUTH_COLLECTIONS, *EMPLOYEE_COLLECTIONS)
 
 INDEXES = (
     IndexSpec(ORGANISATIONS, (("tenant", ASCENDING), ("name_key", ASCENDING), ("_id", ASCENDING))),
@@ -23,12 +26,12 @@ INDEXES = (
     IndexSpec(USERS, (("tenant", ASCENDING), ("email_key", ASCENDING)), unique=True),
     IndexSpec(USERS, (("tenant", ASCENDING), ("memberships.organisation_id", ASCENDING))),
     IndexSpec(USERS, (("tenant", ASCENDING), ("name_key", ASCENDING), ("_id", ASCENDING))),
+    IndexSpec(USERS, (("tenant", ASCENDING), ("reset.token_hash", ASCENDING))),
+    *AUTH_INDEXES,
+    *EMPLOYEE_INDEXES,
 )
 
-
-def fold(text: str) -> str:
-    """The form used for case-insensitive uniqueness and sorting."""
-    return text.casefold()
+__all__ = ["INDEXES", "OUTBOX_COLLECTIONS", "fold"]
 
 
 class TenantRepository(AggregateRepository[Tenant]):
@@ -115,6 +118,18 @@ class UserRepository(AggregateRepository[User]):
             "active": aggregate.active,
             "password_hash": aggregate.password_hash,
             "scopes": list(aggregate.scopes),
+            "mobile_phone": aggregate.mobile_phone,
+            "other_phone": aggregate.other_phone,
+            "session_epoch": aggregate.session_epoch,
+            "first_login": list(aggregate.first_login),
+            "reset": None
+            if aggregate.reset is None
+            else {
+                "token_hash": aggregate.reset.token_hash,
+                "requested_at": aggregate.reset.requested_at,
+                "expires_at": aggregate.reset.expires_at,
+            },
+            "active_organisation_id": aggregate.active_organisation_id,
         }
 
     def from_document(self, document: Document) -> User:
@@ -137,7 +152,21 @@ class UserRepository(AggregateRepository[User]):
             active=document.get("active", True),
             password_hash=document.get("password_hash"),
             scopes=tuple(document.get("scopes", ())),
+            mobile_phone=document.get("mobile_phone"),
+            other_phone=document.get("other_phone"),
+            session_epoch=document.get("session_epoch", 0),
+            first_login=tuple(document.get("first_login", ())),
+            reset=_reset(document.get("reset")),
+            active_organisation_id=document.get("active_organisation_id"),
         )
+
+    async def by_reset_token(self, token_hash: str) -> User | None:
+        found = await self.find({"reset.token_hash": token_hash}, limit=1)
+        return found[0] if found else None
+
+    async def by_email(self, email: str) -> User | None:
+        found = await self.find({"email_key": fold(email.strip())}, limit=1)
+        return found[0] if found else None
 
     async def by_login(self, login: str) -> User | None:
         key = fold(login.strip())
@@ -149,3 +178,13 @@ class UserRepository(AggregateRepository[User]):
         if "email_key" in str(details.get("keyPattern", details)):
             return "a user with this e-mail already exists in this portal"
         return "a user with this user name already exists in this portal"
+
+
+def _reset(raw: Any) -> ResetTicket | None:
+    if not raw:
+        return None
+    return ResetTicket(
+        token_hash=raw["token_hash"],
+        requested_at=aware(raw["requested_at"]),
+        expires_at=aware(raw["expires_at"]),
+    )

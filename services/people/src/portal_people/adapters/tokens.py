@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import secrets
 import time
 import uuid
 from collections.abc import Sequence
@@ -24,6 +25,18 @@ from portal_people.domain.user import User
 ISSUER = "portal-people"
 AUDIENCE = "portal"
 ACCESS_TOKEN_SECONDS = 900
+# The only scope of a user who must first confirm contact details and change the password: no
+# memberships, no staff flag, so no service shows them anything until that is done.
+FIRST_LOGIN_SCOPE = "people:first-login-required"
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    """Secrets here are 256 random bits, so a fast hash is enough (no guessing to slow down)."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def public_jwk(public_key: Ed25519PublicKey) -> dict[str, Any]:
@@ -38,7 +51,14 @@ def public_jwk(public_key: Ed25519PublicKey) -> dict[str, Any]:
 
 
 class TokenIssuer:
-    def __init__(self, signing_key_pem: bytes, retired_public_keys: Sequence[bytes] = ()) -> None:
+    def __init__(
+        self,
+        signing_key_pem: bytes,
+        retired_public_keys: Sequence[bytes] = (),
+        *,
+        lifetime_seconds: int = ACCESS_TOKEN_SECONDS,
+    ) -> None:
+        self.lifetime = lifetime_seconds
         key = serialization.load_pem_private_key(signing_key_pem, password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError("the token signing key must be an Ed25519 private key")
@@ -57,21 +77,28 @@ class TokenIssuer:
 
     def issue_access_token(self, user: User) -> tuple[str, int]:
         now = int(time.time())
-        claims = {
+        pending = bool(user.first_login)
+        claims: dict[str, Any] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": user.id,
             "iat": now,
-            "exp": now + ACCESS_TOKEN_SECONDS,
+            "exp": now + self.lifetime,
             "jti": uuid.uuid4().hex,
             "tenant": user.tenant,
-            "memberships": [
+            "memberships": []
+            if pending
+            else [
                 {"organisation": m.organisation_id, "roles": list(m.roles)}
                 for m in user.memberships
             ],
-            "staff": user.staff,
-            "scopes": list(user.scopes),
+            "staff": user.staff and not pending,
+            "scopes": [FIRST_LOGIN_SCOPE] if pending else list(user.scopes),
             "locale": user.locale,
         }
+        if user.active_organisation_id and not pending:
+            # The chosen customer ('Vælg kunde'); the gateway may pass it on once the principal
+            # carries it.
+            claims["org"] = user.active_organisation_id
         token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
-        return token, ACCESS_TOKEN_SECONDS
+        return token, self.lifetime

@@ -61,3 +61,117 @@ class MembershipChanged(DomainEvent):
     user_id: str
     organisation_id: str
     roles: list[str]
+
+
+class UserRegistered(DomainEvent):
+    """A person redeemed an invitation and now has an account."""
+
+    aggregate: ClassVar[str] = "user"
+    name: ClassVar[str] = "registered"
+    user_id: str
+    organisation_ids: list[str]
+    invitation_id: str
+
+
+class PasswordChanged(DomainEvent):
+    aggregate: ClassVar[str] = "user"
+    name: ClassVar[str] = "password_changed"
+    user_id: str
+
+
+class PasswordResetRequested(DomainEvent):
+    aggregate: ClassVar[str] = "user"
+    name: ClassVar[str] = "password_reset_requested"
+    user_id: str
+    expires_at: str
+
+
+class PasswordReset(DomainEvent):
+    """The password was set with an e-mailed reset token; every refresh token is now dead."""
+
+    aggregate: ClassVar[str] = "user"
+    name: ClassVar[str] = "password_reset"
+    user_id: str
+
+
+class FirstLoginRequired(DomainEvent):
+    aggregate: ClassVar[str] = "user"
+    name: ClassVar[str] = "first_login_required"
+    user_id: str
+    steps: list[str]
+
+
+class FirstLoginCompleted(DomainEvent):
+    aggregate: ClassVar[str] = "user"
+    name: ClassVar[str] = "first_login_completed"
+    user_id: str
+
+
+class LoginLocked(DomainEvent):
+    """Too many failed logins: an account (user_id) or a client address (no id: personal data)."""
+
+    aggregate: ClassVar[str] = "login"
+    name: ClassVar[str] = "locked"
+    scope: str
+    user_id: str | None
+    locked_until: str
+
+
+class InvitationSent(DomainEvent):
+    aggregate: ClassVar[str] = "invitation"
+    name: ClassVar[str] = "sent"
+    invitation_id: str
+    organisation_id: str
+    roles: list[str]
+    invited_by: str
+    expires_at: str
+
+
+class InvitationRedeemed(DomainEvent):
+    aggregate: ClassVar[str] = "invitation"
+    name: ClassVar[str] = "redeemed"
+    invitation_id: str
+    organisation_id: str
+    user_id: str
+
+
+class EmployeeCreated(DomainEvent):
+    """For CRM sync: ids and codes only; the CRM reads names and addresses through the API."""
+
+    aggregate: ClassVar[str] = "employee"
+    name: ClassVar[str] = "created"
+    employee_id: str
+    organisation_id: str
+    national_id_registered: bool
+
+
+class EmployeeUpdated(DomainEvent):
+    aggregate: ClassVar[str] = "employee"
+    name: ClassVar[str] = "updated"
+    employee_id: str
+    organisation_id: str
+    changed: list[str]
+
+
+class EmployeeDeactivated(DomainEvent):
+    aggregate: ClassVar[str] = "employee"
+    name: ClassVar[str] = "deactivated"
+    employee_id: str
+    organisation_id: str
+
+
+class EmployeeReactivated(DomainEvent):
+    aggregate: ClassVar[str] = "employee"
+    name: ClassVar[str] = "reactivated"
+    employee_id: str
+    organisation_id: str
+
+
+class NationalIdRevealed(DomainEvent):
+    """Audit: who saw whose full national ID, and when (never the value)."""
+
+    aggregate: ClassVar[str] = "national_id"
+    name: ClassVar[str] = "revealed"
+    employee_id: str
+    revealed_by: str
+    revealed_at: str

@@ -5,16 +5,46 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from portal_kit.domain import Aggregate, DomainError, ValidationFailed, new_id
 
-from portal_people.domain.events import MembershipChanged, UserCreated, UserUpdated
+from portal_people.domain.contact import check_email, check_phone
+from portal_people.domain.events import (
+    FirstLoginCompleted,
+    FirstLoginRequired,
+    MembershipChanged,
+    PasswordChanged,
+    PasswordReset,
+    PasswordResetRequested,
+    UserCreated,
+    UserRegistered,
+    UserUpdated,
+)
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.tenant import Locale, PasswordPolicy, TenantConfiguration, display_name
 
 USERNAME = re.compile(r"^[\w.@+/-]{3,64}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
 LOCALES: tuple[Locale, ...] = ("nb", "sv", "da", "fi", "en")
+# Steps of a first login (Familjebostäder): confirm contact details, choose a new password.
+CONTACT_DETAILS, PASSWORD = "contact_details", "password"
+FIRST_LOGIN_STEPS = (CONTACT_DETAILS, PASSWORD)
+
+
+@dataclass(frozen=True)
+class ResetTicket:
+    """A pending password reset: only the hash of the e-mailed token is kept."""
+
+    token_hash: str
+    requested_at: datetime
+    expires_at: datetime
+
+
+class InvalidResetToken(DomainError):
+    code = "INVALID_TOKEN"
+
+    def __init__(self) -> None:
+        super().__init__("this link is used, expired or unknown; ask for a new one", field="token")
 
 
 @dataclass(frozen=True)
@@ -30,13 +60,6 @@ def check_username(username: str) -> str:
         raise DomainError(
             "a user name is 3-64 letters, digits or . @ + / - _", field="username", code="INVALID"
         )
-    return cleaned
-
-
-def check_email(email: str) -> str:
-    cleaned = email.strip()
-    if len(cleaned) > 320 or not EMAIL.match(cleaned):
-        raise DomainError("not a valid e-mail address", field="email", code="INVALID_EMAIL")
     return cleaned
 
 
@@ -66,6 +89,13 @@ class User(Aggregate):
     active: bool = True
     password_hash: str | None = None
     scopes: tuple[str, ...] = ()
+    mobile_phone: str | None = None
+    other_phone: str | None = None
+    # Refresh tokens of an older epoch are dead: bumping it logs the user out everywhere.
+    session_epoch: int = 0
+    first_login: tuple[str, ...] = ()
+    reset: ResetTicket | None = None
+    active_organisation_id: str | None = None
 
     @property
     def staff(self) -> bool:
@@ -83,6 +113,7 @@ class User(Aggregate):
         locale: str,
         memberships: list[tuple[Organisation, list[str]]],
         configuration: TenantConfiguration,
+        invitation_id: str | None = None,
     ) -> User:
         problems: list[DomainError] = []
         checked: dict[str, object] = {}
@@ -114,9 +145,15 @@ class User(Aggregate):
             locale=check_locale(locale, configuration),
             memberships=member_of,
         )
-        user.record(
-            UserCreated(user_id=user.id, organisation_ids=[m.organisation_id for m in member_of])
-        )
+        organisation_ids = [m.organisation_id for m in member_of]
+        if invitation_id is None:
+            user.record(UserCreated(user_id=user.id, organisation_ids=organisation_ids))
+        else:
+            user.record(
+                UserRegistered(
+                    user_id=user.id, organisation_ids=organisation_ids, invitation_id=invitation_id
+                )
+            )
         return user
 
     def change(
@@ -144,6 +181,111 @@ class User(Aggregate):
         if changed:
             self.record(UserUpdated(user_id=self.id, changed=changed, active=self.active))
 
+    def update_profile(
+        self,
+        configuration: TenantConfiguration,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        mobile_phone: str | None = None,
+        other_phone: str | None = None,
+        locale: str | None = None,
+        confirm_contact_details: bool = False,
+    ) -> None:
+        """The user's own contact details; phones are normalised for the tenant's country.
+        Every field is checked before anything changes, and all problems are reported."""
+        problems: list[DomainError] = []
+        values: dict[str, object] = {}
+        checks: list[tuple[str, Callable[[], object]]] = []
+        if email is not None:
+            checks.append(("email", lambda: check_email(email)))
+        if name is not None:
+            checks.append(("name", lambda: display_name(name)))
+        if mobile_phone is not None:
+            checks.append(
+                (
+                    "mobile_phone",
+                    lambda: check_phone(mobile_phone, configuration.country, field="mobilePhone"),
+                )
+            )
+        if other_phone is not None:
+            checks.append(
+                (
+                    "other_phone",
+                    lambda: check_phone(other_phone, configuration.country, field="otherPhone"),
+                )
+            )
+        if locale is not None:
+            checks.append(("locale", lambda: check_locale(locale, configuration)))
+        for key, check in checks:
+            try:
+                values[key] = check()
+            except DomainError as problem:
+                problems.append(problem)
+        if problems:
+            raise ValidationFailed(problems)
+        changed = [key for key, value in values.items() if getattr(self, key) != value]
+        for key in changed:
+            setattr(self, key, values[key])
+        if changed:
+            self.record(UserUpdated(user_id=self.id, changed=changed, active=self.active))
+        if confirm_contact_details:
+            self._step_done(CONTACT_DETAILS)
+
+    def require_first_login(self, steps: list[str]) -> None:
+        wanted = tuple(s for s in FIRST_LOGIN_STEPS if s in steps)
+        unknown = set(steps) - set(FIRST_LOGIN_STEPS)
+        if unknown or not wanted:
+            raise DomainError(
+                f"first-login steps are: {', '.join(FIRST_LOGIN_STEPS)}", field="steps"
+            )
+        self.first_login = wanted
+        self.record(FirstLoginRequired(user_id=self.id, steps=list(wanted)))
+
+    def _step_done(self, step: str) -> None:
+        if step not in self.first_login:
+            return
+        self.first_login = tuple(s for s in self.first_login if s != step)
+        if not self.first_login:
+            self.record(FirstLoginCompleted(user_id=self.id))
+
+    def change_password(self, password_hash: str) -> None:
+        """A new password ends every other session (refresh tokens of the old epoch)."""
+        self.password_hash = password_hash
+        self.session_epoch += 1
+        self.reset = None
+        self.record(PasswordChanged(user_id=self.id))
+        self._step_done(PASSWORD)
+
+    def request_password_reset(self, token_hash: str, now: datetime, lifetime: timedelta) -> None:
+        self.reset = ResetTicket(token_hash=token_hash, requested_at=now, expires_at=now + lifetime)
+        self.record(
+            PasswordResetRequested(user_id=self.id, expires_at=self.reset.expires_at.isoformat())
+        )
+
+    def check_reset_token(self, token_hash: str, now: datetime) -> None:
+        ticket = self.reset
+        if ticket is None or ticket.token_hash != token_hash or ticket.expires_at <= now:
+            raise InvalidResetToken()
+
+    def reset_password(self, token_hash: str, password_hash: str, now: datetime) -> None:
+        """Single use: the ticket goes with the change, in the same write."""
+        self.check_reset_token(token_hash, now)
+        self.password_hash = password_hash
+        self.session_epoch += 1
+        self.reset = None
+        self.record(PasswordReset(user_id=self.id))
+        self._step_done(PASSWORD)
+
+    def choose_active_organisation(self, organisation_id: str) -> None:
+        if organisation_id not in {m.organisation_id for m in self.memberships}:
+            raise DomainError("no such organisation", field="organisationId", code="NOT_FOUND")
+        if organisation_id != self.active_organisation_id:
+            self.active_organisation_id = organisation_id
+            self.record(
+                UserUpdated(user_id=self.id, changed=["active_organisation"], active=self.active)
+            )
+
     def set_membership(
         self, organisation: Organisation, roles: list[str], configuration: TenantConfiguration
     ) -> None:
@@ -154,6 +296,8 @@ class User(Aggregate):
         elif len(others) == len(self.memberships):
             raise DomainError("the user is not a member there", field="organisationId")
         self.memberships = others
+        if self.active_organisation_id not in {m.organisation_id for m in others}:
+            self.active_organisation_id = None
         self.record(
             MembershipChanged(
                 user_id=self.id, organisation_id=organisation.id, roles=sorted(set(roles))

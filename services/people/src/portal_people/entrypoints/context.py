@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import strawberry
@@ -10,15 +12,59 @@ from portal_kit.principal import Principal
 from starlette.requests import Request
 
 from portal_people.adapters.tokens import TokenIssuer
+from portal_people.service_layer.credentials import Credentials
 from portal_people.service_layer.directory import Directory
+from portal_people.service_layer.employees import Employees
+from portal_people.service_layer.onboarding import Onboarding
+from portal_people.service_layer.profile import Profile
+from portal_people.service_layer.sessions import Sessions
+from portal_people.wiring import PeopleServices
 
 
 @dataclass
 class PeopleContext:
     principal: Principal
     directory: Directory
-    tokens: TokenIssuer
+    services: PeopleServices
     request: Request | None = None
+
+    @property
+    def tokens(self) -> TokenIssuer:
+        return self.services.tokens
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        return Sessions(self.directory, self.services)
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        return Credentials(self.directory, self.services)
+
+    @cached_property
+    def onboarding(self) -> Onboarding:
+        return Onboarding(self.directory, self.services)
+
+    @cached_property
+    def profile(self) -> Profile:
+        return Profile(self.directory, self.services)
+
+    @cached_property
+    def employees(self) -> Employees:
+        return Employees(self.directory, self.services)
+
+    @property
+    def client_address(self) -> str | None:
+        """The caller's address as the proxy in front of us saw it: the last X-Forwarded-For
+        entry (the one our own proxy appended; earlier ones are the client's to invent). None
+        when no proxy reported one: the peer is then the gateway itself, not the client."""
+        if self.request is None:
+            return None
+        forwarded = self.request.headers.get("x-forwarded-for", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()[:64]
+        try:
+            return str(ipaddress.ip_address(last))
+        except ValueError:
+            return None
 
 
 Info = strawberry.Info[PeopleContext, Any]

@@ -2,43 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from portal_kit.domain import DomainError
 from portal_kit.graphql import (
     Connection,
     UserError,
+    attempt,
     connection,
     empty_connection,
     encode_cursor,
     keyset_filter,
     masking_extension,
     page_size,
-    user_errors,
 )
 from strawberry.scalars import JSON
+from strawberry.tools import merge_types
 
+from portal_people.entrypoints.auth_schema import AuthMutation, AuthQuery
 from portal_people.entrypoints.context import Info
+from portal_people.entrypoints.employee_schema import EmployeeMutation, EmployeeQuery
+from portal_people.entrypoints.first_login import FirstLoginGate
+from portal_people.entrypoints.input_guard import InvalidTextGuard
+from portal_people.entrypoints.onboarding_schema import OnboardingMutation, OnboardingQuery
+from portal_people.entrypoints.profile_schema import ProfileMutation
 from portal_people.entrypoints.types import (
     Organisation,
     OrganisationKind,
     Tenant,
     User,
+    UserPayload,
     organisation_page,
 )
 from portal_people.service_layer.directory import MembershipInput
-
-R = TypeVar("R")
-
-
-async def attempt(action: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:
-    """Run a use case; a refusal by a domain rule becomes user errors and changes nothing."""
-    try:
-        return await action(), []
-    except DomainError as error:
-        return None, user_errors(error)
 
 
 def _json_object(value: object) -> dict[str, Any]:
@@ -48,7 +45,7 @@ def _json_object(value: object) -> dict[str, Any]:
 
 
 @strawberry.type
-class Query:
+class DirectoryQuery:
     @strawberry.field(description="Tenants the caller may see: its own; all for platform admins.")
     async def tenants(self, info: Info) -> list[Tenant]:
         return [Tenant.of(t) for t in await info.context.directory.visible_tenants()]
@@ -181,6 +178,10 @@ class CreateUserInput:
     scopes: list[str] | None = strawberry.field(
         default=None, description="Extra scopes; only platform administrators may grant them."
     )
+    first_login: list[str] | None = strawberry.field(
+        default=None,
+        description="Steps the user must do at the first login: contact_details, password.",
+    )
 
 
 @strawberry.input
@@ -203,12 +204,6 @@ class SetMembershipInput:
     )
 
 
-@strawberry.type
-class UserPayload:
-    user: User | None
-    user_errors: list[UserError]
-
-
 def _tenant_payload(result: tuple[Any, list[UserError]]) -> TenantPayload:
     tenant, errors = result
     return TenantPayload(tenant=Tenant.of(tenant) if tenant else None, user_errors=errors)
@@ -226,30 +221,8 @@ def _user_payload(result: tuple[Any, list[UserError]]) -> UserPayload:
     return UserPayload(user=User.of(found) if found else None, user_errors=errors)
 
 
-@strawberry.input
-class LogInInput:
-    login: str = strawberry.field(description="User name or e-mail.")
-    password: str
-
-
 @strawberry.type
-class LogInPayload:
-    access_token: str | None
-    expires_in: int | None = strawberry.field(description="Seconds until the token expires.")
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Anonymous: log in to the tenant of the request.")
-    async def log_in(self, info: Info, input: LogInInput) -> LogInPayload:
-        context = info.context
-        result, errors = await attempt(
-            lambda: context.directory.log_in(input.login, input.password, context.tokens)
-        )
-        token, expires = result if result else (None, None)
-        return LogInPayload(access_token=token, expires_in=expires, user_errors=errors)
-
+class DirectoryMutation:
     @strawberry.mutation(description="Platform administrators add a portal.")
     async def create_tenant(self, info: Info, input: CreateTenantInput) -> TenantPayload:
         directory = info.context.directory
@@ -313,6 +286,7 @@ class Mutation:
                     ],
                     password=input.password,
                     scopes=input.scopes,
+                    first_login=input.first_login,
                 )
             )
         )
@@ -345,6 +319,12 @@ class Mutation:
         )
 
 
+Query = merge_types("Query", (DirectoryQuery, AuthQuery, OnboardingQuery, EmployeeQuery))
+Mutation = merge_types(
+    "Mutation",
+    (DirectoryMutation, AuthMutation, OnboardingMutation, ProfileMutation, EmployeeMutation),
+)
+
 schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, extensions=[masking_extension]
+    query=Query, mutation=Mutation, extensions=[masking_extension, InvalidTextGuard, FirstLoginGate]
 )

@@ -8,6 +8,7 @@ from typing import Any, cast
 import strawberry
 from portal_kit.graphql import (
     Connection,
+    UserError,
     connection,
     empty_connection,
     encode_cursor,
@@ -128,6 +129,10 @@ class User:
     staff: bool
     active: bool
     memberships: list[Membership]
+    mobile_phone: str | None
+    other_phone: str | None
+    active_organisation_id: strawberry.ID | None
+    first_login_steps: list[str]
     version: int
 
     @classmethod
@@ -145,6 +150,12 @@ class User:
                 Membership(organisation_id=strawberry.ID(m.organisation_id), roles=list(m.roles))
                 for m in user.memberships
             ],
+            mobile_phone=user.mobile_phone,
+            other_phone=user.other_phone,
+            active_organisation_id=strawberry.ID(user.active_organisation_id)
+            if user.active_organisation_id
+            else None,
+            first_login_steps=list(user.first_login),
             version=user.version,
         )
 
@@ -152,6 +163,12 @@ class User:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User | None:
         found = await info.context.directory.user(str(id))
         return cls.of(found) if found else None
+
+
+@strawberry.type
+class UserPayload:
+    user: User | None
+    user_errors: list[UserError]
 
 
 async def _may_list(info: Info, tenant_id: str) -> bool:

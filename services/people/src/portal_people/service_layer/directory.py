@@ -10,14 +10,13 @@ from portal_kit.domain import DomainError, NotFound, ValidationFailed
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
 
-from portal_people.adapters.passwords import hash_password, verify_password
+from portal_people.adapters.passwords import hash_password_async
 from portal_people.adapters.repositories import (
     OrganisationRepository,
     TenantRepository,
     UserRepository,
     fold,
 )
-from portal_people.adapters.tokens import TokenIssuer
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.tenant import Tenant, parse_configuration
 from portal_people.domain.user import User, check_password
@@ -203,6 +202,7 @@ class Directory:
         memberships: list[MembershipInput],
         password: str | None = None,
         scopes: list[str] | None = None,
+        first_login: list[str] | None = None,
     ) -> User:
         access.require_staff(self.principal, self.principal.tenant)
         if scopes:
@@ -242,30 +242,21 @@ class Directory:
                 )
             except DomainError as problem:
                 problems.append(problem)
+        if first_login:
+            try:
+                user.require_first_login(first_login)
+            except DomainError as problem:
+                problems.append(problem)
         if problems:
             raise ValidationFailed(problems)
-        await self._require_unique(user)
+        await self.require_unique(user)
         if password is not None:
-            user.password_hash = hash_password(password)
+            user.password_hash = await hash_password_async(password)
         user.scopes = tuple(sorted(set(scopes or [])))
         await self.users().add(user)
         return user
 
-    async def log_in(self, login: str, password: str, issuer: TokenIssuer) -> tuple[str, int]:
-        """Anonymous: a user name or e-mail and a password give an access token.
-
-        The same refusal for an unknown account and a wrong password, so the answer never
-        reveals whether an account exists.
-        """
-        user = await self.users().by_login(login) if 0 < len(login) <= 320 else None
-        valid = verify_password(user.password_hash if user else None, password[:1024])
-        if user is None or not valid or not user.active:
-            raise DomainError(
-                "wrong user name or password", field="password", code="INVALID_CREDENTIALS"
-            )
-        return issuer.issue_access_token(user)
-
-    async def _require_unique(self, user: User) -> None:
+    async def require_unique(self, user: User) -> None:
         problems: list[DomainError] = []
         for field, key in (("username", fold(user.username)), ("email", fold(user.email))):
             clash = await self.users().count({f"{field}_key": key, "_id": {"$ne": user.id}})
@@ -298,7 +289,7 @@ class Directory:
         tenant = await self.own_tenant()
         user.version = version
         user.change(tenant.configuration, email=email, name=name, locale=locale, active=active)
-        await self._require_unique(user)
+        await self.require_unique(user)
         await self.users().save(user)
         return user
 
@@ -311,7 +302,9 @@ class Directory:
         organisation = await self.organisation(organisation_id)
         if organisation is None:
             raise NotFound("no such organisation", field="organisationId")
-        access.require_staff(self.principal, self.principal.tenant)
+        # Staff manage every membership; a customer organisation's admin those of its own
+        # organisation and departments.
+        self._require_may_manage(organisation)
         tenant = await self.own_tenant()
         user.version = version
         user.set_membership(organisation, roles, tenant.configuration)

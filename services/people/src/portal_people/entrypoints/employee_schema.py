@@ -1,0 +1,215 @@
+"""The employee register (Avonova) in the people schema."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+
+import strawberry
+from graphql import GraphQLError
+from portal_kit.domain import DomainError
+from portal_kit.graphql import (
+    Connection,
+    UserError,
+    attempt,
+    connection,
+    empty_connection,
+    encode_cursor,
+    keyset_filter,
+    page_size,
+)
+
+from portal_people.domain import employee as domain
+from portal_people.entrypoints.context import Info
+from portal_people.service_layer.employees import REVEAL_SCOPE, EmployeeInput
+
+
+@strawberry.enum
+class Gender(Enum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+@strawberry.federation.type(keys=["id"], description="An employee of a customer organisation.")
+class Employee:
+    id: strawberry.ID
+    organisation_id: strawberry.ID
+    first_name: str
+    last_name: str
+    email: str
+    mobile: str | None
+    birth_date: date | None
+    gender: Gender | None
+    national_id: str | None = strawberry.field(
+        description="Masked: the birth-date part, then *****; null when none is registered."
+    )
+    active: bool
+    version: int
+    _employee: strawberry.Private[domain.Employee]
+
+    @classmethod
+    def of(cls, employee: domain.Employee) -> Employee:
+        return cls(
+            id=strawberry.ID(employee.id),
+            organisation_id=strawberry.ID(employee.organisation_id),
+            first_name=employee.first_name,
+            last_name=employee.last_name,
+            email=employee.email,
+            mobile=employee.mobile,
+            birth_date=employee.birth_date,
+            gender=Gender(employee.gender.value) if employee.gender else None,
+            national_id=employee.national_id.masked if employee.national_id else None,
+            active=employee.active,
+            version=employee.version,
+            _employee=employee,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Employee | None:
+        found = await info.context.employees.get(str(id))
+        return cls.of(found) if found else None
+
+    @strawberry.field(
+        description=f"The full national ID; only with the scope {REVEAL_SCOPE}, and every read "
+        "is recorded (who, whose, when)."
+    )
+    async def national_id_revealed(self, info: Info) -> str | None:
+        try:
+            return await info.context.employees.reveal_national_id(self._employee)
+        except DomainError as error:
+            raise GraphQLError(error.message, extensions={"code": error.code}) from None
+
+
+@strawberry.input
+class AddEmployeeInput:
+    organisation_id: strawberry.ID
+    first_name: str
+    last_name: str
+    email: str
+    mobile: str | None = None
+    birth_date: date | None = None
+    gender: Gender | None = None
+    national_id: str | None = None
+
+
+@strawberry.input
+class EditEmployeeInput:
+    id: strawberry.ID
+    version: int
+    organisation_id: strawberry.ID | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    mobile: str | None = strawberry.field(default=None, description="Blank clears it.")
+    birth_date: date | None = None
+    gender: Gender | None = None
+    national_id: str | None = strawberry.field(
+        default=None, description="A new national ID; blank removes it; null leaves it."
+    )
+
+
+@strawberry.input
+class EmployeeStatusInput:
+    id: strawberry.ID
+    version: int
+
+
+@strawberry.type
+class EmployeePayload:
+    employee: Employee | None
+    user_errors: list[UserError]
+
+
+def _payload(result: tuple[domain.Employee | None, list[UserError]]) -> EmployeePayload:
+    found, errors = result
+    return EmployeePayload(employee=Employee.of(found) if found else None, user_errors=errors)
+
+
+@strawberry.type
+class EmployeeQuery:
+    @strawberry.field
+    async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
+        found = await info.context.employees.get(str(id))
+        return Employee.of(found) if found else None
+
+    @strawberry.field(description="Free-text search (name, e-mail) and department filter.")
+    async def employees(
+        self,
+        info: Info,
+        text: str | None = None,
+        organisation_id: strawberry.ID | None = None,
+        include_inactive: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Employee]:
+        size = page_size(first)
+        employees = info.context.employees
+        base = await employees.search(
+            text, str(organisation_id) if organisation_id else None, include_inactive
+        )
+        if base is None:
+            return empty_connection()
+        total = await employees.repository.count(base)
+        found = await employees.repository.find(
+            {"$and": [base, keyset_filter("name_key", after)]},
+            sort=[("name_key", 1), ("_id", 1)],
+            limit=size + 1,
+        )
+        page = found[:size]
+        return connection(
+            [Employee.of(e) for e in page],
+            [encode_cursor([f"{e.last_name} {e.first_name}".casefold(), e.id]) for e in page],
+            has_next=len(found) > size,
+            has_previous=after is not None,
+            total=total,
+        )
+
+
+@strawberry.type
+class EmployeeMutation:
+    @strawberry.mutation
+    async def add_employee(self, info: Info, input: AddEmployeeInput) -> EmployeePayload:
+        data = EmployeeInput(
+            organisation_id=str(input.organisation_id),
+            first_name=input.first_name,
+            last_name=input.last_name,
+            email=input.email,
+            mobile=input.mobile,
+            birth_date=input.birth_date,
+            gender=input.gender.value if input.gender else None,
+            national_id=input.national_id,
+        )
+        return _payload(await attempt(lambda: info.context.employees.add(data)))
+
+    @strawberry.mutation
+    async def edit_employee(self, info: Info, input: EditEmployeeInput) -> EmployeePayload:
+        data = EmployeeInput(
+            organisation_id=str(input.organisation_id) if input.organisation_id else None,
+            first_name=input.first_name,
+            last_name=input.last_name,
+            email=input.email,
+            mobile=input.mobile,
+            birth_date=input.birth_date,
+            gender=input.gender.value if input.gender else None,
+            national_id=input.national_id,
+        )
+        return _payload(
+            await attempt(lambda: info.context.employees.edit(str(input.id), input.version, data))
+        )
+
+    @strawberry.mutation(description="The employee has left; kept, but hidden from lists.")
+    async def deactivate_employee(self, info: Info, input: EmployeeStatusInput) -> EmployeePayload:
+        return _payload(
+            await attempt(
+                lambda: info.context.employees.set_active(str(input.id), input.version, False)
+            )
+        )
+
+    @strawberry.mutation
+    async def reactivate_employee(self, info: Info, input: EmployeeStatusInput) -> EmployeePayload:
+        return _payload(
+            await attempt(
+                lambda: info.context.employees.set_active(str(input.id), input.version, True)
+            )
+        )

@@ -1,0 +1,206 @@
+"""Passwords: change (with the current one), first login (Familjebostäder), reset by e-mail
+(OTRS)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from portal_kit.domain import DomainError, Forbidden, NotFound, ValidationFailed
+
+from portal_people.adapters.passwords import hash_password_async, verify_password_async
+from portal_people.adapters.tokens import hash_secret, new_secret
+from portal_people.domain.contact import check_email
+from portal_people.domain.tenant import Tenant
+from portal_people.domain.user import (
+    CONTACT_DETAILS,
+    PASSWORD,
+    InvalidResetToken,
+    User,
+    check_password,
+)
+from portal_people.service_layer import access
+from portal_people.service_layer.directory import Directory
+from portal_people.service_layer.sessions import Session, Sessions
+from portal_people.wiring import PeopleServices
+
+# One reset mail per account per this long: asking again answers the same and sends nothing.
+RESEND_AFTER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    password: str
+    confirmation: str
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    email: str | None = None
+    name: str | None = None
+    mobile_phone: str | None = None
+    other_phone: str | None = None
+
+
+def check_new_password(
+    new: NewPassword, tenant: Tenant, personal: list[str], *, field: str = "password"
+) -> list[DomainError]:
+    """Policy and confirmation problems, all at once."""
+    problems: list[DomainError] = []
+    try:
+        check_password(new.password, tenant.configuration.password_policy, personal=personal)
+    except DomainError as problem:
+        problem.field = field
+        problems.append(problem)
+    if new.password != new.confirmation:
+        problems.append(
+            DomainError(
+                "the passwords do not match",
+                field="passwordConfirmation",
+                code="PASSWORD_MISMATCH",
+            )
+        )
+    return problems
+
+
+def _personal(user: User) -> list[str]:
+    return [user.username, user.email, user.name]
+
+
+class Credentials:
+    def __init__(self, directory: Directory, services: PeopleServices) -> None:
+        self.directory = directory
+        self.services = services
+        self.sessions = Sessions(directory, services)
+
+    async def _me(self) -> User:
+        principal = self.directory.principal
+        user = await self.directory.users().get(principal.user) if principal.authenticated else None
+        if user is None or not user.active:
+            raise Forbidden("log in first")
+        return user
+
+    async def change_password(self, current: str, new: NewPassword) -> Session:
+        """Needs the current password; ends every other session and opens a new one."""
+        user = await self._me()
+        tenant = await self.directory.own_tenant()
+        problems = check_new_password(new, tenant, _personal(user), field="newPassword")
+        if not await verify_password_async(user.password_hash, current[:1024]):
+            problems.insert(
+                0,
+                DomainError(
+                    "the current password is wrong", field="currentPassword", code="WRONG_PASSWORD"
+                ),
+            )
+        if problems:
+            raise ValidationFailed(problems)
+        user.change_password(await hash_password_async(new.password))
+        await self.directory.users().save(user)
+        return await self.sessions.open(user)
+
+    async def complete_first_login(
+        self, version: int, contact: ContactDetails, current: str, new: NewPassword | None
+    ) -> Session:
+        """Confirm (and maybe correct) the contact details and choose a new password, in one go
+        as the Familjebostäder form does; then the user gets a normal session."""
+        user = await self._me()
+        if not user.first_login:
+            raise DomainError("there is no first login to complete", field="id", code="NO_CHANGE")
+        tenant = await self.directory.own_tenant()
+        problems: list[DomainError] = []
+        if PASSWORD in user.first_login:
+            if new is None:
+                problems.append(
+                    DomainError("choose a new password", field="newPassword", code="REQUIRED")
+                )
+            else:
+                problems += check_new_password(new, tenant, _personal(user), field="newPassword")
+                if new.password == current:
+                    problems.append(
+                        DomainError(
+                            "choose a password other than the one you were given",
+                            field="newPassword",
+                            code="PASSWORD_UNCHANGED",
+                        )
+                    )
+            if not await verify_password_async(user.password_hash, current[:1024]):
+                problems.append(
+                    DomainError(
+                        "the current password is wrong",
+                        field="currentPassword",
+                        code="WRONG_PASSWORD",
+                    )
+                )
+        user.version = version
+        try:
+            user.update_profile(
+                tenant.configuration,
+                email=contact.email,
+                name=contact.name,
+                mobile_phone=contact.mobile_phone,
+                other_phone=contact.other_phone,
+                confirm_contact_details=CONTACT_DETAILS in user.first_login,
+            )
+        except ValidationFailed as failed:
+            problems += failed.problems
+        if problems:
+            raise ValidationFailed(problems)
+        await self.directory.require_unique(user)
+        if new is not None and PASSWORD in user.first_login:
+            user.change_password(await hash_password_async(new.password))
+        await self.directory.users().save(user)
+        return await self.sessions.open(user)
+
+    async def require_first_login(self, user_id: str, version: int, steps: list[str]) -> User:
+        user = await self.directory.user(user_id)
+        if user is None:
+            raise NotFound("no such user", field="userId")
+        access.require_staff(self.directory.principal, self.directory.principal.tenant)
+        user.version = version
+        user.require_first_login(steps)
+        await self.directory.users().save(user)
+        return user
+
+    async def request_password_reset(self, email: str) -> None:
+        """Anonymous. The answer is the same whether or not the address belongs to someone."""
+        try:
+            address = check_email(email)
+        except DomainError:
+            address = email[:320]
+        user = await self.directory.users().by_email(address)
+        now = self.services.clock()
+        if user is None or not user.active:
+            return
+        if user.reset is not None and now - user.reset.requested_at < RESEND_AFTER:
+            return
+        token = new_secret()
+        lifetime = timedelta(minutes=self.services.settings.password_reset_minutes)
+        user.request_password_reset(hash_secret(token), now, lifetime)
+        await self.directory.users().save(user)
+        tenant = await self.directory.own_tenant()
+        await self.services.notifications.password_reset(
+            to=user.email,
+            locale=user.locale,
+            name=user.name,
+            portal=tenant.name,
+            tenant=tenant.id,
+            token=token,
+            minutes=self.services.settings.password_reset_minutes,
+        )
+
+    async def reset_password(self, token: str, new: NewPassword) -> None:
+        """Anonymous, with the e-mailed token: single use; every refresh token of the user dies."""
+        if not 20 <= len(token.strip()) <= 100:
+            raise InvalidResetToken()
+        token_hash = hash_secret(token.strip())
+        user = await self.directory.users().by_reset_token(token_hash)
+        now = self.services.clock()
+        if user is None or not user.active:
+            raise InvalidResetToken()
+        user.check_reset_token(token_hash, now)
+        tenant = await self.directory.own_tenant()
+        problems = check_new_password(new, tenant, _personal(user))
+        if problems:
+            raise ValidationFailed(problems)
+        user.reset_password(token_hash, await hash_password_async(new.password), now)
+        await self.directory.users().save(user)

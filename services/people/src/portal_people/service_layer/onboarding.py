@@ -1,0 +1,184 @@
+"""Invitations and registration (JM): staff invite by e-mail, the person redeems the code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from portal_kit.domain import DomainError, NotFound, StaleVersion, ValidationFailed
+
+from portal_people.adapters.auth_repositories import InvitationRepository
+from portal_people.adapters.passwords import hash_password_async
+from portal_people.adapters.tokens import hash_secret, new_secret
+from portal_people.domain.contact import check_email
+from portal_people.domain.invitation import InvalidInvitationCode, Invitation
+from portal_people.domain.tenant import display_name
+from portal_people.domain.user import User, check_locale, check_roles
+from portal_people.service_layer import access
+from portal_people.service_layer.credentials import NewPassword, check_new_password
+from portal_people.service_layer.directory import Directory
+from portal_people.wiring import PeopleServices
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """What an anonymous holder of a code may learn: the prefilled e-mail and the organisation."""
+
+    email: str
+    organisation_name: str
+
+
+@dataclass(frozen=True)
+class Registration:
+    code: str
+    email: str
+    username: str
+    password: NewPassword
+
+
+class Onboarding:
+    def __init__(self, directory: Directory, services: PeopleServices) -> None:
+        self.directory = directory
+        self.services = services
+        self.invitations = InvitationRepository(
+            directory.database, directory.principal.tenant, on_commit=directory.on_commit
+        )
+
+    async def invite(
+        self, *, email: str, name: str, organisation_id: str, roles: list[str], locale: str | None
+    ) -> tuple[Invitation, bool]:
+        """Staff only. Returns the invitation and whether the e-mail went out."""
+        principal = self.directory.principal
+        access.require_staff(principal, principal.tenant)
+        tenant = await self.directory.own_tenant()
+        configuration = tenant.configuration
+        problems: list[DomainError] = []
+        checked: dict[str, object] = {}
+        for key, check in (
+            ("email", lambda: check_email(email)),
+            ("name", lambda: display_name(name)),
+            ("roles", lambda: check_roles(roles, configuration) or ("user",)),
+            ("locale", lambda: check_locale(locale or configuration.default_locale, configuration)),
+        ):
+            try:
+                checked[key] = check()
+            except DomainError as problem:
+                problems.append(problem)
+        organisation = await self.directory.organisation(organisation_id[:64])
+        if organisation is None or not organisation.active:
+            problems.append(NotFound("no such organisation", field="organisationId"))
+        if problems:
+            raise ValidationFailed(problems)
+        assert organisation is not None
+        if await self.directory.users().by_email(str(checked["email"])) is not None:
+            raise DomainError(
+                "a user with this e-mail already exists in this portal",
+                field="email",
+                code="DUPLICATE",
+            )
+        code = new_secret()
+        invitation = Invitation.send(
+            principal.tenant,
+            email=str(checked["email"]),
+            name=str(checked["name"]),
+            locale=str(checked["locale"]),
+            organisation=organisation,
+            roles=tuple(checked["roles"]),  # type: ignore[arg-type]
+            code_hash=hash_secret(code),
+            invited_by=principal.user,
+            now=self.services.clock(),
+            lifetime=timedelta(days=self.services.settings.invitation_days),
+        )
+        await self.invitations.add(invitation)
+        sent = await self.services.notifications.invitation(
+            to=invitation.email,
+            locale=invitation.locale,
+            name=invitation.name,
+            portal=tenant.name,
+            tenant=tenant.id,
+            organisation=organisation.name,
+            code=code,
+            days=self.services.settings.invitation_days,
+        )
+        return invitation, sent
+
+    async def _open_invitation(self, code: str) -> Invitation:
+        cleaned = code.strip()
+        if not 20 <= len(cleaned) <= 200:
+            raise InvalidInvitationCode()
+        invitation = await self.invitations.by_code(hash_secret(cleaned))
+        if invitation is None:
+            raise InvalidInvitationCode()
+        invitation.check_open(self.services.clock())
+        return invitation
+
+    async def look_up(self, code: str) -> InvitationView:
+        invitation = await self._open_invitation(code)
+        return InvitationView(
+            email=invitation.email, organisation_name=invitation.organisation_name
+        )
+
+    async def register(self, registration: Registration) -> User:
+        """Anonymous, with the code. A changed e-mail replaces the invited one (the manual warns
+        so). The invitation is claimed first, so a code is never redeemed twice; if creating the
+        account then fails, the claim is undone and nothing remains."""
+        invitation = await self._open_invitation(registration.code)
+        tenant = await self.directory.own_tenant()
+        organisation = await self.directory.organisations().get(invitation.organisation_id)
+        if organisation is None or not organisation.active:
+            raise InvalidInvitationCode()
+        problems: list[DomainError] = []
+        try:
+            user = User.create(
+                tenant.id,
+                username=registration.username,
+                email=registration.email if registration.email.strip() else invitation.email,
+                name=invitation.name,
+                locale=invitation.locale,
+                memberships=[(organisation, list(invitation.roles))],
+                configuration=tenant.configuration,
+                invitation_id=invitation.id,
+            )
+        except ValidationFailed as failed:
+            problems += failed.problems
+            user = None
+        personal = [registration.username, registration.email, invitation.email, invitation.name]
+        problems += check_new_password(registration.password, tenant, personal)
+        if user is not None:
+            try:
+                await self.directory.require_unique(user)
+            except ValidationFailed as failed:
+                problems += failed.problems
+        if problems:
+            raise ValidationFailed(problems)
+        assert user is not None
+        user.password_hash = await hash_password_async(registration.password.password)
+        claimed_version = invitation.version
+        invitation.redeem(user.id, self.services.clock())
+        try:
+            await self.invitations.save(invitation)
+        except StaleVersion:
+            raise InvalidInvitationCode() from None
+        try:
+            await self.directory.users().add(user)
+        except Exception:
+            await self._release(invitation.id, claimed_version + 1)
+            raise
+        return user
+
+    async def _release(self, invitation_id: str, version: int) -> None:
+        """Undo a claim whose account could not be created (a user name taken meanwhile)."""
+        collection = self.directory.database.for_tenant(
+            "invitations", self.directory.principal.tenant
+        )
+        await collection.update_one(
+            {"_id": invitation_id, "version": version},
+            {
+                "$set": {"status": "pending", "user_id": None},
+                "$inc": {"version": 1},
+                "$pull": {"outbox": {"type": "portal.people.invitation.redeemed"}},
+            },
+        )
+
+
+__all__ = ["InvitationView", "Onboarding", "Registration"]

@@ -1,0 +1,48 @@
+"""The caller's own account: contact details, language, the active organisation."""
+
+from __future__ import annotations
+
+from portal_kit.domain import Forbidden
+
+from portal_people.domain.user import User
+from portal_people.service_layer.credentials import ContactDetails
+from portal_people.service_layer.directory import Directory
+from portal_people.service_layer.sessions import Session, Sessions
+from portal_people.wiring import PeopleServices
+
+
+class Profile:
+    def __init__(self, directory: Directory, services: PeopleServices) -> None:
+        self.directory = directory
+        self.sessions = Sessions(directory, services)
+
+    async def _me(self) -> User:
+        principal = self.directory.principal
+        user = await self.directory.users().get(principal.user) if principal.authenticated else None
+        if user is None or not user.active:
+            raise Forbidden("log in first")
+        return user
+
+    async def update(self, version: int, contact: ContactDetails, locale: str | None) -> User:
+        user = await self._me()
+        tenant = await self.directory.own_tenant()
+        user.version = version
+        user.update_profile(
+            tenant.configuration,
+            email=contact.email,
+            name=contact.name,
+            mobile_phone=contact.mobile_phone,
+            other_phone=contact.other_phone,
+            locale=locale,
+        )
+        await self.directory.require_unique(user)
+        await self.directory.users().save(user)
+        return user
+
+    async def choose_active_organisation(self, organisation_id: str) -> tuple[User, Session]:
+        """One person in several customers ('Vælg kunde'): the choice is kept on the account and
+        carried in the new access token (claim `org`)."""
+        user = await self._me()
+        user.choose_active_organisation(organisation_id)
+        await self.directory.users().save(user)
+        return user, await self.sessions.open(user)

@@ -1,0 +1,195 @@
+"""Sessions: log in (throttled), refresh with rotation and reuse detection, log out."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from portal_kit.domain import Conflict, DomainError, StaleVersion, new_id
+
+from portal_people.adapters.auth_repositories import SessionRepository, ThrottleRepository
+from portal_people.adapters.folding import fold
+from portal_people.adapters.passwords import (
+    hash_password_async,
+    needs_rehash,
+    verify_password_async,
+)
+from portal_people.adapters.tokens import hash_secret, new_secret
+from portal_people.domain.session import InvalidRefreshToken, RefreshTokenReused, SessionFamily
+from portal_people.domain.throttle import ACCOUNT, ADDRESS, LoginThrottle
+from portal_people.domain.user import User
+from portal_people.service_layer.directory import Directory
+from portal_people.wiring import PeopleServices
+
+log = logging.getLogger(__name__)
+_FAMILY_ID = re.compile(r"^[0-9a-f]{32}$")
+ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class Session:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_at: datetime
+    first_login: tuple[str, ...]
+
+
+def invalid_credentials() -> DomainError:
+    return DomainError("wrong user name or password", field="password", code="INVALID_CREDENTIALS")
+
+
+class Sessions:
+    def __init__(self, directory: Directory, services: PeopleServices) -> None:
+        self.directory = directory
+        self.services = services
+        tenant = directory.principal.tenant
+        self.families = SessionRepository(directory.database, tenant, on_commit=directory.on_commit)
+        self.throttles = ThrottleRepository(
+            directory.database, tenant, on_commit=directory.on_commit
+        )
+
+    # -- issuing -------------------------------------------------------------------------------
+
+    async def open(self, user: User) -> Session:
+        """A new token family for a user who has just proven who they are."""
+        now = self.services.clock()
+        secret = new_secret()
+        family = SessionFamily(
+            id=new_id(),
+            tenant=user.tenant,
+            user_id=user.id,
+            epoch=user.session_epoch,
+            current_hash=hash_secret(secret),
+            created_at=now,
+            expires_at=now + timedelta(days=self.services.settings.refresh_token_days),
+        )
+        await self.families.add(family)
+        return self._session(user, family, secret)
+
+    def _session(self, user: User, family: SessionFamily, secret: str) -> Session:
+        token, expires_in = self.services.tokens.issue_access_token(user)
+        return Session(
+            access_token=token,
+            expires_in=expires_in,
+            refresh_token=f"{family.id}.{secret}",
+            refresh_expires_at=family.expires_at,
+            first_login=user.first_login,
+        )
+
+    # -- log in --------------------------------------------------------------------------------
+
+    async def log_in(self, login: str, password: str, client_address: str | None) -> Session:
+        """The same refusal for an unknown account and a wrong password; failures are counted
+        per account and per client address, and a locked key refuses even the right password."""
+        now = self.services.clock()
+        user = await self.directory.users().by_login(login) if 0 < len(login) <= 320 else None
+        account_key = user.id if user else "login:" + fold(login[:320])
+        keys = [(ACCOUNT, account_key, user.id if user else None)]
+        if client_address:
+            keys.append((ADDRESS, client_address, None))
+        throttles = [await self._throttle(scope, key, user_id) for scope, key, user_id in keys]
+        for throttle in throttles:
+            throttle.check(now)
+        valid = await verify_password_async(user.password_hash if user else None, password[:1024])
+        if user is None or not valid or not user.active:
+            for throttle in throttles:
+                await self._count_failure(throttle, now)
+            raise invalid_credentials()
+        account = throttles[0]
+        if account.version and (account.failures or account.locks):
+            account.succeeded()
+            # A concurrent failure may have been counted meanwhile: it stands.
+            with contextlib.suppress(StaleVersion):
+                await self.throttles.save(account)
+        if user.password_hash and needs_rehash(user.password_hash):
+            user.password_hash = await hash_password_async(password[:1024])
+            with contextlib.suppress(StaleVersion):
+                await self.directory.users().save(user)
+        return await self.open(user)
+
+    def _throttle_id(self, scope: str, key: str) -> str:
+        # Hashed: the collection holds neither user names nor addresses.
+        raw = f"{self.directory.principal.tenant}|{scope}|{key}".encode("utf-8", "surrogatepass")
+        return hashlib.sha256(raw).hexdigest()[:40]
+
+    async def _throttle(self, scope: str, key: str, user_id: str | None) -> LoginThrottle:
+        throttle_id = self._throttle_id(scope, key)
+        found = await self.throttles.get(throttle_id)
+        if found is not None:
+            return found
+        return LoginThrottle(
+            id=throttle_id, tenant=self.directory.principal.tenant, scope=scope, user_id=user_id
+        )
+
+    async def _count_failure(self, throttle: LoginThrottle, now: datetime) -> None:
+        policy = self.services.throttle_policy(throttle.scope)
+        for _ in range(ATTEMPTS):
+            throttle.failed(now, policy)
+            try:
+                if throttle.version == 0:
+                    await self.throttles.add(throttle)
+                else:
+                    await self.throttles.save(throttle)
+                return
+            except (StaleVersion, Conflict):
+                # Someone else counted a failure at the same moment: count ours on top of it.
+                throttle.take_events()
+                throttle = await self.throttles.get(throttle.id) or throttle
+        log.warning("a failed login could not be counted", extra={"scope": throttle.scope})
+
+    # -- refresh and log out -------------------------------------------------------------------
+
+    async def _family(self, refresh_token: str) -> tuple[SessionFamily, str]:
+        family_id, _, secret = refresh_token.strip().partition(".")
+        if not _FAMILY_ID.match(family_id) or not 20 <= len(secret) <= 100:
+            raise InvalidRefreshToken()
+        family = await self.families.get(family_id)
+        if family is None:
+            raise InvalidRefreshToken()
+        return family, hash_secret(secret)
+
+    async def refresh(self, refresh_token: str) -> Session:
+        """A new access token and a new refresh token; the presented one is used up. Showing an
+        already used one again revokes the whole family (it was stolen or replayed)."""
+        for _ in range(ATTEMPTS):
+            family, presented = await self._family(refresh_token)
+            user = await self.directory.users().get(family.user_id)
+            if user is None or not user.active:
+                raise InvalidRefreshToken()
+            secret = new_secret()
+            try:
+                family.rotate(
+                    presented, hash_secret(secret), self.services.clock(), user.session_epoch
+                )
+            except RefreshTokenReused:
+                await self._save_revoked(family)
+                log.warning("refresh token reused: family revoked", extra={"family": family.id})
+                raise
+            try:
+                await self.families.save(family)
+            except StaleVersion:
+                continue  # used concurrently: look again, now it is a reuse
+            return self._session(user, family, secret)
+        raise InvalidRefreshToken()
+
+    async def _save_revoked(self, family: SessionFamily) -> None:
+        for _ in range(ATTEMPTS):
+            try:
+                await self.families.save(family)
+                return
+            except StaleVersion:
+                fresh = await self.families.get(family.id)
+                if fresh is None:
+                    return
+                fresh.revoked = True
+                family = fresh
+
+    async def log_out(self, refresh_token: str) -> None:
+        family, presented = await self._family(refresh_token)
+        family.revoke(presented)
+        await self._save_revoked(family)
