@@ -7,13 +7,14 @@ PYTEST_WORKERS ?= auto
 SOURCES := services/kit/src services/people/src services/orders/src services/tickets/src \
 	services/billing/src gateway/src
 
-.PHONY: help uv env lint types test test-only dev asyncapi bench-people clean
+.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders clean
 
 help:
 	@echo "make dev    run the whole platform on 127.0.0.1 with demo data (Ctrl-C stops it)"
 	@echo "make test   install from the lock file, then lint, type-check and run every test"
 	@echo "make asyncapi  regenerate deploy/asyncapi.json (the events partners subscribe to)"
 	@echo "make bench-people  login latency and throughput, token verification rate"
+	@echo "make bench-orders  order list, search, dashboard and transition latencies"
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -41,6 +42,9 @@ asyncapi: env
 
 bench-people: env
 	$(UV) run python services/people/bench/bench_login.py
+
+bench-orders: env
+	$(UV) run python services/orders/bench/bench_orders.py
 
 clean:
 	rm -rf .venv .dev .mypy_cache .ruff_cache .pytest_cache

@@ -1,184 +1,122 @@
-"""The orders subgraph in-process, against real NATS and MongoDB (or the stand-in)."""
+"""The orders subgraph in-process, against real NATS and MongoDB (or the stand-in): visibility,
+concurrency, bad input, lists, events and the SLA check."""
+
+from __future__ import annotations
 
 import asyncio
+import functools
 import json
-from datetime import UTC, datetime
 
+import httpx
 import orjson
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from portal_kit.graphql import encode_cursor
-from portal_kit.principal import Principal
-from portal_kit.testing.harness import running_service
+from portal_kit.principal import HEADER, Principal
 from portal_kit.testing.plugin import make_principal
 from portal_orders.app import create_app
+from portal_orders.service_layer.sla import check_sla
 from portal_orders.settings import OrdersSettings
+from portal_orders.testing import (
+    ASSIGN,
+    COMMENT,
+    CREATE,
+    EDIT,
+    ORDERS,
+    TRANSITION,
+    call,
+    errors,
+    listed,
+    ok,
+    read,
+    stream_events,
+)
 
 STAFF = make_principal("jm", user="staff-1", staff=True)
 CUSTOMER = make_principal("jm", user="customer-1", memberships={"org-customer": ("user",)})
 OTHER_CUSTOMER = make_principal("jm", user="customer-2", memberships={"org-other": ("user",)})
 CONTRACTOR = make_principal("jm", user="ue-1", memberships={"org-contractor": ("user",)})
-FOREIGN_STAFF = make_principal("fb", user="staff-fb", staff=True)
+SECOND_CONTRACTOR = make_principal("jm", user="ue-2", memberships={"org-second": ("user",)})
+FOREIGN_STAFF = make_principal("familjebostader", user="staff-fb", staff=True)
+UNCONFIGURED = make_principal("visma-inschool", user="someone", staff=True)
 ANONYMOUS = Principal.anonymous("jm")
-
-ORDER_FIELDS = """id number orderType status priority description customerOrganisationId
-    assigneeOrganisationId orderDate createdAt version"""
-
-CREATE = f"""mutation($input: CreateOrderInput!) {{ createOrder(input: $input) {{
-    order {{ {ORDER_FIELDS} }} userErrors {{ field code message }} }} }}"""
-ASSIGN = f"""mutation($input: AssignOrderInput!) {{ assignOrder(input: $input) {{
-    order {{ {ORDER_FIELDS} }} userErrors {{ field code message }} }} }}"""
-ORDER = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
-ORDERS = """query($first: Int, $after: String) { orders(first: $first, after: $after) {
-    totalCount edges { cursor node { id number } }
-    pageInfo { hasNextPage hasPreviousPage endCursor } } }"""
 
 
 def order_input(**overrides):
     values = {
-        "orderType": "work_order",
-        "description": "Leaking tap in the kitchen",
+        "orderType": "warranty",
+        "description": "Lekker kran på kjøkkenet",
         "customerOrganisationId": "org-customer",
+        "resident": {
+            "name": "Kari Nordmann",
+            "userId": "customer-1",
+            "phones": [{"kind": "MOBILE", "number": "91234567", "preferred": True}],
+            "keyInfo": "Kode 1234 til porten",
+        },
+        "object": {"number": "B-12", "address": {"street": "Sjøgata 7", "city": "Bodø"}},
     }
     values.update(overrides)
     return values
 
 
-@pytest.fixture
-async def service(settings_for, signer):
-    async with running_service(create_app, settings_for(OrdersSettings), signer) as svc:
-        yield svc
-
-
 async def create(svc, principal=STAFF, **overrides):
-    data = await svc.graphql(CREATE, {"input": order_input(**overrides)}, principal=principal)
-    return data["createOrder"]
+    return await ok(svc, CREATE, principal, **order_input(**overrides))
 
 
-async def created(svc, principal=STAFF, **overrides):
-    payload = await create(svc, principal, **overrides)
-    assert payload["userErrors"] == []
-    return payload["order"]
-
-
-async def visible_numbers(svc, principal):
-    data = await svc.graphql(ORDERS, {"first": 200}, principal=principal)
-    numbers = [edge["node"]["number"] for edge in data["orders"]["edges"]]
-    assert data["orders"]["totalCount"] == len(numbers)
-    return numbers
-
-
-async def read(svc, order_id, principal):
-    return (await svc.graphql(ORDER, {"id": order_id}, principal=principal))["order"]
-
-
-async def stream_events(nats_client, namespace, tenant, count):
-    """The first `count` events of the tenant on the orders stream, oldest first."""
-    js = nats_client.jetstream()
-    subscription = await js.subscribe(
-        f"{namespace.event_prefix}.{tenant}.orders.>",
-        stream=f"{namespace.event_prefix.upper()}_ORDERS",
-        ordered_consumer=True,
-    )
-    try:
-        return [json.loads((await subscription.next_msg(timeout=10)).data) for _ in range(count)]
-    finally:
-        await subscription.unsubscribe()
-
-
-async def test_staff_create_an_order_and_read_it_back(service):
-    before = datetime.now(UTC)
-    order = await created(
-        service, description="  Leaking tap\r\nin the kitchen  ", priority="urgent"
-    )
-    assert order["number"] == "1"
-    assert order["status"] == "new"
-    assert order["priority"] == "urgent"
-    assert order["orderType"] == "work_order"
-    assert order["description"] == "Leaking tap\nin the kitchen"
-    assert order["customerOrganisationId"] == "org-customer"
-    assert order["assigneeOrganisationId"] is None
-    assert order["orderDate"] == datetime.now(UTC).date().isoformat()
-    created_at = datetime.fromisoformat(order["createdAt"])
-    assert created_at.utcoffset() is not None
-    assert before.replace(microsecond=0) <= created_at <= datetime.now(UTC)
-    assert order["version"] == 1
-    assert await read(service, order["id"], STAFF) == order
-
-    second = await created(service, orderDate="2024-02-29", orderType="warranty")
-    assert (second["number"], second["priority"], second["orderDate"]) == (
-        "2",
-        "normal",
-        "2024-02-29",
-    )
-
-
-async def test_a_customer_member_orders_for_their_own_organisation_only(service):
-    order = await created(service, CUSTOMER)
-    assert order["customerOrganisationId"] == "org-customer"
-
-    refused = await create(service, CUSTOMER, customerOrganisationId="org-other")
-    assert refused["order"] is None
-    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
-        ("customerOrganisationId", "NOT_FOUND")
-    ]
-    blank = await create(service, CUSTOMER, customerOrganisationId=" ")
-    assert [(e["field"], e["code"]) for e in blank["userErrors"]] == [
-        ("customerOrganisationId", "REQUIRED")
-    ]
-    anonymous = await create(service, ANONYMOUS)
-    assert [e["code"] for e in anonymous["userErrors"]] == ["FORBIDDEN"]
-    assert await visible_numbers(service, STAFF) == ["1"]
-
-
-async def test_numbers_are_unique_and_sequential_per_tenant_under_concurrency(service):
-    jm = [create(service) for _ in range(12)]
-    fb = [create(service, FOREIGN_STAFF) for _ in range(3)]
-    results = await asyncio.gather(*jm, *fb)
-    assert all(r["userErrors"] == [] for r in results)
-    assert sorted(int(r["order"]["number"]) for r in results[:12]) == list(range(1, 13))
-    assert sorted(int(r["order"]["number"]) for r in results[12:]) == [1, 2, 3]
-    assert await visible_numbers(service, STAFF) == [str(n) for n in range(1, 13)]
-
-
-async def test_visibility_for_staff_contractor_customer_and_another_tenant(service):
-    mine = await created(service, customerOrganisationId="org-customer")
-    theirs = await created(service, customerOrganisationId="org-other")
-    foreign = await created(service, FOREIGN_STAFF, customerOrganisationId="org-customer")
-
-    assert await visible_numbers(service, STAFF) == ["1", "2"]
-    assert await visible_numbers(service, CUSTOMER) == ["1"]
-    assert await visible_numbers(service, OTHER_CUSTOMER) == ["2"]
-    assert await visible_numbers(service, CONTRACTOR) == []
-    assert await visible_numbers(service, ANONYMOUS) == []
-    assert await visible_numbers(service, FOREIGN_STAFF) == ["1"]
-    assert await read(service, theirs["id"], CUSTOMER) is None
-    assert await read(service, mine["id"], CONTRACTOR) is None
-
-    assigned = await service.graphql(
+async def assigned(svc, **overrides):
+    order = await create(svc, **overrides)
+    return await ok(
+        svc,
         ASSIGN,
-        {"input": {"id": mine["id"], "version": 1, "assigneeOrganisationId": "org-contractor"}},
-        principal=STAFF,
+        STAFF,
+        id=order["id"],
+        version=order["version"],
+        assigneeOrganisationId="org-contractor",
     )
-    assert assigned["assignOrder"]["userErrors"] == []
-    assert await visible_numbers(service, CONTRACTOR) == ["1"]
-    assert (await read(service, mine["id"], CONTRACTOR))["assigneeOrganisationId"] == (
-        "org-contractor"
-    )
-    assert await read(service, theirs["id"], CONTRACTOR) is None
 
+
+async def test_visibility_per_role_and_tenant(service):
+    mine = await assigned(service)
+    theirs = await create(service, customerOrganisationId="org-other")
+    foreign = await ok(
+        service,
+        CREATE,
+        FOREIGN_STAFF,
+        orderType="fel",
+        description="Fel",
+        customerOrganisationId="x",
+    )
+    assert await listed(service, STAFF) == [mine["number"], theirs["number"]]
+    assert await listed(service, CUSTOMER) == [mine["number"]]
+    assert await listed(service, OTHER_CUSTOMER) == [theirs["number"]]
+    assert await listed(service, CONTRACTOR) == [mine["number"]]
+    assert await listed(service, SECOND_CONTRACTOR) == []
+    assert await listed(service, ANONYMOUS) == []
+    assert await listed(service, UNCONFIGURED) == []
     # Another tenant's ids answer exactly like ids that do not exist.
     for order_id in (foreign["id"], "no-such-order"):
         assert await read(service, order_id, STAFF) is None
-    assert await read(service, mine["id"], FOREIGN_STAFF) is None
+        refused = await call(
+            service, TRANSITION, STAFF, id=order_id, version=1, status="order_received"
+        )
+        assert errors(refused) == [("id", "NOT_FOUND")]
+    assert await read(service, theirs["id"], CONTRACTOR) is None
+
+    # Resident contact, key and access info: staff, the assigned contractor while the order is
+    # open, and the resident themself; not other members of the customer organisation.
+    assert (await read(service, mine["id"], STAFF))["resident"]["keyInfo"] == "Kode 1234 til porten"
+    assert (await read(service, mine["id"], CONTRACTOR))["resident"]["name"] == "Kari Nordmann"
+    assert (await read(service, mine["id"], CUSTOMER))["resident"]["name"] == "Kari Nordmann"
+    colleague = make_principal("jm", user="customer-9", memberships={"org-customer": ("user",)})
+    assert (await read(service, mine["id"], colleague))["resident"] is None
 
 
 async def test_entity_references_obey_visibility(service):
-    mine = await created(service, customerOrganisationId="org-customer")
-    theirs = await created(service, customerOrganisationId="org-other")
+    mine = await create(service)
+    theirs = await create(service, customerOrganisationId="org-other")
     query = """query($r: [_Any!]!) { _entities(representations: $r) {
-        ... on Order { id number customerOrganisation { id } } } }"""
+        ... on Order { id number operatorContact { user { id } }
+                       customerOrganisation { id } } } }"""
     representations = [
         {"__typename": "Order", "id": mine["id"]},
         {"__typename": "Order", "id": theirs["id"]},
@@ -186,193 +124,338 @@ async def test_entity_references_obey_visibility(service):
     ]
     seen = await service.graphql(query, {"r": representations}, principal=CUSTOMER)
     assert seen["_entities"] == [
-        {"id": mine["id"], "number": "1", "customerOrganisation": {"id": "org-customer"}},
+        {
+            "id": mine["id"],
+            "number": mine["number"],
+            "operatorContact": None,
+            "customerOrganisation": {"id": "org-customer"},
+        },
         None,
         None,
     ]
-    by_staff = await service.graphql(query, {"r": representations}, principal=STAFF)
-    assert [e and e["number"] for e in by_staff["_entities"]] == ["1", "2", None]
 
 
-async def test_assignment_is_for_staff_with_the_current_version(service):
-    order = await created(service)
-
-    def assign(version, assignee="org-contractor", order_id=order["id"]):
-        return {"input": {"id": order_id, "version": version, "assigneeOrganisationId": assignee}}
-
-    by_customer = await service.graphql(ASSIGN, assign(1), principal=CUSTOMER)
-    assert [e["code"] for e in by_customer["assignOrder"]["userErrors"]] == ["FORBIDDEN"]
-    by_outsider = await service.graphql(ASSIGN, assign(1), principal=OTHER_CUSTOMER)
-    assert [e["code"] for e in by_outsider["assignOrder"]["userErrors"]] == ["NOT_FOUND"]
-    by_foreign = await service.graphql(ASSIGN, assign(1), principal=FOREIGN_STAFF)
-    assert [(e["field"], e["code"]) for e in by_foreign["assignOrder"]["userErrors"]] == [
-        ("id", "NOT_FOUND")
-    ]
-
-    done = (await service.graphql(ASSIGN, assign(1), principal=STAFF))["assignOrder"]
-    assert done["userErrors"] == []
-    assert (done["order"]["assigneeOrganisationId"], done["order"]["version"]) == (
-        "org-contractor",
-        2,
+async def test_internal_entries_are_for_staff_only(service):
+    order = await assigned(service)
+    order = await ok(
+        service,
+        COMMENT,
+        STAFF,
+        id=order["id"],
+        version=order["version"],
+        text="Internt: sjekk garantien",
+        visibility="internal",
     )
-
-    stale = (await service.graphql(ASSIGN, assign(1, "org-second"), principal=STAFF))["assignOrder"]
-    assert stale["order"] is None
-    assert [(e["field"], e["code"]) for e in stale["userErrors"]] == [("version", "STALE_VERSION")]
-    bad = (await service.graphql(ASSIGN, assign(2, "  "), principal=STAFF))["assignOrder"]
-    assert [(e["field"], e["code"]) for e in bad["userErrors"]] == [
-        ("assigneeOrganisationId", "REQUIRED")
+    order = await ok(
+        service,
+        COMMENT,
+        CONTRACTOR,
+        id=order["id"],
+        version=order["version"],
+        text="Kommer i morgen",
+    )
+    texts = lambda o: [e["text"] for e in o["activity"] if e["kind"] == "comment"]  # noqa: E731
+    assert texts(await read(service, order["id"], STAFF)) == [
+        "Internt: sjekk garantien",
+        "Kommer i morgen",
     ]
-    after = await read(service, order["id"], STAFF)
-    assert (after["assigneeOrganisationId"], after["version"]) == ("org-contractor", 2)
+    assert texts(await read(service, order["id"], CONTRACTOR)) == ["Kommer i morgen"]
+    assert texts(await read(service, order["id"], CUSTOMER)) == []
+    refused = await call(
+        service,
+        COMMENT,
+        CONTRACTOR,
+        id=order["id"],
+        version=order["version"],
+        text="x",
+        visibility="internal",
+    )
+    assert errors(refused) == [("visibility", "FORBIDDEN")]
 
-    again = (await service.graphql(ASSIGN, assign(2), principal=STAFF))["assignOrder"]
-    assert again["userErrors"] == [] and again["order"]["version"] == 2
+
+async def test_a_stale_version_is_a_conflict_and_changes_nothing(service, nats_client, namespace):
+    order = await assigned(service)
+    moved = await ok(
+        service,
+        TRANSITION,
+        CONTRACTOR,
+        id=order["id"],
+        version=order["version"],
+        status="order_received",
+    )
+    for document, extra in (
+        (TRANSITION, {"status": "declined", "changes": {"actionTaken": "Nei"}}),
+        (EDIT, {"changes": {"faultType": "Lekkasje"}}),
+        (COMMENT, {"text": "Hei"}),
+    ):
+        stale = await call(
+            service, document, CONTRACTOR, id=order["id"], version=order["version"], **extra
+        )
+        assert errors(stale) == [("version", "STALE_VERSION")]
+    now = await read(service, order["id"], STAFF)
+    assert (now["version"], now["status"], now["faultType"]) == (
+        moved["version"],
+        "order_received",
+        "",
+    )
+    assert len(now["activity"]) == len(moved["activity"])
+    events = await stream_events(nats_client, namespace, "jm", 3)
+    assert [e["type"].rsplit(".", 1)[1] for e in events] == [
+        "created",
+        "assigned",
+        "status_changed",
+    ]
+    await asyncio.sleep(0.3)
+    info = await nats_client.jetstream().stream_info(service.runtime.names.stream)
+    assert info.state.messages == 3
 
 
-async def test_bad_input_gives_user_errors_writes_nothing_and_emits_nothing(
+async def test_concurrent_transitions_one_wins(service):
+    order = await assigned(service)
+    results = await asyncio.gather(
+        *(
+            call(
+                service,
+                TRANSITION,
+                CONTRACTOR,
+                id=order["id"],
+                version=order["version"],
+                status=status,
+            )
+            for status in ("order_received", "order_received", "order_received")
+        )
+    )
+    winners = [r for r in results if r["order"] is not None]
+    assert len(winners) == 1
+    assert all(errors(r) == [("version", "STALE_VERSION")] for r in results if r["order"] is None)
+
+
+async def test_roles_edit_only_their_fields(service):
+    order = await assigned(service)
+    by_contractor = await call(
+        service,
+        EDIT,
+        CONTRACTOR,
+        id=order["id"],
+        version=order["version"],
+        changes={"description": "Ny tekst", "priority": "urgent", "faultType": "Lekkasje"},
+    )
+    assert errors(by_contractor) == [("description", "FORBIDDEN"), ("priority", "FORBIDDEN")]
+    edited = await ok(
+        service,
+        EDIT,
+        CONTRACTOR,
+        id=order["id"],
+        version=order["version"],
+        changes={"faultType": "Lekkasje"},
+    )
+    assert edited["faultType"] == "Lekkasje"
+    by_staff = await ok(
+        service,
+        EDIT,
+        STAFF,
+        id=order["id"],
+        version=edited["version"],
+        changes={"priority": "urgent", "description": "  Ny\r\ntekst "},
+    )
+    assert (by_staff["priority"], by_staff["description"]) == ("urgent", "Ny\ntekst")
+    bad = await call(
+        service,
+        EDIT,
+        STAFF,
+        id=order["id"],
+        version=by_staff["version"],
+        changes={"priority": "whenever", "description": " "},
+    )
+    assert errors(bad) == [("description", "REQUIRED"), ("priority", "UNKNOWN_CODE")]
+
+
+async def test_bad_create_input_gives_user_errors_writes_nothing_and_emits_nothing(
     service, nats_client, namespace
 ):
-    payload = await create(
+    payload = await call(
         service,
-        orderType="teleportation",
-        description="x" * 5001,
-        customerOrganisationId="not an id!",
-        priority="",
+        CREATE,
+        STAFF,
+        **order_input(
+            orderType="teleportation",
+            description="x" * 5001,
+            priority="",
+            customerOrganisationId="not an id!",
+        ),
     )
-    assert payload["order"] is None
-    assert sorted((e["field"], e["code"]) for e in payload["userErrors"]) == [
+    assert errors(payload) == [
         ("customerOrganisationId", "NOT_FOUND"),
         ("description", "TOO_LONG"),
         ("orderType", "UNKNOWN_CODE"),
-        ("priority", "REQUIRED"),
     ]
-    for bad in (
-        {"description": " \n\t "},
-        {"description": "null\x00byte"},
-        {"orderType": ""},
-        {"customerOrganisationId": "x" * 65},
-    ):
-        refused = await create(service, **bad)
-        assert refused["order"] is None and refused["userErrors"], bad
-    assert await visible_numbers(service, STAFF) == []
-
-    # Nothing was written: the next good order still gets number 1, and it is the first event.
-    order = await created(service)
-    assert order["number"] == "1"
+    by_customer = await call(service, CREATE, CUSTOMER, **order_input())
+    assert errors(by_customer) == [(None, "FORBIDDEN")]  # JM's orders come from JM only
+    unconfigured = await call(service, CREATE, UNCONFIGURED, **order_input())
+    assert errors(unconfigured) == [(None, "NOT_CONFIGURED")]
+    two_preferred = await call(
+        service,
+        CREATE,
+        STAFF,
+        **order_input(
+            resident={
+                "phones": [
+                    {"kind": "HOME", "number": "1", "preferred": True},
+                    {"kind": "WORK", "number": "2", "preferred": True},
+                ]
+            }
+        ),
+    )
+    assert errors(two_preferred) == [("resident.phones", "INVALID")]
+    nested = await call(
+        service,
+        CREATE,
+        STAFF,
+        **order_input(object={"number": "x" * 301, "address": {"city": "a\x00"}}),
+    )
+    assert errors(nested) == [("object.address.city", "INVALID"), ("object.number", "TOO_LONG")]
+    assert await listed(service, STAFF) == []
+    order = await create(service)
     events = await stream_events(nats_client, namespace, "jm", 1)
     assert events[0]["subject"] == order["id"]
-    info = await nats_client.jetstream().stream_info(service.runtime.names.stream)
-    assert info.state.messages == 1
 
 
-async def test_a_lone_surrogate_is_a_user_error_not_a_fault(service):
-    body = json.dumps(
-        {"query": CREATE, "variables": {"input": order_input(description="bad \ud800 text")}}
+async def test_events_are_cloudevents_without_personal_data(service, nats_client, namespace):
+    order = await assigned(service, description="Ring Kari Nordmann på 912 34 567")
+    order = await ok(
+        service,
+        TRANSITION,
+        CONTRACTOR,
+        id=order["id"],
+        version=order["version"],
+        status="declined",
+        changes={"actionTaken": "Ikke vårt fag, ring 912 34 567"},
     )
-    response = await service.client.post(
-        "/graphql",
-        content=body.encode(),
-        headers={
-            "content-type": "application/json",
-            "X-Portal-Principal": service.signer.sign(STAFF),
-        },
-    )
-    assert response.status_code == 200
-    payload = response.json()["data"]["createOrder"]
-    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [("description", "INVALID")]
-
-
-async def test_events_reach_jetstream_as_cloudevents_without_free_text(
-    service, nats_client, namespace
-):
-    order = await created(service, description="Call Kari Nordmann on 912 34 567")
-    await service.graphql(
-        ASSIGN,
-        {"input": {"id": order["id"], "version": 1, "assigneeOrganisationId": "org-contractor"}},
-        principal=STAFF,
-    )
-    created_event, assigned_event = await stream_events(nats_client, namespace, "jm", 2)
-
-    assert created_event["type"] == "portal.orders.order.created"
-    assert created_event["specversion"] == "1.0"
-    assert created_event["source"] == "/portal/orders"
-    assert created_event["tenant"] == "jm"
-    assert created_event["subject"] == order["id"]
-    assert created_event["data"] == {
+    events = await stream_events(nats_client, namespace, "jm", 3)
+    assert [e["type"] for e in events] == [
+        "portal.orders.order.created",
+        "portal.orders.order.assigned",
+        "portal.orders.order.status_changed",
+    ]
+    assert events[0]["data"]["expected_contact_date"] == order["expectedContactDate"]
+    assert events[2]["data"] == {
         "order_id": order["id"],
-        "number": "1",
-        "order_type": "work_order",
-        "status": "new",
-        "priority": "normal",
-        "customer_organisation_id": "org-customer",
-        "assignee_organisation_id": None,
-        "order_date": order["orderDate"],
+        "number": order["number"],
+        "status_from": "new",
+        "status_to": "declined",
+        "category": "rejected",
+        "actor": "contractor",
     }
-    assert "Nordmann" not in json.dumps(created_event)
-    assert assigned_event["type"] == "portal.orders.order.assigned"
-    assert assigned_event["data"] == {
-        "order_id": order["id"],
-        "number": "1",
-        "assignee_organisation_id": "org-contractor",
-        "previous_assignee_organisation_id": None,
-    }
+    text = json.dumps(events)
+    for personal in ("Nordmann", "912 34 567", "91234567", "Kode 1234", "Sjøgata"):
+        assert personal not in text
 
 
-async def test_pages_follow_the_number_with_keyset_cursors(service):
-    for _ in range(5):
-        await created(service)
-    seen: list[str] = []
-    after = None
-    while True:
-        data = (await service.graphql(ORDERS, {"first": 2, "after": after}, principal=STAFF))[
-            "orders"
-        ]
-        assert data["totalCount"] == 5
-        assert data["pageInfo"]["hasPreviousPage"] is (after is not None)
-        seen += [edge["node"]["number"] for edge in data["edges"]]
-        if not data["pageInfo"]["hasNextPage"]:
-            break
-        after = data["pageInfo"]["endCursor"]
-    assert seen == ["1", "2", "3", "4", "5"]
-    empty = (await service.graphql(ORDERS, {"first": 0}, principal=STAFF))["orders"]
-    assert (empty["edges"], empty["pageInfo"]["hasNextPage"]) == ([], True)
+async def test_the_sla_check_emits_each_breach_once(service, clock, nats_client, namespace):
+    order = await assigned(service, orderDate="2025-06-26")
+    assert order["expectedContactDate"] == "2025-07-01"
+    runtime = service.runtime
+    assert await check_sla(runtime.database, clock(), runtime.wake_relay) == 0
+    clock.advance(days=6)  # 2 July: contact date passed while still 'new'
+    assert await check_sla(runtime.database, clock(), runtime.wake_relay) == 1
+    assert await check_sla(runtime.database, clock(), runtime.wake_relay) == 0
+    seen = await read(service, order["id"], STAFF)
+    assert seen["slaBreaches"] == ["contact"]
+    assert seen["activity"][-1]["kind"] == "sla_breached"
+    assert "sla_breached" not in [
+        e["kind"] for e in (await read(service, order["id"], CONTRACTOR))["activity"]
+    ]
+    events = await stream_events(nats_client, namespace, "jm", 3)
+    assert events[2]["type"] == "portal.orders.order.sla_breached"
+    assert events[2]["data"]["kind"] == "contact"
+    assert events[2]["data"]["due_date"] == "2025-07-01"
+
+
+async def test_lists_search_filter_sort_and_page(service):
+    await create(service, description="Lekker kran", object={"address": {"street": "Torögatan 51"}})
+    second = await create(
+        service,
+        description="Dør henger",
+        orderType="billable",
+        priority="high",
+        orderDate="2025-01-10",
+    )
+    await create(service, description="Vindu knust", priority="low", orderDate="2025-03-01")
+    assert await listed(service, STAFF, filter={"search": "TOROGATAN"}) == ["250626-105451-01"]
+    assert await listed(service, STAFF, filter={"search": "dor"}) == [second["number"]]
+    assert await listed(service, STAFF, filter={"search": second["number"][-6:]}) == [
+        second["number"]
+    ]
+    assert await listed(service, STAFF, filter={"search": ".*"}) == []  # regex is escaped
+    assert await listed(service, STAFF, filter={"orderTypes": ["billable"]}) == [second["number"]]
+    assert len(await listed(service, STAFF, filter={"statuses": ["new", "done"]})) == 3
+    assert await listed(
+        service, STAFF, filter={"orderDateFrom": "2025-01-01", "orderDateTo": "2025-02-01"}
+    ) == [second["number"]]
+
+    by_priority = await listed(service, STAFF, sort={"column": "PRIORITY"})
+    descending = await listed(service, STAFF, sort={"column": "PRIORITY", "descending": True})
+    assert by_priority == list(reversed(descending))
+    assert by_priority[0] == "250626-105451-03"  # low first
+
+    for column in ("NUMBER", "DESCRIPTION", "ORDER_DATE", "ADDRESS", "STATUS"):
+        for descending in (False, True):
+            everything = await listed(
+                service, STAFF, sort={"column": column, "descending": descending}
+            )
+            seen, after = [], None
+            while True:
+                data = (
+                    await service.graphql(
+                        ORDERS,
+                        {
+                            "first": 2,
+                            "after": after,
+                            "sort": {"column": column, "descending": descending},
+                        },
+                        principal=STAFF,
+                    )
+                )["orders"]
+                assert data["totalCount"] == 3
+                seen += [edge["node"]["number"] for edge in data["edges"]]
+                if not data["pageInfo"]["hasNextPage"]:
+                    break
+                after = data["pageInfo"]["endCursor"]
+            assert seen == everything, (column, descending)
 
     for cursor in ("garbage", encode_cursor([{"$gt": None}, ""]), encode_cursor(["1", "x"])):
         response = await service.post_graphql(ORDERS, {"after": cursor}, STAFF)
-        errors = response.json()["errors"]
-        assert response.status_code == 200
-        assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
-    too_many = await service.post_graphql(ORDERS, {"first": 201}, STAFF)
-    assert too_many.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    too_long = await service.post_graphql(ORDERS, {"filter": {"search": "x" * 201}}, STAFF)
+    assert too_long.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_calls_without_a_valid_principal_are_refused(service):
     response = await service.client.post("/graphql", json={"query": "{ orders { totalCount } }"})
     assert response.status_code == 401
+    response = await service.client.get("/attachments/abc")
+    assert response.status_code == 401
 
 
-_codes = st.sampled_from(["work_order", "warranty", "billable", "service", "low", "normal"])
-_long = st.builds(lambda c, n: c * n, st.characters(), st.integers(4990, 5010))
-_text = st.one_of(st.text(), _codes, _long)
+_text = st.one_of(st.text(max_size=50), st.sampled_from(["warranty", "billable", "normal", ""]))
 
 
 @settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     order_type=_text,
-    description=_text,
+    description=st.one_of(st.text(), st.just("x" * 5001)),
     customer=st.one_of(st.text(max_size=80), st.just("org-customer")),
     priority=st.one_of(st.none(), _text),
-    principal=st.sampled_from([STAFF, CUSTOMER]),
+    street=st.text(max_size=400),
 )
 async def test_any_create_input_is_answered_with_an_order_or_user_errors(
-    service, order_type, description, customer, priority, principal
+    service, order_type, description, customer, priority, street
 ):
-    before = (await service.graphql(ORDERS, {"first": 0}, principal=STAFF))["orders"]
+    before = (await service.graphql(ORDERS, {"first": 0}, principal=STAFF))["orders"]["totalCount"]
     response = await service.post_graphql(
         CREATE,
         {
@@ -381,19 +464,128 @@ async def test_any_create_input_is_answered_with_an_order_or_user_errors(
                 "description": description,
                 "customerOrganisationId": customer,
                 "priority": priority,
+                "object": {"address": {"street": street}},
             }
         },
-        principal,
+        STAFF,
     )
     assert response.status_code == 200
     body = orjson.loads(response.content)
     assert "errors" not in body, body["errors"]
     payload = body["data"]["createOrder"]
-    after = (await service.graphql(ORDERS, {"first": 0}, principal=STAFF))["orders"]
+    after = (await service.graphql(ORDERS, {"first": 0}, principal=STAFF))["orders"]["totalCount"]
     if payload["order"] is None:
         assert payload["userErrors"]
-        assert after["totalCount"] == before["totalCount"]
+        assert after == before
     else:
         assert payload["userErrors"] == []
-        assert after["totalCount"] == before["totalCount"] + 1
-        assert payload["order"]["number"] == str(after["totalCount"])
+        assert after == before + 1
+
+
+async def test_numbers_are_unique_per_tenant_under_concurrency(service, clock):
+    fb_input = {"orderType": "fel", "description": "Fel", "customerOrganisationId": "fb"}
+    results = await asyncio.gather(
+        *(call(service, CREATE, STAFF, **order_input()) for _ in range(12)),
+        *(call(service, CREATE, FOREIGN_STAFF, **fb_input) for _ in range(5)),
+    )
+    assert all(r["userErrors"] == [] for r in results)
+    jm = sorted(r["order"]["number"] for r in results[:12])
+    # All in the same second: JM's numbers differ in their last part.
+    assert jm == [f"250626-105451-{n:02d}" for n in range(1, 13)]
+    assert sorted(int(r["order"]["number"]) for r in results[12:]) == [1, 2, 3, 4, 5]
+    clock.advance(seconds=1)
+    later = await create(service)
+    assert later["number"] == "250626-105452-01"
+
+
+async def test_the_tenants_configuration_is_readable_in_the_callers_language(service):
+    query = """{ orderConfiguration { version priorities { code label }
+        orderTypes { code label workflow statuses { code label category terminal }
+          transitions { source target actors requiredFields commentRequired } } } }"""
+    norwegian = make_principal("jm", user="ue-1", memberships={"emma": ("user",)}, locale="nb")
+    data = (await service.graphql(query, principal=norwegian))["orderConfiguration"]
+    billable = next(t for t in data["orderTypes"] if t["code"] == "billable")
+    assert billable["label"] == "Fakturerbart oppdrag"
+    assert [s["label"] for s in billable["statuses"]][:3] == [
+        "Ny",
+        "Bestilling mottatt",
+        "Materialer bestilt",
+    ]
+    done = next(t for t in billable["transitions"] if t["target"] == "done")
+    assert done["requiredFields"] == ["faultType", "rootCause", "actionTaken"]
+    assert (await service.graphql(query, principal=ANONYMOUS))["orderConfiguration"] is None
+
+
+async def test_only_staff_assign_and_not_once_finished(service):
+    order = await assigned(service)
+    by_contractor = await call(
+        service,
+        ASSIGN,
+        CONTRACTOR,
+        id=order["id"],
+        version=order["version"],
+        assigneeOrganisationId="org-second",
+    )
+    assert errors(by_contractor) == [(None, "FORBIDDEN")]
+    by_outsider = await call(
+        service,
+        ASSIGN,
+        OTHER_CUSTOMER,
+        id=order["id"],
+        version=order["version"],
+        assigneeOrganisationId="org-second",
+    )
+    assert errors(by_outsider) == [("id", "NOT_FOUND")]
+    declined = await ok(
+        service,
+        TRANSITION,
+        CONTRACTOR,
+        id=order["id"],
+        version=order["version"],
+        status="declined",
+        changes={"actionTaken": "Ikke vårt fag"},
+    )
+    closed = await call(
+        service,
+        ASSIGN,
+        STAFF,
+        id=order["id"],
+        version=declined["version"],
+        assigneeOrganisationId="org-second",
+    )
+    assert errors(closed) == [("id", "CLOSED")]
+    # Re-assigning an open order moves it out of the first contractor's sight.
+    other = await assigned(service)
+    moved = await ok(
+        service,
+        ASSIGN,
+        STAFF,
+        id=other["id"],
+        version=other["version"],
+        assigneeOrganisationId="org-second",
+    )
+    assert moved["assigneeOrganisationId"] == "org-second"
+    assert await read(service, other["id"], CONTRACTOR) is None
+    assert (await read(service, other["id"], SECOND_CONTRACTOR))["myRole"] == "CONTRACTOR"
+
+
+async def test_the_served_app_checks_sla_dates_periodically(settings_for, signer, clock):
+    app = create_app(settings_for(OrdersSettings, sla_check_seconds=0.05), clock=clock)
+    headers = {HEADER: signer.sign(STAFF)}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://orders") as client:
+            post = functools.partial(client.post, "/graphql", headers=headers)
+            created = await post(json={"query": CREATE, "variables": {"input": order_input()}})
+            order = created.json()["data"]["createOrder"]["order"]
+            clock.advance(days=30)
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                seen = await post(json={"query": ORDER_SLA, "variables": {"id": order["id"]}})
+                if seen.json()["data"]["order"]["slaBreaches"] == ["contact", "delivery"]:
+                    break
+            else:
+                raise AssertionError("the periodic SLA check did not run")
+
+
+ORDER_SLA = "query($id: ID!) { order(id: $id) { slaBreaches } }"

@@ -1,94 +1,182 @@
-"""The order domain on its own: no database, no bus."""
+"""Domain rules without I/O: configuration checks, numbers, SLA dates, windows, search folding."""
 
+from __future__ import annotations
+
+import copy
+import json
 from datetime import UTC, date, datetime
+from importlib import resources
 
 import pytest
-from portal_kit.domain import DomainError, NotFound, ValidationFailed
-from portal_kit.values import check_reference, check_text
-from portal_orders.domain.events import OrderAssigned, OrderCreated
-from portal_orders.domain.order import (
-    DEFAULT_CATALOGUE,
-    Order,
-    OrderCatalogue,
-    OrderRequest,
-    format_number,
-)
-
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+from portal_kit.business_days import add_business_days
+from portal_kit.domain import ValidationFailed
+from portal_orders.adapters.configuration import shipped_configurations
+from portal_orders.domain.numbering import format_number, sla_dates
+from portal_orders.domain.order import Order, OrderDraft, window_start
+from portal_orders.domain.search import fold, term_patterns
+from portal_orders.domain.workflow import Actor, Category, ConfigurationError, parse_configuration
 
 
-def request(**overrides):
-    values = {
-        "order_type": "warranty",
-        "description": "Door does not close",
-        "customer_organisation_id": "org-1",
-        "priority": None,
-        "order_date": date(2025, 3, 1),
-    }
-    values.update(overrides)
-    return OrderRequest.parse(**values)
+def document(tenant: str) -> dict:
+    text = resources.files("portal_orders.configuration").joinpath(f"{tenant}.json").read_text()
+    return json.loads(text)
 
 
-def test_a_new_order_is_new_numbered_and_records_one_created_event():
-    order = Order.create("jm", 7, request(), created_at=NOW)
-    assert (order.number, order.status, order.priority) == ("7", "new", "normal")
-    assert order.assignee_organisation_id is None
-    [event] = order.take_events()
-    assert isinstance(event, OrderCreated)
-    assert event.order_id == order.id and event.number == "7"
-    assert "description" not in event.model_dump()
-    assert order.take_events() == []
-
-
-def test_parse_reports_every_problem_at_once():
-    with pytest.raises(ValidationFailed) as failed:
-        request(order_type="nope", description="", customer_organisation_id="a b", priority="x")
-    assert sorted((p.field, p.code) for p in failed.value.problems) == [
-        ("customerOrganisationId", "NOT_FOUND"),
-        ("description", "REQUIRED"),
-        ("orderType", "UNKNOWN_CODE"),
-        ("priority", "UNKNOWN_CODE"),
+def test_the_three_tenants_ship_valid_configurations():
+    configurations = shipped_configurations()
+    assert set(configurations) == {"jm", "familjebostader", "avonova"}
+    jm = configurations["jm"].order_types[0].workflow
+    assert len(jm.statuses) == 11
+    assert {t.target for t in jm.transitions_from("new")} == {"order_received", "declined"}
+    assert jm.status("awaiting_operator").label("nb") == "Avventer tilbakemelding fra JM"
+    fb = configurations["familjebostader"]
+    assert [t.code for t in fb.order_types] == [
+        "fel",
+        "hlu",
+        "myndighet",
+        "rondering",
+        "tillval",
+        "underhall",
     ]
+    workflow = fb.order_types[0].workflow
+    assert len(workflow.note_events) == 10
+    assert workflow.transition("done", "invoiced").actors == {Actor.SYSTEM}
+    assert workflow.transition("accepted", "cancelled").actors == {Actor.STAFF}
+    assert configurations["avonova"].creators == {Actor.STAFF, Actor.CUSTOMER}
 
 
-def test_assigning_records_the_previous_assignee_and_is_idempotent():
-    order = Order.create("jm", 1, request(), created_at=NOW)
+@pytest.mark.parametrize(
+    ("break_it", "problem"),
+    [
+        (
+            lambda d: d["workflows"]["contractor"]["transitions"].append(
+                {"from": "new", "to": "teleported", "actors": ["staff"]}
+            ),
+            "unknown status 'teleported'",
+        ),
+        (
+            lambda d: d["workflows"]["contractor"]["statuses"][3].pop("terminal"),
+            "nobody can leave status 'done' and it is not terminal",
+        ),
+        (
+            lambda d: d["workflows"]["contractor"]["transitions"][0].update(actors=["robot"]),
+            "unknown actor 'robot'",
+        ),
+        (
+            lambda d: d["workflows"]["contractor"]["transitions"][1].update(
+                required_fields=["mood"]
+            ),
+            "unknown field 'mood'",
+        ),
+        (
+            lambda d: d["workflows"]["contractor"]["statuses"][1].update(category="maybe"),
+            "unknown category 'maybe'",
+        ),
+        (lambda d: d["order_types"][0].update(workflow="nope"), "unknown workflow 'nope'"),
+        (lambda d: d.update(default_priority="whenever"), "default_priority"),
+        (lambda d: d["priorities"][0]["labels"].update(xx="?"), "unknown locale"),
+        (lambda d: d["workflows"]["contractor"].update(initial="limbo"), "unknown status 'limbo'"),
+        (lambda d: d["order_types"][0]["labels"].pop("sv"), "no label for locale 'sv'"),
+        (lambda d: d.update(locales=["xx"]), "$.locales"),
+    ],
+)
+def test_a_broken_configuration_is_refused_naming_the_problem(break_it, problem):
+    broken = copy.deepcopy(document("jm"))
+    break_it(broken)
+    with pytest.raises(ConfigurationError) as refused:
+        parse_configuration(broken)
+    assert any(problem in p for p in refused.value.problems), refused.value.problems
+
+
+def test_an_unreachable_status_is_refused():
+    broken = copy.deepcopy(document("familjebostader"))
+    broken["workflows"]["work_order"]["transitions"] = [
+        t for t in broken["workflows"]["work_order"]["transitions"] if t["to"] != "invoiced"
+    ]
+    with pytest.raises(ConfigurationError) as refused:
+        parse_configuration(broken)
+    assert "status 'invoiced' can never be reached" in str(refused.value)
+
+
+def test_sla_dates_count_business_days_with_public_holidays():
+    jm = shipped_configurations()["jm"]
+    # JM's manual: ordered 05.09.2024, contact by 10.09.2024, delivery by 04.10.2024.
+    assert sla_dates(jm, date(2024, 9, 5)) == (date(2024, 9, 10), date(2024, 10, 4))
+    # Norway: Maundy Thursday to Easter Monday 2025 are holidays (17–21 April).
+    assert add_business_days(date(2025, 4, 16), 1, "NO") == date(2025, 4, 22)
+    # Sweden: Midsummer Eve is not a public holiday, Midsummer Day (a Saturday) is.
+    assert add_business_days(date(2025, 6, 19), 1, "SE") == date(2025, 6, 20)
+    assert add_business_days(date(2025, 12, 24), 1, "SE") == date(2025, 12, 29)
+    assert add_business_days(date(2025, 6, 28), 0, "SE") == date(2025, 6, 30)
+
+
+def test_numbers_in_each_tenants_format():
+    configurations = shipped_configurations()
+    local = datetime(2025, 6, 26, 10, 54, 51)
+    assert format_number(configurations["jm"], 7, local, 1) == "250626-105451-01"
+    assert format_number(configurations["familjebostader"], 2375, local, None) == "2375"
+    with pytest.raises(ValueError):
+        format_number(configurations["jm"], 7, local, None)
+
+
+def test_windows_in_days_and_calendar_months():
+    now = datetime(2025, 8, 31, 12, 0, tzinfo=UTC)
+    assert window_start(now, days=30) == datetime(2025, 8, 1, 12, 0, tzinfo=UTC)
+    assert window_start(now, months=6) == datetime(2025, 2, 28, 12, 0, tzinfo=UTC)
+    assert window_start(datetime(2025, 3, 15, tzinfo=UTC), months=6) == datetime(
+        2024, 9, 15, tzinfo=UTC
+    )
+
+
+def test_search_folds_case_and_nordic_letters():
+    assert fold("TORÖGATAN 51, Bodø Ærlig Smörgås") == "torogatan 51, bodo aerlig smorgas"
+    assert term_patterns("  Dør  (x) ") == ["dor", r"\(x\)"]
+
+
+def new_order(tenant: str = "familjebostader", **draft) -> Order:
+    configuration = shipped_configurations()[tenant]
+    values = {
+        "order_type": configuration.order_types[0].code,
+        "priority": configuration.default_priority,
+        "description": "Kommer inget vatten",
+        "customer_organisation_id": "fb",
+        "order_date": date(2019, 8, 19),
+        "assignee_organisation_id": "testfirma",
+    }
+    values.update(draft)
+    return Order.create(
+        tenant=tenant,
+        configuration=configuration,
+        sequence=1,
+        number="1",
+        draft=OrderDraft(**values),
+        actor=Actor.STAFF,
+        user="elsa",
+        now=datetime(2019, 8, 19, 14, 6, tzinfo=UTC),
+        expected_contact_date=None,
+        expected_delivery_date=None,
+    )
+
+
+def test_a_refused_transition_changes_nothing_and_names_every_missing_field():
+    order = new_order()
+    workflow = shipped_configurations()["familjebostader"].order_types[0].workflow
+    now = datetime(2019, 8, 19, 16, 0, tzinfo=UTC)
+    order.transition(workflow, "accepted", actor=Actor.CONTRACTOR, user="ue", now=now)
     order.take_events()
-    assert order.assign("ue-1") is True
-    assert order.assign("ue-1") is False
-    assert order.assign("ue-2") is True
-    first, second = order.take_events()
-    assert isinstance(first, OrderAssigned) and isinstance(second, OrderAssigned)
-    assert (first.previous_assignee_organisation_id, first.assignee_organisation_id) == (
-        None,
-        "ue-1",
+    before = (order.status, len(order.activity), order.action_taken)
+    with pytest.raises(ValidationFailed) as refused:
+        order.transition(workflow, "done", actor=Actor.CONTRACTOR, user="ue", now=now)
+    assert [p.field for p in refused.value.problems] == ["actionTaken"]
+    assert (order.status, len(order.activity), order.action_taken) == before
+    assert order.take_events() == []
+    order.transition(
+        workflow,
+        "done",
+        actor=Actor.CONTRACTOR,
+        user="ue",
+        now=now,
+        changes={"action_taken": "Bytt packning"},
     )
-    assert (second.previous_assignee_organisation_id, second.assignee_organisation_id) == (
-        "ue-1",
-        "ue-2",
-    )
-    with pytest.raises(NotFound):
-        order.assign("../etc")
-
-
-def test_text_checks():
-    assert check_text("  a\r\nb\rc  ", field="f", max_length=10, multiline=True) == "a\nb\nc"
-    assert check_text(" a \n  b ", field="f", max_length=10) == "a b"
-    assert check_text("", field="f", max_length=10, required=False) == ""
-    for bad, code in (("", "REQUIRED"), ("x" * 11, "TOO_LONG"), ("a\x07", "INVALID")):
-        with pytest.raises(DomainError) as refused:
-            check_text(bad, field="f", max_length=10)
-        assert refused.value.code == code
-    with pytest.raises(DomainError):
-        check_text("\ud800", field="f", max_length=10)
-    assert check_reference(" 0a1b:c-d ", field="f", what="thing") == "0a1b:c-d"
-
-
-def test_catalogue_and_numbers_guard_their_invariants():
-    assert "normal" in DEFAULT_CATALOGUE.priorities
-    with pytest.raises(ValueError):
-        OrderCatalogue(order_types=frozenset({"a"}), priorities=frozenset({"low"}))
-    with pytest.raises(ValueError):
-        format_number(0)
-    with pytest.raises(ValueError):
-        Order.create("jm", 1, request(), created_at=datetime(2025, 1, 1))
+    assert order.status_category is Category.DONE and order.closed_at == now
+    assert [e.name for e in order.take_events()] == ["status_changed", "completed"]

@@ -1,70 +1,243 @@
-"""MongoDB repositories of the orders service, the number counters, and the indexes they need."""
+"""MongoDB repositories of the orders service, and the indexes they need (tenant first)."""
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Any
 
 from portal_kit.counters import COUNTERS_INDEX
-from portal_kit.mongo import ASCENDING, Document, IndexSpec
+from portal_kit.domain import Conflict, StaleVersion
+from portal_kit.gridfs import gridfs_indexes
+from portal_kit.mongo import ASCENDING, DESCENDING, Document, IndexSpec
+from portal_kit.outbox import OUTBOX
 from portal_kit.repository import AggregateRepository
 from pymongo.errors import DuplicateKeyError
 
+from portal_orders.adapters.codec import decode, encode
 from portal_orders.domain.order import Order
+from portal_orders.domain.record import Entry
 
 ORDERS = "orders"
+ORGANISATIONS = "organisations"
 OUTBOX_COLLECTIONS = (ORDERS,)
+ACTIVITY = "activity"
+SEARCH = "search"
 SORT_KEY = "sequence"
 
+_T = ("tenant", ASCENDING)
 INDEXES = (
-    IndexSpec(ORDERS, (("tenant", ASCENDING), ("number", ASCENDING)), unique=True),
-    IndexSpec(ORDERS, (("tenant", ASCENDING), (SORT_KEY, ASCENDING), ("_id", ASCENDING))),
+    IndexSpec(ORDERS, (_T, ("number", ASCENDING)), unique=True),
+    IndexSpec(ORDERS, (_T, (SORT_KEY, ASCENDING), ("_id", ASCENDING))),
+    # The contractor's lists: their organisation's active or recently finished orders.
     IndexSpec(
         ORDERS,
-        (("tenant", ASCENDING), ("customer_organisation_id", ASCENDING), (SORT_KEY, ASCENDING)),
+        (
+            _T,
+            ("assignee_organisation_id", ASCENDING),
+            ("status_category", ASCENDING),
+            (SORT_KEY, DESCENDING),
+        ),
     ),
-    IndexSpec(
-        ORDERS,
-        (("tenant", ASCENDING), ("assignee_organisation_id", ASCENDING), (SORT_KEY, ASCENDING)),
-    ),
+    IndexSpec(ORDERS, (_T, ("assignee_organisation_id", ASCENDING), ("closed_at", DESCENDING))),
+    IndexSpec(ORDERS, (_T, ("customer_organisation_id", ASCENDING), (SORT_KEY, DESCENDING))),
+    # The dashboard matrix and status filters.
+    IndexSpec(ORDERS, (_T, ("status", ASCENDING), ("order_type", ASCENDING))),
+    IndexSpec(ORDERS, (_T, ("order_date", ASCENDING), ("_id", ASCENDING))),
+    IndexSpec(ORDERS, (_T, ("bundle", ASCENDING), (SORT_KEY, ASCENDING))),
+    # The periodic SLA check: active orders by due date.
+    IndexSpec(ORDERS, (_T, ("status_category", ASCENDING), ("expected_delivery_date", ASCENDING))),
+    IndexSpec(ORDERS, (_T, ("status_category", ASCENDING), ("expected_contact_date", ASCENDING))),
+    IndexSpec(ORDERS, (_T, ("activity.attachments.file_id", ASCENDING))),
+    IndexSpec(ORGANISATIONS, (_T, ("parent_id", ASCENDING))),
     COUNTERS_INDEX,
+    *gridfs_indexes(),
+)
+
+# Columns of the order list that can be sorted, with their stored (never null) sort values.
+SORT_COLUMNS: dict[str, str] = {
+    "NUMBER": SORT_KEY,
+    "STATUS": "status",
+    "PRIORITY": "priority_rank",
+    "ORDER_TYPE": "order_type",
+    "ORDER_DATE": "order_date",
+    "EXPECTED_CONTACT_DATE": "sort.expected_contact_date",
+    "EXPECTED_DELIVERY_DATE": "sort.expected_delivery_date",
+    "DESCRIPTION": "sort.description",
+    "ASSIGNEE": "sort.assignee",
+    "ADDRESS": "sort.address",
+}
+INT_SORT_FIELDS = frozenset({SORT_KEY, "priority_rank"})
+
+_PLAIN = (
+    "order_type",
+    "workflow",
+    "status",
+    "status_category",
+    "priority",
+    "priority_rank",
+    "description",
+    "customer_organisation_id",
+    "assignee_organisation_id",
+    "assignee_contact",
+    "operator_contact",
+    "resident",
+    "object",
+    "admin_area",
+    "search_areas",
+    "avser",
+    "customer_request",
+    "order_date",
+    "expected_contact_date",
+    "expected_delivery_date",
+    "planned_date",
+    "agreed_appointment",
+    "fault_type",
+    "root_cause",
+    "action_taken",
+    "invoice_reference",
+    "bundle",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "sla_breaches",
+    "bookings",
 )
 
 
 class OrderRepository(AggregateRepository[Order]):
+    """Orders with an append-only activity log.
+
+    `save` never rewrites the log: entries the aggregate gained since it was loaded are pushed
+    (`$push`) in the same single-document update as the change, the version check and the
+    outbox events, so no code path can edit or remove an entry.
+    """
+
     collection = ORDERS
     service = "orders"
 
     def to_document(self, aggregate: Order) -> Document:
-        return {
-            SORT_KEY: aggregate.sequence,
-            "number": aggregate.number,
-            "order_type": aggregate.order_type,
-            "status": aggregate.status,
-            "priority": aggregate.priority,
-            "description": aggregate.description,
-            "customer_organisation_id": aggregate.customer_organisation_id,
-            "assignee_organisation_id": aggregate.assignee_organisation_id,
-            # BSON has no date type; ISO dates sort and compare correctly as strings.
-            "order_date": aggregate.order_date.isoformat(),
-            "created_at": aggregate.created_at,
+        document: Document = {SORT_KEY: aggregate.sequence, "number": aggregate.number}
+        for name in _PLAIN:
+            document[name] = encode(getattr(aggregate, name))
+        address = aggregate.object.address.street if aggregate.object else ""
+        document["sort"] = {
+            "expected_contact_date": document["expected_contact_date"] or "",
+            "expected_delivery_date": document["expected_delivery_date"] or "",
+            "description": aggregate.description[:60].lower(),
+            "assignee": aggregate.assignee_organisation_id or "",
+            "address": address.lower(),
         }
+        document[SEARCH] = aggregate.search_text()
+        return document
 
     def from_document(self, document: Document) -> Order:
-        return Order(
+        values: dict[str, Any] = {
+            name: decode(_ORDER_HINTS[name], document.get(name)) for name in _PLAIN
+        }
+        order = Order(
             id=document["_id"],
             tenant=document["tenant"],
             version=document["version"],
             sequence=document[SORT_KEY],
             number=document["number"],
-            order_type=document["order_type"],
-            status=document["status"],
-            priority=document["priority"],
-            description=document["description"],
-            customer_organisation_id=document["customer_organisation_id"],
-            assignee_organisation_id=document.get("assignee_organisation_id"),
-            order_date=date.fromisoformat(document["order_date"]),
-            created_at=document["created_at"],
+            activity=decode(list[Entry], document.get(ACTIVITY, [])),
+            **values,
         )
+        order.loaded_entries = len(order.activity)
+        return order
+
+    async def add(self, aggregate: Order) -> None:
+        document = self.to_document(aggregate)
+        document.update(
+            _id=aggregate.id,
+            version=1,
+            activity=[encode(e) for e in aggregate.activity],
+            outbox=self._envelopes(aggregate),
+        )
+        try:
+            await self._documents.insert_one(document)
+        except DuplicateKeyError as error:
+            raise Conflict(self.duplicate_message(error), code="DUPLICATE") from error
+        aggregate.version = 1
+        aggregate.loaded_entries = len(aggregate.activity)
+        self._on_commit()
+
+    async def save(self, aggregate: Order) -> None:
+        # The kit's save would `$set` every field; the log must only ever grow, so this one
+        # pushes the new entries instead (same single-document write, same version check).
+        fields = self.to_document(aggregate)
+        new_entries = [encode(e) for e in aggregate.activity[aggregate.loaded_entries :]]
+        update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
+        pushes: dict[str, Any] = {}
+        envelopes = self._envelopes(aggregate)
+        if envelopes:
+            pushes[OUTBOX] = {"$each": envelopes}
+        if new_entries:
+            pushes[ACTIVITY] = {"$each": new_entries}
+        if pushes:
+            update["$push"] = pushes
+        try:
+            saved = await self._documents.find_one_and_update(
+                {"_id": aggregate.id, "version": aggregate.version}, update
+            )
+        except DuplicateKeyError as error:
+            raise StaleVersion(self.duplicate_message(error), field="version") from error
+        if saved is None:
+            raise StaleVersion(
+                "it was changed by someone else since you loaded it; reload and try again",
+                field="version",
+            )
+        aggregate.version = saved["version"]
+        aggregate.loaded_entries = len(aggregate.activity)
+        if envelopes:
+            self._on_commit()
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         return "an order with this number already exists"
+
+    async def documents(self, filter_: dict[str, Any], **options: Any) -> list[Document]:
+        return await self._documents.find(filter_, **options)
+
+    async def aggregate_documents(self, pipeline: list[dict[str, Any]]) -> list[Document]:
+        return await self._documents.aggregate(pipeline)
+
+
+def _order_hints() -> dict[str, Any]:
+    import typing
+
+    return typing.get_type_hints(Order)
+
+
+_ORDER_HINTS = _order_hints()
+
+
+class OrganisationDirectory:
+    """The local read model of the people service's organisations: id, kind, parent, active.
+
+    Fed by people's organisation events; used to let a parent organisation see its departments'
+    orders and to check what kind of organisation an id names.
+    """
+
+    def __init__(self, database: Any, tenant: str) -> None:
+        self._documents = database.for_tenant(ORGANISATIONS, tenant)
+
+    async def upsert(self, organisation_id: str, changes: dict[str, Any]) -> None:
+        await self._documents.find_one_and_update(
+            {"_id": organisation_id}, {"$set": changes}, upsert=True
+        )
+
+    async def get(self, organisation_id: str) -> Document | None:
+        found: Document | None = await self._documents.find_one({"_id": organisation_id})
+        return found
+
+    async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
+        """The organisations and every department below them (breadth first, cycle-safe)."""
+        seen = list(dict.fromkeys(organisation_ids))
+        frontier = list(seen)
+        while frontier:
+            children = await self._documents.find(
+                {"parent_id": {"$in": frontier}}, projection={"_id": 1}
+            )
+            frontier = [c["_id"] for c in children if c["_id"] not in seen]
+            seen += frontier
+        return seen

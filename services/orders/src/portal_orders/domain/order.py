@@ -1,109 +1,129 @@
-"""Orders: a job the operator sends to a contractor, or a customer's order to the operator.
+"""The order aggregate: a job the operator sends to a contractor, or a customer's order.
 
-Organisation ids are opaque strings owned by the people service. This slice checks only their
-shape; whether an organisation exists, is a customer or a contractor, and which departments sit
-under it (a parent organisation seeing its departments' orders) comes with a local read model of
-the people service's organisation events in a later issue.
+Every rule about what may happen to an order lives here and in its workflow (pure, no I/O). Each
+action appends one entry to the activity log — there is no method that edits or removes one —
+and records exactly one domain event (two when a status change completes or cancels the order).
+Organisation and user ids are opaque strings owned by the people service.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+import dataclasses
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from portal_kit.domain import Aggregate, new_id
-from portal_kit.values import Problems, check_code, check_reference, check_text
+from portal_kit.domain import Aggregate, DomainError, Forbidden, NotFound, ValidationFailed, new_id
 
-from portal_orders.domain.events import OrderAssigned, OrderCreated
-
-DESCRIPTION_MAX = 5000
-INITIAL_STATUS = "new"
-
-
-@dataclass(frozen=True)
-class OrderCatalogue:
-    """The codes a tenant's orders may use.
-
-    Catalogues become tenant configuration (types, workflows, localized labels) in a later issue;
-    until then every tenant uses `DEFAULT_CATALOGUE`.
-    """
-
-    order_types: frozenset[str]
-    priorities: frozenset[str]
-    default_priority: str = "normal"
-
-    def __post_init__(self) -> None:
-        if self.default_priority not in self.priorities:
-            raise ValueError("the default priority must be one of the priorities")
-
-
-DEFAULT_CATALOGUE = OrderCatalogue(
-    order_types=frozenset({"work_order", "warranty", "billable", "service"}),
-    priorities=frozenset({"low", "normal", "high", "urgent"}),
+from portal_orders.domain.events import (
+    BookingChanged,
+    CommentAdded,
+    NoteAdded,
+    OrderAssigned,
+    OrderCancelled,
+    OrderCompleted,
+    OrderCreated,
+    OrderEdited,
+    OrderStatusChanged,
+    QuestionAnswered,
+    QuestionAsked,
+    SlaBreached,
+)
+from portal_orders.domain.record import (
+    AttachmentRef,
+    Avser,
+    Booking,
+    CustomerRequest,
+    Entry,
+    EntryKind,
+    ObjectInfo,
+    Person,
+    Resident,
+)
+from portal_orders.domain.search import fold
+from portal_orders.domain.workflow import (
+    ACTIVE_CATEGORIES,
+    Actor,
+    Category,
+    TenantConfiguration,
+    Transition,
+    Visibility,
+    Workflow,
 )
 
+# What each actor may change with `edit` (and together with a transition).
+CONTRACTOR_FIELDS = frozenset(
+    {
+        "action_taken",
+        "fault_type",
+        "root_cause",
+        "agreed_appointment",
+        "planned_date",
+        "avser.properties",
+        "avser.serial_number",
+        "assignee_contact",
+    }
+)
+COMPLETION_FIELDS = frozenset(
+    {
+        "action_taken",
+        "fault_type",
+        "root_cause",
+        "agreed_appointment",
+        "avser",
+        "avser.properties",
+        "avser.serial_number",
+    }
+)
+STAFF_FIELDS = CONTRACTOR_FIELDS | {
+    "description",
+    "priority",
+    "operator_contact",
+    "resident",
+    "object",
+    "admin_area",
+    "search_areas",
+    "avser",
+    "customer_request",
+}
+CUSTOMER_FIELDS = frozenset({"description", "customer_request"})
+EDITABLE_BY = {
+    Actor.STAFF: STAFF_FIELDS,
+    Actor.CONTRACTOR: CONTRACTOR_FIELDS,
+    Actor.CUSTOMER: CUSTOMER_FIELDS,
+    Actor.SYSTEM: frozenset[str](),
+}
 
-def format_number(sequence: int) -> str:
-    """The order number shown to people; tenant number formats come with configuration."""
-    if sequence < 1:
-        raise ValueError("order sequences start at 1")
-    return str(sequence)
+
+def graphql_field(name: str) -> str:
+    """`avser.serial_number` → `avser.serialNumber`: the name clients see in user errors."""
+
+    def camel(part: str) -> str:
+        head, *rest = part.split("_")
+        return head + "".join(word.capitalize() for word in rest)
+
+    return ".".join(camel(part) for part in name.split("."))
 
 
 @dataclass(frozen=True)
-class OrderRequest:
+class OrderDraft:
     """The checked input of a new order, before it gets a number."""
 
     order_type: str
+    priority: str
     description: str
     customer_organisation_id: str
-    priority: str
     order_date: date
-
-    @classmethod
-    def parse(
-        cls,
-        *,
-        order_type: str,
-        description: str,
-        customer_organisation_id: str,
-        priority: str | None,
-        order_date: date,
-        catalogue: OrderCatalogue = DEFAULT_CATALOGUE,
-    ) -> OrderRequest:
-        """Every problem at once, as `ValidationFailed`."""
-        problems = Problems()
-        checked_type = problems.check(
-            lambda: check_code(order_type, field="orderType", allowed=catalogue.order_types), ""
-        )
-        checked_priority = problems.check(
-            lambda: check_code(
-                catalogue.default_priority if priority is None else priority,
-                field="priority",
-                allowed=catalogue.priorities,
-            ),
-            "",
-        )
-        checked_description = problems.check(
-            lambda: check_text(
-                description, field="description", max_length=DESCRIPTION_MAX, multiline=True
-            ),
-            "",
-        )
-        checked_customer = problems.check(
-            lambda: check_reference(
-                customer_organisation_id, field="customerOrganisationId", what="organisation"
-            ),
-            "",
-        )
-        problems.raise_if_any()
-        return cls(
-            order_type=checked_type,
-            description=checked_description,
-            customer_organisation_id=checked_customer,
-            priority=checked_priority,
-            order_date=order_date,
-        )
+    assignee_organisation_id: str | None = None
+    assignee_contact: Person | None = None
+    operator_contact: Person | None = None
+    resident: Resident | None = None
+    object: ObjectInfo | None = None
+    admin_area: str = ""
+    search_areas: tuple[str, ...] = ()
+    avser: Avser | None = None
+    customer_request: CustomerRequest | None = None
+    planned_date: date | None = None
 
 
 @dataclass(kw_only=True)
@@ -111,34 +131,113 @@ class Order(Aggregate):
     sequence: int
     number: str
     order_type: str
+    workflow: str
     status: str
+    status_category: Category
     priority: str
+    priority_rank: int
     description: str
     customer_organisation_id: str
     assignee_organisation_id: str | None
+    assignee_contact: Person | None
+    operator_contact: Person | None
+    resident: Resident | None
+    object: ObjectInfo | None
+    admin_area: str
+    search_areas: tuple[str, ...]
+    avser: Avser | None
+    customer_request: CustomerRequest | None
     order_date: date
+    expected_contact_date: date | None
+    expected_delivery_date: date | None
+    planned_date: date | None
+    agreed_appointment: datetime | None
+    fault_type: str
+    root_cause: str
+    action_taken: str
+    invoice_reference: str | None
+    bundle: str | None
+    created_by: str
     created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    sla_breaches: tuple[str, ...]
+    bookings: list[Booking] = field(default_factory=list)
+    activity: list[Entry] = field(default_factory=list)
+    # How many log entries were stored when the order was loaded: the rest are new, to append.
+    loaded_entries: int = field(default=0, init=False, repr=False, compare=False)
+
+    # -- creating ---------------------------------------------------------------------------
 
     @classmethod
     def create(
-        cls, tenant: str, sequence: int, request: OrderRequest, *, created_at: datetime
+        cls,
+        *,
+        tenant: str,
+        configuration: TenantConfiguration,
+        sequence: int,
+        number: str,
+        draft: OrderDraft,
+        actor: Actor,
+        user: str,
+        now: datetime,
+        expected_contact_date: date | None,
+        expected_delivery_date: date | None,
     ) -> Order:
-        if created_at.utcoffset() is None:
-            raise ValueError("created_at must carry its UTC offset")
+        if now.utcoffset() is None:
+            raise ValueError("times must carry their UTC offset")
+        order_type = configuration.order_type(draft.order_type)
+        priority = configuration.priority(draft.priority)
+        if order_type is None or priority is None:
+            raise ValueError("the draft names an order type or priority the tenant lacks")
+        workflow = order_type.workflow
+        initial = workflow.status(workflow.initial)
+        prefix = configuration.invoice_reference_prefix
+        bundle = None
+        if configuration.bundles and draft.object is not None and draft.object.number:
+            # One object's work orders of one day share a bundle (Familjebostäder's 'Bunt').
+            bundle = f"{draft.object.number}-{draft.order_date:%Y%m%d}"
         order = cls(
             id=new_id(),
             tenant=tenant,
             sequence=sequence,
-            number=format_number(sequence),
-            order_type=request.order_type,
-            status=INITIAL_STATUS,
-            priority=request.priority,
-            description=request.description,
-            customer_organisation_id=request.customer_organisation_id,
-            assignee_organisation_id=None,
-            order_date=request.order_date,
-            created_at=created_at,
+            number=number,
+            order_type=order_type.code,
+            workflow=workflow.code,
+            status=initial.code,
+            status_category=initial.category,
+            priority=priority.code,
+            priority_rank=priority.rank,
+            description=draft.description,
+            customer_organisation_id=draft.customer_organisation_id,
+            assignee_organisation_id=draft.assignee_organisation_id,
+            assignee_contact=draft.assignee_contact,
+            operator_contact=draft.operator_contact,
+            resident=draft.resident,
+            object=draft.object,
+            admin_area=draft.admin_area,
+            search_areas=draft.search_areas,
+            avser=draft.avser,
+            customer_request=draft.customer_request,
+            order_date=draft.order_date,
+            expected_contact_date=expected_contact_date,
+            expected_delivery_date=expected_delivery_date,
+            planned_date=draft.planned_date,
+            agreed_appointment=None,
+            fault_type="",
+            root_cause="",
+            action_taken="",
+            invoice_reference=f"{prefix}{number}" if prefix else None,
+            bundle=bundle,
+            created_by=user,
+            created_at=now,
+            updated_at=now,
+            closed_at=None,
+            sla_breaches=(),
         )
+        # Progress (created, status changes) is for the customer side too; comments typed with
+        # a status change stay between operator and contractor.
+        order._log(EntryKind.CREATED, actor, user, now, Visibility.RESIDENT, status_to=initial.code)
         order.record(
             OrderCreated(
                 order_id=order.id,
@@ -148,25 +247,532 @@ class Order(Aggregate):
                 priority=order.priority,
                 customer_organisation_id=order.customer_organisation_id,
                 assignee_organisation_id=order.assignee_organisation_id,
+                operator_contact_user_id=(
+                    draft.operator_contact.user_id if draft.operator_contact else None
+                ),
+                created_by=user,
                 order_date=order.order_date,
+                expected_contact_date=expected_contact_date,
+                expected_delivery_date=expected_delivery_date,
             )
         )
         return order
 
-    def assign(self, assignee_organisation_id: str) -> bool:
-        """Give the order to a contractor organisation; False if it already has it."""
-        assignee = check_reference(
-            assignee_organisation_id, field="assigneeOrganisationId", what="organisation"
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self.status_category in ACTIVE_CATEGORIES
+
+    def search_text(self) -> str:
+        """The folded words free-text search looks in: number, description, address, phrase."""
+        parts = [self.number, self.description, self.bundle or "", self.invoice_reference or ""]
+        if self.object is not None:
+            address = self.object.address
+            parts += [self.object.number, address.street, address.postal_code, address.city]
+        if self.avser is not None:
+            parts += [self.avser.phrase, self.avser.description, self.avser.space, self.avser.unit]
+        if self.customer_request is not None:
+            parts += [self.customer_request.desired_delivery, self.customer_request.location]
+        return fold(" ".join(p for p in parts if p))
+
+    def field_value(self, name: str) -> Any:
+        if name.startswith("avser."):
+            return getattr(self.avser or Avser(), name.removeprefix("avser."))
+        return getattr(self, name)
+
+    def question(self, entry_id: str) -> Entry | None:
+        return next(
+            (e for e in self.activity if e.id == entry_id and e.kind == EntryKind.QUESTION), None
         )
-        if assignee == self.assignee_organisation_id:
+
+    def answered(self, question_id: str) -> bool:
+        return any(e.question_id == question_id for e in self.activity if e.kind == "answer")
+
+    # -- acting -----------------------------------------------------------------------------
+
+    def assign(
+        self,
+        organisation_id: str,
+        contact: Person | None,
+        *,
+        actor: Actor,
+        user: str,
+        now: datetime,
+    ) -> bool:
+        """Give the order to a contractor organisation; False if nothing changes."""
+        if actor is not Actor.STAFF:
+            raise Forbidden("only the operator's staff assign orders")
+        if not self.active:
+            raise DomainError("a finished order cannot be assigned", field="id", code="CLOSED")
+        if organisation_id == self.assignee_organisation_id and contact == self.assignee_contact:
             return False
-        previous, self.assignee_organisation_id = self.assignee_organisation_id, assignee
+        previous = self.assignee_organisation_id
+        self.assignee_organisation_id = organisation_id
+        self.assignee_contact = contact
+        self.updated_at = now
+        self._log(EntryKind.ASSIGNED, actor, user, now, Visibility.CONTRACTOR)
+        if previous != organisation_id:
+            self.record(
+                OrderAssigned(
+                    order_id=self.id,
+                    number=self.number,
+                    assignee_organisation_id=organisation_id,
+                    previous_assignee_organisation_id=previous,
+                )
+            )
+        else:
+            self.record(
+                OrderEdited(order_id=self.id, number=self.number, fields=["assignee_contact"])
+            )
+        return True
+
+    def edit(
+        self,
+        workflow: Workflow,
+        changes: dict[str, Any],
+        *,
+        actor: Actor,
+        user: str,
+        now: datetime,
+    ) -> list[str]:
+        """Change the fields the actor may change; returns the names of those that changed.
+
+        A field the current status required to be entered cannot be emptied afterwards.
+        """
+        self._check_editable(changes, actor)
+        probe = dataclasses.replace(self, activity=list(self.activity), bookings=self.bookings)
+        probe._apply(changes)
+        still_required = {
+            name
+            for rule in workflow.transitions
+            if rule.target == self.status
+            for name in probe._required_by(rule)
+        }
+        emptied = [
+            DomainError("required in this status", field=graphql_field(name), code="REQUIRED")
+            for name in sorted(still_required)
+            if probe.field_value(name) in (None, "") and self.field_value(name) not in (None, "")
+        ]
+        if emptied:
+            raise ValidationFailed(emptied)
+        changed = self._apply(changes)
+        if changed:
+            self.updated_at = now
+            self._log(EntryKind.EDITED, actor, user, now, Visibility.CONTRACTOR, fields=changed)
+            self.record(OrderEdited(order_id=self.id, number=self.number, fields=changed))
+        return changed
+
+    def transition(
+        self,
+        workflow: Workflow,
+        target: str,
+        *,
+        actor: Actor,
+        user: str,
+        now: datetime,
+        comment: str = "",
+        changes: dict[str, Any] | None = None,
+        attachments: tuple[AttachmentRef, ...] = (),
+    ) -> None:
+        """Move to `target` as the workflow allows this actor, setting `changes` on the way.
+
+        Every missing required field is named at once; nothing changes unless all is well.
+        """
+        changes = dict(changes or {})
+        if not workflow.has_status(target):
+            raise DomainError("unknown status", field="status", code="UNKNOWN_CODE")
+        rule = workflow.transition(self.status, target)
+        if rule is None:
+            raise DomainError(
+                f"the workflow does not allow going from {self.status!r} to {target!r}",
+                field="status",
+                code="TRANSITION_NOT_ALLOWED",
+            )
+        if actor not in rule.actors:
+            raise Forbidden("you may not make this change of status", field="status")
+        self._check_editable(changes, actor)
+        probe = dataclasses.replace(self, activity=list(self.activity), bookings=self.bookings)
+        probe._apply(changes)
+        required = probe._required_by(rule)
+        problems = [
+            DomainError("required for this status", field=graphql_field(name), code="REQUIRED")
+            for name in required
+            if probe.field_value(name) in (None, "")
+        ]
+        if rule.comment_required and not comment:
+            problems.append(
+                DomainError(
+                    "a comment is required for this status", field="comment", code="REQUIRED"
+                )
+            )
+        if problems:
+            raise ValidationFailed(problems)
+        changed = self._apply(changes)
+        source = self.status
+        status = workflow.status(target)
+        self.status = status.code
+        self.status_category = status.category
+        self.updated_at = now
+        if status.category in ACTIVE_CATEGORIES:
+            self.closed_at = None
+        elif self.closed_at is None or status.category in (Category.DONE, Category.REJECTED):
+            self.closed_at = now
+        self._log(
+            EntryKind.STATUS_CHANGED,
+            actor,
+            user,
+            now,
+            Visibility.CONTRACTOR if comment else Visibility.RESIDENT,
+            text=comment,
+            status_from=source,
+            status_to=status.code,
+            fields=changed,
+            attachments=attachments,
+        )
         self.record(
-            OrderAssigned(
+            OrderStatusChanged(
                 order_id=self.id,
                 number=self.number,
-                assignee_organisation_id=assignee,
-                previous_assignee_organisation_id=previous,
+                status_from=source,
+                status_to=status.code,
+                category=status.category.value,
+                actor=actor.value,
             )
         )
-        return True
+        if status.category is Category.DONE:
+            self.record(
+                OrderCompleted(
+                    order_id=self.id,
+                    number=self.number,
+                    order_type=self.order_type,
+                    status=self.status,
+                    customer_organisation_id=self.customer_organisation_id,
+                    assignee_organisation_id=self.assignee_organisation_id,
+                    invoice_reference=self.invoice_reference,
+                    completed_at=now,
+                )
+            )
+        elif status.category is Category.CANCELLED:
+            self.record(
+                OrderCancelled(
+                    order_id=self.id, number=self.number, status=self.status, cancelled_at=now
+                )
+            )
+
+    def add_note(
+        self,
+        workflow: Workflow,
+        event_code: str,
+        phrase_code: str | None,
+        text: str,
+        *,
+        actor: Actor,
+        user: str,
+        now: datetime,
+    ) -> Entry:
+        """A note with one of the workflow's predefined events (Händelse) and phrases (Fras)."""
+        if actor not in (Actor.STAFF, Actor.CONTRACTOR):
+            raise Forbidden("only staff and the assigned contractor write notes")
+        event = workflow.note_event(event_code)
+        if event is None:
+            raise DomainError("unknown note event", field="event", code="UNKNOWN_CODE")
+        if phrase_code is not None and phrase_code not in {p.code for p in event.phrases}:
+            raise DomainError("unknown phrase for this event", field="phrase", code="UNKNOWN_CODE")
+        entry = self._log(
+            EntryKind.NOTE,
+            actor,
+            user,
+            now,
+            event.visibility,
+            text=text,
+            event_code=event.code,
+            phrase_code=phrase_code,
+        )
+        self.record(
+            NoteAdded(
+                order_id=self.id,
+                number=self.number,
+                entry_id=entry.id,
+                event_code=event.code,
+                phrase_code=phrase_code,
+                visibility=event.visibility.value,
+            )
+        )
+        return entry
+
+    def ask_question(self, text: str, *, actor: Actor, user: str, now: datetime) -> Entry:
+        """A question to the orderer (Beställningsfråga)."""
+        if actor is not Actor.CONTRACTOR:
+            raise Forbidden("questions to the orderer come from the assigned contractor")
+        self._require_text(text, "text")
+        entry = self._log(EntryKind.QUESTION, actor, user, now, Visibility.CONTRACTOR, text=text)
+        self.record(
+            QuestionAsked(order_id=self.id, number=self.number, entry_id=entry.id, asked_by=user)
+        )
+        return entry
+
+    def answer_question(
+        self, question_id: str, text: str, *, actor: Actor, user: str, now: datetime
+    ) -> Entry:
+        """The orderer's answer (Beställningssvar); each question is answered once."""
+        if actor is not Actor.STAFF:
+            raise Forbidden("the orderer at the operator answers questions")
+        if self.question(question_id) is None:
+            raise NotFound("no such question", field="questionId")
+        if self.answered(question_id):
+            raise DomainError(
+                "this question is answered already", field="questionId", code="ANSWERED"
+            )
+        self._require_text(text, "text")
+        entry = self._log(
+            EntryKind.ANSWER,
+            actor,
+            user,
+            now,
+            Visibility.CONTRACTOR,
+            text=text,
+            question_id=question_id,
+        )
+        self.record(
+            QuestionAnswered(
+                order_id=self.id, number=self.number, entry_id=entry.id, question_id=question_id
+            )
+        )
+        return entry
+
+    def add_comment(
+        self,
+        text: str,
+        attachments: tuple[AttachmentRef, ...],
+        visibility: Visibility | None,
+        *,
+        actor: Actor,
+        user: str,
+        now: datetime,
+    ) -> Entry:
+        """A dialog comment (Dialog med JM), with attachments; it can never be overwritten."""
+        if not text and not attachments:
+            raise DomainError("write a comment or attach a file", field="text", code="REQUIRED")
+        if actor is Actor.STAFF:
+            chosen = visibility or Visibility.CONTRACTOR
+        elif actor is Actor.CONTRACTOR:
+            if visibility is Visibility.INTERNAL:
+                raise Forbidden("internal entries are for the operator's staff", field="visibility")
+            chosen = visibility or Visibility.CONTRACTOR
+        elif actor is Actor.CUSTOMER:
+            chosen = Visibility.RESIDENT
+        else:
+            raise Forbidden("comments come from people")
+        entry = self._log(
+            EntryKind.COMMENT, actor, user, now, chosen, text=text, attachments=attachments
+        )
+        self.record(
+            CommentAdded(
+                order_id=self.id,
+                number=self.number,
+                entry_id=entry.id,
+                visibility=chosen.value,
+                attachment_count=len(attachments),
+                author=user,
+            )
+        )
+        return entry
+
+    def breach_sla(self, today: date, *, now: datetime) -> list[str]:
+        """Record each SLA date passed while the order is still waiting for it, once."""
+        breached: list[str] = []
+        checks = (
+            ("contact", self.expected_contact_date, self.status_category is Category.NEW),
+            ("delivery", self.expected_delivery_date, self.active),
+        )
+        for kind, due, pending in checks:
+            if due is None or not pending or today <= due or kind in self.sla_breaches:
+                continue
+            self.sla_breaches = (*self.sla_breaches, kind)
+            self._log(
+                EntryKind.SLA_BREACHED, Actor.SYSTEM, "system", now, Visibility.INTERNAL, text=kind
+            )
+            self.record(
+                SlaBreached(
+                    order_id=self.id,
+                    number=self.number,
+                    kind=kind,
+                    due_date=due,
+                    status=self.status,
+                )
+            )
+            breached.append(kind)
+        return breached
+
+    # -- bookings (Avonova) -----------------------------------------------------------------
+
+    def add_booking_slot(
+        self,
+        *,
+        starts_at: datetime,
+        ends_at: datetime,
+        place: str,
+        capacity: int,
+        cut_off: datetime,
+        actor: Actor,
+        user: str,
+        now: datetime,
+    ) -> Booking:
+        if actor is not Actor.STAFF:
+            raise Forbidden("the operator sets up booking slots")
+        problems = []
+        if ends_at <= starts_at:
+            problems.append(DomainError("the slot must end after it starts", field="endsAt"))
+        if capacity < 1 or capacity > 10_000:
+            problems.append(DomainError("between 1 and 10000", field="capacity"))
+        if cut_off > starts_at:
+            problems.append(DomainError("the cut-off must be before the start", field="cutOff"))
+        if problems:
+            raise ValidationFailed(problems)
+        booking = Booking(new_id(), starts_at, ends_at, place, capacity, cut_off)
+        self.bookings.append(booking)
+        self.updated_at = now
+        self._log(EntryKind.BOOKING, actor, user, now, Visibility.RESIDENT, event_code="slot_added")
+        self._record_booking(booking, None)
+        return booking
+
+    def book(
+        self, booking_id: str, employee_id: str, *, actor: Actor, user: str, now: datetime
+    ) -> Booking:
+        booking = self._booking_open_for(booking_id, actor, now)
+        if employee_id in booking.employees:
+            raise DomainError("already on this slot", field="employeeId", code="DUPLICATE")
+        if len(booking.employees) >= booking.capacity:
+            raise DomainError("this slot is full", field="bookingId", code="FULL")
+        booking.employees.append(employee_id)
+        self.updated_at = now
+        self._log(EntryKind.BOOKING, actor, user, now, Visibility.RESIDENT, event_code="booked")
+        self._record_booking(booking, employee_id)
+        return booking
+
+    def unbook(
+        self, booking_id: str, employee_id: str, *, actor: Actor, user: str, now: datetime
+    ) -> Booking:
+        booking = self._booking_open_for(booking_id, actor, now)
+        if employee_id not in booking.employees:
+            raise NotFound("not on this slot", field="employeeId")
+        booking.employees.remove(employee_id)
+        self.updated_at = now
+        self._log(EntryKind.BOOKING, actor, user, now, Visibility.RESIDENT, event_code="unbooked")
+        self._record_booking(booking, employee_id)
+        return booking
+
+    def _booking_open_for(self, booking_id: str, actor: Actor, now: datetime) -> Booking:
+        if actor not in (Actor.STAFF, Actor.CUSTOMER):
+            raise Forbidden("the customer organisation books its employees")
+        booking = next((b for b in self.bookings if b.id == booking_id), None)
+        if booking is None:
+            raise NotFound("no such booking slot", field="bookingId")
+        if not self.active:
+            raise DomainError("the order is finished", field="bookingId", code="CLOSED")
+        if actor is Actor.CUSTOMER and now >= booking.cut_off:
+            raise DomainError(
+                "the cut-off for this slot has passed", field="bookingId", code="CUT_OFF_PASSED"
+            )
+        return booking
+
+    def _record_booking(self, booking: Booking, employee_id: str | None) -> None:
+        self.record(
+            BookingChanged(
+                order_id=self.id,
+                number=self.number,
+                booking_id=booking.id,
+                employee_id=employee_id,
+                booked=len(booking.employees),
+                capacity=booking.capacity,
+            )
+        )
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _required_by(self, rule: Transition) -> list[str]:
+        required = list(rule.required_fields)
+        for conditional in rule.required_when:
+            if self.field_value(conditional.when):
+                required += [f for f in conditional.fields if f not in required]
+        return required
+
+    def _check_editable(self, changes: dict[str, Any], actor: Actor) -> None:
+        allowed = EDITABLE_BY[actor]
+        refused: list[DomainError] = [
+            Forbidden("you may not change this field", field=graphql_field(name))
+            for name in changes
+            if name not in allowed
+        ]
+        if refused:
+            raise ValidationFailed(refused)
+        if changes and actor is Actor.CUSTOMER and self.status_category is not Category.NEW:
+            raise Forbidden("the order is being handled; ask the operator to change it")
+        if changes and actor is Actor.CONTRACTOR and not self.active:
+            raise DomainError("a finished order cannot be changed", code="CLOSED")
+        # What was reported on completion is final once the order is finished.
+        final = [
+            DomainError(
+                "final once the order is finished", field=graphql_field(name), code="CLOSED"
+            )
+            for name in changes
+            if name in COMPLETION_FIELDS and not self.active
+        ]
+        if final:
+            raise ValidationFailed(final)
+
+    def _apply(self, changes: dict[str, Any]) -> list[str]:
+        changed: list[str] = []
+        for name, value in changes.items():
+            if self.field_value(name) == value:
+                continue
+            if name.startswith("avser."):
+                self.avser = replace(self.avser or Avser(), **{name.removeprefix("avser."): value})
+            elif name == "priority":
+                self.priority, self.priority_rank = value
+            else:
+                setattr(self, name, value)
+            changed.append(name)
+        return changed
+
+    def _require_text(self, text: str, field_name: str) -> None:
+        if not text:
+            raise DomainError("this is required", field=field_name, code="REQUIRED")
+
+    def _log(
+        self,
+        kind: str,
+        actor: Actor,
+        user: str,
+        now: datetime,
+        visibility: Visibility,
+        **details: Any,
+    ) -> Entry:
+        entry = Entry(
+            id=new_id(),
+            at=now,
+            kind=kind,
+            actor_user=user,
+            actor=actor,
+            visibility=visibility,
+            **details,
+        )
+        self.activity.append(entry)
+        return entry
+
+
+def window_start(now: datetime, *, days: int = 0, months: int = 0) -> datetime:
+    """The earliest close time still inside a window of `days` or calendar `months` before now."""
+    start = now - timedelta(days=days)
+    if months:
+        month_index = start.year * 12 + start.month - 1 - months
+        year, month = divmod(month_index, 12)
+        day = min(start.day, _days_in_month(year, month + 1))
+        start = start.replace(year=year, month=month + 1, day=day)
+    return start
+
+
+def _days_in_month(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).day

@@ -7,7 +7,6 @@ from typing import Any
 
 import strawberry
 from portal_kit.principal import Principal
-from portal_kit.runtime import ServiceRuntime
 from starlette.requests import Request
 
 from portal_orders.service_layer.orders import OrderDesk
@@ -18,14 +17,6 @@ class OrdersContext:
     principal: Principal
     orders: OrderDesk
     request: Request | None = None
-
-
-def make_context(runtime: ServiceRuntime, principal: Principal, request: Request) -> OrdersContext:
-    return OrdersContext(
-        principal=principal,
-        orders=OrderDesk(runtime.database, principal, runtime.wake_relay),
-        request=request,
-    )
 
 
 Info = strawberry.Info[OrdersContext, Any]

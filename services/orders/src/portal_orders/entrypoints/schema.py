@@ -3,58 +3,157 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
-from typing import TypeVar
 
 import strawberry
-from portal_kit.domain import DomainError
-from portal_kit.graphql import Connection, UserError, masking_extension, user_errors
+from graphql import GraphQLError
+from portal_kit.domain import DomainError, ValidationFailed
+from portal_kit.graphql import (
+    Connection,
+    UserError,
+    connection,
+    decode_cursor,
+    empty_connection,
+    encode_cursor,
+    masking_extension,
+    page_size,
+    user_errors,
+)
 
-from portal_orders.domain.order import Order as OrderAggregate
+from portal_orders.domain.workflow import Visibility
 from portal_orders.entrypoints.context import Info
-from portal_orders.entrypoints.types import Order, Organisation, order_page
+from portal_orders.entrypoints.inputs import (
+    AddBookingSlotInput,
+    AddOrderCommentInput,
+    AddOrderNoteInput,
+    AnswerOrderQuestionInput,
+    AskOrderQuestionInput,
+    AssignOrderInput,
+    BookEmployeeInput,
+    CreateOrderInput,
+    EditOrderInput,
+    OrderFilterInput,
+    OrderSortInput,
+    OrderView,
+    TransitionOrderInput,
+)
+from portal_orders.entrypoints.types import Employee, Order, Organisation, User
+from portal_orders.entrypoints.views import (
+    Dashboard,
+    OrderBundle,
+    OrderConfiguration,
+    configuration_of,
+    dashboard_of,
+)
+from portal_orders.service_layer.attachments import check_uploads
+from portal_orders.service_layer.orders import Seen
+from portal_orders.service_layer.queries import BadQuery, OrderFilter, Sort
 
-R = TypeVar("R")
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
-async def attempt(action: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:
-    """Run a use case; a refusal by a domain rule becomes user errors and changes nothing."""
-    try:
-        return await action(), []
-    except DomainError as error:
-        return None, user_errors(error)
+def _filter(wanted: OrderFilterInput | None) -> OrderFilter:
+    if wanted is None:
+        return OrderFilter()
+    if len(wanted.statuses) > 50 or len(wanted.order_types) > 50:
+        raise _bad_input("at most 50 statuses and 50 order types")
+    return OrderFilter(
+        search=wanted.search,
+        statuses=tuple(wanted.statuses),
+        order_types=tuple(wanted.order_types),
+        view=wanted.view.value,
+        order_date_from=wanted.order_date_from,
+        order_date_to=wanted.order_date_to,
+        expected_delivery_from=wanted.expected_delivery_from,
+        expected_delivery_to=wanted.expected_delivery_to,
+        bundle=wanted.bundle,
+        customer_organisation_ids=tuple(str(i) for i in wanted.customer_organisation_ids[:50]),
+    )
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="An order the caller may see; null for any other id.")
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
-        found = await info.context.orders.order(str(id))
-        return Order.of(found) if found else None
+        found = await info.context.orders.seen(str(id))
+        return Order.of(found, info.context.principal.locale) if found else None
 
-    @strawberry.field(description="Orders the caller may see, by number.")
-    async def orders(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Order]:
-        return await order_page(info, first, after)
-
-
-@strawberry.input
-class CreateOrderInput:
-    order_type: str = strawberry.field(description="Code of one of the tenant's order types.")
-    description: str
-    customer_organisation_id: strawberry.ID
-    priority: str | None = strawberry.field(
-        default=None, description="Code of a priority; 'normal' when left out."
+    @strawberry.field(
+        description="Orders the caller may see: search, filters, views, sort by any column."
     )
-    order_date: date | None = strawberry.field(default=None, description="Today when left out.")
+    async def orders(
+        self,
+        info: Info,
+        filter: OrderFilterInput | None = None,
+        sort: OrderSortInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Order]:
+        size = page_size(first)
+        desk = info.context.orders
+        queries = await desk.queries()
+        if queries is None:
+            return empty_connection()
+        chosen = Sort() if sort is None else Sort(sort.column.value, sort.descending)
+        cursor = decode_cursor(after) if after is not None else None
+        try:
+            page = await queries.page(_filter(filter), chosen, size=size, after=cursor)
+        except BadQuery as error:
+            raise _bad_input(str(error)) from None
+        viewer = queries.viewer
+        nodes = []
+        for order in page.items:
+            actor = viewer.actor_for(order, queries.now)
+            assert actor is not None  # the filter let only visible orders through
+            nodes.append(Order.of(Seen(order, actor, viewer), info.context.principal.locale))
+        return connection(
+            nodes,
+            [encode_cursor(c) for c in page.cursors],
+            has_next=page.has_next,
+            has_previous=after is not None,
+            total=page.total,
+        )
 
+    @strawberry.field(description="Counts by status × order type, with row and column totals.")
+    async def order_dashboard(
+        self, info: Info, view: OrderView = OrderView.ALL
+    ) -> Dashboard | None:
+        queries = await info.context.orders.queries()
+        if queries is None:
+            return None
+        matrix = await queries.dashboard(view.value)
+        return dashboard_of(matrix, queries.viewer.configuration, info.context.principal.locale)
 
-@strawberry.input
-class AssignOrderInput:
-    id: strawberry.ID
-    version: int = strawberry.field(description="The version of the order the client saw.")
-    assignee_organisation_id: strawberry.ID
+    @strawberry.field(description="Bundles: one object's work orders of one day, together.")
+    async def order_bundles(
+        self, info: Info, filter: OrderFilterInput | None = None
+    ) -> list[OrderBundle]:
+        queries = await info.context.orders.queries()
+        if queries is None:
+            return []
+        try:
+            found = await queries.bundles(_filter(filter))
+        except BadQuery as error:
+            raise _bad_input(str(error)) from None
+        locale = info.context.principal.locale
+        viewer = queries.viewer
+        bundles = []
+        for number, orders in found:
+            shown = []
+            for order in orders:
+                actor = viewer.actor_for(order, queries.now)
+                if actor is not None:
+                    shown.append(Order.of(Seen(order, actor, viewer), locale))
+            bundles.append(OrderBundle(number=number, orders=shown))
+        return bundles
+
+    @strawberry.field(description="The tenant's order types, workflows, statuses and note events.")
+    async def order_configuration(self, info: Info) -> OrderConfiguration | None:
+        configuration = info.context.orders.configuration
+        if configuration is None or not info.context.principal.authenticated:
+            return None
+        return configuration_of(configuration, info.context.principal.locale)
 
 
 @strawberry.type
@@ -63,40 +162,176 @@ class OrderPayload:
     user_errors: list[UserError]
 
 
-def _order_payload(result: tuple[OrderAggregate | None, list[UserError]]) -> OrderPayload:
-    found, errors = result
-    return OrderPayload(order=Order.of(found) if found else None, user_errors=errors)
+async def _run(info: Info, action: Callable[[], Awaitable[Seen]]) -> OrderPayload:
+    """Run a use case; a refusal by a domain rule becomes user errors and changes nothing."""
+    try:
+        seen = await action()
+    except DomainError as error:
+        return OrderPayload(order=None, user_errors=user_errors(error))
+    return OrderPayload(order=Order.of(seen, info.context.principal.locale), user_errors=[])
+
+
+def _visibility(value: str | None) -> Visibility | None:
+    if value is None:
+        return None
+    try:
+        return Visibility(value.strip().lower())
+    except ValueError:
+        raise DomainError("one of internal, contractor, resident", field="visibility") from None
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Staff, or a member of the customer organisation, orders.")
+    @strawberry.mutation(description="Register an order (who may: the tenant's configuration).")
     async def create_order(self, info: Info, input: CreateOrderInput) -> OrderPayload:
-        orders = info.context.orders
-        return _order_payload(
-            await attempt(
-                lambda: orders.create_order(
-                    order_type=input.order_type,
-                    description=input.description,
-                    customer_organisation_id=str(input.customer_organisation_id),
-                    priority=input.priority,
-                    order_date=input.order_date,
-                )
-            )
-        )
+        desk = info.context.orders
+
+        async def act() -> Seen:
+            today = desk.local_today()
+            return await desk.create_order(input.draft(today))
+
+        return await _run(info, act)
 
     @strawberry.mutation(description="Staff give an order to a contractor organisation.")
     async def assign_order(self, info: Info, input: AssignOrderInput) -> OrderPayload:
-        orders = info.context.orders
-        return _order_payload(
-            await attempt(
-                lambda: orders.assign_order(
-                    str(input.id), input.version, str(input.assignee_organisation_id)
-                )
+        desk = info.context.orders
+        contact = input.assignee_contact.value() if input.assignee_contact else None
+        return await _run(
+            info,
+            lambda: desk.assign_order(
+                str(input.id), input.version, str(input.assignee_organisation_id), contact
+            ),
+        )
+
+    @strawberry.mutation(description="Change the fields the caller's role may change.")
+    async def edit_order(self, info: Info, input: EditOrderInput) -> OrderPayload:
+        desk = info.context.orders
+
+        async def act() -> Seen:
+            return await desk.edit_order(str(input.id), input.version, input.changes.changes())
+
+        return await _run(info, act)
+
+    @strawberry.mutation(description="Move an order to another status, as its workflow allows.")
+    async def transition_order(self, info: Info, input: TransitionOrderInput) -> OrderPayload:
+        desk = info.context.orders
+
+        async def act() -> Seen:
+            changes = input.changes.changes() if input.changes else {}
+            return await desk.transition_order(
+                str(input.id), input.version, input.status, comment=input.comment, changes=changes
             )
+
+        return await _run(info, act)
+
+    @strawberry.mutation(description="A note with a predefined event and phrase (Notera).")
+    async def add_order_note(self, info: Info, input: AddOrderNoteInput) -> OrderPayload:
+        desk = info.context.orders
+        return await _run(
+            info,
+            lambda: desk.add_note(
+                str(input.id), input.version, input.event, input.phrase, input.text
+            ),
+        )
+
+    @strawberry.mutation(description="The contractor asks the orderer (Beställningsfråga).")
+    async def ask_order_question(self, info: Info, input: AskOrderQuestionInput) -> OrderPayload:
+        desk = info.context.orders
+        return await _run(info, lambda: desk.ask_question(str(input.id), input.version, input.text))
+
+    @strawberry.mutation(description="The orderer answers a question (Beställningssvar).")
+    async def answer_order_question(
+        self, info: Info, input: AnswerOrderQuestionInput
+    ) -> OrderPayload:
+        desk = info.context.orders
+        return await _run(
+            info,
+            lambda: desk.answer_question(
+                str(input.id), input.version, str(input.question_id), input.text
+            ),
+        )
+
+    @strawberry.mutation(description="A dialog comment, with attachments; it is never overwritten.")
+    async def add_order_comment(self, info: Info, input: AddOrderCommentInput) -> OrderPayload:
+        desk = info.context.orders
+
+        async def act() -> Seen:
+            problems: list[DomainError] = []
+            uploads = []
+            for index, attachment in enumerate(input.attachments[:20]):
+                try:
+                    uploads.append(attachment.upload(index))
+                except DomainError as error:
+                    problems.append(error)
+            if len(input.attachments) > 20:
+                problems.append(
+                    DomainError("at most 10 files", field="attachments", code="TOO_MANY")
+                )
+            if problems:
+                # Name the other files' problems too, so the client sees them all at once.
+                rules = desk.configuration.attachments if desk.configuration else None
+                if rules is not None:
+                    try:
+                        check_uploads(uploads, rules)
+                    except ValidationFailed as more:
+                        problems += more.problems
+                raise ValidationFailed(sorted(problems, key=lambda p: p.field or ""))
+            return await desk.add_comment(
+                str(input.id), input.version, input.text, _visibility(input.visibility), uploads
+            )
+
+        return await _run(info, act)
+
+    @strawberry.mutation(description="Staff add a booking slot (e.g. health checks) to an order.")
+    async def add_booking_slot(self, info: Info, input: AddBookingSlotInput) -> OrderPayload:
+        desk = info.context.orders
+
+        async def act() -> Seen:
+            seen, _ = await desk.add_booking_slot(
+                str(input.id),
+                input.version,
+                starts_at=input.starts_at,
+                ends_at=input.ends_at,
+                place=input.place,
+                capacity=input.capacity,
+                cut_off=input.cut_off,
+            )
+            return seen
+
+        return await _run(info, act)
+
+    @strawberry.mutation(description="Put an employee on a booking slot until its cut-off.")
+    async def book_employee(self, info: Info, input: BookEmployeeInput) -> OrderPayload:
+        desk = info.context.orders
+        return await _run(
+            info,
+            lambda: desk.book_employee(
+                str(input.id),
+                input.version,
+                str(input.booking_id),
+                str(input.employee_id),
+                book=True,
+            ),
+        )
+
+    @strawberry.mutation(description="Take an employee off a booking slot until its cut-off.")
+    async def unbook_employee(self, info: Info, input: BookEmployeeInput) -> OrderPayload:
+        desk = info.context.orders
+        return await _run(
+            info,
+            lambda: desk.book_employee(
+                str(input.id),
+                input.version,
+                str(input.booking_id),
+                str(input.employee_id),
+                book=False,
+            ),
         )
 
 
 schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, types=[Organisation], extensions=[masking_extension]
+    query=Query,
+    mutation=Mutation,
+    types=[Organisation, User, Employee],
+    extensions=[masking_extension],
 )

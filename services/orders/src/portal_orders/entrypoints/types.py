@@ -1,42 +1,288 @@
-"""GraphQL types of the orders subgraph."""
+"""GraphQL output types of the orders subgraph, built from what the caller may see."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from enum import Enum
 
 import strawberry
-from portal_kit.graphql import (
-    Connection,
-    InvalidCursor,
-    connection,
-    decode_cursor,
-    encode_cursor,
-    keyset_filter,
-    page_size,
-)
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from portal_orders.adapters.repositories import SORT_KEY
-from portal_orders.domain import order as order_domain
+from portal_orders.domain import record
+from portal_orders.domain.workflow import TenantConfiguration, label_in
 from portal_orders.entrypoints.context import Info
+from portal_orders.service_layer.orders import Seen
+
+# Entities other subgraphs resolve; this one only names them by id.
+_STUB = [Key(fields=FieldSet("id"), resolvable=False)]
 
 
 @strawberry.federation.type(
-    keys=[Key(fields=FieldSet("id"), resolvable=False)],
-    description="An organisation; the people service knows the rest of it.",
+    keys=_STUB, description="An organisation; the people service knows the rest of it."
 )
 class Organisation:
     id: strawberry.ID
+
+
+@strawberry.federation.type(
+    keys=_STUB, description="A user account; the people service knows the rest of it."
+)
+class User:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(
+    keys=_STUB, description="An employee of a customer; the people service knows them."
+)
+class Employee:
+    id: strawberry.ID
+
+
+@strawberry.enum(
+    name="OrderEntryVisibility", description="Who sees a log entry besides the operator's staff."
+)
+class EntryVisibility(Enum):
+    INTERNAL = "internal"
+    CONTRACTOR = "contractor"
+    RESIDENT = "resident"
+
+
+@strawberry.enum(description="The caller's part in an order.")
+class OrderRole(Enum):
+    STAFF = "staff"
+    CONTRACTOR = "contractor"
+    CUSTOMER = "customer"
+    SYSTEM = "system"
+
+
+@strawberry.type(
+    name="OrderContact",
+    description="Someone named on an order (operator contact, contractor contact).",
+)
+class Person:
+    user_id: strawberry.ID | None
+    name: str
+    email: str
+    phone: str
+    account: str
+
+    @strawberry.field(description="The people service's user, when the person has an account.")
+    def user(self) -> User | None:
+        return User(id=self.user_id) if self.user_id else None
+
+    @classmethod
+    def of(cls, person: record.Person | None) -> Person | None:
+        if person is None:
+            return None
+        return cls(
+            user_id=strawberry.ID(person.user_id) if person.user_id else None,
+            name=person.name,
+            email=person.email,
+            phone=person.phone,
+            account=person.account,
+        )
+
+
+@strawberry.type(name="ResidentPhone")
+class Phone:
+    kind: str
+    number: str
+    preferred: bool = strawberry.field(description="The number to use for this order (the '*').")
+
+
+@strawberry.type(
+    name="OrderResident", description="The reporter / resident; shown only to those who may see it."
+)
+class Resident:
+    name: str
+    phones: list[Phone]
+    email: str
+    move_in_date: date | None
+    access_permitted: bool | None
+    key_info: str
+    comment: str
+
+    @strawberry.field
+    def preferred_phone(self) -> Phone | None:
+        return next((p for p in self.phones if p.preferred), None)
+
+    @classmethod
+    def of(cls, resident: record.Resident) -> Resident:
+        return cls(
+            name=resident.name,
+            phones=[
+                Phone(kind=p.kind, number=p.number, preferred=p.preferred) for p in resident.phones
+            ],
+            email=resident.email,
+            move_in_date=resident.move_in_date,
+            access_permitted=resident.access_permitted,
+            key_info=resident.key_info,
+            comment=resident.comment,
+        )
+
+
+@strawberry.type(name="OrderAddress")
+class Address:
+    street: str
+    postal_code: str
+    city: str
+
+
+@strawberry.type(
+    name="OrderObject", description="The apartment or building the order is for (Objekt)."
+)
+class ObjectInfo:
+    number: str
+    object_type: str
+    floor: int | None
+    floors: int | None
+    elevator: bool | None
+    address: Address
+
+    @classmethod
+    def of(cls, value: record.ObjectInfo | None) -> ObjectInfo | None:
+        if value is None:
+            return None
+        a = value.address
+        return cls(
+            number=value.number,
+            object_type=value.object_type,
+            floor=value.floor,
+            floors=value.floors,
+            elevator=value.elevator,
+            address=Address(street=a.street, postal_code=a.postal_code, city=a.city),
+        )
+
+
+@strawberry.type(name="OrderAvser", description="What the work order is about (Avser).")
+class Avser:
+    space: str
+    space_code: str
+    unit: str
+    properties: str = strawberry.field(description="Model designation (Egenskaper).")
+    serial_number: str
+    installed: date | None
+    last_maintenance: date | None
+    phrase: str
+    description: str
+    unit_note: str
+    appliance: bool
+
+
+@strawberry.type(name="OrderCustomerRequest", description="Avonova's new-order form.")
+class CustomerRequest:
+    desired_delivery: str
+    quantity: str
+    contact_person: str
+    invoice_marking: str
+    location: str
+
+
+@strawberry.type(name="OrderAttachment")
+class Attachment:
+    id: strawberry.ID
+    filename: str
+    content_type: str
+    size: int
+
+    @strawberry.field(description="Where to GET the file (behind the principal, like /graphql).")
+    def download_path(self) -> str:
+        return f"/attachments/{self.id}"
+
+
+@strawberry.type(name="OrderActivityEntry", description="One line of the immutable activity log.")
+class ActivityEntry:
+    id: strawberry.ID
+    at: datetime
+    kind: str
+    actor_user: strawberry.ID
+    role: OrderRole
+    visibility: EntryVisibility
+    text: str
+    status_from: str | None
+    status_to: str | None
+    event: str | None
+    event_label: str | None
+    phrase: str | None
+    question_id: strawberry.ID | None
+    fields: list[str]
+    attachments: list[Attachment]
+
+
+@strawberry.type(name="OrderBooking")
+class Booking:
+    id: strawberry.ID
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    capacity: int
+    cut_off: datetime
+    booked: int
+    employees: list[Employee]
+
+
+@strawberry.type(
+    name="OrderTransitionOption",
+    description="A status the caller may move the order to now, and what it needs.",
+)
+class TransitionOption:
+    status: str
+    label: str
+    required_fields: list[str]
+    comment_required: bool
+
+
+def _entry(entry: record.Entry, seen: Seen, locale: str) -> ActivityEntry:
+    event_label = None
+    if entry.event_code:
+        note = seen.viewer.configuration.order_type(seen.order.order_type)
+        found = note.workflow.note_event(entry.event_code) if note else None
+        event_label = found.label(locale) if found else entry.event_code
+    return ActivityEntry(
+        id=strawberry.ID(entry.id),
+        at=entry.at,
+        kind=entry.kind,
+        actor_user=strawberry.ID(entry.actor_user),
+        role=OrderRole(entry.actor.value),
+        visibility=EntryVisibility(entry.visibility.value),
+        text=entry.text,
+        status_from=entry.status_from,
+        status_to=entry.status_to,
+        event=entry.event_code,
+        event_label=event_label,
+        phrase=entry.phrase_code,
+        question_id=strawberry.ID(entry.question_id) if entry.question_id else None,
+        fields=list(entry.fields),
+        attachments=[
+            Attachment(
+                id=strawberry.ID(a.file_id),
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+            )
+            for a in entry.attachments
+        ],
+    )
+
+
+def _status_label(
+    configuration: TenantConfiguration, order_type: str, code: str, locale: str
+) -> str:
+    found = configuration.order_type(order_type)
+    if found is None or not found.workflow.has_status(code):
+        return code
+    return found.workflow.status(code).label(locale)
 
 
 @strawberry.federation.type(keys=["id"], description="A job ordered by a customer or the operator.")
 class Order:
     id: strawberry.ID
     number: str
+    version: int
     order_type: str = strawberry.field(description="Code of the order type.")
     status: str = strawberry.field(description="Code of the status in the order's workflow.")
+    status_category: str
     priority: str = strawberry.field(description="Code of the priority.")
     description: str
     customer_organisation_id: strawberry.ID
@@ -44,8 +290,43 @@ class Order:
         description="The contractor organisation doing the job, once assigned."
     )
     order_date: date
+    expected_contact_date: date | None
+    expected_delivery_date: date | None
+    planned_date: date | None
+    agreed_appointment: datetime | None
+    fault_type: str
+    root_cause: str
+    action_taken: str = strawberry.field(description="What was done (Handlingsbeskrivelse).")
+    invoice_reference: str | None
+    bundle: str | None
+    admin_area: str
+    search_areas: list[str]
     created_at: datetime
-    version: int
+    updated_at: datetime
+    closed_at: datetime | None
+    sla_breaches: list[str]
+    seen: strawberry.Private[Seen]
+    locale: strawberry.Private[str]
+
+    @strawberry.field
+    def my_role(self) -> OrderRole:
+        return OrderRole(self.seen.actor.value)
+
+    @strawberry.field
+    def order_type_label(self) -> str:
+        found = self.seen.viewer.configuration.order_type(self.order_type)
+        return found.label(self.locale) if found else self.order_type
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return _status_label(
+            self.seen.viewer.configuration, self.order_type, self.status, self.locale
+        )
+
+    @strawberry.field
+    def priority_label(self) -> str:
+        found = self.seen.viewer.configuration.priority(self.priority)
+        return label_in(found.labels, self.locale, self.priority) if found else self.priority
 
     @strawberry.field
     def customer_organisation(self) -> Organisation:
@@ -57,13 +338,100 @@ class Order:
             return None
         return Organisation(id=self.assignee_organisation_id)
 
+    @strawberry.field(description="The contractor's contact person on this order.")
+    def assignee_contact(self) -> Person | None:
+        return Person.of(self.seen.order.assignee_contact)
+
+    @strawberry.field(description="The operator's person responsible (JM contact, orderer).")
+    def operator_contact(self) -> Person | None:
+        return Person.of(self.seen.order.operator_contact)
+
+    @strawberry.field(
+        description="Reporter / resident contact, key and access information: staff, and the "
+        "assigned contractor while the order is open; null for everyone else."
+    )
+    def resident(self) -> Resident | None:
+        resident = self.seen.order.resident
+        if resident is None or not self.seen.sees_resident:
+            return None
+        return Resident.of(resident)
+
+    @strawberry.field
+    def object(self) -> ObjectInfo | None:
+        return ObjectInfo.of(self.seen.order.object)
+
+    @strawberry.field
+    def avser(self) -> Avser | None:
+        value = self.seen.order.avser
+        if value is None:
+            return None
+        return Avser(**{name: getattr(value, name) for name in Avser.__annotations__})
+
+    @strawberry.field
+    def customer_request(self) -> CustomerRequest | None:
+        value = self.seen.order.customer_request
+        if value is None:
+            return None
+        return CustomerRequest(
+            desired_delivery=value.desired_delivery,
+            quantity=value.quantity,
+            contact_person=value.contact_person,
+            invoice_marking=value.invoice_marking,
+            location=value.location,
+        )
+
+    @strawberry.field
+    def bookings(self) -> list[Booking]:
+        return [
+            Booking(
+                id=strawberry.ID(b.id),
+                starts_at=b.starts_at,
+                ends_at=b.ends_at,
+                place=b.place,
+                capacity=b.capacity,
+                cut_off=b.cut_off,
+                booked=len(b.employees),
+                employees=[Employee(id=strawberry.ID(e)) for e in b.employees],
+            )
+            for b in self.seen.order.bookings
+        ]
+
+    @strawberry.field(description="The activity log, oldest first, as far as the caller may see.")
+    def activity(self) -> list[ActivityEntry]:
+        return [_entry(e, self.seen, self.locale) for e in self.seen.entries]
+
+    @strawberry.field(description="Statuses the caller may move this order to now.")
+    def available_transitions(self) -> list[TransitionOption]:
+        configuration = self.seen.viewer.configuration
+        found = configuration.order_type(self.order_type)
+        if found is None:
+            return []
+        from portal_orders.domain.order import graphql_field
+
+        options = []
+        for rule in found.workflow.transitions_from(self.status):
+            if self.seen.actor not in rule.actors:
+                continue
+            options.append(
+                TransitionOption(
+                    status=rule.target,
+                    label=found.workflow.status(rule.target).label(self.locale),
+                    required_fields=[graphql_field(f) for f in rule.required_fields],
+                    comment_required=rule.comment_required,
+                )
+            )
+        return options
+
     @classmethod
-    def of(cls, order: order_domain.Order) -> Order:
+    def of(cls, seen: Seen, locale: str = "en") -> Order:
+        order = seen.order
         return cls(
             id=strawberry.ID(order.id),
             number=order.number,
+            version=order.version,
             order_type=order.order_type,
             status=order.status,
+            status_category=order.status_category.value,
             priority=order.priority,
             description=order.description,
             customer_organisation_id=strawberry.ID(order.customer_organisation_id),
@@ -73,33 +441,26 @@ class Order:
                 else None
             ),
             order_date=order.order_date,
+            expected_contact_date=order.expected_contact_date,
+            expected_delivery_date=order.expected_delivery_date,
+            planned_date=order.planned_date,
+            agreed_appointment=order.agreed_appointment,
+            fault_type=order.fault_type,
+            root_cause=order.root_cause,
+            action_taken=order.action_taken,
+            invoice_reference=order.invoice_reference,
+            bundle=order.bundle,
+            admin_area=order.admin_area,
+            search_areas=list(order.search_areas),
             created_at=order.created_at,
-            version=order.version,
+            updated_at=order.updated_at,
+            closed_at=order.closed_at,
+            sla_breaches=list(order.sla_breaches),
+            seen=seen,
+            locale=locale,
         )
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Order | None:
-        found = await info.context.orders.order(str(id))
-        return cls.of(found) if found else None
-
-
-def after_filter(after: str | None) -> dict[str, Any]:
-    """The keyset filter of a cursor this subgraph handed out; anything else is refused."""
-    if after is None:
-        return {}
-    sequence, last_id = decode_cursor(after)
-    if not isinstance(sequence, int) or isinstance(sequence, bool) or not isinstance(last_id, str):
-        raise InvalidCursor()
-    return keyset_filter(SORT_KEY, after)
-
-
-async def order_page(info: Info, first: int | None, after: str | None) -> Connection[Order]:
-    size = page_size(first)
-    page = await info.context.orders.page(size=size, after=after_filter(after))
-    return connection(
-        [Order.of(o) for o in page.items],
-        [encode_cursor([o.sequence, o.id]) for o in page.items],
-        has_next=page.has_next,
-        has_previous=after is not None,
-        total=page.total,
-    )
+        found = await info.context.orders.seen(str(id))
+        return cls.of(found, info.context.principal.locale) if found else None

@@ -1,57 +1,97 @@
-"""Who may see and change which orders (row-level visibility of DESIGN.md, this slice's part).
+"""Who may see and do what with orders: the row-level visibility of DESIGN.md.
 
-- Operator staff see every order of their tenant and are the only ones who assign.
-- A member of a contractor organisation sees the orders assigned to one of their organisations.
-- A member of a customer organisation sees the orders of their organisations.
+- Operator staff see every order of their tenant and every log entry.
+- A contractor organisation's members see the orders assigned to it (or to one of its
+  departments); finished ones only while they closed inside the tenant's window.
+- A customer organisation's members see its orders and those of its departments.
+- Resident contact, key and access information: staff; the assigned contractor while the order is
+  open; otherwise only the resident themself.
+- Log entries: internal ones to staff only; contractor ones also to the assigned contractor;
+  resident ones also to the customer side.
 
-Every query already runs inside the principal's tenant, so another tenant's orders are never in
-reach. Not yet here (later issues): a parent organisation seeing its departments' orders, and the
-tenant's window after which done or rejected orders leave contractors' sight.
+Every query already runs inside the principal's tenant. An order out of sight is answered exactly
+like one that does not exist.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from portal_kit.domain import Forbidden, NotFound
 from portal_kit.principal import Principal
 
+from portal_orders.domain.order import Order, window_start
+from portal_orders.domain.record import Entry
+from portal_orders.domain.workflow import Actor, TenantConfiguration, Visibility
+
 NOTHING: dict[str, Any] = {"_id": {"$in": []}}
+
+SEEN_BY = {
+    Actor.STAFF: frozenset(Visibility),
+    Actor.SYSTEM: frozenset(Visibility),
+    Actor.CONTRACTOR: frozenset({Visibility.CONTRACTOR, Visibility.RESIDENT}),
+    Actor.CUSTOMER: frozenset({Visibility.RESIDENT}),
+}
 
 
 def is_staff(principal: Principal) -> bool:
     return principal.authenticated and principal.staff
 
 
-def visible_filter(principal: Principal) -> dict[str, Any]:
-    """The orders of the principal's tenant it may see, as a filter."""
-    if is_staff(principal):
-        return {}
-    organisations = list(principal.organisations)
-    if not principal.authenticated or not organisations:
-        return NOTHING
-    return {
-        "$or": [
-            {"customer_organisation_id": {"$in": organisations}},
-            {"assignee_organisation_id": {"$in": organisations}},
-        ]
-    }
+@dataclass(frozen=True)
+class Viewer:
+    """One caller with the organisations it acts for (its own and their departments)."""
 
+    principal: Principal
+    organisations: tuple[str, ...]
+    configuration: TenantConfiguration
 
-def require_staff(principal: Principal) -> None:
-    if not is_staff(principal):
-        raise Forbidden("only the operator's staff may do this")
+    @property
+    def staff(self) -> bool:
+        return is_staff(self.principal)
 
+    def window_start(self, now: datetime) -> datetime:
+        window = self.configuration.completed_window
+        return window_start(now, days=window.days, months=window.months)
 
-def require_signed_in(principal: Principal) -> None:
-    if not principal.authenticated:
-        raise Forbidden("sign in to do this")
+    def visible_filter(self, now: datetime) -> dict[str, Any]:
+        if self.staff:
+            return {}
+        if not self.principal.authenticated or not self.organisations:
+            return NOTHING
+        organisations = list(self.organisations)
+        return {
+            "$or": [
+                {"customer_organisation_id": {"$in": organisations}},
+                {
+                    "assignee_organisation_id": {"$in": organisations},
+                    "$or": [{"closed_at": None}, {"closed_at": {"$gte": self.window_start(now)}}],
+                },
+            ]
+        }
 
+    def actor_for(self, order: Order, now: datetime) -> Actor | None:
+        """The caller's role on this order, or None when it may not see it at all."""
+        if self.staff:
+            return Actor.STAFF
+        if not self.principal.authenticated:
+            return None
+        if order.assignee_organisation_id in self.organisations and (
+            order.closed_at is None or order.closed_at >= self.window_start(now)
+        ):
+            return Actor.CONTRACTOR
+        if order.customer_organisation_id in self.organisations:
+            return Actor.CUSTOMER
+        return None
 
-def require_may_order_for(principal: Principal, customer_organisation_id: str) -> None:
-    """Staff order for any customer; others only for an organisation they belong to (any other
-    organisation is out of their sight, so it answers like a missing one)."""
-    if is_staff(principal):
-        return
-    if customer_organisation_id not in principal.organisations:
-        raise NotFound("no such organisation", field="customerOrganisationId")
+    def sees_entry(self, entry: Entry, actor: Actor) -> bool:
+        return entry.visibility in SEEN_BY[actor]
+
+    def sees_resident(self, order: Order, actor: Actor) -> bool:
+        if actor is Actor.STAFF:
+            return True
+        if actor is Actor.CONTRACTOR:
+            return order.active
+        resident = order.resident
+        return resident is not None and resident.user_id == self.principal.user

@@ -1,32 +1,38 @@
-"""Use cases of orders: read what the caller may see, create, assign (load, act, save)."""
+"""Use cases of orders for one caller: load what the caller may see, act, save.
+
+Every mutation of an existing order takes the version the client saw; a stale one is refused
+before anything is written. Refusals are `DomainError`s and change nothing: no document, no
+event, no number taken.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from portal_kit.counters import Counters
-from portal_kit.domain import NotFound, StaleVersion
+from portal_kit.domain import DomainError, Forbidden, NotFound, StaleVersion
 from portal_kit.events import utc_now
+from portal_kit.gridfs import GridFSStore, StoredFile
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
-from portal_kit.values import Problems
+from portal_kit.values import Problems, check_code, check_reference
 
-from portal_orders.adapters.repositories import SORT_KEY, OrderRepository
-from portal_orders.domain.order import DEFAULT_CATALOGUE, Order, OrderCatalogue, OrderRequest
-from portal_orders.service_layer import access
+from portal_orders.adapters.configuration import configuration_for
+from portal_orders.adapters.repositories import OrderRepository, OrganisationDirectory
+from portal_orders.domain.numbering import counter_names, format_number, sla_dates
+from portal_orders.domain.order import Order, OrderDraft, graphql_field
+from portal_orders.domain.record import AttachmentRef, Booking, Entry, Person
+from portal_orders.domain.workflow import Actor, TenantConfiguration, Visibility, Workflow
+from portal_orders.service_layer.access import Viewer
+from portal_orders.service_layer.attachments import Upload, check_uploads
+from portal_orders.service_layer.inputs import clean, clean_text
+from portal_orders.service_layer.queries import OrderQueries
 
-T = TypeVar("T")
-ORDER_SEQUENCE = "order"
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    has_next: bool
-    total: int
+Clock = Callable[[], datetime]
 
 
 def now_to_the_millisecond() -> datetime:
@@ -35,8 +41,30 @@ def now_to_the_millisecond() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def today_utc() -> date:
-    return datetime.now(UTC).date()
+def in_utc(moment: datetime) -> datetime:
+    """Times are kept in UTC, to the millisecond (what MongoDB keeps)."""
+    return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """An order as one caller sees it, with the caller's role on it."""
+
+    order: Order
+    actor: Actor
+    viewer: Viewer
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [e for e in self.order.activity if self.viewer.sees_entry(e, self.actor)]
+
+    @property
+    def sees_resident(self) -> bool:
+        return self.viewer.sees_resident(self.order, self.actor)
+
+
+class NotConfigured(DomainError):
+    code = "NOT_CONFIGURED"
 
 
 class OrderDesk:
@@ -48,90 +76,431 @@ class OrderDesk:
         principal: Principal,
         on_commit: Callable[[], None],
         *,
-        catalogue: OrderCatalogue = DEFAULT_CATALOGUE,
-        clock: Callable[[], datetime] = now_to_the_millisecond,
-        today: Callable[[], date] = today_utc,
+        clock: Clock = now_to_the_millisecond,
     ) -> None:
         self.database = database
         self.principal = principal
         self.on_commit = on_commit
-        self.catalogue = catalogue
         self.clock = clock
-        self.today = today
+        self.configuration = configuration_for(principal.tenant)
+        self._viewer: Viewer | None = None
 
     def orders(self) -> OrderRepository:
         return OrderRepository(self.database, self.principal.tenant, on_commit=self.on_commit)
 
+    def organisations(self) -> OrganisationDirectory:
+        return OrganisationDirectory(self.database, self.principal.tenant)
+
+    def require_configuration(self) -> TenantConfiguration:
+        if self.configuration is None:
+            raise NotConfigured("orders are not set up for this tenant")
+        return self.configuration
+
+    async def viewer(self) -> Viewer | None:
+        """None when the tenant has no orders configuration: nothing to see then."""
+        if self.configuration is None:
+            return None
+        if self._viewer is None:
+            own = list(self.principal.organisations) if self.principal.authenticated else []
+            expanded = await self.organisations().with_descendants(own) if own else []
+            self._viewer = Viewer(self.principal, tuple(expanded), self.configuration)
+        return self._viewer
+
+    def local_today(self) -> date:
+        configuration = self.require_configuration()
+        return self.clock().astimezone(ZoneInfo(configuration.time_zone)).date()
+
+    async def queries(self) -> OrderQueries | None:
+        viewer = await self.viewer()
+        if viewer is None:
+            return None
+        return OrderQueries(self.orders(), viewer, self.clock())
+
     # -- reading ----------------------------------------------------------------------------
 
-    async def order(self, order_id: str) -> Order | None:
+    async def seen(self, order_id: str) -> Seen | None:
         """The order if the caller may see it; None for missing, invisible or another tenant's."""
+        viewer = await self.viewer()
+        if viewer is None or not isinstance(order_id, str):
+            return None
+        now = self.clock()
         found = await self.orders().find(
-            {"$and": [{"_id": order_id}, access.visible_filter(self.principal)]}, limit=1
+            {"$and": [{"_id": order_id}, viewer.visible_filter(now)]}, limit=1
         )
-        return found[0] if found else None
+        if not found:
+            return None
+        actor = viewer.actor_for(found[0], now)
+        return None if actor is None else Seen(found[0], actor, viewer)
 
-    async def page(self, *, size: int, after: dict[str, Any]) -> Page[Order]:
-        """Visible orders by number, `size` of them after the keyset filter `after`."""
-        visible = access.visible_filter(self.principal)
-        repository = self.orders()
-        total = await repository.count(visible)
-        found = await repository.find(
-            {"$and": [visible, after]}, sort=[(SORT_KEY, 1), ("_id", 1)], limit=size + 1
-        )
-        return Page(found[:size], has_next=len(found) > size, total=total)
-
-    # -- changing ---------------------------------------------------------------------------
-
-    async def create_order(
-        self,
-        *,
-        order_type: str,
-        description: str,
-        customer_organisation_id: str,
-        priority: str | None = None,
-        order_date: date | None = None,
-    ) -> Order:
-        access.require_signed_in(self.principal)
-        problems = Problems()
-        request = problems.check(
-            lambda: OrderRequest.parse(
-                order_type=order_type,
-                description=description,
-                customer_organisation_id=customer_organisation_id,
-                priority=priority,
-                order_date=order_date or self.today(),
-                catalogue=self.catalogue,
-            ),
-            None,
-        )
-        if not problems.about("customerOrganisationId"):
-            problems.check(
-                lambda: access.require_may_order_for(
-                    self.principal, customer_organisation_id.strip()
-                ),
-                None,
-            )
-        problems.raise_if_any()
-        assert request is not None
-        # Only a request that passed every check takes a number.
-        sequence = await Counters(self.database, self.principal.tenant).next(ORDER_SEQUENCE)
-        order = Order.create(self.principal.tenant, sequence, request, created_at=self.clock())
-        await self.orders().add(order)
-        return order
-
-    async def assign_order(
-        self, order_id: str, version: int, assignee_organisation_id: str
-    ) -> Order:
-        order = await self.order(order_id)
-        if order is None:
+    async def _load(self, order_id: str, version: int) -> Seen:
+        seen = await self.seen(order_id)
+        if seen is None:
             raise NotFound("no such order", field="id")
-        access.require_staff(self.principal)
-        if order.version != version:
+        if seen.order.version != version:
             raise StaleVersion(
                 "it was changed by someone else since you loaded it; reload and try again",
                 field="version",
             )
-        if order.assign(assignee_organisation_id):
-            await self.orders().save(order)
-        return order
+        return seen
+
+    async def _save(self, seen: Seen) -> Seen:
+        await self.orders().save(seen.order)
+        return seen
+
+    # -- creating ---------------------------------------------------------------------------
+
+    async def create_order(self, draft: OrderDraft) -> Seen:
+        configuration = self.require_configuration()
+        viewer = await self.viewer()
+        assert viewer is not None
+        if not self.principal.authenticated:
+            raise Forbidden("sign in to do this")
+        actor = await self._creator_role(viewer, draft)
+        if actor not in configuration.creators:
+            raise Forbidden("you may not register orders here")
+        problems = Problems()
+        order_type = draft.order_type or configuration.default_order_type or ""
+        problems.check(
+            lambda: check_code(
+                order_type,
+                field="orderType",
+                allowed=[t.code for t in configuration.order_types],
+            ),
+            "",
+        )
+        priority = draft.priority or configuration.default_priority
+        problems.check(
+            lambda: check_code(
+                priority, field="priority", allowed=[p.code for p in configuration.priorities]
+            ),
+            "",
+        )
+        description = clean_text(draft.description, "description", problems, required=True)
+        customer = problems.check(
+            lambda: check_reference(
+                draft.customer_organisation_id, field="customerOrganisationId", what="organisation"
+            ),
+            "",
+        )
+        assignee = None
+        if draft.assignee_organisation_id:
+            assignee = problems.check(
+                lambda: check_reference(
+                    draft.assignee_organisation_id or "",
+                    field="assigneeOrganisationId",
+                    what="organisation",
+                ),
+                None,
+            )
+        if actor is Actor.CONTRACTOR:
+            assignee = draft.assignee_organisation_id  # checked to be theirs in _creator_role
+        if actor is Actor.CUSTOMER and customer and customer not in viewer.organisations:
+            problems.add(NotFound("no such organisation", field="customerOrganisationId"))
+        cleaned = clean(
+            replace(
+                draft,
+                description="",
+                order_type="",
+                priority="",
+                customer_organisation_id="",
+                assignee_organisation_id=None,
+            ),
+            "",
+            problems,
+        )
+        problems.raise_if_any()
+        draft = replace(
+            cleaned,
+            order_type=order_type,
+            priority=priority,
+            description=description,
+            customer_organisation_id=customer,
+            assignee_organisation_id=assignee,
+            order_date=draft.order_date,
+        )
+        # Only a request that passed every check takes a number.
+        now = self.clock()
+        local_now = now.astimezone(ZoneInfo(configuration.time_zone))
+        counters = Counters(self.database, self.principal.tenant)
+        overall, per_second = counter_names(configuration, local_now)
+        sequence = await counters.next(overall)
+        in_second = await counters.next(per_second) if per_second else None
+        number = format_number(configuration, sequence, local_now, in_second)
+        contact, delivery = sla_dates(configuration, draft.order_date)
+        order = Order.create(
+            tenant=self.principal.tenant,
+            configuration=configuration,
+            sequence=sequence,
+            number=number,
+            draft=draft,
+            actor=actor,
+            user=self.principal.user,
+            now=now,
+            expected_contact_date=contact,
+            expected_delivery_date=delivery,
+        )
+        await self.orders().add(order)
+        return Seen(order, actor, viewer)
+
+    async def _creator_role(self, viewer: Viewer, draft: OrderDraft) -> Actor:
+        if viewer.staff:
+            return Actor.STAFF
+        assignee = draft.assignee_organisation_id
+        if assignee and assignee in viewer.organisations:
+            return Actor.CONTRACTOR
+        return Actor.CUSTOMER
+
+    # -- acting on an order -----------------------------------------------------------------
+
+    async def assign_order(
+        self, order_id: str, version: int, organisation_id: str, contact: Person | None
+    ) -> Seen:
+        seen = await self._load(order_id, version)
+        problems = Problems()
+        organisation = problems.check(
+            lambda: check_reference(
+                organisation_id, field="assigneeOrganisationId", what="organisation"
+            ),
+            "",
+        )
+        contact = clean(contact, "assigneeContact", problems)
+        problems.raise_if_any()
+        if seen.order.assign(
+            organisation, contact, actor=seen.actor, user=self.principal.user, now=self.clock()
+        ):
+            await self._save(seen)
+        return seen
+
+    async def edit_order(self, order_id: str, version: int, changes: dict[str, Any]) -> Seen:
+        seen = await self._load(order_id, version)
+        changes = self._clean_changes(changes)
+        seen.order.edit(
+            self._workflow_of(seen.order),
+            changes,
+            actor=seen.actor,
+            user=self.principal.user,
+            now=self.clock(),
+        )
+        return await self._save(seen)
+
+    async def transition_order(
+        self,
+        order_id: str,
+        version: int,
+        status: str,
+        *,
+        comment: str = "",
+        changes: dict[str, Any] | None = None,
+    ) -> Seen:
+        seen = await self._load(order_id, version)
+        problems = Problems()
+        comment = clean_text(comment, "comment", problems)
+        problems.raise_if_any()
+        changes = self._clean_changes(changes or {})
+        workflow = self._workflow_of(seen.order)
+        seen.order.transition(
+            workflow,
+            status.strip(),
+            actor=seen.actor,
+            user=self.principal.user,
+            now=self.clock(),
+            comment=comment,
+            changes=changes,
+        )
+        return await self._save(seen)
+
+    async def add_note(
+        self, order_id: str, version: int, event: str, phrase: str | None, text: str
+    ) -> Seen:
+        seen = await self._load(order_id, version)
+        problems = Problems()
+        text = clean_text(text, "text", problems)
+        problems.raise_if_any()
+        seen.order.add_note(
+            self._workflow_of(seen.order),
+            event.strip(),
+            phrase.strip() if phrase else None,
+            text,
+            actor=seen.actor,
+            user=self.principal.user,
+            now=self.clock(),
+        )
+        return await self._save(seen)
+
+    async def ask_question(self, order_id: str, version: int, text: str) -> Seen:
+        seen = await self._load(order_id, version)
+        problems = Problems()
+        text = clean_text(text, "text", problems, required=True)
+        problems.raise_if_any()
+        seen.order.ask_question(text, actor=seen.actor, user=self.principal.user, now=self.clock())
+        return await self._save(seen)
+
+    async def answer_question(
+        self, order_id: str, version: int, question_id: str, text: str
+    ) -> Seen:
+        seen = await self._load(order_id, version)
+        problems = Problems()
+        text = clean_text(text, "text", problems, required=True)
+        problems.raise_if_any()
+        seen.order.answer_question(
+            question_id, text, actor=seen.actor, user=self.principal.user, now=self.clock()
+        )
+        return await self._save(seen)
+
+    async def add_comment(
+        self,
+        order_id: str,
+        version: int,
+        text: str,
+        visibility: Visibility | None,
+        uploads: list[Upload],
+    ) -> Seen:
+        seen = await self._load(order_id, version)
+        configuration = self.require_configuration()
+        problems = Problems()
+        text = clean_text(text, "text", problems)
+        problems.raise_if_any()
+        checked = check_uploads(uploads, configuration.attachments)
+        if seen.actor is Actor.CONTRACTOR and visibility is Visibility.INTERNAL:
+            raise Forbidden("internal entries are for the operator's staff", field="visibility")
+        if not text and not checked:
+            raise DomainError("write a comment or attach a file", field="text", code="REQUIRED")
+        # Files first: a file no entry refers to can never be downloaded, so a refused save
+        # leaves nothing reachable behind.
+        store = GridFSStore(self.database, self.principal.tenant)
+        refs: list[AttachmentRef] = []
+        for upload in checked:
+            stored = await store.put(
+                upload.data,
+                filename=upload.filename,
+                content_type=upload.content_type,
+                metadata={"order_id": seen.order.id},
+            )
+            refs.append(
+                AttachmentRef(stored.id, upload.filename, upload.content_type, stored.length)
+            )
+        seen.order.add_comment(
+            text,
+            tuple(refs),
+            visibility,
+            actor=seen.actor,
+            user=self.principal.user,
+            now=self.clock(),
+        )
+        return await self._save(seen)
+
+    async def attachment(self, file_id: str) -> tuple[StoredFile, bytes] | None:
+        """A file, if the caller may see its order and the log entry it belongs to."""
+        viewer = await self.viewer()
+        if viewer is None:
+            return None
+        now = self.clock()
+        found = await self.orders().find(
+            {"$and": [{"activity.attachments.file_id": file_id}, viewer.visible_filter(now)]},
+            limit=1,
+        )
+        if not found:
+            return None
+        actor = viewer.actor_for(found[0], now)
+        if actor is None:
+            return None
+        entry = next(
+            (e for e in found[0].activity if any(a.file_id == file_id for a in e.attachments)),
+            None,
+        )
+        if entry is None or not viewer.sees_entry(entry, actor):
+            return None
+        store = GridFSStore(self.database, self.principal.tenant)
+        info = await store.info(file_id)
+        data = await store.read(file_id)
+        if info is None or data is None:
+            return None
+        return info, data
+
+    # -- bookings ---------------------------------------------------------------------------
+
+    async def add_booking_slot(
+        self,
+        order_id: str,
+        version: int,
+        *,
+        starts_at: datetime,
+        ends_at: datetime,
+        place: str,
+        capacity: int,
+        cut_off: datetime | None,
+    ) -> tuple[Seen, Booking]:
+        seen = await self._load(order_id, version)
+        configuration = self.require_configuration()
+        problems = Problems()
+        place = clean_text(place, "place", problems, required=True)
+        for name, moment in (("startsAt", starts_at), ("endsAt", ends_at), ("cutOff", cut_off)):
+            if moment is not None and moment.utcoffset() is None:
+                problems.add(DomainError("a time with its UTC offset", field=name))
+        problems.raise_if_any()
+        starts_at, ends_at = in_utc(starts_at), in_utc(ends_at)
+        cut_off = in_utc(cut_off) if cut_off is not None else None
+        booking = seen.order.add_booking_slot(
+            starts_at=starts_at,
+            ends_at=ends_at,
+            place=place,
+            capacity=capacity,
+            cut_off=cut_off or starts_at - timedelta(hours=configuration.booking_cut_off_hours),
+            actor=seen.actor,
+            user=self.principal.user,
+            now=self.clock(),
+        )
+        return await self._save(seen), booking
+
+    async def book_employee(
+        self, order_id: str, version: int, booking_id: str, employee_id: str, *, book: bool
+    ) -> Seen:
+        seen = await self._load(order_id, version)
+        problems = Problems()
+        employee = problems.check(
+            lambda: check_reference(employee_id, field="employeeId", what="employee"), ""
+        )
+        problems.raise_if_any()
+        act = seen.order.book if book else seen.order.unbook
+        act(booking_id, employee, actor=seen.actor, user=self.principal.user, now=self.clock())
+        return await self._save(seen)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _workflow_of(self, order: Order) -> Workflow:
+        configuration = self.require_configuration()
+        order_type = configuration.order_type(order.order_type)
+        if order_type is None:
+            raise NotConfigured("this order's type is no longer configured", field="id")
+        return order_type.workflow
+
+    def _clean_changes(self, changes: dict[str, Any]) -> dict[str, Any]:
+        configuration = self.require_configuration()
+        problems = Problems()
+        cleaned: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name == "priority":
+                codes = [p.code for p in configuration.priorities]
+                code = _checked_code(str(value), "priority", codes, problems)
+                priority = configuration.priority(code)
+                if priority is not None:
+                    cleaned[name] = (priority.code, priority.rank)
+                continue
+            if name == "description":
+                cleaned[name] = clean_text(value, name, problems, required=True)
+                continue
+            if isinstance(value, datetime):
+                if value.utcoffset() is None:
+                    problems.add(
+                        DomainError("a time with its UTC offset", field=graphql_field(name))
+                    )
+                else:
+                    cleaned[name] = in_utc(value)
+                continue
+            cleaned[name] = clean(value, name, problems)
+        problems.raise_if_any()
+        return cleaned
+
+
+def _checked_code(value: str, field: str, allowed: list[str], problems: Problems) -> str:
+    return problems.check(lambda: check_code(value, field=field, allowed=allowed), "")

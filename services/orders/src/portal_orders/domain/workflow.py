@@ -1,0 +1,463 @@
+"""Order types and workflows as data: one tenant's configuration document, checked at load.
+
+A configuration document (JSON, versioned) names the tenant's order types; each type runs one
+workflow of statuses (stable code, category, labels per locale) and transitions (from, to, which
+actors may take them, the fields they require, whether a comment is required), plus the
+predefined note events with their phrases. `parse_configuration` refuses a document with any
+inconsistency and names every problem, so a bad document never reaches a running service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+LOCALES = ("nb", "sv", "da", "fi", "en")
+
+
+class Category(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    WAITING = "waiting"
+    DONE = "done"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    INVOICED = "invoiced"
+
+
+ACTIVE_CATEGORIES = frozenset({Category.NEW, Category.OPEN, Category.WAITING})
+# Orders in these categories are finished; contractors see them only inside the tenant's window.
+CLOSED_CATEGORIES = frozenset(
+    {Category.DONE, Category.REJECTED, Category.CANCELLED, Category.INVOICED}
+)
+COMPLETED_CATEGORIES = frozenset({Category.DONE, Category.REJECTED, Category.INVOICED})
+
+
+class Actor(StrEnum):
+    STAFF = "staff"
+    CONTRACTOR = "contractor"
+    CUSTOMER = "customer"
+    SYSTEM = "system"
+
+
+class Visibility(StrEnum):
+    """Who sees an activity-log entry besides the operator's staff."""
+
+    INTERNAL = "internal"
+    CONTRACTOR = "contractor"
+    RESIDENT = "resident"
+
+
+# Fields a transition may require; the names are those of the order record.
+REQUIRABLE_FIELDS = frozenset(
+    {
+        "action_taken",
+        "fault_type",
+        "root_cause",
+        "agreed_appointment",
+        "planned_date",
+        "avser.properties",
+        "avser.serial_number",
+    }
+)
+# Yes/no facts of an order a conditional requirement may depend on.
+CONDITIONS = frozenset({"avser.appliance"})
+
+
+class ConfigurationError(ValueError):
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+Labels = Mapping[str, str]
+
+
+def label_in(labels: Labels, locale: str, fallback: str) -> str:
+    return labels.get(locale) or labels.get("en") or next(iter(labels.values()), fallback)
+
+
+@dataclass(frozen=True)
+class Status:
+    code: str
+    category: Category
+    labels: Labels
+    terminal: bool = False
+
+    def label(self, locale: str) -> str:
+        return label_in(self.labels, locale, self.code)
+
+
+@dataclass(frozen=True)
+class ConditionalRequirement:
+    when: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    actors: frozenset[Actor]
+    required_fields: tuple[str, ...] = ()
+    required_when: tuple[ConditionalRequirement, ...] = ()
+    comment_required: bool = False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    code: str
+    labels: Labels
+
+
+@dataclass(frozen=True)
+class NoteEvent:
+    code: str
+    labels: Labels
+    visibility: Visibility
+    phrases: tuple[Phrase, ...] = ()
+
+    def label(self, locale: str) -> str:
+        return label_in(self.labels, locale, self.code)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    code: str
+    initial: str
+    statuses: tuple[Status, ...]
+    transitions: tuple[Transition, ...]
+    note_events: tuple[NoteEvent, ...] = ()
+
+    def status(self, code: str) -> Status:
+        for status in self.statuses:
+            if status.code == code:
+                return status
+        raise KeyError(code)
+
+    def has_status(self, code: str) -> bool:
+        return any(s.code == code for s in self.statuses)
+
+    def transition(self, source: str, target: str) -> Transition | None:
+        for transition in self.transitions:
+            if transition.source == source and transition.target == target:
+                return transition
+        return None
+
+    def transitions_from(self, source: str) -> list[Transition]:
+        return [t for t in self.transitions if t.source == source]
+
+    def note_event(self, code: str) -> NoteEvent | None:
+        return next((e for e in self.note_events if e.code == code), None)
+
+
+@dataclass(frozen=True)
+class OrderType:
+    code: str
+    labels: Labels
+    workflow: Workflow
+
+    def label(self, locale: str) -> str:
+        return label_in(self.labels, locale, self.code)
+
+
+@dataclass(frozen=True)
+class Priority:
+    code: str
+    labels: Labels
+    rank: int
+
+
+@dataclass(frozen=True)
+class Sla:
+    contact_business_days: int | None
+    delivery_business_days: int | None
+
+
+@dataclass(frozen=True)
+class AttachmentRules:
+    max_bytes: int
+    content_types: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Window:
+    """How long finished orders stay in contractors' sight: days or calendar months."""
+
+    days: int = 0
+    months: int = 0
+
+
+@dataclass(frozen=True)
+class TenantConfiguration:
+    tenant: str
+    version: int
+    country: str
+    time_zone: str
+    locales: tuple[str, ...]
+    number_format: str
+    invoice_reference_prefix: str | None
+    bundles: bool
+    completed_window: Window
+    sla: Sla
+    creators: frozenset[Actor]
+    attachments: AttachmentRules
+    priorities: tuple[Priority, ...]
+    default_priority: str
+    order_types: tuple[OrderType, ...]
+    default_order_type: str | None
+    booking_cut_off_hours: int = 24
+    workflows: Mapping[str, Workflow] = field(default_factory=dict)
+
+    def order_type(self, code: str) -> OrderType | None:
+        return next((t for t in self.order_types if t.code == code), None)
+
+    def priority(self, code: str) -> Priority | None:
+        return next((p for p in self.priorities if p.code == code), None)
+
+    def statuses(self) -> list[Status]:
+        """Every status of every workflow, once, in configuration order."""
+        seen: dict[str, Status] = {}
+        for order_type in self.order_types:
+            for status in order_type.workflow.statuses:
+                seen.setdefault(status.code, status)
+        return list(seen.values())
+
+
+NUMBER_FORMATS = frozenset({"date-time-sequence", "sequential"})
+
+
+class _Reader:
+    """Collects every problem of a document instead of stopping at the first."""
+
+    def __init__(self, locales: Sequence[str] = ()) -> None:
+        self.problems: list[str] = []
+        self.locales = tuple(locales)
+
+    def need(self, source: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+        value = source.get(key)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            self.problems.append(f"{where}.{key}: expected {kind.__name__}")
+            return kind()
+        return value
+
+    def labels(self, source: Mapping[str, Any], where: str) -> dict[str, str]:
+        labels = source.get("labels")
+        if not isinstance(labels, dict) or not labels:
+            self.problems.append(f"{where}.labels: at least one label is required")
+            return {}
+        for locale, text in labels.items():
+            if locale not in LOCALES or not isinstance(text, str) or not text.strip():
+                self.problems.append(f"{where}.labels.{locale}: unknown locale or empty label")
+        # Every locale the tenant offers has a label, so no screen falls back to a code.
+        for locale in self.locales:
+            if locale not in labels:
+                self.problems.append(f"{where}.labels: no label for locale {locale!r}")
+        return {str(k): str(v) for k, v in labels.items()}
+
+
+def _workflow(reader: _Reader, code: str, raw: Mapping[str, Any]) -> Workflow:
+    where = f"workflows.{code}"
+    statuses: list[Status] = []
+    for index, raw_status in enumerate(reader.need(raw, "statuses", list, where)):
+        at = f"{where}.statuses[{index}]"
+        if not isinstance(raw_status, dict):
+            reader.problems.append(f"{at}: expected an object")
+            continue
+        status_code = reader.need(raw_status, "code", str, at)
+        try:
+            category = Category(str(raw_status.get("category")))
+        except ValueError:
+            reader.problems.append(
+                f"{at}.category: unknown category {raw_status.get('category')!r}"
+            )
+            category = Category.OPEN
+        statuses.append(
+            Status(
+                status_code,
+                category,
+                reader.labels(raw_status, at),
+                terminal=bool(raw_status.get("terminal", False)),
+            )
+        )
+    codes = [s.code for s in statuses]
+    for duplicate in {c for c in codes if codes.count(c) > 1}:
+        reader.problems.append(f"{where}: status {duplicate!r} is defined twice")
+    initial = reader.need(raw, "initial", str, where)
+    if initial and initial not in codes:
+        reader.problems.append(f"{where}.initial: unknown status {initial!r}")
+
+    transitions: list[Transition] = []
+    for index, raw_transition in enumerate(reader.need(raw, "transitions", list, where)):
+        at = f"{where}.transitions[{index}]"
+        if not isinstance(raw_transition, dict):
+            reader.problems.append(f"{at}: expected an object")
+            continue
+        sources = raw_transition.get("from")
+        sources = [sources] if isinstance(sources, str) else sources
+        if not isinstance(sources, list) or not sources:
+            reader.problems.append(f"{at}.from: one status or a list of statuses")
+            sources = []
+        target = reader.need(raw_transition, "to", str, at)
+        for status_code in [*sources, target]:
+            if status_code and status_code not in codes:
+                reader.problems.append(f"{at}: unknown status {status_code!r}")
+        actors: set[Actor] = set()
+        for actor in reader.need(raw_transition, "actors", list, at):
+            try:
+                actors.add(Actor(actor))
+            except ValueError:
+                reader.problems.append(f"{at}.actors: unknown actor {actor!r}")
+        if not actors:
+            reader.problems.append(f"{at}.actors: nobody may take this transition")
+        required = tuple(raw_transition.get("required_fields", ()))
+        for name in required:
+            if name not in REQUIRABLE_FIELDS:
+                reader.problems.append(f"{at}.required_fields: unknown field {name!r}")
+        conditional: list[ConditionalRequirement] = []
+        for rule in raw_transition.get("required_when", ()):
+            when = rule.get("when") if isinstance(rule, dict) else None
+            fields = tuple(rule.get("fields", ())) if isinstance(rule, dict) else ()
+            if when not in CONDITIONS:
+                reader.problems.append(f"{at}.required_when: unknown condition {when!r}")
+            for name in fields:
+                if name not in REQUIRABLE_FIELDS:
+                    reader.problems.append(f"{at}.required_when: unknown field {name!r}")
+            conditional.append(ConditionalRequirement(str(when), fields))
+        for source in sources:
+            if source == target:
+                reader.problems.append(f"{at}: a transition from {source!r} to itself")
+            transitions.append(
+                Transition(
+                    source,
+                    target,
+                    frozenset(actors),
+                    required,
+                    tuple(conditional),
+                    bool(raw_transition.get("comment_required", False)),
+                )
+            )
+    pairs = [(t.source, t.target) for t in transitions]
+    for pair in {p for p in pairs if pairs.count(p) > 1}:
+        reader.problems.append(f"{where}: transition {pair[0]!r} → {pair[1]!r} is defined twice")
+
+    for status in statuses:
+        leaves = any(t.source == status.code for t in transitions)
+        if not leaves and not status.terminal:
+            reader.problems.append(
+                f"{where}: nobody can leave status {status.code!r} and it is not terminal"
+            )
+        if leaves and status.terminal:
+            reader.problems.append(f"{where}: terminal status {status.code!r} has transitions")
+        reached = status.code == initial or any(t.target == status.code for t in transitions)
+        if not reached:
+            reader.problems.append(f"{where}: status {status.code!r} can never be reached")
+
+    note_events: list[NoteEvent] = []
+    for index, raw_event in enumerate(raw.get("note_events", ())):
+        at = f"{where}.note_events[{index}]"
+        if not isinstance(raw_event, dict):
+            reader.problems.append(f"{at}: expected an object")
+            continue
+        try:
+            visibility = Visibility(raw_event.get("visibility", "contractor"))
+        except ValueError:
+            reader.problems.append(f"{at}.visibility: unknown visibility")
+            visibility = Visibility.CONTRACTOR
+        phrases = tuple(
+            Phrase(reader.need(p, "code", str, at), reader.labels(p, f"{at}.phrases"))
+            for p in raw_event.get("phrases", ())
+            if isinstance(p, dict)
+        )
+        note_events.append(
+            NoteEvent(
+                reader.need(raw_event, "code", str, at),
+                reader.labels(raw_event, at),
+                visibility,
+                phrases,
+            )
+        )
+    return Workflow(code, initial, tuple(statuses), tuple(transitions), tuple(note_events))
+
+
+def parse_configuration(document: Mapping[str, Any]) -> TenantConfiguration:
+    """The tenant's order configuration, or `ConfigurationError` naming every problem."""
+    raw_locales = document.get("locales")
+    locales = [str(v) for v in raw_locales] if isinstance(raw_locales, list) else []
+    reader = _Reader(locales)
+    if not locales or any(locale not in LOCALES for locale in locales):
+        reader.problems.append(f"$.locales: a list of locales out of {', '.join(LOCALES)}")
+    tenant = reader.need(document, "tenant", str, "$")
+    version = reader.need(document, "version", int, "$")
+    number_format = reader.need(document, "number_format", str, "$")
+    if number_format and number_format not in NUMBER_FORMATS:
+        reader.problems.append(f"$.number_format: one of {sorted(NUMBER_FORMATS)}")
+    workflows = {
+        code: _workflow(reader, code, raw)
+        for code, raw in reader.need(document, "workflows", dict, "$").items()
+    }
+    order_types: list[OrderType] = []
+    for index, raw_type in enumerate(reader.need(document, "order_types", list, "$")):
+        at = f"$.order_types[{index}]"
+        workflow_code = raw_type.get("workflow")
+        if workflow_code not in workflows:
+            reader.problems.append(f"{at}.workflow: unknown workflow {workflow_code!r}")
+            continue
+        order_types.append(
+            OrderType(
+                reader.need(raw_type, "code", str, at),
+                reader.labels(raw_type, at),
+                workflows[workflow_code],
+            )
+        )
+    if not order_types:
+        reader.problems.append("$.order_types: at least one order type is required")
+    priorities = tuple(
+        Priority(reader.need(p, "code", str, "$.priorities"), reader.labels(p, "$.priorities"), i)
+        for i, p in enumerate(reader.need(document, "priorities", list, "$"))
+    )
+    default_priority = reader.need(document, "default_priority", str, "$")
+    if default_priority not in {p.code for p in priorities}:
+        reader.problems.append("$.default_priority: not one of the priorities")
+    default_type = document.get("default_order_type")
+    if default_type is not None and default_type not in {t.code for t in order_types}:
+        reader.problems.append("$.default_order_type: not one of the order types")
+    creators: set[Actor] = set()
+    for actor in reader.need(document, "creators", list, "$"):
+        try:
+            creators.add(Actor(actor))
+        except ValueError:
+            reader.problems.append(f"$.creators: unknown actor {actor!r}")
+    sla_raw = reader.need(document, "sla", dict, "$")
+    attachments_raw = reader.need(document, "attachments", dict, "$")
+    window_raw = reader.need(document, "completed_window", dict, "$")
+    window = Window(days=int(window_raw.get("days", 0)), months=int(window_raw.get("months", 0)))
+    if window.days <= 0 and window.months <= 0:
+        reader.problems.append("$.completed_window: days or months must be positive")
+    if reader.problems:
+        raise ConfigurationError(reader.problems)
+    return TenantConfiguration(
+        tenant=tenant,
+        version=version,
+        country=reader.need(document, "country", str, "$"),
+        time_zone=str(document.get("time_zone", "UTC")),
+        locales=tuple(locales),
+        number_format=number_format,
+        invoice_reference_prefix=document.get("invoice_reference_prefix"),
+        bundles=bool(document.get("bundles", False)),
+        completed_window=window,
+        sla=Sla(sla_raw.get("contact_business_days"), sla_raw.get("delivery_business_days")),
+        creators=frozenset(creators),
+        attachments=AttachmentRules(
+            int(attachments_raw.get("max_bytes", 10 * 1024 * 1024)),
+            frozenset(attachments_raw.get("content_types", ())),
+        ),
+        priorities=priorities,
+        default_priority=default_priority,
+        order_types=tuple(order_types),
+        default_order_type=default_type,
+        booking_cut_off_hours=int(document.get("booking_cut_off_hours", 24)),
+        workflows=workflows,
+    )

@@ -1,0 +1,104 @@
+"""GraphQL documents and helpers for tests of the orders service (here and end-to-end)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from portal_kit.principal import Principal
+from portal_kit.testing.harness import RunningService
+
+ORDER_FIELDS = """id number version orderType orderTypeLabel status statusLabel statusCategory
+    priority description customerOrganisationId assigneeOrganisationId orderDate
+    expectedContactDate expectedDeliveryDate plannedDate agreedAppointment faultType rootCause
+    actionTaken invoiceReference bundle createdAt closedAt slaBreaches myRole adminArea
+    operatorContact { userId name email phone user { id } }
+    assigneeContact { name }
+    resident { name keyInfo accessPermitted phones { kind number preferred }
+      preferredPhone { number } }
+    object { number objectType floor floors elevator address { street postalCode city } }
+    avser { space unit properties serialNumber phrase description appliance installed }
+    customerRequest { desiredDelivery quantity contactPerson invoiceMarking location }
+    bookings { id place capacity booked cutOff employees { id } }
+    availableTransitions { status label requiredFields commentRequired }
+    activity { id kind role visibility text statusFrom statusTo event eventLabel phrase questionId
+      attachments { id filename contentType size downloadPath } }"""
+
+PAYLOAD = f"order {{ {ORDER_FIELDS} }} userErrors {{ field code message }}"
+
+
+def mutation(name: str, input_type: str) -> str:
+    return f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {PAYLOAD} }} }}"
+
+
+CREATE = mutation("createOrder", "CreateOrderInput")
+ASSIGN = mutation("assignOrder", "AssignOrderInput")
+EDIT = mutation("editOrder", "EditOrderInput")
+TRANSITION = mutation("transitionOrder", "TransitionOrderInput")
+NOTE = mutation("addOrderNote", "AddOrderNoteInput")
+ASK = mutation("askOrderQuestion", "AskOrderQuestionInput")
+ANSWER = mutation("answerOrderQuestion", "AnswerOrderQuestionInput")
+COMMENT = mutation("addOrderComment", "AddOrderCommentInput")
+SLOT = mutation("addBookingSlot", "AddBookingSlotInput")
+BOOK = mutation("bookEmployee", "BookEmployeeInput")
+UNBOOK = mutation("unbookEmployee", "BookEmployeeInput")
+ORDER = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
+ORDERS = """query($filter: OrderFilterInput, $sort: OrderSortInput, $first: Int, $after: String) {
+  orders(filter: $filter, sort: $sort, first: $first, after: $after) {
+    totalCount edges { cursor node { id number status orderType description } }
+    pageInfo { hasNextPage hasPreviousPage endCursor } } }"""
+DASHBOARD = """query($view: OrderView!) { orderDashboard(view: $view) {
+  orderTypes total columnTotals { orderType count }
+  rows { status label total cells { orderType count } } } }"""
+BUNDLES = """query($filter: OrderFilterInput) { orderBundles(filter: $filter) {
+  number orders { number status } } }"""
+
+
+async def call(
+    svc: RunningService, document: str, principal: Principal, **input: Any
+) -> dict[str, Any]:
+    """The payload of a mutation (which must not raise GraphQL errors)."""
+    data = await svc.graphql(document, {"input": input}, principal=principal)
+    payload: dict[str, Any] = next(iter(data.values()))
+    return payload
+
+
+async def ok(
+    svc: RunningService, document: str, principal: Principal, **input: Any
+) -> dict[str, Any]:
+    payload = await call(svc, document, principal, **input)
+    assert payload["userErrors"] == [], payload["userErrors"]
+    order: dict[str, Any] = payload["order"]
+    return order
+
+
+def errors(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
+    assert payload["order"] is None
+    return sorted((e["field"], e["code"]) for e in payload["userErrors"])
+
+
+async def read(svc: RunningService, order_id: str, principal: Principal) -> dict[str, Any] | None:
+    data = await svc.graphql(ORDER, {"id": order_id}, principal=principal)
+    found: dict[str, Any] | None = data["order"]
+    return found
+
+
+async def listed(svc: RunningService, principal: Principal, **variables: Any) -> list[str]:
+    data = await svc.graphql(ORDERS, {"first": 200, **variables}, principal=principal)
+    return [edge["node"]["number"] for edge in data["orders"]["edges"]]
+
+
+async def stream_events(
+    nats_client: Any, namespace: Any, tenant: str, count: int
+) -> list[dict[str, Any]]:
+    """The first `count` events of the tenant on the orders stream, oldest first."""
+    js = nats_client.jetstream()
+    subscription = await js.subscribe(
+        f"{namespace.event_prefix}.{tenant}.orders.>",
+        stream=f"{namespace.event_prefix.upper()}_ORDERS",
+        ordered_consumer=True,
+    )
+    try:
+        return [json.loads((await subscription.next_msg(timeout=10)).data) for _ in range(count)]
+    finally:
+        await subscription.unsubscribe()

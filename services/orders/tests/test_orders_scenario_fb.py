@@ -1,0 +1,289 @@
+"""Familjebostäder's quick guide, walked through GraphQL: dashboard counts → bundle → accept →
+note 'Tid är bokad med kund' → question and answer → done with model and serial number →
+visible for 30 days after done, not on day 31."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from portal_kit.testing.plugin import make_principal
+from portal_orders.testing import (
+    ANSWER,
+    ASK,
+    BUNDLES,
+    CREATE,
+    DASHBOARD,
+    NOTE,
+    TRANSITION,
+    call,
+    errors,
+    listed,
+    ok,
+    read,
+    stream_events,
+)
+
+ELSA = make_principal("familjebostader", user="elsa", staff=True, locale="sv")
+TESTFIRMA = make_principal(
+    "familjebostader", user="1999/99999", memberships={"testfirma": ("user",)}, locale="sv"
+)
+
+TORO = {
+    "number": "64010765",
+    "objectType": "3 rum och kök",
+    "floor": 0,
+    "floors": 2,
+    "elevator": False,
+    "address": {"street": "Torögatan 51", "postalCode": "12265", "city": "Enskede"},
+}
+TENANT = {
+    "name": "Test Testsson",
+    "phones": [
+        {"kind": "HOME", "number": "0799999999", "preferred": True},
+        {"kind": "OTHER", "number": "0788888888"},
+    ],
+    "moveInDate": "2009-08-27",
+    "accessPermitted": False,
+    "comment": "testar",
+}
+
+
+def work_order(order_type="fel", **avser):
+    return {
+        "orderType": order_type,
+        "description": "Kommer inget vatten",
+        "customerOrganisationId": "fb-housing",
+        "assigneeOrganisationId": "testfirma",
+        "orderDate": "2019-08-19",
+        "operatorContact": {"name": "Elsa Österberg"},
+        "resident": TENANT,
+        "object": TORO,
+        "adminArea": "2 (Fastighetsavdelningen)",
+        "searchAreas": ["Fel: Bordsvägen", "Sök 1: Tallkrogen", "Farsta SDF"],
+        "avser": {
+            "space": "Kök",
+            "spaceCode": "076506",
+            "unit": "Diskbänk",
+            "installed": "2010-09-16",
+            "phrase": "Blandare dåligt tryck",
+            "description": "Kommer inget vatten",
+            **avser,
+        },
+    }
+
+
+def cell(dashboard, status, order_type):
+    row = next(r for r in dashboard["rows"] if r["status"] == status)
+    return next(c["count"] for c in row["cells"] if c["orderType"] == order_type)
+
+
+async def test_the_familjebostader_quick_guide(service, clock, nats_client, namespace):
+    first = await ok(service, CREATE, ELSA, **work_order())
+    second = await ok(service, CREATE, ELSA, **work_order(appliance=True, unit="Diskmaskin"))
+    await ok(service, CREATE, ELSA, **work_order("underhall"))
+    assert [first["number"], second["number"]] == ["1", "2"]
+    assert first["invoiceReference"] == "AO1"
+    assert first["bundle"] == second["bundle"] == "64010765-20190819"
+    assert first["statusLabel"] == "Beställd"
+
+    # 3. The dashboard: counts by status × work-order type, with totals.
+    board = (await service.graphql(DASHBOARD, {"view": "ALL"}, principal=TESTFIRMA))[
+        "orderDashboard"
+    ]
+    assert board["orderTypes"] == ["fel", "hlu", "myndighet", "rondering", "tillval", "underhall"]
+    assert (cell(board, "ordered", "fel"), cell(board, "ordered", "underhall")) == (2, 1)
+    ordered = next(r for r in board["rows"] if r["status"] == "ordered")
+    assert (ordered["label"], ordered["total"], board["total"]) == ("Beställd", 3, 3)
+    assert {c["orderType"]: c["count"] for c in board["columnTotals"]}["fel"] == 2
+
+    # 4. The orders of one object and day come as a bundle.
+    bundles = (
+        await service.graphql(BUNDLES, {"filter": {"orderTypes": ["fel"]}}, principal=TESTFIRMA)
+    )["orderBundles"]
+    assert bundles == [
+        {
+            "number": "64010765-20190819",
+            "orders": [{"number": "1", "status": "ordered"}, {"number": "2", "status": "ordered"}],
+        }
+    ]
+    seen = await read(service, second["id"], TESTFIRMA)
+    assert seen["resident"]["preferredPhone"] == {"number": "0799999999"}
+    assert seen["object"]["address"]["street"] == "Torögatan 51"
+
+    # 5. Accept.
+    order = await ok(
+        service, TRANSITION, TESTFIRMA, id=second["id"], version=seen["version"], status="accepted"
+    )
+    assert order["statusLabel"] == "Accepterad"
+    # 6. A note with a predefined event.
+    order = await ok(
+        service,
+        NOTE,
+        TESTFIRMA,
+        id=order["id"],
+        version=order["version"],
+        event="time_booked",
+        phrase="time_booked",
+    )
+    assert order["activity"][-1]["eventLabel"] == "Tid är bokad med kund"
+    unknown = await call(
+        service, NOTE, TESTFIRMA, id=order["id"], version=order["version"], event="coffee"
+    )
+    assert errors(unknown) == [("event", "UNKNOWN_CODE")]
+
+    # 8. A question to the orderer and its answer.
+    order = await ok(
+        service,
+        ASK,
+        TESTFIRMA,
+        id=order["id"],
+        version=order["version"],
+        text="Ska jag byta blandare?",
+    )
+    question = order["activity"][-1]
+    assert question["kind"] == "question"
+    not_theirs = await call(
+        service,
+        ANSWER,
+        TESTFIRMA,
+        id=order["id"],
+        version=order["version"],
+        questionId=question["id"],
+        text="Ja",
+    )
+    assert errors(not_theirs) == [(None, "FORBIDDEN")]
+    staff_view = await read(service, order["id"], ELSA)
+    order = await ok(
+        service,
+        ANSWER,
+        ELSA,
+        id=order["id"],
+        version=staff_view["version"],
+        questionId=question["id"],
+        text="Ja byt blandaren",
+    )
+    assert order["activity"][-1]["questionId"] == question["id"]
+
+    # 9. Done: the action, and for an appliance its model and serial number.
+    refused = await call(
+        service,
+        TRANSITION,
+        TESTFIRMA,
+        id=order["id"],
+        version=order["version"],
+        status="done",
+        changes={"actionTaken": "Bytt blandare"},
+    )
+    assert errors(refused) == [("avser.properties", "REQUIRED"), ("avser.serialNumber", "REQUIRED")]
+    cancelled_by_ue = await call(
+        service,
+        TRANSITION,
+        TESTFIRMA,
+        id=order["id"],
+        version=order["version"],
+        status="cancelled",
+    )
+    assert errors(cancelled_by_ue) == [("status", "FORBIDDEN")]
+    done = await ok(
+        service,
+        TRANSITION,
+        TESTFIRMA,
+        id=order["id"],
+        version=order["version"],
+        status="done",
+        changes={
+            "actionTaken": "Bytt blandare",
+            "avserProperties": "Electrolux ESF5545LOX",
+            "avserSerialNumber": "91155354902",
+        },
+    )
+    assert (done["statusLabel"], done["avser"]["serialNumber"]) == ("Utförd", "91155354902")
+    # The contractor no longer sees the resident once the order is done.
+    assert (await read(service, done["id"], TESTFIRMA))["resident"] is None
+    assert (await read(service, done["id"], ELSA))["resident"]["name"] == "Test Testsson"
+    kinds = [(e["kind"], e["statusTo"] or e["event"]) for e in done["activity"]]
+    assert kinds == [
+        ("created", "ordered"),
+        ("status_changed", "accepted"),
+        ("note", "time_booked"),
+        ("question", None),
+        ("answer", None),
+        ("status_changed", "done"),
+    ]
+    # 'Fakturerad' only by the system (billing); 'Makulerad' only by staff.
+    by_staff = await call(
+        service, TRANSITION, ELSA, id=done["id"], version=done["version"], status="invoiced"
+    )
+    assert errors(by_staff) == [("status", "FORBIDDEN")]
+
+    # Done work orders stay in sight for 30 days after done, not on day 31.
+    clock.advance(days=30)
+    assert second["number"] in await listed(service, TESTFIRMA)
+    board = (await service.graphql(DASHBOARD, {"view": "ALL"}, principal=TESTFIRMA))[
+        "orderDashboard"
+    ]
+    assert cell(board, "done", "fel") == 1
+    clock.advance(days=1)
+    assert await listed(service, TESTFIRMA) == ["1", "3"]
+    assert await read(service, done["id"], TESTFIRMA) is None
+    board = (await service.graphql(DASHBOARD, {"view": "ALL"}, principal=TESTFIRMA))[
+        "orderDashboard"
+    ]
+    assert cell(board, "done", "fel") == 0
+    assert (await read(service, done["id"], ELSA))["status"] == "done"
+
+    # Every step reached partners as an event, one per change, without the texts typed.
+    events = await stream_events(nats_client, namespace, "familjebostader", 9)
+    # Events of one order keep their order; those of different orders may interleave.
+    of_second = [e for e in events if e["subject"] == second["id"]]
+    assert [e["type"].rsplit(".", 1)[1] for e in of_second] == [
+        "created",
+        "status_changed",
+        "note_added",
+        "question_asked",
+        "question_answered",
+        "status_changed",
+        "completed",
+    ]
+    assert len(events) - len(of_second) == 2  # the other two orders' 'created'
+    assert of_second[2]["data"]["event_code"] == "time_booked"
+    assert of_second[6]["data"]["invoice_reference"] == "AO2"
+    text = json.dumps(events)
+    for typed in ("blandare", "Testsson", "0799999999", "91155354902", "Torögatan"):
+        assert typed not in text
+
+
+async def test_a_contractor_registers_a_work_order_for_familjebostader(service):
+    order = await ok(service, CREATE, TESTFIRMA, **work_order("tillval"))
+    assert (order["myRole"], order["assigneeOrganisationId"]) == ("CONTRACTOR", "testfirma")
+    assert order["activity"][0]["role"] == "CONTRACTOR"
+
+
+async def test_only_the_system_marks_a_done_work_order_invoiced(service, clock):
+    from portal_kit.domain import Forbidden
+    from portal_orders.service_layer.system import system_transition
+
+    order = await ok(service, CREATE, ELSA, **work_order())
+    database = service.runtime.database
+    with pytest.raises(Forbidden):
+        await system_transition(database, "familjebostader", order["id"], "accepted", now=clock())
+    order = await ok(
+        service, TRANSITION, TESTFIRMA, id=order["id"], version=order["version"], status="accepted"
+    )
+    order = await ok(
+        service,
+        TRANSITION,
+        TESTFIRMA,
+        id=order["id"],
+        version=order["version"],
+        status="done",
+        changes={"actionTaken": "Bytt packning"},
+    )
+    invoiced = await system_transition(
+        database, "familjebostader", order["id"], "invoiced", now=clock()
+    )
+    assert invoiced.status == "invoiced"
+    seen = await read(service, order["id"], TESTFIRMA)
+    assert (seen["statusLabel"], seen["invoiceReference"]) == ("Fakturerad", "AO1")
+    assert seen["activity"][-1]["role"] == "SYSTEM"
