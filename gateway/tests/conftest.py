@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +21,13 @@ import httpx
 import jwt
 import orjson
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 from portal_gateway.app import create_app
+from portal_gateway.composition import compose
 from portal_gateway.settings import GatewaySettings
-from portal_kit.testing.nats_server import free_port
+from portal_gateway.testing.fixture_subgraphs import SCHEMAS, Recorded, fixture_subgraphs, sdl
+from portal_gateway.testing.serving import serving
 from portal_people.app import create_app as create_people_app
 from portal_people.settings import PeopleSettings
 from starlette.applications import Starlette
@@ -36,44 +37,6 @@ from starlette.routing import Route
 
 ISSUER = "portal-people"
 AUDIENCE = "portal"
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its signal handlers: several run at once inside one test."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """Serve an ASGI app on a free port of 127.0.0.1; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        loop="asyncio",
-        http="httptools",
-    )
-    server = _Server(config)
-    task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if task.done() or time.monotonic() > deadline:
-            server.should_exit = True
-            await task
-            raise RuntimeError(f"the app did not start on port {port}")
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass
@@ -190,10 +153,29 @@ class Recorder:
         return self.requests[-1][1]
 
 
+# Recorders stand in for the people subgraph with a one-field schema, `type Query { ok: Boolean }`:
+# a gateway started with a recorder's URL as people_url serves that schema's supergraph.
+RECORDER_URLS: set[str] = set()
+OK_SUBGRAPH = """
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+type Query { ok: Boolean }
+"""
+
+
+@pytest.fixture(scope="session")
+def ok_supergraph(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("supergraph") / "ok.graphql"
+    path.write_text(
+        compose([{"name": "people", "url": "http://people/graphql", "sdl": OK_SUBGRAPH}])
+    )
+    return str(path)
+
+
 @pytest.fixture
 async def recorder() -> AsyncIterator[tuple[Recorder, str]]:
     recorder = Recorder()
     async with serving(recorder.app()) as url:
+        RECORDER_URLS.add(f"{url}/graphql")
         yield recorder, f"{url}/graphql"
 
 
@@ -201,7 +183,7 @@ GatewayStarter = Callable[..., contextlib.AbstractAsyncContextManager[httpx.Asyn
 
 
 @pytest.fixture
-def start_gateway(principal_keys: tuple[bytes, bytes]) -> GatewayStarter:
+def start_gateway(principal_keys: tuple[bytes, bytes], ok_supergraph: str) -> GatewayStarter:
     """`async with start_gateway(people_url=..., jwks_url=...) as client:` a running gateway."""
 
     @contextlib.asynccontextmanager
@@ -211,6 +193,8 @@ def start_gateway(principal_keys: tuple[bytes, bytes]) -> GatewayStarter:
             "jwks_min_refetch_seconds": 0.0,
             "upstream_timeout_seconds": 5.0,
         }
+        if overrides.get("people_url") in RECORDER_URLS:
+            values["supergraph_file"] = ok_supergraph
         values.update(overrides)
         app = create_app(GatewaySettings(**values))
         async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
@@ -231,3 +215,42 @@ def _graphql_error(response: httpx.Response) -> tuple[str, str]:
 def graphql_error() -> Callable[[httpx.Response], tuple[str, str]]:
     """(code, message) of a gateway's own GraphQL error answer."""
     return _graphql_error
+
+
+@pytest.fixture(scope="session")
+def fixture_supergraph() -> str:
+    """The fixture subgraphs' supergraph, composed once with placeholder URLs."""
+    return compose(
+        [{"name": n, "url": f"http://fixture-{n}/graphql", "sdl": sdl(n)} for n in SCHEMAS]
+    )
+
+
+FixtureGateway = Callable[
+    ..., contextlib.AbstractAsyncContextManager[tuple[httpx.AsyncClient, dict[str, Recorded]]]
+]
+
+
+@pytest.fixture
+def fixture_gateway(
+    start_gateway: GatewayStarter, issuer: Issuer, tmp_path: Any, fixture_supergraph: str
+) -> FixtureGateway:
+    """`async with fixture_gateway(**settings) as (client, subgraphs):` the gateway over the
+    fixture subgraphs (portal_gateway.testing.fixture_subgraphs); `client.issuer` mints tokens."""
+
+    @contextlib.asynccontextmanager
+    async def start(
+        **settings: Any,
+    ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, Recorded]]]:
+        async with fixture_subgraphs(serving) as served:
+            supergraph = fixture_supergraph
+            for name, (url, _) in served.items():
+                supergraph = supergraph.replace(f"http://fixture-{name}/graphql", url)
+            path = tmp_path / "supergraph.graphql"
+            path.write_text(supergraph)
+            async with start_gateway(
+                supergraph_file=str(path), jwks_url=issuer.url, **settings
+            ) as client:
+                client.issuer = issuer  # type: ignore[attr-defined]
+                yield client, {n: r for n, (_, r) in served.items()}
+
+    return start

@@ -1,7 +1,7 @@
 """The gateway as an ASGI application: /graphql, /healthz and /readyz.
 
-For now it forwards every GraphQL request to the people subgraph; planning across subgraphs
-(federation) replaces `Gateway.forward` later without changing what callers see.
+Every GraphQL request is planned over the supergraph's subgraphs and executed by the federation
+engine (`portal_gateway.engine`); /metrics serves Prometheus metrics.
 """
 
 from __future__ import annotations
@@ -18,20 +18,28 @@ from portal_kit.http import RequestContextMiddleware
 from portal_kit.logging import request_id_var, tenant_var
 from portal_kit.principal import PrincipalSigner
 from portal_kit.settings import SettingsError
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
+from portal_gateway import metrics
 from portal_gateway.authentication import Authenticator, build_authenticator
+from portal_gateway.circuit import Circuit
+from portal_gateway.engine import Engine
 from portal_gateway.errors import (
     PAYLOAD_TOO_LARGE,
     UNSUPPORTED_MEDIA_TYPE,
     BadRequest,
     GatewayError,
 )
+from portal_gateway.federation.executor import FetchFailed
+from portal_gateway.federation.planner import Fetch
+from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
 from portal_gateway.forwarding import JSON, Subgraph, traceparent_for
+from portal_gateway.limits import Limits
 from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway")
@@ -52,13 +60,31 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 
 class Gateway:
-    """What the running gateway holds: settings, signer, the shared session, its subgraphs."""
+    """What the running gateway holds: settings, signer, the engine, the shared session and one
+    client per subgraph of the supergraph."""
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.signer = load_signer(settings)
+        try:
+            self.supergraph = read_supergraph(settings.supergraph_sdl())
+        except UnsupportedSupergraph as error:
+            raise SettingsError(
+                "PORTAL_SUPERGRAPH_FILE", f"unsupported supergraph: {error}"
+            ) from None
+        self.engine = Engine(
+            self.supergraph,
+            limits=Limits(
+                max_depth=settings.max_depth,
+                max_aliases=settings.max_aliases,
+                max_root_fields=settings.max_root_fields,
+                max_cost=settings.max_cost,
+            ),
+            dev_mode=settings.dev_mode,
+            max_tokens=settings.max_query_tokens,
+        )
         self._session: aiohttp.ClientSession | None = None
-        self._people: Subgraph | None = None
+        self.subgraphs: dict[str, Subgraph] = {}
         self.authenticator: Authenticator = build_authenticator(settings, self.session)
         self._ide_html = get_graphql_ide_html("graphiql") if settings.dev_mode else ""
 
@@ -69,9 +95,9 @@ class Gateway:
 
     @property
     def people(self) -> Subgraph:
-        if self._people is None:
+        if "people" not in self.subgraphs:
             raise RuntimeError("the gateway has not started")
-        return self._people
+        return self.subgraphs["people"]
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -80,13 +106,16 @@ class Gateway:
             ttl_dns_cache=300,
         )
         self._session = aiohttp.ClientSession(connector=connector)
-        self._people = Subgraph(
-            "people",
-            self.settings.people_url,
-            self._session,
-            self.signer,
-            self.settings.upstream_timeout_seconds,
-        )
+        urls = {**self.supergraph.graphs, **self.settings.subgraph_urls()}
+        for name, url in urls.items():
+            self.subgraphs[name] = Subgraph(
+                name,
+                url,
+                self._session,
+                self.signer,
+                self.settings.upstream_timeout_seconds,
+                Circuit(self.settings.circuit_failures, self.settings.circuit_reset_seconds),
+            )
 
     async def stop(self) -> None:
         if self._session is not None:
@@ -98,13 +127,12 @@ class Gateway:
     async def graphql(self, request: Request) -> Response:
         try:
             if request.method == "POST":
-                body = await self._read_body(request)
-                validate_operation(parse_json(body))
+                operation = parse_json(await self._read_body(request))
+                validate_operation(operation)
             elif self._wants_ide(request):
                 return HTMLResponse(self._ide_html)
             else:
-                body = b""
-                validate_get(request)
+                operation = operation_from_query(request)
             principal = await self.authenticator.principal(request.headers)
             tenant_var.set(principal.tenant)  # for the request's log line; one task per request
             headers = self.people.headers(
@@ -113,13 +141,37 @@ class Gateway:
                 request_id_var.get() or "",
                 traceparent_for(request.headers.get("traceparent")),
             )
-            if request.method == "POST":
-                answer = await self.people.post(body, headers)
-            else:
-                answer = await self.people.get(request.url.query, headers)
+            subgraphs = self.subgraphs
+            # Identical query fetches of one principal in flight together are sent once.
+            share = (principal, request.headers.get("accept-language"))
+
+            async def transport(fetch: Fetch, body: dict[str, Any]) -> dict[str, Any]:
+                subgraph = subgraphs.get(fetch.graph)
+                if subgraph is None:
+                    raise FetchFailed(f"{fetch.graph} service unavailable")
+                shared = share if fetch.operation_kind == "query" else None
+                return await subgraph.query(body, headers, shared)
+
+            status, answer = await self.engine.run(
+                query=operation.get("query"),
+                operation_name=operation.get("operationName"),
+                variables=operation.get("variables"),
+                extensions=operation.get("extensions"),
+                principal=principal,
+                transport=transport,
+                method=request.method,
+                show_plan=request.headers.get("x-portal-query-plan") == "1",
+            )
         except GatewayError as error:
+            metrics.REQUESTS.labels(str(error.status)).inc()
             return error.response()
-        return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+        metrics.REQUESTS.labels(str(status)).inc()
+        if not self.settings.dev_mode:
+            answer = without_internals(answer)
+        return json_response(answer, status)
+
+    async def metrics(self, _: Request) -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     def _wants_ide(self, request: Request) -> bool:
         """In dev mode a browser opening /graphql gets GraphiQL, which posts back here."""
@@ -184,7 +236,9 @@ def validate_operation(operation: Any) -> None:
     if not isinstance(operation, dict):
         raise BadRequest("expected a JSON object with a `query`")
     query = operation.get("query")
-    if not isinstance(query, str) or not query.strip():
+    extensions = operation.get("extensions")
+    persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
+    if not (persisted and query is None) and (not isinstance(query, str) or not query.strip()):
         raise BadRequest("missing `query`: expected a GraphQL document as a string")
     for name, kind in (("variables", dict), ("operationName", str), ("extensions", dict)):
         value = operation.get(name)
@@ -193,15 +247,37 @@ def validate_operation(operation: Any) -> None:
             raise BadRequest(f"`{name}` must be {expected}")
 
 
-def validate_get(request: Request) -> None:
+def operation_from_query(request: Request) -> dict[str, Any]:
     params = request.query_params
-    if not params.get("query", "").strip():
+    if not params.get("query", "").strip() and "extensions" not in params:
         raise BadRequest("missing `query` parameter")
+    operation: dict[str, Any] = {"query": params.get("query")}
+    if params.get("operationName"):
+        operation["operationName"] = params["operationName"]
     for name in ("variables", "extensions"):
         if (raw := params.get(name)) is not None and raw != "":
             value = parse_json(raw.encode())
             if value is not None and not isinstance(value, dict):
                 raise BadRequest(f"`{name}` must be a JSON object")
+            operation[name] = value
+    return operation
+
+
+def without_internals(answer: dict[str, Any]) -> dict[str, Any]:
+    """Production answers keep only message, path and code of each error."""
+    errors = answer.get("errors")
+    if not errors:
+        return answer
+    cleaned = []
+    for error in errors:
+        kept: dict[str, Any] = {"message": error.get("message")}
+        if "path" in error:
+            kept["path"] = error["path"]
+        code = (error.get("extensions") or {}).get("code")
+        if code is not None:
+            kept["extensions"] = {"code": code}
+        cleaned.append(kept)
+    return {**answer, "errors": cleaned}
 
 
 def create_app(settings: GatewaySettings) -> Starlette:
@@ -220,6 +296,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/healthz", gateway.healthz, methods=["GET"]),
             Route("/readyz", gateway.readyz, methods=["GET"]),
             Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
+            Route("/metrics", gateway.metrics, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -6,20 +6,29 @@ HTTP client decides the gateway's speed (see DESIGN.md, performance facts).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
+import orjson
+from opentelemetry import trace
 from portal_kit.principal import HEADER as PRINCIPAL_HEADER
 from portal_kit.principal import Principal, PrincipalSigner
 from yarl import URL
 
+from portal_gateway import metrics
+from portal_gateway.circuit import Circuit
 from portal_gateway.errors import SubgraphUnavailable
+from portal_gateway.federation.executor import FetchFailed
 
 log = logging.getLogger("portal.gateway.forwarding")
+tracer = trace.get_tracer("portal.gateway")
 
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 JSON = "application/json"
@@ -59,7 +68,10 @@ class Subgraph:
         session: aiohttp.ClientSession,
         signer: PrincipalSigner,
         timeout_seconds: float,
+        circuit: Circuit | None = None,
     ) -> None:
+        self.circuit = circuit or Circuit()
+        self._inflight: dict[Hashable, asyncio.Future[tuple[bytes, dict[str, Any]]]] = {}
         self.name = name
         self.url = URL(url)
         self.readyz_url = self.url.with_path("/readyz")
@@ -87,6 +99,71 @@ class Subgraph:
             if (value := incoming.get(name)) is not None:
                 headers[name] = value
         return headers
+
+    async def query(
+        self, body: dict[str, Any], headers: Mapping[str, str], share: Hashable | None = None
+    ) -> dict[str, Any]:
+        """One fetch of a query plan: the subgraph's JSON answer, or `FetchFailed` (down, slow,
+        refused, garbage, or its circuit open) with a message that tells nothing internal.
+
+        Fetches with the same `share` key (the principal, for queries) and the same body that
+        are in flight together go to the subgraph once; each caller gets its own copy."""
+        data = orjson.dumps(body)
+        if share is None:
+            return (await self._exchange(data, headers))[1]
+        key = (share, data)
+        shared = self._inflight.get(key)
+        if shared is not None:
+            metrics.SUBGRAPH_SHARED.labels(self.name).inc()
+            payload, _ = await asyncio.shield(shared)
+            answer: dict[str, Any] = orjson.loads(payload)
+            return answer
+        future = asyncio.ensure_future(self._exchange(data, headers))
+        self._inflight[key] = future
+        future.add_done_callback(lambda _: self._inflight.pop(key, None))
+        return (await asyncio.shield(future))[1]
+
+    async def _exchange(
+        self, data: bytes, headers: Mapping[str, str]
+    ) -> tuple[bytes, dict[str, Any]]:
+        unavailable = f"{self.name} service unavailable"
+        if not self.circuit.allows():
+            metrics.SUBGRAPH_ERRORS.labels(self.name, "circuit_open").inc()
+            raise FetchFailed(unavailable)
+        started = time.perf_counter()
+        with tracer.start_as_current_span(
+            "gateway.fetch", attributes={"portal.subgraph": self.name}
+        ):
+            try:
+                async with self.session.post(
+                    self.url, data=data, headers=headers, timeout=self.timeout
+                ) as response:
+                    payload = await response.read()
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError, OSError) as error:
+                self._failed(type(error).__name__)
+                raise FetchFailed(unavailable) from None
+            finally:
+                metrics.SUBGRAPH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+        if status == 401 or status >= 500:
+            if status == 401:
+                log.error("subgraph refused the gateway's principal", extra={"subgraph": self.name})
+            self._failed(f"http_{status}")
+            raise FetchFailed(unavailable)
+        try:
+            answer = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            answer = None
+        if not isinstance(answer, dict) or not ("data" in answer or "errors" in answer):
+            self._failed("garbage")
+            raise FetchFailed(unavailable)
+        self.circuit.succeeded()
+        return payload, answer
+
+    def _failed(self, reason: str) -> None:
+        log.warning("subgraph fetch failed", extra={"subgraph": self.name, "error": reason})
+        metrics.SUBGRAPH_ERRORS.labels(self.name, reason).inc()
+        self.circuit.failed()
 
     async def post(self, body: bytes, headers: Mapping[str, str]) -> UpstreamResponse:
         return await self._call("POST", self.url, body, headers)

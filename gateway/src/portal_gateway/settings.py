@@ -18,8 +18,12 @@ class GatewaySettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=4000, ge=1, le=65535)
 
+    # The supergraph composed from the subgraphs (deploy/supergraph.graphql, `make supergraph`);
+    # by default the one of the repository the gateway runs from.
+    supergraph_file: Path | None = None
+    # Where each of our subgraphs answers; these win over the URLs in the supergraph. Other
+    # subgraphs of the supergraph are reached at the URL it names.
     people_url: str = Field(default="http://127.0.0.1:4001/graphql", pattern=_URL)
-    # Not forwarded to yet: the federation engine (a later issue) plans across all four.
     orders_url: str = Field(default="http://127.0.0.1:4002/graphql", pattern=_URL)
     tickets_url: str = Field(default="http://127.0.0.1:4003/graphql", pattern=_URL)
     billing_url: str = Field(default="http://127.0.0.1:4004/graphql", pattern=_URL)
@@ -45,7 +49,37 @@ class GatewaySettings(BaseSettings):
     upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     upstream_connections: int = Field(default=100, ge=1, le=10_000)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    # Limits on one operation (each refused with its own error code).
+    max_query_tokens: int = Field(default=10_000, ge=100)
+    max_depth: int = Field(default=12, ge=1)
+    max_aliases: int = Field(default=30, ge=0)
+    max_root_fields: int = Field(default=20, ge=1)
+    max_cost: int = Field(default=50_000, ge=1)
+    # A subgraph failing this many fetches in a row is not called for this long.
+    circuit_failures: int = Field(default=5, ge=1)
+    circuit_reset_seconds: float = Field(default=10.0, gt=0)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    def subgraph_urls(self) -> dict[str, str]:
+        return {
+            "people": self.people_url,
+            "orders": self.orders_url,
+            "tickets": self.tickets_url,
+            "billing": self.billing_url,
+        }
+
+    def supergraph_sdl(self) -> str:
+        path = self.supergraph_file or default_supergraph_file()
+        if path is None:
+            raise SettingsError(
+                "PORTAL_SUPERGRAPH_FILE", "is required (deploy/supergraph.graphql not found)"
+            )
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise SettingsError(
+                "PORTAL_SUPERGRAPH_FILE", f"cannot be read: {error.strerror}"
+            ) from error
 
     def private_key_pem(self) -> bytes:
         if self.principal_private_key:
@@ -61,3 +95,13 @@ class GatewaySettings(BaseSettings):
             raise SettingsError(
                 "PORTAL_PRINCIPAL_PRIVATE_KEY_FILE", f"cannot be read: {error.strerror}"
             ) from error
+
+
+def default_supergraph_file() -> Path | None:
+    """deploy/supergraph.graphql of the repository this package or the process runs from."""
+    for start in (Path(__file__).resolve(), Path.cwd().resolve() / "x"):
+        for parent in start.parents:
+            candidate = parent / "deploy" / "supergraph.graphql"
+            if candidate.is_file():
+                return candidate
+    return None

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from portal_kit.events import utc_now_to_the_millisecond
 from portal_kit.http import build_service_app
 from portal_kit.principal import HEADER, InvalidPrincipal, Principal
 from portal_kit.runtime import ServiceRuntime
@@ -21,14 +22,14 @@ from portal_orders.adapters.repositories import INDEXES, OUTBOX_COLLECTIONS
 from portal_orders.entrypoints.context import OrdersContext
 from portal_orders.entrypoints.events import start_organisation_consumer
 from portal_orders.entrypoints.schema import schema
-from portal_orders.service_layer.orders import Clock, OrderDesk, now_to_the_millisecond
+from portal_orders.service_layer.orders import Clock, OrderDesk
 from portal_orders.service_layer.sla import check_sla
 from portal_orders.settings import OrdersSettings
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: OrdersSettings, *, clock: Clock = now_to_the_millisecond) -> Starlette:
+def create_app(settings: OrdersSettings, *, clock: Clock = utc_now_to_the_millisecond) -> Starlette:
     shipped_configurations()  # a bad configuration document stops the service here
     runtime = ServiceRuntime(
         settings,

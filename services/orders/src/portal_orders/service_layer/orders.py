@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from portal_kit.counters import Counters
 from portal_kit.domain import DomainError, Forbidden, NotFound, StaleVersion
-from portal_kit.events import utc_now
+from portal_kit.events import utc_now_to_the_millisecond
 from portal_kit.gridfs import GridFSStore, StoredFile
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
@@ -33,12 +33,6 @@ from portal_orders.service_layer.inputs import clean, clean_text
 from portal_orders.service_layer.queries import OrderQueries
 
 Clock = Callable[[], datetime]
-
-
-def now_to_the_millisecond() -> datetime:
-    """MongoDB keeps milliseconds; keeping no more means what we return is what we read back."""
-    now = utc_now()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -76,7 +70,7 @@ class OrderDesk:
         principal: Principal,
         on_commit: Callable[[], None],
         *,
-        clock: Clock = now_to_the_millisecond,
+        clock: Clock = utc_now_to_the_millisecond,
     ) -> None:
         self.database = database
         self.principal = principal
