@@ -17,6 +17,8 @@ from portal_kit.testing.harness import RunningService, running_service
 from portal_kit.testing.plugin import SettingsFactory, make_principal
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from strawberry.federation import Schema
 
 QUERY = "{ whoami { user tenant loggedTenant requestId } }"
@@ -54,9 +56,15 @@ def _context(runtime: ServiceRuntime, principal: Principal, request: Request) ->
     return {"runtime": runtime, "principal": principal, "request": request}
 
 
+async def _whoami(request: Request) -> JSONResponse:
+    return JSONResponse({"user": request.state.principal.user})
+
+
 def create_app(settings: ServiceSettings) -> Starlette:
     runtime = ServiceRuntime(settings, outbox_collections=())
-    app = build_service_app(runtime, schema, _context)
+    app = build_service_app(
+        runtime, schema, _context, extra_routes=[Route("/files/whoami", _whoami)]
+    )
     app.state.runtime = runtime
     return app
 
@@ -209,3 +217,12 @@ async def _sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
+
+
+async def test_every_route_but_the_probes_needs_a_principal(
+    service: RunningService, signer: PrincipalSigner
+) -> None:
+    _assert_unauthenticated(await service.client.get("/files/whoami"))
+    principal = make_principal("acme", user="u-7")
+    allowed = await service.client.get("/files/whoami", headers={HEADER: signer.sign(principal)})
+    assert allowed.json() == {"user": "u-7"}

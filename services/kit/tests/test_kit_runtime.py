@@ -103,3 +103,31 @@ async def test_stop_during_a_nats_outage_does_not_fail(
     await runtime.start()
     own_nats_server.stop()
     await asyncio.wait_for(runtime.stop(), 20)
+
+
+async def test_periodic_jobs_run_while_started_and_survive_a_failing_round(
+    settings_for: SettingsFactory,
+) -> None:
+    runtime = ServiceRuntime(
+        settings_for(ServiceSettings, service_name="kit"), outbox_collections=[]
+    )
+    rounds: list[int] = []
+
+    async def job() -> None:
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            raise RuntimeError("the database is away this round")
+
+    runtime.every(0.01, "test-job", job)
+    await runtime.start()
+    try:
+        async with asyncio.timeout(10):
+            while len(rounds) < 3:  # noqa: ASYNC110 - polling a test spy
+                await asyncio.sleep(0.01)
+    finally:
+        await runtime.stop()
+    stopped_at = len(rounds)
+    await asyncio.sleep(0.05)
+    assert len(rounds) == stopped_at, "no round after stop"
+    with pytest.raises(ValueError):
+        runtime.every(0, "never", job)

@@ -76,15 +76,20 @@ class RequestContextMiddleware:
             traceparent_var.reset(tokens[1])
 
 
+# Probes and published keys; every other route (GraphQL, file downloads, ...) needs a principal.
+PUBLIC_PATHS = ("/healthz", "/readyz", "/.well-known/")
+
+
 class PrincipalMiddleware:
-    """Refuses every /graphql call without a valid principal signed by the gateway (401)."""
+    """Refuses every call without a valid principal signed by the gateway (401), except to the
+    public paths; a route reads the verified principal from `request.state.principal`."""
 
     def __init__(self, app: ASGIApp, runtime: ServiceRuntime) -> None:
         self.app = app
         self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/graphql"):
+        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PATHS):
             await self.app(scope, receive, send)
             return
         try:

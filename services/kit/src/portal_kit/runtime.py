@@ -20,6 +20,7 @@ from portal_kit.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 StartHook = Callable[["ServiceRuntime"], Awaitable[None]]
+PeriodicJob = Callable[[], Awaitable[None]]
 
 
 class ServiceRuntime:
@@ -38,6 +39,8 @@ class ServiceRuntime:
         self._indexes = tuple(indexes)
         self._on_start = tuple(on_start)
         self.consumers: list[EventConsumer] = []
+        self._periodic: list[tuple[str, float, PeriodicJob]] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._database: Database | None = None
         self._nats: NatsClient | None = None
         self._js: JetStreamContext | None = None
@@ -65,6 +68,23 @@ class ServiceRuntime:
         if self._relay is not None:
             self._relay.wake()
 
+    def every(self, seconds: float, name: str, job: PeriodicJob) -> None:
+        """Run `job` every `seconds` while the service runs (added before `start`). A failing
+        round is logged and the next one comes as usual: an outage only delays the work."""
+        if seconds <= 0:
+            raise ValueError("a periodic job needs a positive interval")
+        self._periodic.append((name, seconds, job))
+
+    async def _repeat(self, name: str, seconds: float, job: PeriodicJob) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("periodic job failed", extra={"job": name, "problem": repr(error)})
+
     async def start(self) -> None:
         settings = self.settings
         self._database = connect_database(settings.mongo_url, settings.database_name)
@@ -84,9 +104,19 @@ class ServiceRuntime:
             await hook(self)
         for consumer in self.consumers:
             await consumer.start()
+        self._tasks = [
+            asyncio.create_task(self._repeat(name, seconds, job), name=name)
+            for name, seconds, job in self._periodic
+        ]
         log.info("service started", extra={"stand_in_database": self._database.stand_in})
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
         for consumer in self.consumers:
             await consumer.stop()
         if self._relay is not None:

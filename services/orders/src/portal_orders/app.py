@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from portal_kit.events import utc_now_to_the_millisecond
 from portal_kit.http import build_service_app
-from portal_kit.principal import HEADER, InvalidPrincipal, Principal
+from portal_kit.principal import Principal
 from portal_kit.runtime import ServiceRuntime
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -50,10 +46,7 @@ def create_app(settings: OrdersSettings, *, clock: Clock = utc_now_to_the_millis
     async def download(request: Request) -> Response:
         """GET /attachments/{id}: the file, for a principal who may see its order and entry;
         anyone else gets 404 exactly as for a file that does not exist."""
-        try:
-            principal = runtime.verifier.verify(request.headers.get(HEADER))
-        except InvalidPrincipal as error:
-            return JSONResponse({"error": str(error)}, status_code=401)
+        principal: Principal = request.state.principal  # verified by the kit's middleware
         desk = OrderDesk(runtime.database, principal, runtime.wake_relay, clock=clock)
         found = await desk.attachment(request.path_params["file_id"])
         if found is None:
@@ -78,28 +71,8 @@ def create_app(settings: OrdersSettings, *, clock: Clock = utc_now_to_the_millis
     )
     app.state.runtime = runtime
 
-    # The periodic SLA check runs while the app is served (the kit's runtime has no stop hooks).
-    served = app.router.lifespan_context
+    async def sla_round() -> None:
+        await check_sla(runtime.database, clock(), runtime.wake_relay)
 
-    @asynccontextmanager
-    async def lifespan(application: Starlette) -> AsyncIterator[None]:
-        async with served(application):
-            task = asyncio.create_task(_watch_sla(runtime, settings, clock), name="sla-watch")
-            try:
-                yield
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    app.router.lifespan_context = lifespan
+    runtime.every(settings.sla_check_seconds, "sla-check", sla_round)
     return app
-
-
-async def _watch_sla(runtime: ServiceRuntime, settings: OrdersSettings, clock: Clock) -> None:
-    while True:
-        await asyncio.sleep(settings.sla_check_seconds)
-        try:
-            await check_sla(runtime.database, clock(), runtime.wake_relay)
-        except Exception as error:  # a database outage: try again next round
-            log.warning("sla check failed", extra={"problem": repr(error)})
