@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= auto
 SOURCES := services/kit/src services/people/src services/orders/src services/tickets/src \
 	services/billing/src gateway/src
 
-.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders clean
+.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-gateway supergraph clean
 
 help:
 	@echo "make dev    run the whole platform on 127.0.0.1 with demo data (Ctrl-C stops it)"
@@ -15,12 +15,15 @@ help:
 	@echo "make asyncapi  regenerate deploy/asyncapi.json (the events partners subscribe to)"
 	@echo "make bench-people  login latency and throughput, token verification rate"
 	@echo "make bench-orders  order list, search, dashboard and transition latencies"
+	@echo "make bench-gateway  gateway vs direct subgraph calls vs Hive Gateway"
+	@echo "make supergraph  recompose deploy/supergraph.graphql from the subgraphs (Node)"
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
 env: uv
 	$(UV) sync --frozen --all-packages
+	npm ci --prefix deploy/supergraph --no-audit --no-fund --loglevel=error
 
 lint: env
 	$(UV) run ruff check .
@@ -46,5 +49,13 @@ bench-people: env
 bench-orders: env
 	$(UV) run python services/orders/bench/bench_orders.py
 
+bench-gateway: env
+	npm ci --prefix gateway/bench --no-audit --no-fund --loglevel=error
+	$(UV) run python gateway/bench/bench_gateway.py
+
+supergraph: env
+	$(UV) run python -m portal_gateway.composition
+
 clean:
-	rm -rf .venv .dev .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .dev .mypy_cache .ruff_cache .pytest_cache deploy/supergraph/node_modules \
+		gateway/bench/node_modules

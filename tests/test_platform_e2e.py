@@ -121,7 +121,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterato
                 **base,
                 "PORTAL_HTTP_PORT": str(ports["gateway"]),
                 "PORTAL_PRINCIPAL_PRIVATE_KEY_FILE": str(private_key),
-                "PORTAL_PEOPLE_URL": f"{people}/graphql",
+                **{
+                    f"PORTAL_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}/graphql"
+                    for name in SERVICES
+                },
                 "PORTAL_JWKS_URL": f"{people}/.well-known/jwks.json",
             },
             stdout=gateway_log.open("wb"),
@@ -160,6 +163,9 @@ def test_every_service_is_ready(platform: Platform) -> None:
         response = httpx.get(f"{url}/readyz", timeout=5)
         assert response.status_code == 200, name
         assert response.json()["checks"] == {"mongodb": True, "nats": True}
+    gateway = httpx.get(f"{platform.gateway}/readyz", timeout=5)
+    assert gateway.status_code == 200
+    assert gateway.json()["checks"] == dict.fromkeys(sorted(SERVICES), True)
 
 
 def test_platform_admin_sees_the_five_demo_tenants_and_their_organisations(platform):

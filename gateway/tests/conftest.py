@@ -26,8 +26,9 @@ from jwt.algorithms import OKPAlgorithm
 from portal_gateway.app import create_app
 from portal_gateway.composition import compose
 from portal_gateway.settings import GatewaySettings
-from portal_gateway.testing.fixture_subgraphs import SCHEMAS, Recorded, fixture_subgraphs, sdl
+from portal_gateway.testing.fixture_subgraphs import SUBGRAPHS, Recorded, fixture_subgraphs, sdl
 from portal_gateway.testing.serving import serving
+from portal_kit.testing.nats_server import free_port
 from portal_people.app import create_app as create_people_app
 from portal_people.settings import PeopleSettings
 from starlette.applications import Starlette
@@ -182,6 +183,9 @@ async def recorder() -> AsyncIterator[tuple[Recorder, str]]:
 GatewayStarter = Callable[..., contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
+OTHERS = ("orders", "tickets", "billing")
+
+
 @pytest.fixture
 def start_gateway(principal_keys: tuple[bytes, bytes], ok_supergraph: str) -> GatewayStarter:
     """`async with start_gateway(people_url=..., jwks_url=...) as client:` a running gateway."""
@@ -192,6 +196,8 @@ def start_gateway(principal_keys: tuple[bytes, bytes], ok_supergraph: str) -> Ga
             "principal_private_key": principal_keys[0].decode(),
             "jwks_min_refetch_seconds": 0.0,
             "upstream_timeout_seconds": 5.0,
+            # Nothing listens there: a test never reaches a platform running on this machine.
+            **{f"{name}_url": f"http://127.0.0.1:{free_port()}/graphql" for name in OTHERS},
         }
         if overrides.get("people_url") in RECORDER_URLS:
             values["supergraph_file"] = ok_supergraph
@@ -221,7 +227,7 @@ def graphql_error() -> Callable[[httpx.Response], tuple[str, str]]:
 def fixture_supergraph() -> str:
     """The fixture subgraphs' supergraph, composed once with placeholder URLs."""
     return compose(
-        [{"name": n, "url": f"http://fixture-{n}/graphql", "sdl": sdl(n)} for n in SCHEMAS]
+        [{"name": n, "url": f"http://fixture-{n}/graphql", "sdl": sdl(n)} for n in SUBGRAPHS]
     )
 
 

@@ -6,8 +6,9 @@ engine (`portal_gateway.engine`); /metrics serves Prometheus metrics.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,13 +26,14 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
-from portal_gateway import metrics
+from portal_gateway import cookies, metrics
 from portal_gateway.authentication import Authenticator, build_authenticator
 from portal_gateway.circuit import Circuit
 from portal_gateway.engine import Engine
 from portal_gateway.errors import (
     PAYLOAD_TOO_LARGE,
     UNSUPPORTED_MEDIA_TYPE,
+    AuthenticationFailed,
     BadRequest,
     GatewayError,
 )
@@ -125,6 +127,7 @@ class Gateway:
     # -- /graphql --------------------------------------------------------------------------
 
     async def graphql(self, request: Request) -> Response:
+        cookie_mode = self.settings.cookie_mode
         try:
             if request.method == "POST":
                 operation = parse_json(await self._read_body(request))
@@ -133,42 +136,91 @@ class Gateway:
                 return HTMLResponse(self._ide_html)
             else:
                 operation = operation_from_query(request)
-            principal = await self.authenticator.principal(request.headers)
-            tenant_var.set(principal.tenant)  # for the request's log line; one task per request
-            headers = self.people.headers(
-                principal,
-                request.headers,
-                request_id_var.get() or "",
-                traceparent_for(request.headers.get("traceparent")),
-            )
-            subgraphs = self.subgraphs
-            # Identical query fetches of one principal in flight together are sent once.
-            share = (principal, request.headers.get("accept-language"))
-
-            async def transport(fetch: Fetch, body: dict[str, Any]) -> dict[str, Any]:
-                subgraph = subgraphs.get(fetch.graph)
-                if subgraph is None:
-                    raise FetchFailed(f"{fetch.graph} service unavailable")
-                shared = share if fetch.operation_kind == "query" else None
-                return await subgraph.query(body, headers, shared)
-
-            status, answer = await self.engine.run(
-                query=operation.get("query"),
-                operation_name=operation.get("operationName"),
-                variables=operation.get("variables"),
-                extensions=operation.get("extensions"),
-                principal=principal,
-                transport=transport,
-                method=request.method,
-                show_plan=request.headers.get("x-portal-query-plan") == "1",
-            )
+            credentials = cookies.authenticated_headers(request) if cookie_mode else request.headers
+            status, answer = await self.execute(request, operation, credentials)
         except GatewayError as error:
             metrics.REQUESTS.labels(str(error.status)).inc()
             return error.response()
         metrics.REQUESTS.labels(str(status)).inc()
+        sessions = cookies.take_sessions(answer.get("data")) if cookie_mode else []
         if not self.settings.dev_mode:
             answer = without_internals(answer)
-        return json_response(answer, status)
+        response = json_response(answer, status)
+        for session in sessions:
+            cookies.set_session(response, session, self.settings.cookie_secure)
+        return response
+
+    async def execute(
+        self,
+        request: Request,
+        operation: Mapping[str, Any],
+        credentials: Mapping[str, str],
+    ) -> tuple[int, dict[str, Any]]:
+        """Authenticate, then run one GraphQL operation through the engine."""
+        principal = await self.authenticator.principal(credentials)
+        tenant_var.set(principal.tenant)  # for the request's log line; one task per request
+        headers = self.people.headers(
+            principal,
+            request.headers,
+            request_id_var.get() or "",
+            traceparent_for(request.headers.get("traceparent")),
+        )
+        subgraphs = self.subgraphs
+        # Identical query fetches of one principal in flight together are sent once.
+        share = (principal, request.headers.get("accept-language"))
+
+        async def transport(fetch: Fetch, body: dict[str, Any]) -> dict[str, Any]:
+            subgraph = subgraphs.get(fetch.graph)
+            if subgraph is None:
+                raise FetchFailed(f"{fetch.graph} service unavailable")
+            shared = share if fetch.operation_kind == "query" else None
+            return await subgraph.query(body, headers, shared)
+
+        return await self.engine.run(
+            query=operation.get("query"),
+            operation_name=operation.get("operationName"),
+            variables=operation.get("variables"),
+            extensions=operation.get("extensions"),
+            principal=principal,
+            transport=transport,
+            method=request.method,
+            show_plan=request.headers.get("x-portal-query-plan") == "1",
+        )
+
+    # -- cookie mode: /auth/refresh and /auth/logout ---------------------------------------
+
+    async def refresh(self, request: Request) -> Response:
+        return await self._session_call(request, cookies.REFRESH_SESSION, "refreshSession")
+
+    async def logout(self, request: Request) -> Response:
+        return await self._session_call(request, cookies.LOG_OUT, "logOut")
+
+    async def _session_call(self, request: Request, query: str, field: str) -> Response:
+        secure = self.settings.cookie_secure
+        try:
+            if not self.settings.cookie_mode:
+                raise GatewayError("cookie mode is off", status=404, code="NOT_FOUND")
+            cookies.check_csrf(request)
+            refresh_token = request.cookies.get(cookies.REFRESH)
+            if not refresh_token:
+                raise AuthenticationFailed("no session")
+            credentials = {k: v for k, v in request.headers.items() if k != "authorization"}
+            if field == "logOut" and cookies.ACCESS in request.cookies:
+                credentials["authorization"] = f"Bearer {request.cookies[cookies.ACCESS]}"
+            operation = {"query": query, "variables": {"input": {"refreshToken": refresh_token}}}
+            status, answer = await self.execute(request, operation, credentials)
+        except GatewayError as error:
+            response = error.response()
+            if field == "logOut" or error.status == 401:
+                cookies.clear_session(response, secure)
+            return response
+        sessions = cookies.take_sessions(answer.get("data"))
+        response = json_response(without_internals(answer), status)
+        if field == "logOut":
+            cookies.clear_session(response, secure)
+        for session in sessions:
+            cookies.set_session(response, session, secure)
+        return response
 
     async def metrics(self, _: Request) -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
@@ -214,7 +266,9 @@ class Gateway:
         return json_response({"status": "up", "service": self.settings.service_name})
 
     async def readyz(self, _: Request) -> Response:
-        checks = {"people": await self.people.ready()}
+        names = sorted(self.subgraphs)
+        answers = await asyncio.gather(*(self.subgraphs[name].ready() for name in names))
+        checks = dict(zip(names, answers, strict=True))
         ready = all(checks.values())
         return json_response(
             {"status": "ready" if ready else "not ready", "checks": checks},
@@ -297,6 +351,8 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/readyz", gateway.readyz, methods=["GET"]),
             Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
             Route("/metrics", gateway.metrics, methods=["GET"]),
+            Route("/auth/refresh", gateway.refresh, methods=["POST"]),
+            Route("/auth/logout", gateway.logout, methods=["POST"]),
         ],
         lifespan=lifespan,
     )

@@ -46,6 +46,9 @@ class GatewaySettings(BaseSettings):
     # Tenant of anonymous callers that send no X-Portal-Tenant header (single-portal setups).
     default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
     dev_mode: bool = False
+    # Browser SPAs: session tokens in HttpOnly cookies with double-submit CSRF (cookies.py).
+    cookie_mode: bool = False
+    cookie_secure: bool = True  # only over HTTPS; off for plain-HTTP development
     upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     upstream_connections: int = Field(default=100, ge=1, le=10_000)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)

@@ -1,0 +1,258 @@
+"""Benchmark: the gateway against direct subgraph calls (and Hive Gateway when installed).
+
+    uv run python gateway/bench/bench_gateway.py [--seconds 5] [--no-hive]
+
+Serves the fixture subgraphs (portal_gateway.testing.fixture_subgraphs), one process per
+subgraph (uvicorn, uvloop, httptools), composes their supergraph, starts `python -m
+portal_gateway` on it, and Hive Gateway (`npm ci --prefix gateway/bench` installs it) on the same
+supergraph. Then, at 1 and 32 concurrent clients, it measures:
+
+  (a) one root field from one subgraph: `{ me { name } }`
+  (b) 50 entities joined across three subgraphs:
+      `{ catalog(first: 50) { upc name inStock reviewCount } }` (products, then inventory and
+      reviews through `_entities`, in parallel)
+
+and the same data fetched straight from the subgraphs (for (b): the products call, then the two
+`_entities` calls in parallel, as the plan does). It prints requests/s, p50 and p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+HERE = Path(__file__).resolve().parent
+SUBGRAPHS = ("accounts", "products", "inventory", "reviews", "shipping")
+QUERY_A = "{ me { name } }"
+QUERY_B = "{ catalog(first: 50) { upc name inStock reviewCount } }"
+ENTITIES = {
+    "inventory": "query($r: [_Any!]!) { _entities(representations: $r) "
+    "{ ... on Product { inStock } } }",
+    "reviews": "query($r: [_Any!]!) { _entities(representations: $r) "
+    "{ ... on Product { reviewCount } } }",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def serve_subgraph(name: str, port: int) -> None:
+    """Child process: one fixture subgraph at /<name>/graphql."""
+    import uvicorn
+    from portal_gateway.testing.fixture_subgraphs import Recorded, subgraph_route
+    from starlette.applications import Starlette
+
+    app = Starlette(routes=[subgraph_route(name, Recorded(name, record=False))])
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {process.returncode}")
+        try:
+            request = urllib.request.Request(
+                url,
+                data=b'{"query":"{ __typename }"}',
+                headers={"content-type": "application/json", "x-portal-tenant": "jm"},
+            )
+            urllib.request.urlopen(request, timeout=1).read()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not start")
+
+
+async def measure(
+    call: Callable[[aiohttp.ClientSession], Awaitable[None]], clients: int, seconds: float
+) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) of `clients` concurrent loops calling for `seconds`."""
+    connector = aiohttp.TCPConnector(limit=clients * 3)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for _ in range(20):  # warm up: connections, plan cache
+            await call(session)
+        latencies: list[float] = []
+        stop = time.perf_counter() + seconds
+
+        async def loop() -> None:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                await call(session)
+                latencies.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(loop() for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+    return len(latencies) / elapsed, p50, p99
+
+
+async def post(session: aiohttp.ClientSession, url: str, query: str, **variables: Any) -> Any:
+    body = orjson.dumps({"query": query, "variables": variables})
+    headers = {"content-type": "application/json", "x-portal-tenant": "jm"}
+    async with session.post(url, data=body, headers=headers) as response:
+        answer = orjson.loads(await response.read())
+        if response.status != 200 or answer.get("errors"):
+            raise RuntimeError(f"{url}: {response.status} {answer}")
+        return answer
+
+
+def direct_a(urls: dict[str, str]) -> Callable[[aiohttp.ClientSession], Awaitable[None]]:
+    async def call(session: aiohttp.ClientSession) -> None:
+        await post(session, urls["accounts"], QUERY_A)
+
+    return call
+
+
+def direct_b(urls: dict[str, str]) -> Callable[[aiohttp.ClientSession], Awaitable[None]]:
+    async def call(session: aiohttp.ClientSession) -> None:
+        root = await post(
+            session, urls["products"], "{ catalog(first: 50) { __typename upc name } }"
+        )
+        representations = [
+            {"__typename": "Product", "upc": p["upc"]} for p in root["data"]["catalog"]
+        ]
+        await asyncio.gather(
+            *(post(session, urls[n], ENTITIES[n], r=representations) for n in ENTITIES)
+        )
+
+    return call
+
+
+def through(url: str, query: str) -> Callable[[aiohttp.ClientSession], Awaitable[None]]:
+    async def call(session: aiohttp.ClientSession) -> None:
+        await post(session, url, query)
+
+    return call
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--no-hive", action="store_true")
+    parser.add_argument("--serve-subgraph", nargs=2, metavar=("NAME", "PORT"))
+    args = parser.parse_args()
+    if args.serve_subgraph:
+        serve_subgraph(args.serve_subgraph[0], int(args.serve_subgraph[1]))
+        return
+
+    from portal_gateway.composition import compose
+    from portal_gateway.testing.fixture_subgraphs import sdl
+    from portal_kit.principal import generate_key_pair
+
+    work = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    try:
+        urls = {}
+        for name in SUBGRAPHS:
+            port = free_port()
+            urls[name] = f"http://127.0.0.1:{port}/{name}/graphql"
+            command = [sys.executable, __file__, "--serve-subgraph", name, str(port)]
+            processes.append(start(command, env, work / f"{name}.log"))
+        for name, process in zip(SUBGRAPHS, processes, strict=True):
+            wait_for(urls[name], process)
+        supergraph = work / "supergraph.graphql"
+        supergraph.write_text(compose([{"name": n, "url": urls[n], "sdl": sdl(n)} for n in urls]))
+
+        private_key, _ = generate_key_pair()
+        gateway_port = free_port()
+        gateway = start(
+            [sys.executable, "-m", "portal_gateway"],
+            {
+                **env,
+                "PORTAL_HTTP_PORT": str(gateway_port),
+                "PORTAL_SUPERGRAPH_FILE": str(supergraph),
+                "PORTAL_PRINCIPAL_PRIVATE_KEY": private_key.decode(),
+                "PORTAL_DEFAULT_TENANT": "jm",
+                "PORTAL_LOG_LEVEL": "WARNING",
+                "PORTAL_UPSTREAM_CONNECTIONS": "200",
+            },
+            work / "gateway.log",
+        )
+        processes.append(gateway)
+        gateway_url = f"http://127.0.0.1:{gateway_port}/graphql"
+        wait_for(gateway_url, gateway)
+
+        targets: list[tuple[str, str | None]] = [("gateway", gateway_url)]
+        hive = HERE / "node_modules" / ".bin" / "hive-gateway"
+        if not args.no_hive and hive.exists() and shutil.which("node"):
+            hive_port = free_port()
+            process = start(
+                [str(hive), "supergraph", str(supergraph), "--port", str(hive_port)],
+                env,
+                work / "hive.log",
+            )
+            processes.append(process)
+            hive_url = f"http://127.0.0.1:{hive_port}/graphql"
+            wait_for(hive_url, process)
+            targets.append(("hive-gateway", hive_url))
+        elif not args.no_hive:
+            print("Hive Gateway not installed: npm ci --prefix gateway/bench", file=sys.stderr)
+
+        print(f"{'case':<48} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+        for label, direct, query in (
+            ("(a) one root field, one subgraph", direct_a(urls), QUERY_A),
+            ("(b) 50 entities across three subgraphs", direct_b(urls), QUERY_B),
+        ):
+            for clients in (1, 32):
+                rows = [("direct subgraph calls", direct)]
+                rows += [(name, through(url, query)) for name, url in targets if url]
+                for name, call in rows:
+                    rate, p50, p99 = asyncio.run(measure(call, clients, args.seconds))
+                    print(
+                        f"{label + ' / ' + name:<48} {clients:>7} {rate:>9.0f} "
+                        f"{p50:>8.2f} {p99:>8.2f}",
+                        flush=True,
+                    )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

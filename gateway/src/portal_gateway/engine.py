@@ -1,0 +1,333 @@
+"""One GraphQL request through the federation engine: parse, validate, limit, plan (cached),
+execute, shape. Request errors (bad document, unknown operation, wrong variables, limits)
+answer before any subgraph is called."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    execute_sync,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+from opentelemetry import trace
+from portal_kit.principal import Principal
+
+from portal_gateway import metrics
+from portal_gateway.federation.executor import Executor, Transport
+from portal_gateway.federation.operation import normalize, skip_include_variables
+from portal_gateway.federation.planner import Plan, Planner, PlanningError
+from portal_gateway.federation.response import Shaper
+from portal_gateway.federation.supergraph import Supergraph
+from portal_gateway.limits import LimitExceeded, Limits, check_cost, check_document
+from portal_gateway.policy import POLICIES, PolicyFunction, Profile, access_check, profile
+
+tracer = trace.get_tracer("portal.gateway")
+log = logging.getLogger("portal.gateway.engine")
+
+INTROSPECTION = frozenset({"__schema", "__type"})
+
+
+class RequestError(Exception):
+    """The request cannot be executed; nothing was sent to a subgraph."""
+
+    def __init__(self, message: str, code: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+    def body(self) -> dict[str, Any]:
+        return {"errors": [{"message": self.message, "extensions": {"code": self.code}}]}
+
+
+@dataclass
+class Document:
+    node: DocumentNode
+    operations: dict[str | None, OperationDefinitionNode]
+    fragments: dict[str, FragmentDefinitionNode]
+    switches: tuple[str, ...]
+    within_limits: set[str | None] = field(default_factory=set)  # operations checked
+
+
+class LRU(OrderedDict[Any, Any]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_fresh(self, key: Any) -> Any:
+        value = self.get(key)
+        if value is not None:
+            self.move_to_end(key)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class Engine:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        *,
+        limits: Limits | None = None,
+        policies: Mapping[str, PolicyFunction] | None = None,
+        dev_mode: bool = False,
+        max_tokens: int = 10_000,
+        cache_size: int = 1000,
+    ) -> None:
+        self.supergraph = supergraph
+        self.schema = supergraph.schema
+        self.planner = Planner(supergraph)
+        self.limits = limits or Limits()
+        self.policies = dict(POLICIES if policies is None else policies)
+        self.dev_mode = dev_mode
+        self.max_tokens = max_tokens
+        self._documents = LRU(cache_size)
+        self._plans = LRU(cache_size)
+        self._persisted = LRU(cache_size * 10)
+
+    # -- automatic persisted queries --------------------------------------------------------
+
+    def persisted(self, query: str | None, extensions: Mapping[str, Any] | None) -> str:
+        persisted = (extensions or {}).get("persistedQuery")
+        if not isinstance(persisted, dict):
+            if not isinstance(query, str) or not query.strip():
+                raise RequestError("missing `query`: expected a GraphQL document", "BAD_REQUEST")
+            return query
+        digest = persisted.get("sha256Hash")
+        if persisted.get("version") != 1 or not isinstance(digest, str):
+            raise RequestError("unsupported persistedQuery extension", "PERSISTED_QUERY_INVALID")
+        if query is None or query == "":
+            known = self._persisted.get_fresh(digest)
+            if known is None:
+                raise RequestError(
+                    "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", status=200
+                )
+            return str(known)
+        if hashlib.sha256(query.encode()).hexdigest() != digest.lower():
+            raise RequestError("provided sha256Hash does not match query", "BAD_REQUEST")
+        self._persisted.put(digest.lower(), query)
+        return query
+
+    # -- document ----------------------------------------------------------------------------
+
+    def document(self, query: str) -> Document:
+        cached = self._documents.get_fresh(query)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        try:
+            node = parse(query, max_tokens=self.max_tokens, no_location=False)
+        except GraphQLError as error:
+            raise RequestError(f"Syntax Error: {error.message}", "GRAPHQL_PARSE_FAILED") from None
+        errors = validate(self.schema, node)
+        if errors:
+            raise RequestError(errors[0].message, "GRAPHQL_VALIDATION_FAILED")
+        operations: dict[str | None, OperationDefinitionNode] = {}
+        fragments: dict[str, FragmentDefinitionNode] = {}
+        for definition in node.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                operations[definition.name.value if definition.name else None] = definition
+            elif isinstance(definition, FragmentDefinitionNode):
+                fragments[definition.name.value] = definition
+        document = Document(
+            node, operations, fragments, skip_include_variables(list(node.definitions))
+        )
+        self._documents.put(query, document)
+        return document
+
+    def operation(self, document: Document, name: str | None) -> OperationDefinitionNode:
+        if name is None:
+            if len(document.operations) != 1:
+                raise RequestError(
+                    "the document has several operations: name one in `operationName`",
+                    "OPERATION_NAME_REQUIRED",
+                )
+            return next(iter(document.operations.values()))
+        operation = document.operations.get(name)
+        if operation is None:
+            raise RequestError(f"unknown operation named {name!r}", "OPERATION_NOT_FOUND")
+        return operation
+
+    # -- the request -------------------------------------------------------------------------
+
+    async def run(
+        self,
+        *,
+        query: str | None,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        extensions: Mapping[str, Any] | None,
+        principal: Principal,
+        transport: Transport,
+        method: str = "POST",
+        show_plan: bool = False,
+    ) -> tuple[int, dict[str, Any]]:
+        started = time.perf_counter()
+        try:
+            return await self._run(
+                query,
+                operation_name,
+                variables or {},
+                extensions,
+                principal,
+                transport,
+                method,
+                show_plan,
+            )
+        except RequestError as error:
+            metrics.REQUEST_ERRORS.labels(error.code).inc()
+            return error.status, error.body()
+        except LimitExceeded as error:
+            metrics.REQUEST_ERRORS.labels(error.code).inc()
+            return 400, {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+        except Exception:
+            # A fault of the gateway itself: logged with its traceback, answered without details.
+            log.exception("the gateway failed to answer a request")
+            metrics.REQUEST_ERRORS.labels("INTERNAL_SERVER_ERROR").inc()
+            return 500, {
+                "errors": [
+                    {"message": "internal error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+                ]
+            }
+        finally:
+            metrics.REQUEST_SECONDS.observe(time.perf_counter() - started)
+
+    async def _run(
+        self,
+        query: str | None,
+        operation_name: str | None,
+        variables: Mapping[str, Any],
+        extensions: Mapping[str, Any] | None,
+        principal: Principal,
+        transport: Transport,
+        method: str,
+        show_plan: bool,
+    ) -> tuple[int, dict[str, Any]]:
+        text = self.persisted(query, extensions)
+        document = self.document(text)
+        operation = self.operation(document, operation_name)
+        if operation.operation == OperationType.SUBSCRIPTION:
+            raise RequestError("subscriptions are not supported over HTTP", "BAD_REQUEST")
+        if method == "GET" and operation.operation != OperationType.QUERY:
+            raise RequestError("only queries may be sent with GET", "METHOD_NOT_ALLOWED", 405)
+        coerced = get_variable_values(
+            self.schema, operation.variable_definitions or (), dict(variables)
+        )
+        if isinstance(coerced, list):
+            raise RequestError(coerced[0].message, "BAD_USER_INPUT")
+        roots = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
+        if any(s.name.value in INTROSPECTION for s in roots):
+            return self._introspect(document, operation, variables)
+        if operation_name not in document.within_limits:
+            check_document(operation, document.fragments, self.limits)
+            document.within_limits.add(operation_name)
+        who = profile(principal, self.supergraph, self.policies)
+        plan = self.plan(document, operation, operation_name, variables, who, text)
+        check_cost(plan.fields, variables, self.limits)
+        with tracer.start_as_current_span("gateway.execute"):
+            outcome = await Executor(transport).execute(plan, variables)
+        if outcome.root_fetches and outcome.failed_roots == outcome.root_fetches:
+            metrics.REQUEST_ERRORS.labels("SUBGRAPH_UNAVAILABLE").inc()
+            return 502, {"errors": _unique_messages(outcome.errors)}
+        errors = list(outcome.errors)
+        data = Shaper(errors).root(plan.root_type, plan.fields, outcome.data)
+        body: dict[str, Any] = {}
+        if errors:
+            body["errors"] = errors
+            metrics.REQUEST_ERRORS.labels("FIELD_ERRORS").inc()
+        body["data"] = data
+        if show_plan and self.dev_mode:
+            body["extensions"] = {"queryPlan": plan.describe()}
+        return 200, body
+
+    def plan(
+        self,
+        document: Document,
+        operation: OperationDefinitionNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any],
+        who: Profile,
+        text: str,
+    ) -> Plan:
+        switches = tuple(bool(variables.get(name)) for name in document.switches)
+        key = (text, operation_name, switches, who)
+        plan = self._plans.get_fresh(key)
+        if plan is not None:
+            metrics.PLAN_CACHE.labels("hit").inc()
+            return plan  # type: ignore[no-any-return]
+        metrics.PLAN_CACHE.labels("miss").inc()
+        with tracer.start_as_current_span("gateway.plan"):
+            root, fields = normalize(
+                self.schema,
+                operation,
+                document.fragments,
+                variables,
+                access_check(self.supergraph, who),
+            )
+            try:
+                plan = self.planner.plan(operation, root, fields)
+            except PlanningError as error:
+                raise RequestError(
+                    f"cannot plan the operation: {error}", "PLANNING_FAILED"
+                ) from None
+        self._plans.put(key, plan)
+        return plan
+
+    def _introspect(
+        self,
+        document: Document,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
+    ) -> tuple[int, dict[str, Any]]:
+        if not self.dev_mode:
+            raise RequestError("introspection is disabled", "INTROSPECTION_DISABLED")
+        roots = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
+        if any(s.name.value not in INTROSPECTION | {"__typename"} for s in roots):
+            raise RequestError(
+                "send introspection fields in an operation of their own", "BAD_REQUEST"
+            )
+        result = execute_sync(
+            self.schema,
+            document.node,
+            variable_values=dict(variables),
+            operation_name=operation.name.value if operation.name else None,
+        )
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [e.formatted for e in result.errors]
+        return 200, body
+
+
+def _unique_messages(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    unique = []
+    for error in errors:
+        message = str(error.get("message"))
+        if message in seen:
+            continue
+        seen.add(message)
+        unique.append(
+            {
+                "message": message,
+                "extensions": error.get("extensions") or {"code": "SUBGRAPH_UNAVAILABLE"},
+            }
+        )
+    return unique

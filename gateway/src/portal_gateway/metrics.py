@@ -1,0 +1,42 @@
+"""Prometheus metrics of the gateway, served at /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+REQUESTS = Counter(
+    "portal_gateway_requests", "GraphQL requests answered", ["status"], registry=REGISTRY
+)
+REQUEST_ERRORS = Counter(
+    "portal_gateway_request_errors",
+    "Requests answered with errors, by code",
+    ["code"],
+    registry=REGISTRY,
+)
+REQUEST_SECONDS = Histogram(
+    "portal_gateway_request_seconds", "Time to answer a GraphQL request", registry=REGISTRY
+)
+PLAN_CACHE = Counter(
+    "portal_gateway_plan_cache", "Plan cache lookups", ["result"], registry=REGISTRY
+)
+SUBGRAPH_SECONDS = Histogram(
+    "portal_gateway_subgraph_seconds", "Subgraph fetch latency", ["subgraph"], registry=REGISTRY
+)
+SUBGRAPH_SHARED = Counter(
+    "portal_gateway_subgraph_shared",
+    "Fetches answered by an identical fetch already in flight",
+    ["subgraph"],
+    registry=REGISTRY,
+)
+SUBGRAPH_ERRORS = Counter(
+    "portal_gateway_subgraph_errors",
+    "Subgraph fetches that failed",
+    ["subgraph", "reason"],
+    registry=REGISTRY,
+)
+
+
+def exposition() -> bytes:
+    return generate_latest(REGISTRY)

@@ -1,0 +1,1 @@
+"""Test and benchmark helpers: fixture subgraphs and serving ASGI apps on free ports."""
