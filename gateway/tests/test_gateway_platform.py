@@ -31,6 +31,7 @@ async def payload(
         "createUser": "user { id }",
         "createOrder": "order { id version }",
         "assignOrder": "order { id version }",
+        "addEmployee": "employee { id }",
     }[field]
     response = await client.post(
         "/graphql",
@@ -159,3 +160,70 @@ async def test_a_subgraph_refuses_a_call_without_the_gateways_signature(orders, 
             response = await client.post(url, json={"query": "{ __typename }"})
             assert response.status_code == 401
             assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+EMPLOYEES = (
+    "{ employees { totalCount edges { node { firstName nationalId nationalIdRevealed } } } }"
+)
+
+
+async def test_a_field_behind_requires_scopes_is_null_with_an_error_and_the_rest_arrives(
+    people, issuer, start_gateway
+):
+    admin = issuer.token(user="root", tenant="platform", scopes=["platform:admin"])
+    async with start_gateway(people_url=people, jwks_url=issuer.url) as gw:
+        await payload(
+            gw,
+            admin,
+            "createTenant",
+            "CreateTenantInput",
+            id="avonova",
+            name="Avonova",
+            configuration=CONFIGURATION,
+        )
+        staff = issuer.token(user="root", tenant="avonova", staff=True, scopes=["platform:admin"])
+        customer = await payload(
+            gw,
+            staff,
+            "createOrganisation",
+            "CreateOrganisationInput",
+            name="Demokunde_Test",
+            kind="CUSTOMER",
+        )
+        await payload(
+            gw,
+            staff,
+            "addEmployee",
+            "AddEmployeeInput",
+            organisationId=customer["organisation"]["id"],
+            firstName="Donald",
+            lastName="Duck",
+            email="donald.duck@testeren.example",
+            nationalId="15108695088",
+        )
+        without_scope = issuer.token(user="staff-2", tenant="avonova", staff=True)
+        response = await gw.post(
+            "/graphql",
+            json={"query": EMPLOYEES},
+            headers={"Authorization": f"Bearer {without_scope}"},
+        )
+        body = response.json()
+        node = body["data"]["employees"]["edges"][0]["node"]
+        assert node == {
+            "firstName": "Donald",
+            "nationalId": "151086*****",
+            "nationalIdRevealed": None,
+        }
+        assert [e["path"] for e in body["errors"]] == [
+            ["employees", "edges", 0, "node", "nationalIdRevealed"]
+        ]
+        revealer = issuer.token(
+            user="staff-3", tenant="avonova", staff=True, scopes=["people:national-id:reveal"]
+        )
+        revealed = await gw.post(
+            "/graphql", json={"query": EMPLOYEES}, headers={"Authorization": f"Bearer {revealer}"}
+        )
+        assert "errors" not in revealed.json()
+        assert revealed.json()["data"]["employees"]["edges"][0]["node"]["nationalIdRevealed"] == (
+            "15108695088"
+        )

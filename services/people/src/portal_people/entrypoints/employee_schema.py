@@ -6,6 +6,7 @@ from datetime import date
 from enum import Enum
 
 import strawberry
+from strawberry.federation.schema_directives import RequiresScopes
 from graphql import GraphQLError
 from portal_kit.domain import DomainError
 from portal_kit.graphql import (
@@ -72,7 +73,10 @@ class Employee:
 
     @strawberry.field(
         description=f"The full national ID; only with the scope {REVEAL_SCOPE}, and every read "
-        "is recorded (who, whose, when)."
+        "is recorded (who, whose, when).",
+        # The gateway removes the field for principals without the scope before planning;
+        # the resolver checks again, so a call that bypasses the policy still gets nothing.
+        directives=[RequiresScopes(scopes=[[REVEAL_SCOPE]])],
     )
     async def national_id_revealed(self, info: Info) -> str | None:
         try:
