@@ -6,7 +6,7 @@ import re
 
 import orjson
 import pytest
-from portal_gateway.forwarding import traceparent_for
+from portal_gateway.forwarding import forwarded_for, traceparent_for
 from portal_kit.principal import HEADER
 
 TENANT = {"X-Portal-Tenant": "jm"}
@@ -135,6 +135,27 @@ async def test_a_client_principal_header_is_replaced_by_the_gateways(
     sent = [v for k, v in upstream.requests[0][1].items() if k == HEADER.lower()]
     assert len(sent) == 1
     assert sent[0] != forged
+
+
+async def test_the_client_address_is_appended_to_x_forwarded_for(issuer, recorder, start_gateway):
+    upstream, url = recorder
+    async with start_gateway(people_url=url, jwks_url=issuer.url) as gateway:
+        await gateway.post(
+            "/graphql",
+            json={"query": "{ ok }"},
+            headers={**TENANT, "X-Forwarded-For": "203.0.113.9"},
+        )
+    chain = [part.strip() for part in upstream.last_headers["x-forwarded-for"].split(",")]
+    # What the client claimed stays first; the address that really connected comes last.
+    assert chain == ["203.0.113.9", "127.0.0.1"]
+
+
+def test_forwarded_for_keeps_a_bounded_chain():
+    assert forwarded_for(None, "10.0.0.1") == "10.0.0.1"
+    assert forwarded_for(" a , b ", None) == "a, b"
+    assert forwarded_for(None, None) is None
+    long_chain = ", ".join(str(n) for n in range(50))
+    assert forwarded_for(long_chain, "p").split(", ") == [*map(str, range(40, 50)), "p"]
 
 
 async def test_get_requests_are_answered_from_their_parameters(

@@ -29,6 +29,8 @@ def main() -> None:
         loop="uvloop",
         http="httptools",
         lifespan="on",
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
 
 

@@ -40,11 +40,24 @@ from portal_gateway.errors import (
 from portal_gateway.federation.executor import FetchFailed
 from portal_gateway.federation.planner import Fetch
 from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
-from portal_gateway.forwarding import JSON, Subgraph, traceparent_for
+from portal_gateway.forwarding import JSON, Subgraph, forwarded_for, traceparent_for
 from portal_gateway.limits import Limits
 from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway")
+
+# The people service puts this scope, and no other grant, in the token of a user who still has
+# to complete a first login (confirm contact details, change password).
+FIRST_LOGIN_SCOPE = "people:first-login-required"
+FIRST_LOGIN_REFUSAL: dict[str, Any] = {
+    "data": None,
+    "errors": [
+        {
+            "message": "complete the first login first",
+            "extensions": {"code": "FIRST_LOGIN_REQUIRED"},
+        }
+    ],
+}
 
 
 def load_signer(settings: GatewaySettings) -> PrincipalSigner:
@@ -165,11 +178,22 @@ class Gateway:
             request_id_var.get() or "",
             traceparent_for(request.headers.get("traceparent")),
         )
+        client_chain = forwarded_for(
+            request.headers.get("x-forwarded-for"), request.client.host if request.client else None
+        )
+        if client_chain:
+            headers["x-forwarded-for"] = client_chain
         subgraphs = self.subgraphs
         # Identical query fetches of one principal in flight together are sent once.
         share = (principal, request.headers.get("accept-language"))
 
+        first_login_pending = FIRST_LOGIN_SCOPE in principal.scopes
+
         async def transport(fetch: Fetch, body: dict[str, Any]) -> dict[str, Any]:
+            if first_login_pending and fetch.graph != "people":
+                # Until the first login is completed (in people), no other service serves the
+                # user; answered as that subgraph's refusal, so it lands at the right paths.
+                return FIRST_LOGIN_REFUSAL
             subgraph = subgraphs.get(fetch.graph)
             if subgraph is None:
                 raise FetchFailed(f"{fetch.graph} service unavailable")

@@ -36,6 +36,16 @@ JSON = "application/json"
 PASSED_THROUGH = ("accept", "accept-language", "tracestate")
 
 
+def forwarded_for(incoming: str | None, peer: str | None) -> str | None:
+    """`X-Forwarded-For` for the subgraphs: what came in, with the address of whoever connected
+    to the gateway appended. People throttles logins by the last entry, which is therefore the
+    one address a client cannot choose (what it sends itself only comes before it)."""
+    chain = [part.strip() for part in (incoming or "").split(",") if part.strip()][-10:]
+    if peer:
+        chain.append(peer)
+    return ", ".join(chain) or None
+
+
 def traceparent_for(incoming: str | None) -> str:
     """The caller's W3C trace context when it is valid, else a new sampled one."""
     if incoming is not None:

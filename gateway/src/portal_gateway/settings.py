@@ -52,6 +52,9 @@ class GatewaySettings(BaseSettings):
     upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     upstream_connections: int = Field(default=100, ge=1, le=10_000)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    # Addresses of proxies in front of the gateway whose X-Forwarded-For may be believed
+    # (comma-separated, or "*"); empty: the client is whoever connected, whatever it claims.
+    trusted_proxies: str = Field(default="", max_length=2000)
     # Limits on one operation (each refused with its own error code).
     max_query_tokens: int = Field(default=10_000, ge=100)
     max_depth: int = Field(default=12, ge=1)

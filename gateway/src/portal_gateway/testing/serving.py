@@ -39,6 +39,8 @@ async def serving(app: Any, **config: Any) -> AsyncIterator[str]:
         "lifespan": "on",
         "loop": "asyncio",
         "http": "httptools",
+        # As the gateway runs by default: no proxy in front is trusted.
+        "proxy_headers": False,
     }
     options.update(config)
     server = _Server(uvicorn.Config(app, **options))
