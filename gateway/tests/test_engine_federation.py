@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import httpx
-from portal_gateway.testing.fixture_subgraphs import LOG, SUBGRAPHS
+from portal_gateway.testing.fixture_subgraphs import LOG, SUBGRAPHS, global_id
 
 
 async def ask(client: httpx.AsyncClient, query: str, **extra: Any) -> dict[str, Any]:
@@ -27,6 +27,8 @@ def test_the_fixture_subgraphs_are_the_ones_served():
         "media",
         "ratings",
         "legacy",
+        "teams",
+        "projects",
     }
 
 
@@ -311,23 +313,40 @@ async def test_requires_whose_fields_come_from_another_subgraph_waits_for_them(f
 async def test_an_alias_named_like_a_key_field_does_not_break_the_join(fixture_gateway):
     async with fixture_gateway() as (client, subgraphs):
         answer = await ask(client, "{ topProducts(first: 2) { upc: name inStock } }")
-        clash = await client.post(
-            "/graphql",
-            json={"query": "{ topProducts(first: 1) { inStock upc: name } }"},
-            headers={"X-Portal-Tenant": "jm"},
+        # The alias written after the join needs the key field too.
+        after = await ask(client, "{ topProducts(first: 2) { inStock upc: name } }")
+        # An alias named like a @requires field, and a key field fetched from elsewhere.
+        required = await ask(
+            client, '{ product(upc: "p2") { shippingEstimate price: name weight: upc } }'
         )
-    assert answer == {
+        nested = await ask(client, "{ shipments { product { carrier sku: name region: upc } } }")
+    expected = {
         "data": {
             "topProducts": [{"upc": "Table", "inStock": True}, {"upc": "Chair", "inStock": False}]
         }
     }
-    assert subgraphs["inventory"].entity_calls[0] == [
-        {"__typename": "Product", "upc": "p1"},
-        {"__typename": "Product", "upc": "p2"},
+    assert answer == expected
+    assert after == {
+        "data": {
+            "topProducts": [{"inStock": True, "upc": "Table"}, {"inStock": False, "upc": "Chair"}]
+        }
+    }
+    assert required == {
+        "data": {"product": {"shippingEstimate": 10, "price": "Chair", "weight": "p2"}}
+    }
+    assert nested == {
+        "data": {
+            "shipments": [
+                {"product": {"carrier": "UPS", "sku": "Lamp", "region": "p3"}},
+                {"product": {"carrier": "DHL", "sku": "Table", "region": "p1"}},
+            ]
+        }
+    }
+    both = [{"__typename": "Product", "upc": "p1"}, {"__typename": "Product", "upc": "p2"}]
+    assert subgraphs["inventory"].entity_calls[:2] == [both, both]
+    assert subgraphs["inventory"].entity_calls[2] == [
+        {"__typename": "Product", "upc": "p2", "price": 50, "weight": 5}
     ]
-    # The alias after the join: refused with a clear error rather than answered wrongly.
-    assert clash.status_code == 400
-    assert "choose another alias" in clash.json()["errors"][0]["message"]
 
 
 async def test_an_entity_whose_key_came_back_null_is_not_sent_and_its_fields_are_null(
@@ -416,3 +435,131 @@ async def test_requires_on_a_field_with_arguments(fixture_gateway):
         [{"__typename": "Product", "upc": "p1", "price": 100}]
     ]
     assert subgraphs["inventory"].bodies[0]["variables"]["c"] == "SEK"
+
+
+NODE_QUERY = """query($id: ID!) { node(id: $id) {
+    __typename id
+    ... on Team { name projects { title } }
+    ... on Project { title team { name } }
+} }"""
+
+
+async def test_node_routes_a_global_id_to_the_subgraph_owning_its_type(fixture_gateway):
+    team, project = global_id("Team", "t1"), global_id("Project", "x3")
+    async with fixture_gateway() as (client, subgraphs):
+        of_team = await ask(client, NODE_QUERY, variables={"id": team})
+        of_project = await ask(client, NODE_QUERY, variables={"id": project})
+    assert of_team == {
+        "data": {
+            "node": {
+                "__typename": "Team",
+                "id": team,
+                "name": "Platform",
+                "projects": [{"title": "Gateway"}, {"title": "Composer"}],
+            }
+        }
+    }
+    assert of_project == {
+        "data": {
+            "node": {
+                "__typename": "Project",
+                "id": project,
+                "title": "Lab",
+                "team": {"name": "Research"},
+            }
+        }
+    }
+    # Answered through `_entities` with the type's key: the subgraphs' own `node` is not asked.
+    assert all("node" not in b["query"] for n in ("teams", "projects") for b in subgraphs[n].bodies)
+    assert subgraphs["teams"].entity_calls == [
+        [{"__typename": "Team", "id": team}],
+        [{"__typename": "Team", "id": global_id("Team", "t2")}],
+    ]
+    assert subgraphs["projects"].entity_calls == [
+        [{"__typename": "Team", "id": team}],
+        [{"__typename": "Project", "id": project}],
+    ]
+
+
+async def test_node_with_an_unknown_id_answers_null(fixture_gateway):
+    unknown = [
+        global_id("Team", "t9"),  # a type that exists, an id that does not
+        global_id("Product", "p1"),  # a type that is no Node
+        "not a global id",
+        global_id("Team", ""),
+    ]
+    by_variable = "query($id: ID!) { node(id: $id) { id ... on Team { name } } }"
+    bare_id = "query($id: ID!) { node(id: $id) { id } }"
+    async with fixture_gateway() as (client, subgraphs):
+        answers = [await ask(client, by_variable, variables={"id": i}) for i in unknown]
+        # Only the id selected: the owner is still asked whether it exists.
+        bare = await ask(client, bare_id, variables={"id": global_id("Project", "x9")})
+        known = await ask(client, bare_id, variables={"id": global_id("Project", "x1")})
+    assert answers == [{"data": {"node": None}}] * len(unknown)
+    assert bare == {"data": {"node": None}}
+    assert known == {"data": {"node": {"id": global_id("Project", "x1")}}}
+    assert subgraphs["teams"].entity_calls == [[{"__typename": "Team", "id": unknown[0]}]]
+    assert subgraphs["products"].bodies == []
+
+
+async def test_node_beside_other_root_fields_and_with_aliases(fixture_gateway):
+    project, team = global_id("Project", "x2"), global_id("Team", "t3")
+    query = (  # ids written in the document this time
+        f'{{ a: node(id: "{project}") {{ ... on Project {{ title }} }} '
+        f'b: node(id: "{team}") {{ ... on Team {{ label: name }} }} me {{ name }} }}'
+    )
+    async with fixture_gateway() as (client, _):
+        answer = await ask(client, query)
+    assert answer == {
+        "data": {
+            "a": {"title": "Composer"},
+            "b": {"label": "Archive"},
+            "me": {"name": "Ada Lovelace"},
+        }
+    }
+
+
+async def test_an_inaccessible_enum_value_is_not_in_the_api_schema_and_answers_null(
+    fixture_gateway,
+):
+    async with fixture_gateway(dev_mode=True) as (client, _):
+        values = await ask(client, '{ __type(name: "TeamStatus") { enumValues { name } } }')
+        answer = await ask(client, "{ teams { name status } }")
+        strict = await ask(client, "{ teams { name strictStatus } }")
+        literal = await client.post(
+            "/graphql",
+            json={"query": "{ teams(status: SECRET) { name } }"},
+            headers={"X-Portal-Tenant": "jm"},
+        )
+        variable = await client.post(
+            "/graphql",
+            json={
+                "query": "query($s: TeamStatus) { teams(status: $s) { name } }",
+                "variables": {"s": "SECRET"},
+            },
+            headers={"X-Portal-Tenant": "jm"},
+        )
+    assert values == {
+        "data": {"__type": {"enumValues": [{"name": "ACTIVE"}, {"name": "ARCHIVED"}]}}
+    }
+    message = "Enum 'TeamStatus' cannot represent value: 'SECRET'"
+    assert answer == {
+        "errors": [{"message": message, "path": ["teams", 1, "status"]}],
+        "data": {
+            "teams": [
+                {"name": "Platform", "status": "ACTIVE"},
+                {"name": "Research", "status": None},
+                {"name": "Archive", "status": "ARCHIVED"},
+            ]
+        },
+    }
+    # In a non-null position the null propagates to the nearest nullable parent.
+    assert strict == {
+        "errors": [{"message": message, "path": ["teams", 1, "strictStatus"]}],
+        "data": None,
+    }
+    assert literal.status_code == 400
+    assert literal.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "SECRET" in literal.json()["errors"][0]["message"]
+    assert variable.status_code == 400
+    assert variable.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -42,6 +42,7 @@ from portal_gateway.federation.planner import Fetch
 from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
 from portal_gateway.forwarding import JSON, Subgraph, forwarded_for, traceparent_for
 from portal_gateway.limits import Limits
+from portal_gateway.media import negotiate, status_for
 from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway")
@@ -70,8 +71,8 @@ def load_signer(settings: GatewaySettings) -> PrincipalSigner:
         ) from None
 
 
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type=JSON)
+def json_response(body: Any, status: int = 200, media: str = JSON) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media)
 
 
 class Gateway:
@@ -141,6 +142,7 @@ class Gateway:
 
     async def graphql(self, request: Request) -> Response:
         cookie_mode = self.settings.cookie_mode
+        media = negotiate(request.headers.get("accept"))
         try:
             if request.method == "POST":
                 operation = parse_json(await self._read_body(request))
@@ -153,12 +155,13 @@ class Gateway:
             status, answer = await self.execute(request, operation, credentials)
         except GatewayError as error:
             metrics.REQUESTS.labels(str(error.status)).inc()
-            return error.response()
+            return error.response(media)
+        status = status_for(media, status, answer)
         metrics.REQUESTS.labels(str(status)).inc()
         sessions = cookies.take_sessions(answer.get("data")) if cookie_mode else []
         if not self.settings.dev_mode:
             answer = without_internals(answer)
-        response = json_response(answer, status)
+        response = json_response(answer, status, media)
         for session in sessions:
             cookies.set_session(response, session, self.settings.cookie_secure)
         return response

@@ -27,8 +27,8 @@ class GatewayError(Exception):
         if code is not None:
             self.code = code
 
-    def response(self) -> Response:
-        return error_response(self.status, self.message, self.code)
+    def response(self, media: str = "application/json") -> Response:
+        return error_response(self.status, self.message, self.code, media)
 
 
 class BadRequest(GatewayError):
@@ -46,9 +46,9 @@ class SubgraphUnavailable(GatewayError):
     code = SUBGRAPH_UNAVAILABLE
 
 
-def error_response(status: int, message: str, code: str) -> Response:
+def error_response(
+    status: int, message: str, code: str, media: str = "application/json"
+) -> Response:
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
+    return Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)

@@ -4,12 +4,21 @@ representations collected, deduplicated and batched, results merged, subgraph er
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import FieldNode, SelectionSetNode
+from graphql import (
+    FieldNode,
+    GraphQLID,
+    GraphQLNonNull,
+    SelectionSetNode,
+    Undefined,
+    ValueNode,
+    value_from_ast,
+)
 
 from portal_gateway.federation.planner import Fetch, Plan
 
@@ -102,6 +111,34 @@ def _representation(obj: JSONDict, selections: list[SelectionSetNode]) -> JSONDi
     return representation
 
 
+def node_typename(global_id: str) -> str | None:
+    """The type a global id names: base64 (standard or URL-safe, padding optional) of
+    "Type:local"; None when it is not one."""
+    text = global_id.strip()
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        decoded = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+        type_name, colon, local = decoded.decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return type_name if colon and local else None
+
+
+def node_reference(
+    argument: ValueNode, variables: Mapping[str, Any], types: frozenset[str]
+) -> JSONDict | None:
+    """The object `node(id:)` starts from: the id's type and the id, or None for an id that
+    names no type the gateway routes (it answers like an id that does not exist)."""
+    value = value_from_ast(argument, GraphQLNonNull(GraphQLID), dict(variables))
+    if value is None or value is Undefined:
+        return None
+    global_id = str(value)
+    type_name = node_typename(global_id)
+    if type_name not in types:
+        return None
+    return {"__typename": type_name, "id": global_id, "__key_id": global_id}
+
+
 def _error_at(message: str, path: list[str | int], code: str = UNAVAILABLE) -> JSONDict:
     return {"message": message, "path": path, "extensions": {"code": code}}
 
@@ -137,6 +174,10 @@ class Executor:
         await asyncio.gather(*(run(f) for f in fetches))
 
     async def _run(self, fetch: Fetch, variables: Mapping[str, Any], outcome: Outcome) -> None:
+        if fetch.node is not None:
+            key, argument, types = fetch.node
+            outcome.data[key] = node_reference(argument, variables, types)
+            return
         subset = {n: variables[n] for n in fetch.variables if n in variables}
         if fetch.path is None:
             outcome.root_fetches += 1

@@ -4,6 +4,12 @@ A plan is a list of stages (one for a query; one per root field for a mutation, 
 A stage is a set of fetches with dependencies: root fetches, and entity fetches through
 `_entities` that read their representations from the objects earlier fetches returned at a
 path. Every representation of one entity fetch goes in one request.
+
+`Query.node(id:)` over a `Node` interface whose implementations each have an owning subgraph
+(one that declares the type as implementing `Node`, with a key `id`) is routed by the gateway:
+the global id names its type (base64 "Type:local"), and the owner's `_entities` answers it (null
+for an unknown id). Fields the planner adds for keys and `@requires` never take a response key
+the client uses for another field: they go under an internal alias.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from graphql import (
     NameNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     Visitor,
     print_ast,
@@ -27,6 +34,8 @@ from graphql import (
 
 from portal_gateway.federation.operation import TYPENAME, Field
 from portal_gateway.federation.supergraph import Key, Supergraph
+
+NODE_GRAPH = ""  # the "subgraph" of a `node(id:)` the gateway routes itself
 
 
 class PlanningError(Exception):
@@ -39,6 +48,21 @@ class Out:
 
     fields: dict[str, tuple[str, Out | None]] = field(default_factory=dict)
     fragments: dict[str, Out] = field(default_factory=dict)
+    # response key -> the head of the client's field with that key, at this object: fields the
+    # planner adds (keys, @requires) take another response key than any of these
+    reserved: dict[str, str] = field(default_factory=dict)
+
+    def reserve(self, keys: dict[str, str]) -> None:
+        for key, head in keys.items():
+            self.reserved.setdefault(key, head)
+
+    def internal_key(self, name: str) -> str:
+        """The response key under which the planner selects field `name` for itself."""
+        existing = self.fields.get(name)
+        reserved = self.reserved.get(name)
+        if (existing is None or existing[0] == name) and (reserved is None or reserved == name):
+            return name
+        return f"__key_{name}"
 
     def add(self, key: str, head: str, with_selection: bool) -> Out | None:
         existing = self.fields.get(key)
@@ -63,8 +87,7 @@ class Out:
         for selection in selection_set.selections:
             assert isinstance(selection, FieldNode)
             name = selection.name.value
-            existing = self.fields.get(name)
-            key = name if existing is None or existing[0] == name else f"__key_{name}"
+            key = self.internal_key(name)
             head = name if key == name else f"{key}: {name}"
             sub = self.add(key, head, bool(selection.selection_set))
             nested = selection.selection_set
@@ -107,6 +130,10 @@ class Fetch:
     operation_kind: str = "query"
     document: str = ""
     variables: tuple[str, ...] = ()
+    # A `node(id:)` answered by the gateway: (response key, the `id` argument, the types it
+    # routes). The executor decodes the global id into a representation; entity fetches of the
+    # subgraphs owning each type depend on it.
+    node: tuple[str, ValueNode, frozenset[str]] | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -170,6 +197,10 @@ class Planner:
             for f in fields:
                 if f.name == TYPENAME or f.denied:
                     continue
+                owners = builder.node_owners(root.name, f)
+                if owners is not None:
+                    builder.node_fetch(f, owners, kind)
+                    continue
                 builder.root_fetch_for(root.name, f, by_graph, kind)
             stages.append(builder.fetches)
         definitions = {v.variable.name.value: v for v in operation.variable_definitions or ()}
@@ -180,6 +211,11 @@ class Planner:
 
 
 def _finish(fetch: Fetch, definitions: dict[str, Any]) -> None:
+    if fetch.node is not None:
+        fetch.document = f"# {fetch.node[0]}: routed by the type its global id names"
+        used = [fetch.node[1].name.value] if isinstance(fetch.node[1], VariableNode) else []
+        fetch.variables = tuple(used)
+        return
     body = fetch.out.print()
     if fetch.path is not None:
         body = "{ _entities(representations: $representations) " + body + " }"
@@ -224,9 +260,69 @@ class _Builder:
         fetch.root_keys.append(f.key)
         self.plan_fields(graph, root, [f], fetch.out, (), fetch, frozenset())
 
+    # -- `node(id:)`: routed by the gateway to the subgraph owning the id's type ---------
+
+    def node_owners(self, root: str, f: Field) -> dict[str, Key] | None:
+        """For `Query.node(id: ID!): Node`, the subgraph key that resolves each implementation
+        of `Node` from its global id (a subgraph that declares the type as implementing `Node`
+        with a resolvable key `id`); None when some implementation has no such owner, and the
+        field is then fetched from a subgraph like any root field."""
+        named = f.named_type
+        if (
+            root != "Query"
+            or f.name != "node"
+            or named.name != "Node"
+            or not isinstance(named, GraphQLInterfaceType)
+            or [a.name.value for a in f.arguments] != ["id"]
+            or f.children is None
+        ):
+            return None
+        owners: dict[str, Key] = {}
+        for type_name in f.children:
+            info = self.supergraph.types.get(type_name)
+            if info is None:
+                return None
+            key = next(
+                (
+                    k
+                    for k in info.keys
+                    if k.resolvable
+                    and k.top_fields == ("id",)
+                    and k.selection.selections[0].selection_set is None  # type: ignore[attr-defined]
+                    and "Node" in info.implements.get(k.graph, set())
+                ),
+                None,
+            )
+            if key is None:
+                return None
+            owners[type_name] = key
+        return owners
+
+    def node_fetch(self, f: Field, owners: dict[str, Key], kind: str) -> None:
+        assert f.children is not None
+        fetch = self.new_fetch(NODE_GRAPH, None, kind)
+        fetch.node = (f.key, f.arguments[0].value, frozenset(owners))
+        path = (f.key,)
+        for type_name, key in owners.items():
+            out = fetch.out.fragment(type_name)
+            self.plan_fields(
+                NODE_GRAPH, type_name, f.children[type_name], out, path, fetch, frozenset()
+            )
+            # Whatever was selected, the owner says whether the id exists: an unknown id
+            # answers null.
+            owner = self._entity_fetches.get((fetch.id, path, key.graph))
+            if owner is None:
+                owner = self.new_fetch(key.graph, path)
+                owner.depends.append(fetch)
+                self._entity_fetches[(fetch.id, path, key.graph)] = owner
+            owner.representations.setdefault(type_name, [out.add_set(key.selection)])
+            owner.out.fragment(type_name).add(TYPENAME, TYPENAME, False)
+
     # -- fields of one object type, resolved from `graph` into `out` ---------------------
 
     def resolvable(self, graph: str, type_name: str, name: str, provided: frozenset[str]) -> bool:
+        if graph == NODE_GRAPH:
+            return name == "id"  # all the gateway knows of a node: its id (and its type)
         info = self.supergraph.types[type_name]
         for join in info.fields.get(name, ()):
             if join.graph != graph:
@@ -250,6 +346,7 @@ class _Builder:
         fetch: Fetch,
         provided: frozenset[str],
     ) -> None:
+        out.reserve({f.key: _head(f) for f in fields if not f.denied})
         for f in fields:
             if f.denied:
                 continue
@@ -325,16 +422,9 @@ class _Builder:
             representation = child.representations.setdefault(type_name, [key_selection])
             if join.requires is not None:
                 before = len(self.fetches)
-                self.plan_fields(
-                    graph,
-                    type_name,
-                    self.required_fields(type_name, join.requires),
-                    out,
-                    path,
-                    fetch,
-                    provided,
-                )
-                representation.append(join.requires)
+                required, read_back = self.required_fields(type_name, join.requires, out)
+                self.plan_fields(graph, type_name, required, out, path, fetch, provided)
+                representation.append(read_back)
                 for extra in self.fetches[before:]:
                     if extra is not child and extra not in child.depends:
                         child.depends.append(extra)
@@ -442,18 +532,32 @@ class _Builder:
             k.graph == graph and name in k.top_fields for k in info.keys
         )
 
-    def required_fields(self, type_name: str, requires: SelectionSetNode) -> list[Field]:
-        """`@requires` fields as fields the planner fetches (no client sees them)."""
+    def required_fields(
+        self, type_name: str, requires: SelectionSetNode, out: Out
+    ) -> tuple[list[Field], SelectionSetNode]:
+        """`@requires` fields as fields the planner fetches (no client sees them), each under
+        a response key no client field uses; and the selection to read them back with."""
         parent = self.schema.get_type(type_name)
         assert isinstance(parent, GraphQLObjectType)
         fields = []
+        read_back = []
         for selection in requires.selections:
             assert isinstance(selection, FieldNode)
             name = selection.name.value
             definition = parent.fields.get(name)
             if definition is None:
                 raise PlanningError(f"{type_name}.{name}: @requires field not in the API schema")
-            fields.append(Field(name, name, (), definition.type, type_name))
+            key = out.internal_key(name)
+            fields.append(Field(key, name, (), definition.type, type_name))
+            read_back.append(
+                FieldNode(
+                    alias=NameNode(value=key) if key != name else None,
+                    name=selection.name,
+                    selection_set=selection.selection_set,
+                    arguments=(),
+                    directives=(),
+                )
+            )
             if selection.selection_set is not None:
                 from portal_gateway.federation.operation import Normalizer
 
@@ -461,4 +565,4 @@ class _Builder:
                 fields[-1].children = normalizer.fields(
                     fields[-1].named_type, [selection.selection_set]
                 )
-        return fields
+        return fields, SelectionSetNode(selections=tuple(read_back))

@@ -3,7 +3,8 @@
 Only what the client selected comes out (fields added for keys and `@requires` stay inside);
 `__typename` is answered from the data; null propagation follows the API schema: a null in a
 non-null position nulls the nearest nullable parent, with an error at the path unless a subgraph
-error already explains it. Denied fields answer null with their error.
+error already explains it. Denied fields answer null with their error. An enum value the API
+schema does not have (an `@inaccessible` one) answers null with an error at its path.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -92,6 +94,13 @@ class Shaper:
             except _Null:
                 return None
             return items
+        if isinstance(type_, GraphQLEnumType):
+            if isinstance(value, str) and value in type_.values:
+                return value
+            # A value the API schema does not have (`@inaccessible`, or one the subgraph
+            # should not have sent): never shown, null with an error at its path.
+            self._error(f"Enum {type_.name!r} cannot represent value: {value!r}", path)
+            return None
         if is_leaf_type(type_):
             return value
         if isinstance(value, dict) and value.get(GONE):

@@ -15,6 +15,11 @@
 - media: `interface Media @key(id)` with `Book`; ratings: `Media @interfaceObject` adding
   `rating`, and `topRated`.
 
+- teams and projects: the `Node` shape of real supergraphs. Each declares `interface Node { id:
+  ID! }` and `node(id: ID!): Node @shareable`; ids are global (base64 of "Type:local").
+  teams owns `Team implements Node` (with `status: TeamStatus`, whose `SECRET` value is
+  `@inaccessible`); projects owns `Project implements Node` and adds `Team.projects`.
+
 `catalog(first:)` lists generated products (`g1`, `g2`, ...) for the benchmark.
 
 Each subgraph is served by a tiny Starlette app that records every request it gets.
@@ -23,7 +28,9 @@ Each subgraph is served by a tiny Starlette app that records every request it ge
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import enum
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -436,6 +443,124 @@ class RatingsQuery:
 
 ratings = strawberry.federation.Schema(query=RatingsQuery)
 
+# -- teams and projects: a Node interface shared by two subgraphs ---------------------------
+
+
+def global_id(type_name: str, local: str) -> str:
+    return base64.b64encode(f"{type_name}:{local}".encode()).decode()
+
+
+def local_id(value: str, type_name: str) -> str | None:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except ValueError:
+        return None
+    prefix, _, local = decoded.partition(":")
+    return local if prefix == type_name else None
+
+
+@strawberry.enum
+class TeamStatus(enum.Enum):
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+    SECRET = strawberry.federation.enum_value("SECRET", inaccessible=True)
+
+
+TEAMS = {
+    "t1": ("Platform", TeamStatus.ACTIVE),
+    "t2": ("Research", TeamStatus.SECRET),
+    "t3": ("Archive", TeamStatus.ARCHIVED),
+}
+
+
+@strawberry.interface(name="Node")
+class TeamsNode:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(keys=["id"])
+class Team(TeamsNode):
+    name: str
+    status: TeamStatus | None
+    strict_status: TeamStatus
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Team | None:
+        local = local_id(str(id), "Team")
+        return None if local not in TEAMS else team(str(local))
+
+
+def team(local: str) -> Team:
+    name, status = TEAMS[local]
+    return Team(
+        id=strawberry.ID(global_id("Team", local)), name=name, status=status, strict_status=status
+    )
+
+
+@strawberry.type
+class TeamsQuery:
+    @strawberry.federation.field(shareable=True)
+    def node(self, id: strawberry.ID) -> TeamsNode | None:
+        return Team.resolve_reference(id)
+
+    @strawberry.field
+    def teams(self, status: TeamStatus | None = None) -> list[Team]:
+        return [team(t) for t, (_, s) in TEAMS.items() if status is None or s == status]
+
+
+teams = strawberry.federation.Schema(query=TeamsQuery, types=[Team])
+
+PROJECTS = {"x1": ("Gateway", "t1"), "x2": ("Composer", "t1"), "x3": ("Lab", "t2")}
+
+
+@strawberry.interface(name="Node")
+class ProjectsNode:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(keys=["id"], name="Team")
+class ProjectsTeam:
+    id: strawberry.ID
+
+    @strawberry.field
+    def projects(self) -> list[Project]:
+        local = local_id(str(self.id), "Team")
+        return [project(p) for p, (_, t) in PROJECTS.items() if t == local]
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> ProjectsTeam:
+        return ProjectsTeam(id=id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Project(ProjectsNode):
+    title: str
+    team: ProjectsTeam
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Project | None:
+        local = local_id(str(id), "Project")
+        return None if local not in PROJECTS else project(str(local))
+
+
+def project(local: str) -> Project:
+    title, team_local = PROJECTS[local]
+    return Project(
+        id=strawberry.ID(global_id("Project", local)),
+        title=title,
+        team=ProjectsTeam(id=strawberry.ID(global_id("Team", team_local))),
+    )
+
+
+@strawberry.type
+class ProjectsQuery:
+    @strawberry.federation.field(shareable=True)
+    def node(self, id: strawberry.ID) -> ProjectsNode | None:
+        return Project.resolve_reference(id)
+
+
+projects = strawberry.federation.Schema(query=ProjectsQuery, types=[Project, ProjectsTeam])
+
 SCHEMAS: dict[str, strawberry.federation.Schema] = {
     "accounts": accounts,
     "products": products,
@@ -444,6 +569,8 @@ SCHEMAS: dict[str, strawberry.federation.Schema] = {
     "shipping": shipping,
     "media": media,
     "ratings": ratings,
+    "teams": teams,
+    "projects": projects,
 }
 # Every fixture subgraph: the Strawberry ones and the Federation-1 `legacy` one.
 SUBGRAPHS = (*SCHEMAS, "legacy")
