@@ -200,3 +200,73 @@ async def test_facets_are_allowed_but_not_a_lookup_inside_one(database):
     assert counted == [{"n": [{"n": 1}]}]
     with pytest.raises(TenantRequired):
         await orders.aggregate([{"$facet": {"x": [{"$lookup": {"from": "orders", "as": "y"}}]}}])
+
+
+async def test_insert_many_gives_every_document_the_tenant(database: Database) -> None:
+    beta = database.for_tenant("things", "beta")
+    documents = [{"_id": "b1", "n": 1}, {"_id": "b2", "n": 2, "tenant": "beta"}]
+    assert await beta.insert_many(documents) == 2
+    assert await beta.insert_many([]) == 0
+    assert [d["_id"] for d in await beta.find(sort=[("n", 1)])] == ["b1", "b2"]
+    for document_id in ("b1", "b2"):
+        stored = await _raw(database, document_id)
+        assert stored is not None
+        assert stored["tenant"] == "beta"
+    assert await database.for_tenant("things", "alpha").count() == 0
+
+
+async def test_insert_many_naming_another_tenant_inserts_nothing(database: Database) -> None:
+    beta = database.for_tenant("things", "beta")
+    with pytest.raises(TenantRequired):
+        await beta.insert_many([{"_id": "b1"}, {"_id": "x", "tenant": "alpha"}, {"_id": "b3"}])
+    # Checked before anything was written: not even the documents before the bad one exist.
+    for document_id in ("b1", "x", "b3"):
+        assert await _raw(database, document_id) is None
+
+
+async def test_delete_one_removes_only_own_tenants_document(database: Database) -> None:
+    await _seed(database)
+    alpha = database.for_tenant("things", "alpha")
+    beta = database.for_tenant("things", "beta")
+
+    assert await beta.delete_one({"_id": "a1"}) == 0
+    assert await _raw(database, "a1") is not None
+    # The label matches documents of both tenants: beta's goes, alpha's stays.
+    assert await beta.delete_one({"label": "shared"}) == 1
+    assert await _raw(database, "b1") is None
+    assert await _raw(database, "a1") is not None
+    assert await alpha.delete_one({"_id": "a1"}) == 1
+    assert await alpha.delete_one({"_id": "a1"}) == 0
+    assert [d["_id"] for d in await alpha.find()] == ["a2"]
+
+
+async def test_delete_many_never_reaches_another_tenant(database: Database) -> None:
+    await _seed(database)
+    beta = database.for_tenant("things", "beta")
+
+    # Even an empty filter means "all of mine", never "all".
+    assert await beta.delete_many({}) == 1
+    assert await beta.count() == 0
+    alpha = database.for_tenant("things", "alpha")
+    assert await alpha.count() == 2
+    assert await beta.delete_many({"_id": {"$in": ["a1", "a2"]}}) == 0
+    assert await alpha.count() == 2
+    assert await alpha.delete_many({"n": {"$gte": 1}}) == 2
+    assert await alpha.count() == 0
+
+
+@pytest.mark.parametrize(
+    "filter_",
+    [{"tenant": "alpha"}, {"tenant": {"$ne": "beta"}}, {"tenant": {"$in": ["alpha", "beta"]}}],
+)
+async def test_delete_naming_another_tenant_is_refused(
+    database: Database, filter_: dict[str, Any]
+) -> None:
+    await _seed(database)
+    beta = database.for_tenant("things", "beta")
+    with pytest.raises(TenantRequired):
+        await beta.delete_one(filter_)
+    with pytest.raises(TenantRequired):
+        await beta.delete_many(filter_)
+    assert await database.for_tenant("things", "alpha").count() == 2
+    assert await beta.count() == 1

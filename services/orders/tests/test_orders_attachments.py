@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 
-from portal_kit.gridfs import CHUNK_SIZE
+from portal_kit.gridfs import CHUNK_SIZE, GridFSStore
 from portal_kit.principal import HEADER
 from portal_kit.testing.plugin import make_principal
 from portal_orders.testing import ASSIGN, COMMENT, CREATE, call, errors, ok
@@ -143,3 +143,62 @@ async def test_forbidden_types_and_too_large_files_are_refused_and_nothing_is_wr
         attachments=[attached("ok.pdf", PDF)],
     )
     assert again["version"] == order["version"] + 1
+
+
+async def test_files_of_a_comment_refused_as_stale_are_removed(service, monkeypatch):
+    order = await assigned_order(service)
+    database = service.runtime.database
+    original_put = GridFSStore.put
+    interleaved: list[dict] = []
+
+    async def put_while_staff_comments(store, data, **options):
+        # While the contractor's files are uploading, staff comment on the same order.
+        if not interleaved:
+            interleaved.append(
+                await ok(
+                    service,
+                    COMMENT,
+                    STAFF,
+                    id=order["id"],
+                    version=order["version"],
+                    text="Vi ser på saken",
+                )
+            )
+        return await original_put(store, data, **options)
+
+    monkeypatch.setattr(GridFSStore, "put", put_while_staff_comments)
+    refused = await call(
+        service,
+        COMMENT,
+        CONTRACTOR,
+        id=order["id"],
+        version=order["version"],
+        text="Bilde av skaden",
+        attachments=[attached("bilde.png", PNG), attached("rapport.pdf", PDF)],
+    )
+    assert errors(refused) == [("version", "STALE_VERSION")]
+    assert interleaved, "the staff comment did not land during the upload"
+    # Nothing of the refused comment stays in the bucket.
+    assert await database.system_collection("fs.files").count_documents({}) == 0
+    assert await database.system_collection("fs.chunks").count_documents({}) == 0
+
+    # The contractor reloads and sends again: it works, and exactly its files are stored.
+    monkeypatch.setattr(GridFSStore, "put", original_put)
+    saved = await ok(
+        service,
+        COMMENT,
+        CONTRACTOR,
+        id=order["id"],
+        version=interleaved[0]["version"],
+        text="Bilde av skaden",
+        attachments=[attached("bilde.png", PNG), attached("rapport.pdf", PDF)],
+    )
+    kept = saved["activity"][-1]["attachments"]
+    files = await database.system_collection("fs.files").find({}).to_list(length=None)
+    assert sorted(str(f["_id"]) for f in files) == sorted(a["id"] for a in kept)
+    # The PNG's three 255 KiB chunks and the PDF's one.
+    assert await database.system_collection("fs.chunks").count_documents({}) == 4
+    for attachment in kept:
+        response = await download(service, attachment["id"], CONTRACTOR)
+        assert response.status_code == 200
+    assert (await download(service, kept[0]["id"], CONTRACTOR)).content == PNG

@@ -11,7 +11,14 @@ import pytest
 from portal_kit.business_days import add_business_days
 from portal_kit.domain import ValidationFailed
 from portal_orders.adapters.configuration import shipped_configurations
-from portal_orders.domain.numbering import format_number, sla_dates
+from portal_orders.domain.numbering import (
+    BundlePlace,
+    bundle_number,
+    bundle_of,
+    bundle_space,
+    format_number,
+    sla_dates,
+)
 from portal_orders.domain.order import Order, OrderDraft, window_start
 from portal_orders.domain.search import fold, term_patterns
 from portal_orders.domain.workflow import Actor, Category, ConfigurationError, parse_configuration
@@ -117,6 +124,24 @@ def test_numbers_in_each_tenants_format():
     assert format_number(configurations["familjebostader"], 2375, local, None) == "2375"
     with pytest.raises(ValueError):
         format_number(configurations["jm"], 7, local, None)
+
+
+def test_bundle_and_sub_bundle_numbers():
+    configurations = shipped_configurations()
+    fb, jm = configurations["familjebostader"], configurations["jm"]
+    bundle = bundle_of(fb, "64010765", date(2019, 8, 19))
+    assert bundle == "64010765-20190819"
+    assert bundle_of(fb, None, date(2019, 8, 19)) is None
+    assert bundle_of(jm, "64010765", date(2019, 8, 19)) is None
+    assert bundle_space(" Kök ") == bundle_space("KÖK")
+    # AO 2375 is the bundle's first work order, AO 2377 the next one for the kitchen.
+    assert bundle_number(bundle, BundlePlace(1, 1, 1)) == "64010765-20190819"
+    assert bundle_number(bundle, BundlePlace(2, 1, 2)) == "64010765-20190819-1-1"
+    assert bundle_number(bundle, BundlePlace(3, 2, 1)) == "64010765-20190819-2-1"
+    assert bundle_number(bundle, BundlePlace(4, 1, 3)) == "64010765-20190819-1-2"
+    for impossible in (BundlePlace(0, 1, 1), BundlePlace(2, 1, 3), BundlePlace(2, 0, 1)):
+        with pytest.raises(ValueError):
+            bundle_number(bundle, impossible)
 
 
 def test_windows_in_days_and_calendar_months():

@@ -4,6 +4,7 @@ visible for 30 days after done, not on day 31."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -85,6 +86,12 @@ async def test_the_familjebostader_quick_guide(service, clock, nats_client, name
     assert [first["number"], second["number"]] == ["1", "2"]
     assert first["invoiceReference"] == "AO1"
     assert first["bundle"] == second["bundle"] == "64010765-20190819"
+    # The manual's Buntnummer: the bundle's first work order carries the bundle number, the
+    # next one for the same space (Kök) the sub-bundle number of AO 2377.
+    assert [first["bundleNumber"], second["bundleNumber"]] == [
+        "64010765-20190819",
+        "64010765-20190819-1-1",
+    ]
     assert first["statusLabel"] == "Beställd"
 
     # 3. The dashboard: counts by status × work-order type, with totals.
@@ -287,3 +294,42 @@ async def test_only_the_system_marks_a_done_work_order_invoiced(service, clock):
     seen = await read(service, order["id"], TESTFIRMA)
     assert (seen["statusLabel"], seen["invoiceReference"]) == ("Fakturerad", "AO1")
     assert seen["activity"][-1]["role"] == "SYSTEM"
+
+
+async def test_sub_bundle_numbers_follow_the_spaces_of_the_bundle(service):
+    created = [
+        await ok(service, CREATE, ELSA, **work_order(space=space, unit="Enhet"))
+        for space in ("Kök", "Badrum", "kök ", "Badrum", "Hall")
+    ]
+    assert [o["bundleNumber"] for o in created] == [
+        "64010765-20190819",
+        "64010765-20190819-2-1",
+        "64010765-20190819-1-1",
+        "64010765-20190819-2-2",
+        "64010765-20190819-3-1",
+    ]
+    assert {o["bundle"] for o in created} == {"64010765-20190819"}
+    # Another day or another object starts its own bundle.
+    next_day = await ok(service, CREATE, ELSA, **{**work_order(), "orderDate": "2019-08-20"})
+    other = await ok(service, CREATE, ELSA, **{**work_order(), "object": {**TORO, "number": "1"}})
+    assert (next_day["bundleNumber"], other["bundleNumber"]) == ("64010765-20190820", "1-20190819")
+    # The contractor sees each work order with its Buntnummer.
+    seen = await read(service, created[3]["id"], TESTFIRMA)
+    assert (seen["bundle"], seen["bundleNumber"]) == (
+        "64010765-20190819",
+        "64010765-20190819-2-2",
+    )
+
+
+async def test_work_orders_registered_at_once_get_distinct_bundle_numbers(service):
+    spaces = ["Kök", "Badrum"] * 4
+    created = await asyncio.gather(
+        *(ok(service, CREATE, ELSA, **work_order(space=space)) for space in spaces)
+    )
+    # Whatever the interleaving: one head, the first space's three more, the other's four.
+    bundle = "64010765-20190819"
+    assert sorted(o["bundleNumber"] for o in created) == sorted(
+        [bundle]
+        + [f"{bundle}-1-{m}" for m in (1, 2, 3)]
+        + [f"{bundle}-2-{m}" for m in (1, 2, 3, 4)]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -203,3 +204,123 @@ async def test_only_staff_invite_and_only_to_organisations_of_their_tenant(peopl
         "UNKNOWN_ROLE",
     }
     assert mailbox.messages == []
+
+
+async def redeemed_on_stream(people) -> int:
+    """How many `invitation.redeemed` events the service's stream holds, after publishing
+    whatever any outbox still had."""
+    runtime = people.runtime
+    await runtime.relay.drain()
+    prefix = runtime.settings.event_prefix
+    info = await runtime.js.stream_info(
+        runtime.names.stream, subjects_filter=f"{prefix}.*.people.invitation.redeemed"
+    )
+    return sum((info.state.subjects or {}).values())
+
+
+async def _two_codes(people, mailbox, tenant) -> list[tuple[str, str]]:
+    """Two invitations (id, code) for two people."""
+    invited = []
+    for address in ("anna@testforetag.example", "bo@testforetag.example"):
+        sent = await invite(people, tenant, email=address)
+        assert sent["userErrors"] == []
+        invited.append((sent["invitation"]["id"], code_in(await mailbox.wait_for(address))))
+    return invited
+
+
+async def test_a_user_name_taken_at_the_same_instant_announces_nothing_and_keeps_the_code(
+    people, mailbox
+):
+    jm = await seed_tenant(people, "jm")
+    partner, consumer = await start_partner(people, durable="race")
+    try:
+        (first_id, first), (second_id, second) = await _two_codes(people, mailbox, jm)
+        racing = await asyncio.gather(
+            *(
+                people.graphql(
+                    REGISTER,
+                    registration(code, email=address, username="same.name"),
+                    principal=anonymous("jm"),
+                )
+                for code, address in (
+                    (first, "anna@testforetag.example"),
+                    (second, "bo@testforetag.example"),
+                )
+            )
+        )
+        answers = [r["registerWithInvitation"] for r in racing]
+        winners = [a for a in answers if a["userErrors"] == []]
+        losers = [a for a in answers if a["userErrors"]]
+        assert len(winners) == 1 and len(losers) == 1
+        assert losers[0]["user"] is None
+        assert [(e["field"], e["code"]) for e in losers[0]["userErrors"]] == [
+            ("username", "DUPLICATE")
+        ]
+        winner_id = winners[0]["user"]["id"]
+        won_with = first_id if winners[0]["user"]["email"].startswith("anna") else second_id
+        lost_with, lost_code, lost_address = (
+            (second_id, second, "bo@testforetag.example")
+            if won_with == first_id
+            else (first_id, first, "anna@testforetag.example")
+        )
+
+        await partner.wait_for("portal.people.user.registered")
+        await partner.wait_for("portal.people.invitation.redeemed")
+        assert await redeemed_on_stream(people) == 1
+        redeemed = partner.of_type("portal.people.invitation.redeemed")
+        assert [(e.subject, e.data["user_id"]) for e in redeemed] == [(won_with, winner_id)]
+        assert len(partner.of_type("portal.people.user.registered")) == 1
+
+        # The losing code still answers and redeems, with another user name.
+        preview = await people.graphql(PREVIEW, {"code": lost_code}, principal=anonymous("jm"))
+        assert preview["invitation"]["invitation"]["email"] == lost_address
+        retried = await people.graphql(
+            REGISTER,
+            registration(lost_code, email=lost_address, username="other.name"),
+            principal=anonymous("jm"),
+        )
+        assert retried["registerWithInvitation"]["userErrors"] == []
+        retry_id = retried["registerWithInvitation"]["user"]["id"]
+        await partner.wait_for("portal.people.invitation.redeemed", count=2)
+        await partner.wait_for("portal.people.user.registered", count=2)
+        assert await redeemed_on_stream(people) == 2
+    finally:
+        await consumer.stop()
+    redeemed = partner.of_type("portal.people.invitation.redeemed")
+    assert sorted((e.subject, e.data["user_id"]) for e in redeemed) == sorted(
+        [(won_with, winner_id), (lost_with, retry_id)]
+    )
+    assert (await people.graphql(USERS, principal=jm.staff))["users"]["totalCount"] == 2
+    assert (await log_in(people, "jm", "other.name", "Entreprenør-2026!"))["userErrors"] == []
+
+
+async def test_one_code_redeemed_twice_at_the_same_instant_makes_one_account(people, mailbox):
+    jm = await seed_tenant(people, "jm")
+    partner, consumer = await start_partner(people, durable="same-code")
+    try:
+        await invite(people, jm)
+        code = code_in(await mailbox.wait_for("emma@testforetag.example"))
+        racing = await asyncio.gather(
+            *(
+                people.graphql(
+                    REGISTER,
+                    registration(code, email=f"{name}@example.com", username=name),
+                    principal=anonymous("jm"),
+                )
+                for name in ("first.one", "second.one")
+            )
+        )
+        answers = [r["registerWithInvitation"] for r in racing]
+        assert sorted(len(a["userErrors"]) for a in answers) == [0, 1]
+        refused = next(a for a in answers if a["userErrors"])
+        assert refused["userErrors"][0]["code"] == "INVALID_CODE"
+        await partner.wait_for("portal.people.invitation.redeemed")
+        await partner.wait_for("portal.people.user.registered")
+        assert await redeemed_on_stream(people) == 1
+    finally:
+        await consumer.stop()
+    assert len(partner.of_type("portal.people.invitation.redeemed")) == 1
+    assert len(partner.of_type("portal.people.user.registered")) == 1
+    assert (await people.graphql(USERS, principal=jm.staff))["users"]["totalCount"] == 1
+    again = await people.graphql(PREVIEW, {"code": code}, principal=anonymous("jm"))
+    assert again["invitation"]["userErrors"][0]["code"] == "INVALID_CODE"

@@ -25,6 +25,9 @@ class DomainEvent(BaseModel):
 
     aggregate: ClassVar[str]
     name: ClassVar[str]
+    # The field holding the id of the aggregate the event is about, for an event written in the
+    # same document as another aggregate's change (its envelope's `subject`); None: the writer.
+    subject_field: ClassVar[str | None] = None
 
 
 def new_event_id() -> str:

@@ -6,12 +6,14 @@ driver would: one document per file in `<bucket>.files` (`_id`, `length`, `chunk
 (`files_id`, `n`, `data`). Real GridFS tools (mongofiles, a driver's GridFSBucket) read them.
 Both documents also carry `tenant` (rule 3), which GridFS readers ignore.
 
-Chunks are written before the file document, so a file that can be found is always complete; a
-crash in between leaves only unreachable chunks.
+Chunks are written (in one `insert_many`) before the file document, so a file that can be found
+is always complete; a crash in between leaves only unreachable chunks. `delete` removes files the
+other way round, file document first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -65,15 +67,18 @@ class GridFSStore:
         metadata: dict[str, Any] | None = None,
     ) -> StoredFile:
         file_id = ObjectId()
-        for n, start in enumerate(range(0, len(data), CHUNK_SIZE)):
-            await self._chunks.insert_one(
+        # One round trip for every chunk (the driver splits very large batches itself).
+        await self._chunks.insert_many(
+            [
                 {
                     "_id": ObjectId(),
                     "files_id": file_id,
                     "n": n,
                     "data": Binary(data[start : start + CHUNK_SIZE]),
                 }
-            )
+                for n, start in enumerate(range(0, len(data), CHUNK_SIZE))
+            ]
+        )
         uploaded = datetime.now(UTC).replace(microsecond=0)
         meta = {**(metadata or {}), "contentType": content_type}
         await self._files.insert_one(
@@ -87,6 +92,17 @@ class GridFSStore:
             }
         )
         return StoredFile(str(file_id), filename, content_type, len(data), uploaded, meta)
+
+    async def delete(self, file_ids: Sequence[str]) -> int:
+        """Removes this tenant's files (another tenant's ids delete nothing); returns how many
+        files went. The file documents go first, so a file that can still be found is always
+        complete; a crash in between leaves only unreachable chunks, as in `put`."""
+        object_ids = [o for o in (_object_id(f) for f in file_ids) if o is not None]
+        if not object_ids:
+            return 0
+        deleted = await self._files.delete_many({"_id": {"$in": object_ids}})
+        await self._chunks.delete_many({"files_id": {"$in": object_ids}})
+        return deleted
 
     async def info(self, file_id: str) -> StoredFile | None:
         object_id = _object_id(file_id)

@@ -187,6 +187,31 @@ class TenantCollection:
     async def insert_one(self, document: Mapping[str, Any]) -> None:
         await self._collection.insert_one(self._scoped(document))
 
+    async def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> int:
+        """Inserts the documents in order, each with this tenant; returns how many.
+
+        Every document is checked before any is written: one naming another tenant raises
+        `TenantRequired` and nothing is inserted.
+        """
+        scoped = [self._scoped(document) for document in documents]
+        if not scoped:
+            return 0
+        result = await self._collection.insert_many(scoped, ordered=True)
+        return len(result.inserted_ids)
+
+    async def delete_one(self, filter_: Mapping[str, Any]) -> int:
+        """Deletes at most one of this tenant's documents matching the filter; returns 0 or 1."""
+        result = await self._collection.delete_one(self._scoped(filter_))
+        deleted: int = result.deleted_count
+        return deleted
+
+    async def delete_many(self, filter_: Mapping[str, Any]) -> int:
+        """Deletes this tenant's documents matching the filter (never another tenant's);
+        returns how many."""
+        result = await self._collection.delete_many(self._scoped(filter_))
+        deleted: int = result.deleted_count
+        return deleted
+
     async def find_one_and_update(
         self,
         filter_: Mapping[str, Any],

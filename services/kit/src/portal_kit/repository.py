@@ -84,7 +84,9 @@ class AggregateRepository(ABC, Generic[A]):
                 event,
                 service=self.service,
                 tenant=self.tenant,
-                aggregate_id=aggregate.id,
+                aggregate_id=str(getattr(event, event.subject_field))
+                if event.subject_field
+                else aggregate.id,
                 traceparent=traceparent_var.get(),
             ).model_dump(mode="json")
             for event in aggregate.take_events()

@@ -11,7 +11,7 @@ from portal_kit.testing.harness import RunningService
 ORDER_FIELDS = """id number version orderType orderTypeLabel status statusLabel statusCategory
     priority description customerOrganisationId assigneeOrganisationId orderDate
     expectedContactDate expectedDeliveryDate plannedDate agreedAppointment faultType rootCause
-    actionTaken invoiceReference bundle createdAt closedAt slaBreaches myRole adminArea
+    actionTaken invoiceReference bundle bundleNumber createdAt closedAt slaBreaches myRole adminArea
     operatorContact { userId name email phone user { id } }
     assigneeContact { name }
     resident { name keyInfo accessPermitted phones { kind number preferred }

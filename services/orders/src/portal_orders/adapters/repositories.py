@@ -95,6 +95,7 @@ _PLAIN = (
     "action_taken",
     "invoice_reference",
     "bundle",
+    "bundle_number",
     "created_by",
     "created_at",
     "updated_at",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 from portal_kit.business_days import add_business_days
 
+from portal_orders.domain.search import fold
 from portal_orders.domain.workflow import TenantConfiguration
 
 
@@ -29,6 +31,48 @@ def format_number(
             raise ValueError("a date-time number needs its sequence within the second")
         return f"{local_now:%y%m%d-%H%M%S}-{in_second:02d}"
     return str(sequence)
+
+
+class BundlePlace(NamedTuple):
+    """Where a work order lands in its bundle, each counted from 1: its arrival in the bundle,
+    the ordinal of its space (Utrymme) among the bundle's spaces in order of first appearance,
+    and its arrival among that space's work orders."""
+
+    position: int
+    space: int
+    in_space: int
+
+
+FIRST_IN_BUNDLE = BundlePlace(1, 1, 1)
+
+
+def bundle_of(
+    configuration: TenantConfiguration, object_number: str | None, order_date: date
+) -> str | None:
+    """One object's work orders of one day share a bundle (Familjebostäder's 'Bunt'):
+    `<object number>-<yyyymmdd>`, e.g. `64010765-20190819`."""
+    if not configuration.bundles or not object_number:
+        return None
+    return f"{object_number}-{order_date:%Y%m%d}"
+
+
+def bundle_space(space: str) -> str:
+    """The key that groups a bundle's work orders by space ('Kök' and ' kök ' are one)."""
+    return fold(space.strip())
+
+
+def bundle_number(bundle: str, place: BundlePlace) -> str:
+    """A work order's Buntnummer. The bundle's first work order carries the bundle number
+    itself (`64010765-20190819`); every later one a sub-bundle number `<bundle>-<n>-<m>`, with
+    `n` its space's ordinal in the bundle and `m` its ordinal among that space's work orders,
+    the bundle's first not counted: a second order for the kitchen is `64010765-20190819-1-1`
+    (the manual's AO 2377), the first for the bathroom after that `64010765-20190819-2-1`."""
+    if min(place) < 1 or place.in_space > place.position:
+        raise ValueError(f"not a place in a bundle: {place}")
+    if place.position == 1:
+        return bundle
+    in_space = place.in_space - 1 if place.space == 1 else place.in_space
+    return f"{bundle}-{place.space}-{in_space}"
 
 
 def sla_dates(

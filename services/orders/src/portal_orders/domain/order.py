@@ -29,6 +29,7 @@ from portal_orders.domain.events import (
     QuestionAsked,
     SlaBreached,
 )
+from portal_orders.domain.numbering import FIRST_IN_BUNDLE, BundlePlace, bundle_number, bundle_of
 from portal_orders.domain.record import (
     AttachmentRef,
     Avser,
@@ -157,6 +158,8 @@ class Order(Aggregate):
     action_taken: str
     invoice_reference: str | None
     bundle: str | None
+    # The work order's own Buntnummer: the bundle's number or a sub-bundle number in it.
+    bundle_number: str | None
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -183,6 +186,7 @@ class Order(Aggregate):
         now: datetime,
         expected_contact_date: date | None,
         expected_delivery_date: date | None,
+        bundle_place: BundlePlace = FIRST_IN_BUNDLE,
     ) -> Order:
         if now.utcoffset() is None:
             raise ValueError("times must carry their UTC offset")
@@ -193,10 +197,9 @@ class Order(Aggregate):
         workflow = order_type.workflow
         initial = workflow.status(workflow.initial)
         prefix = configuration.invoice_reference_prefix
-        bundle = None
-        if configuration.bundles and draft.object is not None and draft.object.number:
-            # One object's work orders of one day share a bundle (Familjebostäder's 'Bunt').
-            bundle = f"{draft.object.number}-{draft.order_date:%Y%m%d}"
+        bundle = bundle_of(
+            configuration, draft.object.number if draft.object else None, draft.order_date
+        )
         order = cls(
             id=new_id(),
             tenant=tenant,
@@ -229,6 +232,7 @@ class Order(Aggregate):
             action_taken="",
             invoice_reference=f"{prefix}{number}" if prefix else None,
             bundle=bundle,
+            bundle_number=None if bundle is None else bundle_number(bundle, bundle_place),
             created_by=user,
             created_at=now,
             updated_at=now,
@@ -266,7 +270,13 @@ class Order(Aggregate):
 
     def search_text(self) -> str:
         """The folded words free-text search looks in: number, description, address, phrase."""
-        parts = [self.number, self.description, self.bundle or "", self.invoice_reference or ""]
+        parts = [
+            self.number,
+            self.description,
+            self.bundle or "",
+            self.bundle_number or "",
+            self.invoice_reference or "",
+        ]
         if self.object is not None:
             address = self.object.address
             parts += [self.object.number, address.street, address.postal_code, address.city]

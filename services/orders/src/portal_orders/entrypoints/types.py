@@ -298,7 +298,15 @@ class Order:
     root_cause: str
     action_taken: str = strawberry.field(description="What was done (Handlingsbeskrivelse).")
     invoice_reference: str | None
-    bundle: str | None
+    bundle: str | None = strawberry.field(
+        description="The bundle (Bunt) of one object's work orders of one day, e.g. "
+        "`64010765-20190819`; the same for every order in it."
+    )
+    bundle_number: str | None = strawberry.field(
+        description="This work order's Buntnummer: the bundle's number for its first work "
+        "order, `<bundle>-<n>-<m>` for later ones (n: the space's ordinal in the bundle, m: "
+        "the order's ordinal in that space, the bundle's first not counted)."
+    )
     admin_area: str
     search_areas: list[str]
     created_at: datetime
@@ -450,6 +458,7 @@ class Order:
             action_taken=order.action_taken,
             invoice_reference=order.invoice_reference,
             bundle=order.bundle,
+            bundle_number=order.bundle_number,
             admin_area=order.admin_area,
             search_areas=list(order.search_areas),
             created_at=order.created_at,

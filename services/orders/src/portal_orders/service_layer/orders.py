@@ -23,7 +23,15 @@ from portal_kit.values import Problems, check_code, check_reference
 
 from portal_orders.adapters.configuration import configuration_for
 from portal_orders.adapters.repositories import OrderRepository, OrganisationDirectory
-from portal_orders.domain.numbering import counter_names, format_number, sla_dates
+from portal_orders.domain.numbering import (
+    FIRST_IN_BUNDLE,
+    BundlePlace,
+    bundle_of,
+    bundle_space,
+    counter_names,
+    format_number,
+    sla_dates,
+)
 from portal_orders.domain.order import Order, OrderDraft, graphql_field
 from portal_orders.domain.record import AttachmentRef, Booking, Entry, Person
 from portal_orders.domain.workflow import Actor, TenantConfiguration, Visibility, Workflow
@@ -221,6 +229,17 @@ class OrderDesk:
         in_second = await counters.next(per_second) if per_second else None
         number = format_number(configuration, sequence, local_now, in_second)
         contact, delivery = sla_dates(configuration, draft.order_date)
+        bundle = bundle_of(
+            configuration, draft.object.number if draft.object else None, draft.order_date
+        )
+        place = FIRST_IN_BUNDLE
+        if bundle is not None:
+            # One atomic update of the bundle's counter places the order in it, so orders
+            # registered at the same instant never share a sub-bundle number.
+            taken = await counters.next_in_group(
+                f"bundle:{bundle}", bundle_space(draft.avser.space if draft.avser else "")
+            )
+            place = BundlePlace(taken.position, taken.group, taken.in_group)
         order = Order.create(
             tenant=self.principal.tenant,
             configuration=configuration,
@@ -232,6 +251,7 @@ class OrderDesk:
             now=now,
             expected_contact_date=contact,
             expected_delivery_date=delivery,
+            bundle_place=place,
         )
         await self.orders().add(order)
         return Seen(order, actor, viewer)
@@ -360,28 +380,40 @@ class OrderDesk:
         if not text and not checked:
             raise DomainError("write a comment or attach a file", field="text", code="REQUIRED")
         # Files first: a file no entry refers to can never be downloaded, so a refused save
-        # leaves nothing reachable behind.
+        # leaves nothing reachable behind; and what a refused comment stored is removed at once
+        # rather than left in the bucket.
         store = GridFSStore(self.database, self.principal.tenant)
         refs: list[AttachmentRef] = []
-        for upload in checked:
-            stored = await store.put(
-                upload.data,
-                filename=upload.filename,
-                content_type=upload.content_type,
-                metadata={"order_id": seen.order.id},
+        try:
+            for upload in checked:
+                stored = await store.put(
+                    upload.data,
+                    filename=upload.filename,
+                    content_type=upload.content_type,
+                    metadata={"order_id": seen.order.id},
+                )
+                refs.append(
+                    AttachmentRef(stored.id, upload.filename, upload.content_type, stored.length)
+                )
+        except Exception:
+            await store.delete([ref.file_id for ref in refs])
+            raise
+        try:
+            seen.order.add_comment(
+                text,
+                tuple(refs),
+                visibility,
+                actor=seen.actor,
+                user=self.principal.user,
+                now=self.clock(),
             )
-            refs.append(
-                AttachmentRef(stored.id, upload.filename, upload.content_type, stored.length)
-            )
-        seen.order.add_comment(
-            text,
-            tuple(refs),
-            visibility,
-            actor=seen.actor,
-            user=self.principal.user,
-            now=self.clock(),
-        )
-        return await self._save(seen)
+            return await self._save(seen)
+        except DomainError:
+            # Refused (a stale version, a rule): no entry refers to these files. Only a refusal
+            # is certain to have written nothing; after a fault the entry may exist, so its
+            # files stay.
+            await store.delete([ref.file_id for ref in refs])
+            raise
 
     async def attachment(self, file_id: str) -> tuple[StoredFile, bytes] | None:
         """A file, if the caller may see its order and the log entry it belongs to."""

@@ -125,3 +125,15 @@ class InvitationRepository(AggregateRepository[Invitation]):
     async def by_code(self, code_hash: str) -> Invitation | None:
         found = await self.find({"code_hash": code_hash}, limit=1)
         return found[0] if found else None
+
+    async def mark_redeemed(self, invitation_id: str, user_id: str) -> None:
+        """Records on the invitation that `user_id` was registered with it. The account (with the
+        `invitation.redeemed` event) is already stored; this only keeps the invitation's own
+        status in step, and may be repeated."""
+        await self._documents.update_one(
+            {"_id": invitation_id, "status": InvitationStatus.PENDING.value},
+            {
+                "$set": {"status": InvitationStatus.REDEEMED.value, "user_id": user_id},
+                "$inc": {"version": 1},
+            },
+        )

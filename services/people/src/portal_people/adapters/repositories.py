@@ -27,6 +27,14 @@ INDEXES = (
     IndexSpec(USERS, (("tenant", ASCENDING), ("memberships.organisation_id", ASCENDING))),
     IndexSpec(USERS, (("tenant", ASCENDING), ("name_key", ASCENDING), ("_id", ASCENDING))),
     IndexSpec(USERS, (("tenant", ASCENDING), ("reset.token_hash", ASCENDING))),
+    # One account per invitation: what keeps a code single-use when registrations race.
+    IndexSpec(
+        USERS,
+        (("tenant", ASCENDING), ("invitation_id", ASCENDING)),
+        unique=True,
+        name="one_account_per_invitation",
+        partial={"invitation_id": {"$type": "string"}},
+    ),
     *AUTH_INDEXES,
     *EMPLOYEE_INDEXES,
 )
@@ -130,6 +138,7 @@ class UserRepository(AggregateRepository[User]):
                 "expires_at": aggregate.reset.expires_at,
             },
             "active_organisation_id": aggregate.active_organisation_id,
+            "invitation_id": aggregate.invitation_id,
         }
 
     def from_document(self, document: Document) -> User:
@@ -158,10 +167,15 @@ class UserRepository(AggregateRepository[User]):
             first_login=tuple(document.get("first_login", ())),
             reset=_reset(document.get("reset")),
             active_organisation_id=document.get("active_organisation_id"),
+            invitation_id=document.get("invitation_id"),
         )
 
     async def by_reset_token(self, token_hash: str) -> User | None:
         found = await self.find({"reset.token_hash": token_hash}, limit=1)
+        return found[0] if found else None
+
+    async def by_invitation(self, invitation_id: str) -> User | None:
+        found = await self.find({"invitation_id": invitation_id}, limit=1)
         return found[0] if found else None
 
     async def by_email(self, email: str) -> User | None:

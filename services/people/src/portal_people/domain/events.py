@@ -130,6 +130,8 @@ class InvitationSent(DomainEvent):
 class InvitationRedeemed(DomainEvent):
     aggregate: ClassVar[str] = "invitation"
     name: ClassVar[str] = "redeemed"
+    # Written in the new account's document (one atomic insert), but about the invitation.
+    subject_field: ClassVar[str | None] = "invitation_id"
     invitation_id: str
     organisation_id: str
     user_id: str

@@ -89,12 +89,12 @@ class Invitation(Aggregate):
         if self.status is not InvitationStatus.PENDING or now >= self.expires_at:
             raise InvalidInvitationCode()
 
-    def redeem(self, user_id: str, now: datetime) -> None:
+    def redeem(self, user_id: str, now: datetime) -> InvitationRedeemed:
+        """Marks the invitation used by `user_id` and returns the event, which the caller writes
+        with the new account (the account's insert is what makes the redemption happen)."""
         self.check_open(now)
         self.status = InvitationStatus.REDEEMED
         self.user_id = user_id
-        self.record(
-            InvitationRedeemed(
-                invitation_id=self.id, organisation_id=self.organisation_id, user_id=user_id
-            )
+        return InvitationRedeemed(
+            invitation_id=self.id, organisation_id=self.organisation_id, user_id=user_id
         )

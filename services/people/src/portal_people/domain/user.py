@@ -96,6 +96,8 @@ class User(Aggregate):
     first_login: tuple[str, ...] = ()
     reset: ResetTicket | None = None
     active_organisation_id: str | None = None
+    # The invitation this account was registered with: at most one account per invitation.
+    invitation_id: str | None = None
 
     @property
     def staff(self) -> bool:
@@ -144,6 +146,7 @@ class User(Aggregate):
             name=str(checked["name"]),
             locale=check_locale(locale, configuration),
             memberships=member_of,
+            invitation_id=invitation_id,
         )
         organisation_ids = [m.organisation_id for m in member_of]
         if invitation_id is None:

@@ -6,7 +6,6 @@ from datetime import date
 from enum import Enum
 
 import strawberry
-from strawberry.federation.schema_directives import RequiresScopes
 from graphql import GraphQLError
 from portal_kit.domain import DomainError
 from portal_kit.graphql import (
@@ -19,6 +18,7 @@ from portal_kit.graphql import (
     keyset_filter,
     page_size,
 )
+from strawberry.federation.schema_directives import RequiresScopes
 
 from portal_people.domain import employee as domain
 from portal_people.entrypoints.context import Info

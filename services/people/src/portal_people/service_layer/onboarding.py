@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from portal_kit.domain import DomainError, NotFound, StaleVersion, ValidationFailed
+from portal_kit.domain import Conflict, DomainError, NotFound, ValidationFailed
 
 from portal_people.adapters.auth_repositories import InvitationRepository
 from portal_people.adapters.passwords import hash_password_async
@@ -110,6 +110,12 @@ class Onboarding:
         if invitation is None:
             raise InvalidInvitationCode()
         invitation.check_open(self.services.clock())
+        # The account is what redeems a code; an invitation still marked pending may have one
+        # (the step that marks it was cut short): then it is used, and now marked so.
+        registered = await self.directory.users().by_invitation(invitation.id)
+        if registered is not None:
+            await self.invitations.mark_redeemed(invitation.id, registered.id)
+            raise InvalidInvitationCode()
         return invitation
 
     async def look_up(self, code: str) -> InvitationView:
@@ -120,8 +126,14 @@ class Onboarding:
 
     async def register(self, registration: Registration) -> User:
         """Anonymous, with the code. A changed e-mail replaces the invited one (the manual warns
-        so). The invitation is claimed first, so a code is never redeemed twice; if creating the
-        account then fails, the claim is undone and nothing remains."""
+        so).
+
+        The redemption is the insert of the account: the user document carries the invitation's
+        id (unique per tenant, so of two registrations racing on one code only one insert
+        succeeds) and, in its outbox, both `user.registered` and `invitation.redeemed`. A
+        registration that fails (a user name taken at the same instant, the code used
+        meanwhile) has written nothing and announced nothing; the code stays good for a retry.
+        Marking the invitation itself redeemed follows and is repeatable."""
         invitation = await self._open_invitation(registration.code)
         tenant = await self.directory.own_tenant()
         organisation = await self.directory.organisations().get(invitation.organisation_id)
@@ -153,32 +165,18 @@ class Onboarding:
             raise ValidationFailed(problems)
         assert user is not None
         user.password_hash = await hash_password_async(registration.password.password)
-        claimed_version = invitation.version
-        invitation.redeem(user.id, self.services.clock())
-        try:
-            await self.invitations.save(invitation)
-        except StaleVersion:
-            raise InvalidInvitationCode() from None
+        redeemed = invitation.redeem(user.id, self.services.clock())
+        user.record(redeemed)
         try:
             await self.directory.users().add(user)
-        except Exception:
-            await self._release(invitation.id, claimed_version + 1)
+        except Conflict:
+            if await self.directory.users().by_invitation(invitation.id) is not None:
+                raise InvalidInvitationCode() from None
+            # Taken by someone else since the check above: name the field as the check does.
+            await self.directory.require_unique(user)
             raise
+        await self.invitations.mark_redeemed(invitation.id, user.id)
         return user
-
-    async def _release(self, invitation_id: str, version: int) -> None:
-        """Undo a claim whose account could not be created (a user name taken meanwhile)."""
-        collection = self.directory.database.for_tenant(
-            "invitations", self.directory.principal.tenant
-        )
-        await collection.update_one(
-            {"_id": invitation_id, "version": version},
-            {
-                "$set": {"status": "pending", "user_id": None},
-                "$inc": {"version": 1},
-                "$pull": {"outbox": {"type": "portal.people.invitation.redeemed"}},
-            },
-        )
 
 
 __all__ = ["InvitationView", "Onboarding", "Registration"]
