@@ -40,7 +40,13 @@ from portal_gateway.errors import (
 from portal_gateway.federation.executor import FetchFailed
 from portal_gateway.federation.planner import Fetch
 from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
-from portal_gateway.forwarding import JSON, Subgraph, forwarded_for, traceparent_for
+from portal_gateway.forwarding import (
+    JSON,
+    CachedSigner,
+    Subgraph,
+    forwarded_for,
+    traceparent_for,
+)
 from portal_gateway.limits import Limits
 from portal_gateway.media import negotiate, status_for
 from portal_gateway.settings import GatewaySettings
@@ -82,6 +88,7 @@ class Gateway:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.signer = load_signer(settings)
+        self.signed = CachedSigner(self.signer)  # one cache for every subgraph
         try:
             self.supergraph = read_supergraph(settings.supergraph_sdl())
         except UnsupportedSupergraph as error:
@@ -128,7 +135,7 @@ class Gateway:
                 name,
                 url,
                 self._session,
-                self.signer,
+                self.signed,
                 self.settings.upstream_timeout_seconds,
                 Circuit(self.settings.circuit_failures, self.settings.circuit_reset_seconds),
             )

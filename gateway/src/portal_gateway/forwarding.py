@@ -11,11 +11,13 @@ import logging
 import re
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import jwt
 import orjson
 from opentelemetry import trace
 from portal_kit.principal import HEADER as PRINCIPAL_HEADER
@@ -61,6 +63,35 @@ def traceparent_for(incoming: str | None) -> str:
     return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
 
 
+class CachedSigner:
+    """The signed principal of a principal, reused while more than half of its life remains.
+
+    Signing (an EdDSA signature and a JWT encoding) per request is a large part of the
+    gateway's own work; a principal's token is valid for its whole lifetime anyway. Bounded:
+    the least recently used principals are forgotten first."""
+
+    def __init__(self, signer: PrincipalSigner, size: int = 4096) -> None:
+        self.signer = signer
+        self.size = size
+        # principal -> (token, re-sign after this wall-clock time)
+        self._tokens: OrderedDict[Principal, tuple[str, float]] = OrderedDict()
+
+    def sign(self, principal: Principal) -> str:
+        now = time.time()
+        cached = self._tokens.get(principal)
+        if cached is not None and now < cached[1]:
+            self._tokens.move_to_end(principal)
+            return cached[0]
+        token = self.signer.sign(principal)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        issued, expires = float(claims["iat"]), float(claims["exp"])
+        self._tokens[principal] = (token, issued + (expires - issued) / 2)
+        self._tokens.move_to_end(principal)
+        while len(self._tokens) > self.size:
+            self._tokens.popitem(last=False)
+        return token
+
+
 @dataclass(frozen=True)
 class UpstreamResponse:
     status: int
@@ -76,7 +107,7 @@ class Subgraph:
         name: str,
         url: str,
         session: aiohttp.ClientSession,
-        signer: PrincipalSigner,
+        signer: PrincipalSigner | CachedSigner,
         timeout_seconds: float,
         circuit: Circuit | None = None,
     ) -> None:
@@ -85,8 +116,9 @@ class Subgraph:
         self.name = name
         self.url = URL(url)
         self.readyz_url = self.url.with_path("/readyz")
+        self._seconds = metrics.SUBGRAPH_SECONDS.labels(name)
         self.session = session
-        self.signer = signer
+        self.signer = signer if isinstance(signer, CachedSigner) else CachedSigner(signer)
         self.timeout = aiohttp.ClientTimeout(
             total=timeout_seconds, connect=min(timeout_seconds, 3.0)
         )
@@ -154,7 +186,7 @@ class Subgraph:
                 self._failed(type(error).__name__)
                 raise FetchFailed(unavailable) from None
             finally:
-                metrics.SUBGRAPH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+                self._seconds.observe(time.perf_counter() - started)
         if status == 401 or status >= 500:
             if status == 401:
                 log.error("subgraph refused the gateway's principal", extra={"subgraph": self.name})

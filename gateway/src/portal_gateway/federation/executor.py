@@ -99,15 +99,43 @@ def project(value: Any, selection: SelectionSetNode) -> Any:
     return result
 
 
-def _representation(obj: JSONDict, selections: list[SelectionSetNode]) -> JSONDict | None:
+def _project_plain(obj: JSONDict, pairs: tuple[tuple[str, str], ...]) -> JSONDict | None:
+    """`project` of a selection of fields without selections (pairs of name, response key)."""
+    result: JSONDict = {}
+    for name, source in pairs:
+        value = obj.get(source)
+        if value is None:
+            return None
+        result[name] = value
+    return result
+
+
+def _representation(
+    obj: JSONDict,
+    selections: list[SelectionSetNode],
+    plain: list[tuple[tuple[str, str], ...] | None] | None = None,
+) -> JSONDict | None:
     representation: JSONDict = {"__typename": obj.get("__typename")}
     for index, selection in enumerate(selections):
-        part = project(obj, selection)
+        pairs = plain[index] if plain is not None else None
+        if index == 0 and pairs is not None:
+            # The key, fields without selections (the usual case): straight into place.
+            for name, source in pairs:
+                value = obj.get(source)
+                if value is None:
+                    return None  # the key came back null: nothing to resolve this entity by
+                representation[name] = value
+            continue
+        part = project(obj, selection) if pairs is None else _project_plain(obj, pairs)
         if part is None:
             if index == 0:
                 return None  # the key came back null: nothing to resolve this entity by
             continue
-        merge(representation, part)
+        if index == 0:
+            # Into {"__typename": ...} only, with no null in `part`: what `merge` would do.
+            representation.update(part)
+        else:
+            merge(representation, part)
     return representation
 
 
@@ -165,7 +193,9 @@ class Executor:
         async def run(fetch: Fetch) -> None:
             try:
                 waits = [done[d.id] for d in fetch.depends if d.id in done]
-                if waits:
+                if len(waits) == 1:
+                    await waits[0]
+                elif waits:
                     await asyncio.gather(*waits)
                 await self._run(fetch, variables, outcome)
             finally:
@@ -203,23 +233,28 @@ class Executor:
         unique: dict[bytes, int] = {}
         representations: list[JSONDict] = []
         targets: list[list[tuple[JSONDict, tuple[str | int, ...]]]] = []
+        plain = fetch.plain_representations
+        selections_of = fetch.representations
+        typename_as = fetch.typename_as
+        dumps, sort_keys = orjson.dumps, orjson.OPT_SORT_KEYS
         for obj, path in objects_at(outcome.data, fetch.path):
             typename = str(obj.get("__typename"))
-            selections = fetch.representations.get(typename)
+            selections = selections_of.get(typename)
             if selections is None:
                 continue
-            representation = _representation(obj, selections)
+            representation = _representation(obj, selections, plain.get(typename))
             if representation is None:
                 continue
-            if typename in fetch.typename_as:
-                representation["__typename"] = fetch.typename_as[typename]
-            marker = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+            if typename in typename_as:
+                representation["__typename"] = typename_as[typename]
+            marker = dumps(representation, option=sort_keys)
             index = unique.get(marker)
             if index is None:
-                index = unique[marker] = len(representations)
+                unique[marker] = len(representations)
                 representations.append(representation)
-                targets.append([])
-            targets[index].append((obj, path))
+                targets.append([(obj, path)])
+            else:
+                targets[index].append((obj, path))
         if not representations:
             return
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from graphql import (
@@ -21,8 +22,10 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLInterfaceType,
     GraphQLNamedType,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
@@ -51,6 +54,14 @@ class Field:
     @property
     def named_type(self) -> GraphQLNamedType:
         return get_named_type(self.type)
+
+    @cached_property
+    def plain(self) -> bool:
+        """An allowed scalar field (not `__typename`): answered with its value as it is."""
+        type_ = self.type.of_type if isinstance(self.type, GraphQLNonNull) else self.type
+        return (
+            isinstance(type_, GraphQLScalarType) and self.denied is None and self.name != TYPENAME
+        )
 
 
 # (parent type, field name) -> refusal (message, code) or None when allowed
@@ -166,7 +177,7 @@ class Normalizer:
         parent = self.schema.get_type(object_type)
         assert isinstance(parent, GraphQLObjectType)
         if name == TYPENAME:
-            from graphql import GraphQLNonNull, GraphQLString
+            from graphql import GraphQLString
 
             return Field(key, name, (), GraphQLNonNull(GraphQLString), object_type)
         definition = parent.fields[name]

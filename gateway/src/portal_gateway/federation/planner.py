@@ -15,6 +15,7 @@ the client uses for another field: they go under an internal alias.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from graphql import (
@@ -135,6 +136,16 @@ class Fetch:
     # subgraphs owning each type depend on it.
     node: tuple[str, ValueNode, frozenset[str]] | None = None
 
+    @cached_property
+    def plain_representations(self) -> dict[str, list[tuple[tuple[str, str], ...] | None]]:
+        """Per type, for each selection of `representations`: the (field name, response key)
+        of its fields when they are all fields without selections (the usual key), else None.
+        Read on the executed plan, so after planning has filled `representations`."""
+        return {
+            type_name: [_plain(selection) for selection in selections]
+            for type_name, selections in self.representations.items()
+        }
+
     def describe(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -143,6 +154,16 @@ class Fetch:
             "dependsOn": [d.id for d in self.depends],
             "document": self.document,
         }
+
+
+def _plain(selection: SelectionSetNode) -> tuple[tuple[str, str], ...] | None:
+    pairs = []
+    for node in selection.selections:
+        if not isinstance(node, FieldNode) or node.selection_set is not None:
+            return None
+        name = node.name.value
+        pairs.append((name, node.alias.value if node.alias else name))
+    return tuple(pairs)
 
 
 @dataclass

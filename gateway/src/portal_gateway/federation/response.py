@@ -23,7 +23,18 @@ from graphql import (
 from portal_gateway.federation.executor import GONE
 from portal_gateway.federation.operation import TYPENAME, Field
 
-Path = list[str | int]
+# A response path built as it is walked: (parent path, key), () at the root. Turned into a list
+# only for an error, so a walk that finds nothing wrong allocates no lists.
+Path = tuple[Any, ...]
+
+
+def as_list(path: Path) -> list[str | int]:
+    keys: list[str | int] = []
+    while path:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
 
 
 class _Null(Exception):
@@ -38,20 +49,21 @@ class Shaper:
         ]
 
     def _explained(self, path: Path) -> bool:
-        here = tuple(path)
+        here = tuple(as_list(path))
         size = len(here)
         return any(p[:size] == here for p in self._error_paths)
 
     def _error(self, message: str, path: Path, code: str | None = None) -> None:
-        error: dict[str, Any] = {"message": message, "path": list(path)}
+        keys = as_list(path)
+        error: dict[str, Any] = {"message": message, "path": keys}
         if code is not None:
             error["extensions"] = {"code": code}
         self.errors.append(error)
-        self._error_paths.append(tuple(path))
+        self._error_paths.append(tuple(keys))
 
     def root(self, root: GraphQLObjectType, fields: list[Field], data: dict[str, Any]) -> Any:
         try:
-            return self._object(root.name, fields, data, [])
+            return self._object(root.name, fields, data, ())
         except _Null:
             return None
 
@@ -60,15 +72,23 @@ class Shaper:
     ) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for f in fields:
-            field_path = [*path, f.key]
+            key = f.key
+            if f.plain:
+                # An allowed scalar field: its value as it came, unless null (which may have to
+                # propagate).
+                found = value.get(key)
+                if found is not None:
+                    result[key] = found
+                    continue
+            field_path = (path, key)
             if f.name == TYPENAME:
-                result[f.key] = type_name
+                result[key] = type_name
                 continue
             if f.denied is not None:
                 self._error(f.denied, field_path, f.denied_code)
-                result[f.key] = self.complete(f.type, None, f, field_path)
+                result[key] = self.complete(f.type, None, f, field_path)
                 continue
-            result[f.key] = self.complete(f.type, value.get(f.key), f, field_path)
+            result[key] = self.complete(f.type, value.get(key), f, field_path)
         return result
 
     def complete(self, type_: GraphQLOutputType, value: Any, f: Field, path: Path) -> Any:
@@ -83,14 +103,28 @@ class Shaper:
             return completed
         if value is None:
             return None
+        if (
+            isinstance(type_, GraphQLObjectType)
+            and isinstance(value, dict)
+            and f.children is not None
+            and not value.get(GONE)
+        ):
+            # An object of an object type (the usual case); anything else takes the long way.
+            fields = f.children.get(type_.name)
+            if fields is not None:
+                try:
+                    return self._object(type_.name, fields, value, path)
+                except _Null:
+                    return None
         if isinstance(type_, GraphQLList):
             if not isinstance(value, list):
                 self._error(f"Expected a list for {f.parent}.{f.name}.", path)
                 return None
             items = []
+            item_type = type_.of_type
             try:
                 for index, item in enumerate(value):
-                    items.append(self.complete(type_.of_type, item, f, [*path, index]))
+                    items.append(self.complete(item_type, item, f, (path, index)))
             except _Null:
                 return None
             return items
