@@ -4,21 +4,36 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import uvicorn
+from pydantic_settings import BaseSettings
 from starlette.applications import Starlette
 
 from portal_kit.logging import configure_logging
-from portal_kit.settings import ServiceSettings, SettingsError, load_settings
+from portal_kit.settings import SettingsError, load_settings
 
-S = TypeVar("S", bound=ServiceSettings)
+S = TypeVar("S", bound=BaseSettings)
 
 
-def run(settings_class: type[S], create_app: Callable[[S], Starlette]) -> None:
-    """Start a service; a bad setting stops it with one line naming the setting."""
+class ServedSettings(Protocol):
+    service_name: str
+    log_level: str
+    http_host: str
+    http_port: int
+
+
+def run(
+    settings_class: type[S],
+    create_app: Callable[[S], Starlette],
+    uvicorn_options: Callable[[S], dict[str, Any]] = lambda _: {},
+) -> None:
+    """Start a process (a service or the gateway; its settings name `service_name`,
+    `log_level`, `http_host` and `http_port`); a bad setting stops it with one line naming the
+    setting. `uvicorn_options` adds server options that depend on the settings."""
     settings = load_settings(settings_class)
-    configure_logging(settings.service_name, settings.log_level)
+    served = cast(ServedSettings, settings)
+    configure_logging(served.service_name, served.log_level)
     try:
         app = create_app(settings)
     except SettingsError as error:
@@ -26,11 +41,12 @@ def run(settings_class: type[S], create_app: Callable[[S], Starlette]) -> None:
         raise SystemExit(2) from None
     uvicorn.run(
         app,
-        host=settings.http_host,
-        port=settings.http_port,
+        host=served.http_host,
+        port=served.http_port,
         log_config=None,
         access_log=False,
         loop="uvloop",
         http="httptools",
         lifespan="on",
+        **uvicorn_options(settings),
     )
