@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from portal_kit.domain import DomainError, Forbidden, NotFound, ValidationFailed
+from portal_kit.domain import DomainError, NotFound, ValidationFailed
 
 from portal_people.adapters.passwords import hash_password_async, verify_password_async
 from portal_people.adapters.tokens import hash_secret, new_secret
@@ -73,16 +73,9 @@ class Credentials:
         self.services = services
         self.sessions = Sessions(directory, services)
 
-    async def _me(self) -> User:
-        principal = self.directory.principal
-        user = await self.directory.users().get(principal.user) if principal.authenticated else None
-        if user is None or not user.active:
-            raise Forbidden("log in first")
-        return user
-
     async def change_password(self, current: str, new: NewPassword) -> Session:
         """Needs the current password; ends every other session and opens a new one."""
-        user = await self._me()
+        user = await self.directory.caller()
         tenant = await self.directory.own_tenant()
         problems = check_new_password(new, tenant, _personal(user), field="newPassword")
         if not await verify_password_async(user.password_hash, current[:1024]):
@@ -103,7 +96,7 @@ class Credentials:
     ) -> Session:
         """Confirm (and maybe correct) the contact details and choose a new password, in one go
         as the Familjebostäder form does; then the user gets a normal session."""
-        user = await self._me()
+        user = await self.directory.caller()
         if not user.first_login:
             raise DomainError("there is no first login to complete", field="id", code="NO_CHANGE")
         tenant = await self.directory.own_tenant()

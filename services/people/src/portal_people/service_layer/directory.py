@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from portal_kit.domain import DomainError, NotFound, ValidationFailed
+from portal_kit.domain import DomainError, Forbidden, NotFound, ValidationFailed
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
 
@@ -164,6 +164,14 @@ class Directory:
         return organisation.id in admin_of or organisation.parent_id in admin_of
 
     # -- users -------------------------------------------------------------------------------
+
+    async def caller(self) -> User:
+        """The calling user's own active account; anyone else is told to log in."""
+        principal = self.principal
+        user = await self.users().get(principal.user) if principal.authenticated else None
+        if user is None or not user.active:
+            raise Forbidden("log in first")
+        return user
 
     async def user(self, user_id: str) -> User | None:
         user = await self.users().get(user_id)

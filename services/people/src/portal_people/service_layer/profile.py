@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from portal_kit.domain import Forbidden
-
 from portal_people.domain.user import User
 from portal_people.service_layer.credentials import ContactDetails
 from portal_people.service_layer.directory import Directory
@@ -16,15 +14,8 @@ class Profile:
         self.directory = directory
         self.sessions = Sessions(directory, services)
 
-    async def _me(self) -> User:
-        principal = self.directory.principal
-        user = await self.directory.users().get(principal.user) if principal.authenticated else None
-        if user is None or not user.active:
-            raise Forbidden("log in first")
-        return user
-
     async def update(self, version: int, contact: ContactDetails, locale: str | None) -> User:
-        user = await self._me()
+        user = await self.directory.caller()
         tenant = await self.directory.own_tenant()
         user.version = version
         user.update_profile(
@@ -42,7 +33,7 @@ class Profile:
     async def choose_active_organisation(self, organisation_id: str) -> tuple[User, Session]:
         """One person in several customers ('Vælg kunde'): the choice is kept on the account and
         carried in the new access token (claim `org`)."""
-        user = await self._me()
+        user = await self.directory.caller()
         user.choose_active_organisation(organisation_id)
         await self.directory.users().save(user)
         return user, await self.sessions.open(user)
