@@ -71,10 +71,10 @@ class Directory:
 
     async def visible_tenants(self) -> list[Tenant]:
         if self.principal.platform_admin:
+            # Platform administrators list every tenant: one read across tenants, by design.
             known = self.database.system_collection("tenants")
-            found = await known.find({}, {"_id": 1}).sort("_id", 1).to_list(length=None)
-            ids = [d["_id"] for d in found]
-            return [t for t in [await self.tenants(i).get(i) for i in ids] if t is not None]
+            found = await known.find({}, {"outbox": 0}).sort("_id", 1).to_list(length=None)
+            return [self.tenants(d["_id"]).from_document(d) for d in found]
         own = await self.tenant(self.principal.tenant)
         return [own] if own else []
 
