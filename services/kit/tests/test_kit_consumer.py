@@ -10,9 +10,9 @@ from typing import Any
 import orjson
 import pytest
 from nats.js import JetStreamContext
-from portal_kit.bus import StreamNames, ensure_service_streams
 from portal_kit.consumer import EventConsumer, Handler
 from portal_kit.events import CloudEvent
+from portal_kit.jetstream import StreamNames, ensure_service_streams
 from portal_kit.logging import tenant_var
 from portal_kit.mongo import Database, connect_database
 from portal_kit.testing.plugin import TestNamespace

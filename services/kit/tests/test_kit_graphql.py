@@ -16,12 +16,13 @@ from portal_kit.graphql import (
     InvalidCursor,
     connection,
     decode_cursor,
+    decode_keyset,
     empty_connection,
     encode_cursor,
-    keyset_filter,
     page_size,
     user_errors,
 )
+from portal_kit.repository import after_keyset
 
 scalars = st.one_of(
     st.none(),
@@ -41,6 +42,11 @@ def test_cursor_roundtrip(value: object, last_id: str) -> None:
 
 def _raw_cursor(values: object) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(values)).decode()
+
+
+def keyset_filter(sort_field: str, after: str | None) -> dict[str, object]:
+    """The filter a repository builds from a client's cursor."""
+    return after_keyset(sort_field, decode_keyset(after))
 
 
 @pytest.mark.parametrize(

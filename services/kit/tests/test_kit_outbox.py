@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 import pytest
 from nats.js import JetStreamContext
-from portal_kit.bus import StreamNames, ensure_service_streams
 from portal_kit.events import CloudEvent
+from portal_kit.jetstream import StreamNames, ensure_service_streams
 from portal_kit.mongo import Database, connect_database
 from portal_kit.outbox import OutboxRelay
 from portal_kit.testing.plugin import TestNamespace
@@ -200,7 +200,7 @@ async def test_background_relay_wakes_on_commit(
 async def test_relay_survives_a_nats_outage(
     database: Database, own_nats_server: Any, namespace: TestNamespace
 ) -> None:
-    from portal_kit.bus import connect_nats
+    from portal_kit.jetstream import connect_nats
 
     client = await connect_nats(own_nats_server.url, name="kit-test")
     # A publish during the outage waits for its acknowledgement this long before the relay

@@ -26,8 +26,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from portal_kit.bus import StreamNames
 from portal_kit.events import CloudEvent
+from portal_kit.jetstream import StreamNames
 from portal_kit.logging import tenant_var
 from portal_kit.mongo import Database
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.errors import DuplicateKeyError
 
@@ -63,3 +63,11 @@ class Counters:
             if counter is not None:
                 return counter
         raise RuntimeError(f"could not move counter {name!r} on")
+
+
+class Sequences(Protocol):
+    """What a use case needs of the counters (an in-memory one serves fast tests)."""
+
+    async def next(self, name: str) -> int: ...
+
+    async def next_in_group(self, name: str, group: str) -> GroupPosition: ...

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from portal_kit.clock import utc_now
 
 TOKEN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 TENANT_TOKEN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
@@ -32,16 +34,6 @@ class DomainEvent(BaseModel):
 
 def new_event_id() -> str:
     return str(uuid.uuid4())
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def utc_now_to_the_millisecond() -> datetime:
-    """MongoDB keeps milliseconds; keeping no more means what we return is what we read back."""
-    now = utc_now()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def event_subject(prefix: str, tenant: str, service: str, aggregate: str, name: str) -> str:

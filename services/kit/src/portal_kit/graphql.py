@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from portal_kit.domain import DomainError, ValidationFailed
+from portal_kit.repository import Keyset
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -92,7 +93,7 @@ def decode_cursor(cursor: str) -> list[Any]:
         raise InvalidCursor() from None
     if not isinstance(values, list) or len(values) != 2:
         raise InvalidCursor()
-    # Only scalars: a document in a cursor would become a query operator in `keyset_filter`.
+    # Only scalars: a document in a cursor would become a query operator in a keyset filter.
     if not all(value is None or isinstance(value, str | int | float) for value in values):
         raise InvalidCursor()
     return values
@@ -108,27 +109,20 @@ def page_size(first: int | None) -> int:
     return first
 
 
-def keyset_filter(
-    sort_field: str, after: str | None, value_type: type | None = None
-) -> dict[str, Any]:
-    """Documents after the cursor in ascending (sort_field, _id) order.
+def decode_keyset(after: str | None, value_type: type | None = None) -> Keyset | None:
+    """The position an `after` cursor names, for a repository to turn into its filter.
 
     With `value_type`, a cursor whose sort value is of another type (one this subgraph never
     handed out) is refused rather than compared across types.
     """
     if after is None:
-        return {}
+        return None
     value, last_id = decode_cursor(after)
     if value_type is not None and (
         not isinstance(value, value_type) or isinstance(value, bool) or not isinstance(last_id, str)
     ):
         raise InvalidCursor()
-    return {
-        "$or": [
-            {sort_field: {"$gt": value}},
-            {sort_field: value, "_id": {"$gt": last_id}},
-        ]
-    }
+    return Keyset(value, last_id)
 
 
 def connection(

@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 from nats.js import JetStreamContext
 
-from portal_kit.bus import headers_for
 from portal_kit.events import CloudEvent
+from portal_kit.jetstream import headers_for
 from portal_kit.mongo import Database
 
 log = logging.getLogger(__name__)

@@ -22,6 +22,8 @@ AUDIENCE = "portal-subgraph"
 ALGORITHM = "EdDSA"
 LIFETIME_SECONDS = 60
 PLATFORM_ADMIN_SCOPE = "platform:admin"
+# The only scope of a user who must finish first-login steps: no service but people serves them.
+FIRST_LOGIN_SCOPE = "people:first-login-required"
 ANONYMOUS = "anonymous"
 
 
@@ -55,6 +57,20 @@ class Principal(BaseModel):
     @property
     def platform_admin(self) -> bool:
         return PLATFORM_ADMIN_SCOPE in self.scopes
+
+    @property
+    def is_staff(self) -> bool:
+        """Operator staff of the tenant: they see every row of it (docs/architecture.md)."""
+        return self.authenticated and self.staff
+
+    @property
+    def sees_nothing(self) -> bool:
+        """Neither staff nor a member of any organisation: no row of any service is theirs."""
+        return not self.is_staff and (not self.authenticated or not self.memberships)
+
+    @property
+    def first_login_pending(self) -> bool:
+        return FIRST_LOGIN_SCOPE in self.scopes
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

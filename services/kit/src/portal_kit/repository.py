@@ -19,6 +19,30 @@ A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 
 
+# A filter no document matches: what a caller who may see nothing is given.
+NOTHING: dict[str, Any] = {"_id": {"$in": []}}
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """Where a page starts: after the row with this sort value and id (ascending order)."""
+
+    value: Any
+    last_id: Any
+
+
+def after_keyset(sort_key: str, after: Keyset | None) -> dict[str, Any]:
+    """Documents after `after` in ascending (sort_key, _id) order; every document without one."""
+    if after is None:
+        return {}
+    return {
+        "$or": [
+            {sort_key: {"$gt": after.value}},
+            {sort_key: after.value, "_id": {"$gt": after.last_id}},
+        ]
+    }
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a keyset-paginated list, with the total the filter matches."""
@@ -68,13 +92,15 @@ class AggregateRepository(ABC, Generic[A]):
         return await self._documents.count(filter_)
 
     async def page(
-        self, visible: dict[str, Any], after: dict[str, Any], *, sort_key: str, size: int
+        self, visible: dict[str, Any], after: Keyset | None, *, sort_key: str, size: int
     ) -> Page[A]:
-        """`size` aggregates matching `visible`, after the keyset filter `after`, in
-        (sort_key, _id) order; one more is read to know whether another page follows."""
+        """`size` aggregates matching `visible` that come after `after`, in (sort_key, _id)
+        order; one more is read to know whether another page follows."""
         total = await self.count(visible)
         found = await self.find(
-            {"$and": [visible, after]}, sort=[(sort_key, 1), ("_id", 1)], limit=size + 1
+            {"$and": [visible, after_keyset(sort_key, after)]},
+            sort=[(sort_key, 1), ("_id", 1)],
+            limit=size + 1,
         )
         return Page(found[:size], has_next=len(found) > size, total=total)
 
@@ -100,14 +126,32 @@ class AggregateRepository(ABC, Generic[A]):
         except DuplicateKeyError as error:
             raise Conflict(self.duplicate_message(error), code="DUPLICATE") from error
         aggregate.version = 1
+        self.saved(aggregate)
         self._on_commit()
 
+    def appended(self, aggregate: A) -> dict[str, list[Any]]:
+        """Arrays that only ever grow (an activity log): the items added since the aggregate
+        was loaded, per field. `save` pushes them instead of `$set`-ting the whole array, so
+        nothing written meanwhile by anyone is ever overwritten. None by default."""
+        return {}
+
+    def saved(self, aggregate: A) -> None:
+        """Called after a successful `add` or `save`, e.g. to note what is now stored."""
+
     async def save(self, aggregate: A) -> None:
-        fields = {k: v for k, v in self.to_document(aggregate).items() if k not in _STORED}
+        appended = self.appended(aggregate)
+        fields = {
+            k: v
+            for k, v in self.to_document(aggregate).items()
+            if k not in _STORED and k not in appended
+        }
         update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
         envelopes = self._envelopes(aggregate)
+        pushes = {name: {"$each": items} for name, items in appended.items() if items}
         if envelopes:
-            update["$push"] = {OUTBOX: {"$each": envelopes}}
+            pushes[OUTBOX] = {"$each": envelopes}
+        if pushes:
+            update["$push"] = pushes
         try:
             saved = await self._documents.find_one_and_update(
                 {"_id": aggregate.id, "version": aggregate.version}, update
@@ -120,6 +164,7 @@ class AggregateRepository(ABC, Generic[A]):
                 field="version",
             )
         aggregate.version = saved["version"]
+        self.saved(aggregate)
         if envelopes:
             self._on_commit()
 

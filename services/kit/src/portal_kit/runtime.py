@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
-from portal_kit.bus import StreamNames, connect_nats, ensure_service_streams
 from portal_kit.consumer import EventConsumer
+from portal_kit.jetstream import StreamNames, connect_nats, ensure_service_streams
 from portal_kit.mongo import Database, IndexSpec, connect_database
 from portal_kit.outbox import OutboxRelay
 from portal_kit.principal import PrincipalVerifier

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from portal_kit.events import utc_now_to_the_millisecond
+from portal_kit.clock import utc_now_to_the_millisecond
 from portal_kit.http import build_service_app
 from portal_kit.principal import Principal
 from portal_kit.runtime import ServiceRuntime

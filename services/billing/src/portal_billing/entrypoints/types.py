@@ -10,14 +10,13 @@ import strawberry
 from portal_kit.graphql import (
     Connection,
     connection,
+    decode_keyset,
     encode_cursor,
-    keyset_filter,
     page_size,
 )
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from portal_billing.adapters.repositories import SORT_KEY
 from portal_billing.domain import invoice as invoice_domain
 from portal_billing.domain.money import format_amount, format_quantity
 from portal_billing.entrypoints.context import Info
@@ -114,7 +113,7 @@ class Invoice:
 async def invoice_page(info: Info, first: int | None, after: str | None) -> Connection[Invoice]:
     size = page_size(first)
     invoices = info.context.invoices
-    page = await invoices.page(size=size, after=keyset_filter(SORT_KEY, after, int))
+    page = await invoices.page(size=size, after=decode_keyset(after, int))
     today = invoices.today()
     return connection(
         [Invoice.of(i, today) for i in page.items],

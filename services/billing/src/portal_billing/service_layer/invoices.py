@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
+from portal_kit.clock import utc_now_to_the_millisecond
 from portal_kit.counters import Counters
-from portal_kit.events import utc_now_to_the_millisecond
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
-from portal_kit.repository import Page
+from portal_kit.repository import Keyset, Page
 
 from portal_billing.adapters.repositories import SORT_KEY, InvoiceRepository
 from portal_billing.domain.invoice import Invoice, InvoiceRequest, LineInput
@@ -55,8 +54,8 @@ class InvoiceDesk:
         )
         return found[0] if found else None
 
-    async def page(self, *, size: int, after: dict[str, Any]) -> Page[Invoice]:
-        """Visible invoices by number, `size` of them after the keyset filter `after`."""
+    async def page(self, *, size: int, after: Keyset | None) -> Page[Invoice]:
+        """Visible invoices by number, `size` of them after the position `after`."""
         return await self.invoices().page(
             access.visible_filter(self.principal), after, sort_key=SORT_KEY, size=size
         )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from portal_kit.bus import StreamNames, ensure_service_streams
 from portal_kit.consumer import EventConsumer
 from portal_kit.events import CloudEvent
+from portal_kit.jetstream import StreamNames, ensure_service_streams
 from portal_kit.runtime import ServiceRuntime
 
 from portal_orders.adapters.repositories import OrganisationDirectory

@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from portal_kit.clock import utc_now_to_the_millisecond
 from portal_kit.counters import Counters
 from portal_kit.domain import DomainError, Forbidden, NotFound, StaleVersion
-from portal_kit.events import utc_now_to_the_millisecond
 from portal_kit.gridfs import GridFSStore, StoredFile
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal

@@ -13,11 +13,12 @@ from portal_kit.graphql import (
     UserError,
     attempt,
     connection,
+    decode_keyset,
     empty_connection,
     encode_cursor,
-    keyset_filter,
     page_size,
 )
+from portal_kit.repository import after_keyset
 from strawberry.federation.schema_directives import RequiresScopes
 
 from portal_people.domain import employee as domain
@@ -156,7 +157,7 @@ class EmployeeQuery:
             return empty_connection()
         total = await employees.repository.count(base)
         found = await employees.repository.find(
-            {"$and": [base, keyset_filter("name_key", after)]},
+            {"$and": [base, after_keyset("name_key", decode_keyset(after))]},
             sort=[("name_key", 1), ("_id", 1)],
             limit=size + 1,
         )

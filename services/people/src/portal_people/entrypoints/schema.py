@@ -11,12 +11,13 @@ from portal_kit.graphql import (
     UserError,
     attempt,
     connection,
+    decode_keyset,
     empty_connection,
     encode_cursor,
-    keyset_filter,
     masking_extension,
     page_size,
 )
+from portal_kit.repository import after_keyset
 from strawberry.scalars import JSON
 from strawberry.tools import merge_types
 
@@ -96,7 +97,7 @@ class DirectoryQuery:
         repository = directory.users()
         total = await repository.count(base)
         found = await repository.find(
-            {"$and": [base, keyset_filter("name_key", after)]},
+            {"$and": [base, after_keyset("name_key", decode_keyset(after))]},
             sort=[("name_key", 1), ("_id", 1)],
             limit=size + 1,
         )

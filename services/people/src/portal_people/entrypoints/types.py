@@ -10,11 +10,12 @@ from portal_kit.graphql import (
     Connection,
     UserError,
     connection,
+    decode_keyset,
     empty_connection,
     encode_cursor,
-    keyset_filter,
     page_size,
 )
+from portal_kit.repository import after_keyset
 from strawberry.scalars import JSON
 
 from portal_people.domain import organisation as org_domain
@@ -198,7 +199,7 @@ async def organisation_page(
     repository = directory.organisations(tenant_id)
     total = await repository.count(base)
     found = await repository.find(
-        {"$and": [base, keyset_filter("name_key", after)]},
+        {"$and": [base, after_keyset("name_key", decode_keyset(after))]},
         sort=[("name_key", 1), ("_id", 1)],
         limit=size + 1,
     )

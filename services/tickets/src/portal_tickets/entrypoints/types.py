@@ -8,14 +8,13 @@ import strawberry
 from portal_kit.graphql import (
     Connection,
     connection,
+    decode_keyset,
     encode_cursor,
-    keyset_filter,
     page_size,
 )
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from portal_tickets.adapters.repositories import SORT_KEY
 from portal_tickets.domain import ticket as ticket_domain
 from portal_tickets.entrypoints.context import Info
 
@@ -82,7 +81,7 @@ class Ticket:
 
 async def ticket_page(info: Info, first: int | None, after: str | None) -> Connection[Ticket]:
     size = page_size(first)
-    page = await info.context.tickets.page(size=size, after=keyset_filter(SORT_KEY, after, int))
+    page = await info.context.tickets.page(size=size, after=decode_keyset(after, int))
     return connection(
         [Ticket.of(t) for t in page.items],
         [encode_cursor([t.sequence, t.id]) for t in page.items],

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
+from portal_kit.clock import utc_now_to_the_millisecond
 from portal_kit.counters import Counters
-from portal_kit.events import utc_now_to_the_millisecond
 from portal_kit.mongo import Database
 from portal_kit.principal import Principal
-from portal_kit.repository import Page
+from portal_kit.repository import Keyset, Page
 from portal_kit.values import Problems
 
 from portal_tickets.adapters.repositories import SORT_KEY, TicketRepository
@@ -51,8 +50,8 @@ class TicketDesk:
         )
         return found[0] if found else None
 
-    async def page(self, *, size: int, after: dict[str, Any]) -> Page[Ticket]:
-        """Visible tickets by number, `size` of them after the keyset filter `after`."""
+    async def page(self, *, size: int, after: Keyset | None) -> Page[Ticket]:
+        """Visible tickets by number, `size` of them after the position `after`."""
         return await self.tickets().page(
             access.visible_filter(self.principal), after, sort_key=SORT_KEY, size=size
         )

@@ -1,4 +1,4 @@
-"""NATS JetStream connection and the streams a service owns."""
+"""The NATS connection (JetStream) and the streams a service owns; not a message bus of its own."""
 
 from __future__ import annotations
 

@@ -1,0 +1,92 @@
+"""In-memory stand-ins for the ports every use case is given, for fast tests without MongoDB or
+NATS: they keep the contract of the real adapters (versions, duplicates, events taken on
+commit) so a use case behaves against them as against the real ones."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+from portal_kit.counters import GroupPosition
+from portal_kit.domain import Aggregate, Conflict, StaleVersion
+from portal_kit.events import DomainEvent
+from portal_kit.repository import Keyset, Page
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class InMemoryAggregates(Generic[A]):
+    """Aggregates of one tenant kept in a dict; `committed` lists the events a real repository
+    would have put in the outbox, in commit order."""
+
+    def __init__(self, tenant: str) -> None:
+        self.tenant = tenant
+        self.stored: dict[str, A] = {}
+        self.committed: list[DomainEvent] = []
+
+    async def get(self, aggregate_id: str) -> A | None:
+        found = self.stored.get(aggregate_id)
+        return None if found is None else copy.deepcopy(found)
+
+    async def add(self, aggregate: A) -> None:
+        if aggregate.id in self.stored:
+            raise Conflict("one with the same identifying value already exists", code="DUPLICATE")
+        aggregate.version = 1
+        self._commit(aggregate)
+
+    async def save(self, aggregate: A) -> None:
+        stored = self.stored.get(aggregate.id)
+        if stored is None or stored.version != aggregate.version:
+            raise StaleVersion(
+                "it was changed by someone else since you loaded it; reload and try again",
+                field="version",
+            )
+        aggregate.version += 1
+        self._commit(aggregate)
+
+    def _commit(self, aggregate: A) -> None:
+        self.committed.extend(aggregate.take_events())
+        self.stored[aggregate.id] = copy.deepcopy(aggregate)
+
+    def matching(self, visible: Callable[[A], bool]) -> list[A]:
+        return [copy.deepcopy(a) for a in self.stored.values() if visible(a)]
+
+    def page_of(
+        self,
+        items: Iterable[A],
+        after: Keyset | None,
+        *,
+        sort_value: Callable[[A], Any],
+        size: int,
+    ) -> Page[A]:
+        """Keyset pagination in (sort value, id) order, as the real repositories page."""
+        ordered = sorted(items, key=lambda a: (sort_value(a), a.id))
+        total = len(ordered)
+        if after is not None:
+            ordered = [a for a in ordered if (sort_value(a), a.id) > (after.value, after.last_id)]
+        return Page(ordered[:size], has_next=len(ordered) > size, total=total)
+
+
+class InMemoryCounters:
+    """Per-tenant sequences, as `portal_kit.counters.Counters` hands them out."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+        self._groups: dict[str, list[str]] = {}
+        self._in_group: dict[tuple[str, str], int] = {}
+
+    async def next(self, name: str) -> int:
+        self.values[name] = self.values.get(name, 0) + 1
+        return self.values[name]
+
+    async def next_in_group(self, name: str, group: str) -> GroupPosition:
+        position = await self.next(name)
+        order = self._groups.setdefault(name, [])
+        if group not in order:
+            order.append(group)
+        key = (name, group)
+        self._in_group[key] = self._in_group.get(key, 0) + 1
+        return GroupPosition(
+            position=position, group=order.index(group) + 1, in_group=self._in_group[key]
+        )
