@@ -201,3 +201,52 @@ async def test_another_tenant_cannot_load_or_save_it(database: Database) -> None
     stored = await _stored(database, thing.id)
     assert stored["label"] == "First"
     assert len(stored["outbox"]) == 1
+
+
+@dataclass(kw_only=True)
+class Diary(Aggregate):
+    entries: list[str]
+    loaded: int = 0  # how many entries the stored document held when this one was loaded
+
+
+class DiaryRepository(AggregateRepository[Diary]):
+    """A log that only grows: new entries are pushed, never `$set` over other writers'."""
+
+    collection = "diaries"
+    service = "kit"
+
+    def to_document(self, aggregate: Diary) -> Document:
+        return {"entries": list(aggregate.entries)}
+
+    def from_document(self, document: Document) -> Diary:
+        entries = list(document["entries"])
+        return Diary(
+            id=document["_id"],
+            tenant=document["tenant"],
+            version=document["version"],
+            entries=entries,
+            loaded=len(entries),
+        )
+
+    def appended(self, aggregate: Diary) -> dict[str, list[Any]]:
+        return {"entries": aggregate.entries[aggregate.loaded :]}
+
+    def saved(self, aggregate: Diary) -> None:
+        aggregate.loaded = len(aggregate.entries)
+
+
+async def test_a_growing_array_is_pushed_so_saves_in_a_row_keep_every_entry(
+    database: Database,
+) -> None:
+    diaries = DiaryRepository(database, "jm")
+    diary = Diary(id=new_id(), tenant="jm", entries=["registered"])
+    await diaries.add(diary)
+    assert diary.loaded == 1
+    diary.entries.append("accepted")
+    await diaries.save(diary)
+    diary.entries.append("booked")
+    await diaries.save(diary)
+    stored = await diaries.get(diary.id)
+    assert stored is not None
+    assert stored.entries == ["registered", "accepted", "booked"]
+    assert stored.version == 3

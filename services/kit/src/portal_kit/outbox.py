@@ -1,4 +1,4 @@
-"""The outbox relay of DESIGN.md rule 2.
+"""The outbox relay: how an event gets from a state change onto NATS (docs/architecture.md).
 
 Events are appended to an `outbox` array in the aggregate's own document in the same update as
 the change. The relay publishes them to JetStream with the event id as `Nats-Msg-Id` (so a
