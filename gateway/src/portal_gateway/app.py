@@ -38,7 +38,7 @@ from portal_gateway.errors import (
     GatewayError,
 )
 from portal_gateway.federation.executor import FetchFailed
-from portal_gateway.federation.planner import Fetch
+from portal_gateway.federation.plan import Fetch
 from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
 from portal_gateway.forwarding import (
     JSON,

@@ -30,7 +30,8 @@ from portal_kit.principal import Principal
 from portal_gateway import metrics
 from portal_gateway.federation.executor import Executor, Transport
 from portal_gateway.federation.operation import normalize, skip_include_variables
-from portal_gateway.federation.planner import Plan, Planner, PlanningError
+from portal_gateway.federation.plan import Plan, PlanningError
+from portal_gateway.federation.planner import Planner
 from portal_gateway.federation.response import Shaper
 from portal_gateway.federation.supergraph import Supergraph
 from portal_gateway.limits import LimitExceeded, Limits, check_cost, check_document

@@ -20,7 +20,7 @@ from graphql import (
     value_from_ast,
 )
 
-from portal_gateway.federation.planner import Fetch, Plan
+from portal_gateway.federation.plan import Fetch, Plan
 
 JSONDict = dict[str, Any]
 # (fetch, request body) -> the subgraph's JSON answer; raises FetchFailed
