@@ -53,9 +53,9 @@ from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway")
 
-# The people service puts this scope, and no other grant, in the token of a user who still has
-# to complete a first login (confirm contact details, change password).
-FIRST_LOGIN_SCOPE = "people:first-login-required"
+# What a subgraph other than people answers a user who still has to complete a first login
+# (confirm contact details, change password): people puts only the kit's FIRST_LOGIN_SCOPE in
+# their token.
 FIRST_LOGIN_REFUSAL: dict[str, Any] = {
     "data": None,
     "errors": [
@@ -197,7 +197,7 @@ class Gateway:
         # Identical query fetches of one principal in flight together are sent once.
         share = (principal, request.headers.get("accept-language"))
 
-        first_login_pending = FIRST_LOGIN_SCOPE in principal.scopes
+        first_login_pending = principal.first_login_pending
 
         async def transport(fetch: Fetch, body: dict[str, Any]) -> dict[str, Any]:
             if first_login_pending and fetch.graph != "people":

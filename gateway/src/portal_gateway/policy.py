@@ -23,7 +23,8 @@ UNAUTHENTICATED = "UNAUTHENTICATED"
 
 
 def _staff(principal: Principal) -> bool:
-    return principal.staff or principal.platform_admin
+    """The kit's one definition of staff; platform admins pass the "staff" policy too."""
+    return principal.is_staff or principal.platform_admin
 
 
 def _platform_admin(principal: Principal) -> bool:
