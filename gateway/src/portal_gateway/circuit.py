@@ -26,7 +26,3 @@ class Circuit:
         self.failures += 1
         if self.failures >= self.threshold:
             self.opened_at = time.monotonic()
-
-    @property
-    def open(self) -> bool:
-        return not self.allows()

@@ -1,7 +1,7 @@
 """Forwarding a GraphQL request to a subgraph with the principal the gateway vouches for.
 
 One shared aiohttp session with pooled keep-alive connections serves every upstream call: the
-HTTP client decides the gateway's speed (see DESIGN.md, performance facts).
+HTTP client decides the gateway's speed (see docs/architecture.md, the gateway).
 """
 
 from __future__ import annotations

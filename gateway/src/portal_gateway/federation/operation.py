@@ -204,7 +204,3 @@ def normalize(
     assert root is not None
     normalizer = Normalizer(schema, fragments, variables, access)
     return root, normalizer.fields(root, [operation.selection_set])[root.name]
-
-
-def is_abstract(type_: GraphQLNamedType) -> bool:
-    return isinstance(type_, (GraphQLInterfaceType, GraphQLUnionType))

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from graphql import (
-    ArgumentNode,
     BooleanValueNode,
     ConstDirectiveNode,
     DirectiveDefinitionNode,
@@ -50,7 +49,6 @@ SUPPORTED_JOIN = ("v0.3", "v0.4", "v0.5")
 KNOWN_FEATURES = ("link", "join")
 # Directives kept in the public API schema; every other applied directive is federation metadata.
 API_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf"})
-AUTH_DIRECTIVES = frozenset({"authenticated", "requiresScopes", "policy"})
 
 
 class UnsupportedSupergraph(Exception):
@@ -449,16 +447,3 @@ def _api_schema(document: DocumentNode, types: dict[str, TypeInfo]) -> GraphQLSc
         return build_ast_schema(DocumentNode(definitions=tuple(definitions)))  # type: ignore[arg-type]
     except (GraphQLError, TypeError) as error:
         raise UnsupportedSupergraph(f"the API schema is invalid: {error}") from error
-
-
-__all__ = [
-    "Access",
-    "ArgumentNode",
-    "FieldJoin",
-    "Key",
-    "Supergraph",
-    "TypeInfo",
-    "UnsupportedSupergraph",
-    "field_set",
-    "read_supergraph",
-]
