@@ -30,25 +30,14 @@ from portal_gateway import cookies, metrics
 from portal_gateway.authentication import Authenticator, build_authenticator
 from portal_gateway.circuit import Circuit
 from portal_gateway.engine import Engine
-from portal_gateway.errors import (
-    PAYLOAD_TOO_LARGE,
-    UNSUPPORTED_MEDIA_TYPE,
-    AuthenticationFailed,
-    BadRequest,
-    GatewayError,
-)
+from portal_gateway.errors import AuthenticationFailed, GatewayError, without_internals
 from portal_gateway.federation.executor import FetchFailed
 from portal_gateway.federation.plan import Fetch
 from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
-from portal_gateway.forwarding import (
-    JSON,
-    CachedSigner,
-    Subgraph,
-    forwarded_for,
-    traceparent_for,
-)
+from portal_gateway.forwarding import CachedSigner, Subgraph, forwarded_for, traceparent_for
+from portal_gateway.http_request import operation_from_body, operation_from_query
 from portal_gateway.limits import Limits
-from portal_gateway.media import negotiate, status_for
+from portal_gateway.media import JSON, negotiate, status_for
 from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway")
@@ -152,8 +141,7 @@ class Gateway:
         media = negotiate(request.headers.get("accept"))
         try:
             if request.method == "POST":
-                operation = parse_json(await self._read_body(request))
-                validate_operation(operation)
+                operation = await operation_from_body(request, self.settings.max_request_bytes)
             elif self._wants_ide(request):
                 return HTMLResponse(self._ide_html)
             else:
@@ -267,33 +255,6 @@ class Gateway:
             and "text/html" in request.headers.get("accept", "")
         )
 
-    async def _read_body(self, request: Request) -> bytes:
-        content_type = request.headers.get("content-type")
-        if content_type is not None and content_type.split(";")[0].strip().lower() not in (
-            JSON,
-            "application/graphql-response+json",
-        ):
-            raise GatewayError(
-                "send the GraphQL request as application/json",
-                status=415,
-                code=UNSUPPORTED_MEDIA_TYPE,
-            )
-        limit = self.settings.max_request_bytes
-        too_large = GatewayError(
-            f"request body larger than {limit} bytes", status=413, code=PAYLOAD_TOO_LARGE
-        )
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise too_large
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            chunks.append(chunk)
-        return b"".join(chunks)
-
     # -- health ----------------------------------------------------------------------------
 
     async def healthz(self, _: Request) -> Response:
@@ -308,64 +269,6 @@ class Gateway:
             {"status": "ready" if ready else "not ready", "checks": checks},
             200 if ready else 503,
         )
-
-
-def parse_json(body: bytes) -> Any:
-    if not body:
-        raise BadRequest("empty request body: expected a GraphQL request as JSON")
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise BadRequest("request body is not valid JSON") from None
-
-
-def validate_operation(operation: Any) -> None:
-    """The shape GraphQL-over-HTTP asks for; the subgraph validates the document itself."""
-    if not isinstance(operation, dict):
-        raise BadRequest("expected a JSON object with a `query`")
-    query = operation.get("query")
-    extensions = operation.get("extensions")
-    persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
-    if not (persisted and query is None) and (not isinstance(query, str) or not query.strip()):
-        raise BadRequest("missing `query`: expected a GraphQL document as a string")
-    for name, kind in (("variables", dict), ("operationName", str), ("extensions", dict)):
-        value = operation.get(name)
-        if value is not None and not isinstance(value, kind):
-            expected = "an object" if kind is dict else "a string"
-            raise BadRequest(f"`{name}` must be {expected}")
-
-
-def operation_from_query(request: Request) -> dict[str, Any]:
-    params = request.query_params
-    if not params.get("query", "").strip() and "extensions" not in params:
-        raise BadRequest("missing `query` parameter")
-    operation: dict[str, Any] = {"query": params.get("query")}
-    if params.get("operationName"):
-        operation["operationName"] = params["operationName"]
-    for name in ("variables", "extensions"):
-        if (raw := params.get(name)) is not None and raw != "":
-            value = parse_json(raw.encode())
-            if value is not None and not isinstance(value, dict):
-                raise BadRequest(f"`{name}` must be a JSON object")
-            operation[name] = value
-    return operation
-
-
-def without_internals(answer: dict[str, Any]) -> dict[str, Any]:
-    """Production answers keep only message, path and code of each error."""
-    errors = answer.get("errors")
-    if not errors:
-        return answer
-    cleaned = []
-    for error in errors:
-        kept: dict[str, Any] = {"message": error.get("message")}
-        if "path" in error:
-            kept["path"] = error["path"]
-        code = (error.get("extensions") or {}).get("code")
-        if code is not None:
-            kept["extensions"] = {"code": code}
-        cleaned.append(kept)
-    return {**answer, "errors": cleaned}
 
 
 def create_app(settings: GatewaySettings) -> Starlette:

@@ -28,6 +28,7 @@ from opentelemetry import trace
 from portal_kit.principal import Principal
 
 from portal_gateway import metrics
+from portal_gateway.errors import BAD_REQUEST
 from portal_gateway.federation.executor import Executor, Transport
 from portal_gateway.federation.operation import normalize, skip_include_variables
 from portal_gateway.federation.plan import Plan, PlanningError
@@ -112,7 +113,7 @@ class Engine:
         persisted = (extensions or {}).get("persistedQuery")
         if not isinstance(persisted, dict):
             if not isinstance(query, str) or not query.strip():
-                raise RequestError("missing `query`: expected a GraphQL document", "BAD_REQUEST")
+                raise RequestError("missing `query`: expected a GraphQL document", BAD_REQUEST)
             return query
         digest = persisted.get("sha256Hash")
         if persisted.get("version") != 1 or not isinstance(digest, str):
@@ -125,7 +126,7 @@ class Engine:
                 )
             return str(known)
         if hashlib.sha256(query.encode()).hexdigest() != digest.lower():
-            raise RequestError("provided sha256Hash does not match query", "BAD_REQUEST")
+            raise RequestError("provided sha256Hash does not match query", BAD_REQUEST)
         self._persisted.put(digest.lower(), query)
         return query
 
@@ -227,7 +228,7 @@ class Engine:
         document = self.document(text)
         operation = self.operation(document, operation_name)
         if operation.operation == OperationType.SUBSCRIPTION:
-            raise RequestError("subscriptions are not supported over HTTP", "BAD_REQUEST")
+            raise RequestError("subscriptions are not supported over HTTP", BAD_REQUEST)
         if method == "GET" and operation.operation != OperationType.QUERY:
             raise RequestError("only queries may be sent with GET", "METHOD_NOT_ALLOWED", 405)
         coerced = get_variable_values(
@@ -304,7 +305,7 @@ class Engine:
         roots = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
         if any(s.name.value not in INTROSPECTION | {"__typename"} for s in roots):
             raise RequestError(
-                "send introspection fields in an operation of their own", "BAD_REQUEST"
+                "send introspection fields in an operation of their own", BAD_REQUEST
             )
         result = execute_sync(
             self.schema,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from starlette.responses import Response
 
@@ -52,3 +54,20 @@ def error_response(
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)
+
+
+def without_internals(answer: dict[str, Any]) -> dict[str, Any]:
+    """Production answers keep only message, path and code of each error."""
+    errors = answer.get("errors")
+    if not errors:
+        return answer
+    cleaned = []
+    for error in errors:
+        kept: dict[str, Any] = {"message": error.get("message")}
+        if "path" in error:
+            kept["path"] = error["path"]
+        code = (error.get("extensions") or {}).get("code")
+        if code is not None:
+            kept["extensions"] = {"code": code}
+        cleaned.append(kept)
+    return {**answer, "errors": cleaned}

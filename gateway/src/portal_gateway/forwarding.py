@@ -28,12 +28,12 @@ from portal_gateway import metrics
 from portal_gateway.circuit import Circuit
 from portal_gateway.errors import SubgraphUnavailable
 from portal_gateway.federation.executor import FetchFailed
+from portal_gateway.media import JSON
 
 log = logging.getLogger("portal.gateway.forwarding")
 tracer = trace.get_tracer("portal.gateway")
 
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
-JSON = "application/json"
 # Request headers a subgraph may see; everything else, X-Portal-Principal above all, stays here.
 PASSED_THROUGH = ("accept", "accept-language", "tracestate")
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from graphql import GraphQLNamedType
 from portal_kit.principal import Principal
 
+from portal_gateway.errors import UNAUTHENTICATED
 from portal_gateway.federation.operation import AccessCheck
 from portal_gateway.federation.supergraph import Access, Supergraph
 
 PolicyFunction = Callable[[Principal], bool]
 
 FORBIDDEN = "FORBIDDEN"
-UNAUTHENTICATED = "UNAUTHENTICATED"
 
 
 def _staff(principal: Principal) -> bool:
