@@ -1,4 +1,4 @@
-"""The federation engine on small fixture subgraphs (federation_fixtures.py), one test per
+"""The federation engine on small fixture subgraphs (testing/fixture_subgraphs.py), one test per
 feature, each answer compared with the answer written by hand."""
 
 from __future__ import annotations
