@@ -242,7 +242,7 @@ class Engine:
         if operation_name not in document.within_limits:
             check_document(operation, document.fragments, self.limits)
             document.within_limits.add(operation_name)
-        who = profile(principal, self.supergraph, self.policies)
+        who = profile(principal, self.policies)
         plan = self.plan(document, operation, operation_name, variables, who, text)
         check_cost(plan.fields, variables, self.limits)
         with tracer.start_as_current_span("gateway.execute"):

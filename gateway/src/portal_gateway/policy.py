@@ -52,9 +52,7 @@ class Profile:
     policies: frozenset[str]
 
 
-def profile(
-    principal: Principal, supergraph: Supergraph, policies: Mapping[str, PolicyFunction]
-) -> Profile:
+def profile(principal: Principal, policies: Mapping[str, PolicyFunction]) -> Profile:
     return Profile(
         principal.authenticated,
         frozenset(principal.scopes),

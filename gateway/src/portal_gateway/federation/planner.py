@@ -40,9 +40,10 @@ from portal_gateway.federation.supergraph import Key, Supergraph
 
 
 class Planner:
+    """Plans operations over one supergraph; each plan is built by a fresh `_Builder`."""
+
     def __init__(self, supergraph: Supergraph) -> None:
         self.supergraph = supergraph
-        self.schema = supergraph.schema
 
     def plan(
         self, operation: OperationDefinitionNode, root: GraphQLObjectType, fields: list[Field]
