@@ -105,6 +105,9 @@ def read_back_field(
 
 @dataclass
 class Fetch:
+    """One request to one subgraph: a root fetch, or an `_entities` fetch for the objects the
+    fetches it depends on returned at `path`."""
+
     id: int
     graph: str
     path: tuple[str, ...] | None  # None: a root fetch; else where its entities are
@@ -161,6 +164,9 @@ def _plain(selection: SelectionSetNode) -> tuple[tuple[str, str], ...] | None:
 
 @dataclass
 class Plan:
+    """What answers one operation: its stages of fetches, and the client's fields to shape the
+    answer by."""
+
     kind: str
     stages: list[list[Fetch]]
     root_type: GraphQLObjectType

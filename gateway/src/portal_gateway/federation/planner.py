@@ -100,6 +100,9 @@ class _Objects:
 
 
 class _Builder:
+    """One plan being built: the fetches of the current stage, numbered, and the entity fetches
+    by (parent fetch, path, subgraph) so that each is made once."""
+
     def __init__(self, supergraph: Supergraph) -> None:
         self.supergraph = supergraph
         self.schema = supergraph.schema
