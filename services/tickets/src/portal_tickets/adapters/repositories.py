@@ -1,13 +1,17 @@
-"""MongoDB repositories of the tickets service, the number counters, and the indexes they need."""
+"""MongoDB repositories of the tickets service, the number counters, and the indexes they need:
+the only place the tickets service writes MongoDB queries."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from portal_kit.counters import COUNTERS_INDEX
 from portal_kit.mongo import ASCENDING, Document, IndexSpec
-from portal_kit.repository import AggregateRepository
+from portal_kit.repository import NOTHING, AggregateRepository, Keyset, Page
 from pymongo.errors import DuplicateKeyError
 
 from portal_tickets.domain.ticket import Ticket
+from portal_tickets.service_layer.access import TicketSight
 
 TICKETS = "tickets"
 OUTBOX_COLLECTIONS = (TICKETS,)
@@ -24,9 +28,34 @@ INDEXES = (
 )
 
 
+def _in_sight(sight: TicketSight) -> dict[str, Any]:
+    """The tickets of the tenant that `sight` takes in, as a filter (`TicketSight.sees`)."""
+    if sight.everything:
+        return {}
+    if sight.user is None:
+        return NOTHING
+    return {
+        "$or": [
+            {"created_by": sight.user},
+            {"organisation_id": {"$in": list(sight.organisations)}, "private": False},
+        ]
+    }
+
+
 class TicketRepository(AggregateRepository[Ticket]):
+    """The tickets of one tenant (the `Tickets` port)."""
+
     collection = TICKETS
     service = "tickets"
+
+    async def visible_one(self, sight: TicketSight, ticket_id: str) -> Ticket | None:
+        found = await self.find({"$and": [{"_id": ticket_id}, _in_sight(sight)]}, limit=1)
+        return found[0] if found else None
+
+    async def visible_page(
+        self, sight: TicketSight, after: Keyset | None, size: int
+    ) -> Page[Ticket]:
+        return await self.page(_in_sight(sight), after, sort_key=SORT_KEY, size=size)
 
     def to_document(self, aggregate: Ticket) -> Document:
         return {

@@ -1,4 +1,5 @@
-"""What every resolver of the tickets service gets: the caller and its use cases."""
+"""What every resolver of the tickets service gets: the caller and its use cases (built per
+request by `bootstrap.TicketsService.context`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 import strawberry
 from portal_kit.principal import Principal
-from portal_kit.runtime import ServiceRuntime
 from starlette.requests import Request
 
 from portal_tickets.service_layer.tickets import TicketDesk
@@ -18,14 +18,6 @@ class TicketsContext:
     principal: Principal
     tickets: TicketDesk
     request: Request | None = None
-
-
-def make_context(runtime: ServiceRuntime, principal: Principal, request: Request) -> TicketsContext:
-    return TicketsContext(
-        principal=principal,
-        tickets=TicketDesk(runtime.database, principal, runtime.wake_relay),
-        request=request,
-    )
 
 
 Info = strawberry.Info[TicketsContext, Any]

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import strawberry
-from portal_kit.graphql import Connection, UserError, attempt, masking_extension
+from portal_kit.graphql import (
+    Connection,
+    attempt,
+    connection,
+    decode_keyset,
+    encode_cursor,
+    masking_extension,
+    page_size,
+)
 
-from portal_tickets.domain.ticket import Ticket as TicketAggregate
 from portal_tickets.entrypoints.context import Info
-from portal_tickets.entrypoints.types import Organisation, Ticket, User, ticket_page
+from portal_tickets.entrypoints.inputs import CreateTicketInput
+from portal_tickets.entrypoints.types import Organisation, Ticket, TicketPayload, User
 
 
 @strawberry.type
@@ -21,33 +29,16 @@ class Query:
     async def tickets(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Ticket]:
-        return await ticket_page(info, first, after)
-
-
-@strawberry.input
-class CreateTicketInput:
-    subject: str
-    description: str
-    organisation_id: strawberry.ID = strawberry.field(
-        description="The customer organisation the ticket is for; the creator must belong to it."
-    )
-    ticket_type: str | None = strawberry.field(
-        default=None, description="Code of a ticket type; 'unclassified' when left out."
-    )
-    private: bool | None = strawberry.field(
-        default=None, description="Only the creator (and staff) see a private ticket."
-    )
-
-
-@strawberry.type
-class TicketPayload:
-    ticket: Ticket | None
-    user_errors: list[UserError]
-
-
-def _ticket_payload(result: tuple[TicketAggregate | None, list[UserError]]) -> TicketPayload:
-    found, errors = result
-    return TicketPayload(ticket=Ticket.of(found) if found else None, user_errors=errors)
+        page = await info.context.tickets.page(
+            size=page_size(first), after=decode_keyset(after, int)
+        )
+        return connection(
+            [Ticket.of(t) for t in page.items],
+            [encode_cursor([t.sequence, t.id]) for t in page.items],
+            has_next=page.has_next,
+            has_previous=after is not None,
+            total=page.total,
+        )
 
 
 @strawberry.type
@@ -55,7 +46,7 @@ class Mutation:
     @strawberry.mutation(description="A member of the organisation, or staff, opens a ticket.")
     async def create_ticket(self, info: Info, input: CreateTicketInput) -> TicketPayload:
         tickets = info.context.tickets
-        return _ticket_payload(
+        return TicketPayload.of(
             await attempt(
                 lambda: tickets.create_ticket(
                     subject=input.subject,

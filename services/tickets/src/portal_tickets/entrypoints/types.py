@@ -5,13 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from portal_kit.graphql import (
-    Connection,
-    connection,
-    decode_keyset,
-    encode_cursor,
-    page_size,
-)
+from portal_kit.graphql import UserError
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
@@ -79,13 +73,12 @@ class Ticket:
         return cls.of(found) if found else None
 
 
-async def ticket_page(info: Info, first: int | None, after: str | None) -> Connection[Ticket]:
-    size = page_size(first)
-    page = await info.context.tickets.page(size=size, after=decode_keyset(after, int))
-    return connection(
-        [Ticket.of(t) for t in page.items],
-        [encode_cursor([t.sequence, t.id]) for t in page.items],
-        has_next=page.has_next,
-        has_previous=after is not None,
-        total=page.total,
-    )
+@strawberry.type
+class TicketPayload:
+    ticket: Ticket | None
+    user_errors: list[UserError]
+
+    @classmethod
+    def of(cls, result: tuple[ticket_domain.Ticket | None, list[UserError]]) -> TicketPayload:
+        found, errors = result
+        return cls(ticket=Ticket.of(found) if found else None, user_errors=errors)

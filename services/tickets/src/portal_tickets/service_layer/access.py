@@ -1,40 +1,50 @@
-"""Who may see and open which tickets (row-level visibility of DESIGN.md, this slice's part).
+"""Who may see and open which tickets (row-level visibility, docs/architecture.md; this slice's
+part), in domain terms: `adapters/repositories.py` turns a `TicketSight` into its query.
 
 - Operator staff see every ticket of their tenant.
 - A customer organisation's member sees the tickets they opened, and their organisations'
   tickets unless private: a private ticket is for its creator alone (and staff).
+- Someone not signed in sees none.
 
 Every query already runs inside the principal's tenant, so another tenant's tickets are never in
-reach. Not yet here (later issues): followed tickets, and a parent organisation seeing its
+reach. Not yet here (issue 12): followed tickets, and a parent organisation seeing its
 departments' tickets.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from portal_kit.domain import Forbidden, NotFound
 from portal_kit.principal import Principal
 
-NOTHING: dict[str, Any] = {"_id": {"$in": []}}
+from portal_tickets.domain.ticket import Ticket
 
 
-def is_staff(principal: Principal) -> bool:
-    return principal.authenticated and principal.staff
+@dataclass(frozen=True)
+class TicketSight:
+    """Which of the tenant's tickets one caller sees: all of them, or those `user` opened and
+    the non-private ones of `organisations`; with neither, none."""
 
+    everything: bool = False
+    user: str | None = None
+    organisations: tuple[str, ...] = ()
 
-def visible_filter(principal: Principal) -> dict[str, Any]:
-    """The tickets of the principal's tenant it may see, as a filter."""
-    if is_staff(principal):
-        return {}
-    if not principal.authenticated:
-        return NOTHING
-    return {
-        "$or": [
-            {"created_by": principal.user},
-            {"organisation_id": {"$in": list(principal.organisations)}, "private": False},
-        ]
-    }
+    @classmethod
+    def of(cls, principal: Principal) -> TicketSight:
+        if principal.is_staff:
+            return cls(everything=True)
+        if not principal.authenticated:
+            return cls()
+        return cls(user=principal.user, organisations=principal.organisations)
+
+    def sees(self, ticket: Ticket) -> bool:
+        """The same rule as the repository's query, for one ticket in hand."""
+        return (
+            self.everything
+            or ticket.created_by == self.user
+            or (ticket.organisation_id in self.organisations and not ticket.private)
+        )
 
 
 def require_signed_in(principal: Principal) -> None:
@@ -45,7 +55,7 @@ def require_signed_in(principal: Principal) -> None:
 def require_may_open_for(principal: Principal, organisation_id: str) -> None:
     """Staff open tickets for any organisation; others only for one they belong to (any other is
     out of their sight, so it answers like a missing one)."""
-    if is_staff(principal):
+    if principal.is_staff:
         return
     if organisation_id not in principal.organisations:
         raise NotFound("no such organisation", field="organisationId")

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
-from portal_kit.clock import utc_now_to_the_millisecond
-from portal_kit.counters import Counters
-from portal_kit.mongo import Database
+from portal_kit.clock import Clock
+from portal_kit.counters import Sequences
 from portal_kit.principal import Principal
 from portal_kit.repository import Keyset, Page
 from portal_kit.values import Problems
 
-from portal_tickets.adapters.repositories import SORT_KEY, TicketRepository
 from portal_tickets.domain.ticket import DEFAULT_CATALOGUE, Ticket, TicketCatalogue, TicketRequest
 from portal_tickets.service_layer import access
+from portal_tickets.service_layer.access import TicketSight
+from portal_tickets.service_layer.ports import Tickets
 
 TICKET_SEQUENCE = "ticket"
 
@@ -24,37 +21,30 @@ class TicketDesk:
 
     def __init__(
         self,
-        database: Database,
         principal: Principal,
-        on_commit: Callable[[], None],
+        tickets: Tickets,
+        sequences: Sequences,
         *,
+        clock: Clock,
         catalogue: TicketCatalogue = DEFAULT_CATALOGUE,
-        clock: Callable[[], datetime] = utc_now_to_the_millisecond,
     ) -> None:
-        self.database = database
         self.principal = principal
-        self.on_commit = on_commit
-        self.catalogue = catalogue
+        self.tickets = tickets
+        self.sequences = sequences
         self.clock = clock
-
-    def tickets(self) -> TicketRepository:
-        return TicketRepository(self.database, self.principal.tenant, on_commit=self.on_commit)
+        self.catalogue = catalogue
+        self.sight = TicketSight.of(principal)
 
     # -- reading ----------------------------------------------------------------------------
 
     async def ticket(self, ticket_id: str) -> Ticket | None:
         """The ticket if the caller may see it; None for missing, invisible or another
         tenant's."""
-        found = await self.tickets().find(
-            {"$and": [{"_id": ticket_id}, access.visible_filter(self.principal)]}, limit=1
-        )
-        return found[0] if found else None
+        return await self.tickets.visible_one(self.sight, ticket_id)
 
     async def page(self, *, size: int, after: Keyset | None) -> Page[Ticket]:
         """Visible tickets by number, `size` of them after the position `after`."""
-        return await self.tickets().page(
-            access.visible_filter(self.principal), after, sort_key=SORT_KEY, size=size
-        )
+        return await self.tickets.visible_page(self.sight, after, size)
 
     # -- changing ---------------------------------------------------------------------------
 
@@ -87,7 +77,7 @@ class TicketDesk:
         problems.raise_if_any()
         assert request is not None
         # Only a request that passed every check takes a number.
-        sequence = await Counters(self.database, self.principal.tenant).next(TICKET_SEQUENCE)
+        sequence = await self.sequences.next(TICKET_SEQUENCE)
         ticket = Ticket.create(
             self.principal.tenant,
             sequence,
@@ -95,5 +85,5 @@ class TicketDesk:
             created_by=self.principal.user,
             created_at=self.clock(),
         )
-        await self.tickets().add(ticket)
+        await self.tickets.add(ticket)
         return ticket
