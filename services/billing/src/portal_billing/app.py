@@ -1,19 +1,17 @@
-"""The billing service as an ASGI application."""
+"""The billing service as an ASGI application, built from its composition root."""
 
 from __future__ import annotations
 
 from portal_kit.http import build_service_app
-from portal_kit.runtime import ServiceRuntime
 from starlette.applications import Starlette
 
-from portal_billing.adapters.repositories import INDEXES, OUTBOX_COLLECTIONS
-from portal_billing.entrypoints.context import make_context
+from portal_billing.bootstrap import bootstrap
 from portal_billing.entrypoints.schema import schema
 from portal_billing.settings import BillingSettings
 
 
 def create_app(settings: BillingSettings) -> Starlette:
-    runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS, indexes=INDEXES)
-    app = build_service_app(runtime, schema, make_context)
-    app.state.runtime = runtime
+    service = bootstrap(settings)
+    app = build_service_app(service.runtime, schema, service.context)
+    app.state.runtime = service.runtime
     return app

@@ -1,16 +1,19 @@
-"""MongoDB repositories of the billing service, the number counters, and the indexes they need."""
+"""MongoDB repositories of the billing service, the number counters, and the indexes they need:
+the only place the billing service writes MongoDB queries."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from portal_kit.counters import COUNTERS_INDEX
 from portal_kit.mongo import ASCENDING, Document, IndexSpec
-from portal_kit.repository import AggregateRepository
+from portal_kit.repository import NOTHING, AggregateRepository, Keyset, Page
 from pymongo.errors import DuplicateKeyError
 
 from portal_billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
+from portal_billing.service_layer.access import InvoiceSight
 
 INVOICES = "invoices"
 OUTBOX_COLLECTIONS = (INVOICES,)
@@ -41,9 +44,29 @@ def _parse_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value is not None else None
 
 
+def _in_sight(sight: InvoiceSight) -> dict[str, Any]:
+    """The invoices of the tenant that `sight` takes in, as a filter (`InvoiceSight.sees`)."""
+    if sight.everything:
+        return {}
+    if not sight.payers:
+        return NOTHING
+    return {"payer_organisation_id": {"$in": list(sight.payers)}}
+
+
 class InvoiceRepository(AggregateRepository[Invoice]):
+    """The invoices of one tenant (the `Invoices` port)."""
+
     collection = INVOICES
     service = "billing"
+
+    async def visible_one(self, sight: InvoiceSight, invoice_id: str) -> Invoice | None:
+        found = await self.find({"$and": [{"_id": invoice_id}, _in_sight(sight)]}, limit=1)
+        return found[0] if found else None
+
+    async def visible_page(
+        self, sight: InvoiceSight, after: Keyset | None, size: int
+    ) -> Page[Invoice]:
+        return await self.page(_in_sight(sight), after, sort_key=SORT_KEY, size=size)
 
     def to_document(self, aggregate: Invoice) -> Document:
         return {

@@ -1,4 +1,5 @@
-"""What every resolver of the billing service gets: the caller and its use cases."""
+"""What every resolver of the billing service gets: the caller and its use cases (built per
+request by `bootstrap.BillingService.context`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 import strawberry
 from portal_kit.principal import Principal
-from portal_kit.runtime import ServiceRuntime
 from starlette.requests import Request
 
 from portal_billing.service_layer.invoices import InvoiceDesk
@@ -18,14 +18,6 @@ class BillingContext:
     principal: Principal
     invoices: InvoiceDesk
     request: Request | None = None
-
-
-def make_context(runtime: ServiceRuntime, principal: Principal, request: Request) -> BillingContext:
-    return BillingContext(
-        principal=principal,
-        invoices=InvoiceDesk(runtime.database, principal, runtime.wake_relay),
-        request=request,
-    )
 
 
 Info = strawberry.Info[BillingContext, Any]

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import strawberry
-from portal_kit.graphql import Connection, UserError, attempt, masking_extension
+from portal_kit.graphql import (
+    Connection,
+    attempt,
+    connection,
+    decode_keyset,
+    encode_cursor,
+    masking_extension,
+    page_size,
+)
 
-from portal_billing.domain.invoice import Invoice as InvoiceAggregate
-from portal_billing.domain.invoice import LineInput
 from portal_billing.entrypoints.context import Info
-from portal_billing.entrypoints.types import Invoice, Organisation, invoice_page
+from portal_billing.entrypoints.inputs import CreateInvoiceInput
+from portal_billing.entrypoints.types import Invoice, InvoicePayload, Organisation
 
 
 @strawberry.type
@@ -23,29 +30,16 @@ class Query:
     async def invoices(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Invoice]:
-        return await invoice_page(info, first, after)
-
-
-@strawberry.input
-class InvoiceLineInput:
-    description: str
-    quantity: str = strawberry.field(description='A decimal string above zero: "2", "1.5".')
-    unit_price: str = strawberry.field(
-        description='A decimal string, not negative, at most two decimals: "1250.50".'
-    )
-
-
-@strawberry.input
-class CreateInvoiceInput:
-    payer_organisation_id: strawberry.ID
-    currency: str = strawberry.field(description='ISO 4217 code, like "NOK".')
-    lines: list[InvoiceLineInput]
-
-
-@strawberry.type
-class InvoicePayload:
-    invoice: Invoice | None
-    user_errors: list[UserError]
+        invoices = info.context.invoices
+        page = await invoices.page(size=page_size(first), after=decode_keyset(after, int))
+        today = invoices.today()
+        return connection(
+            [Invoice.of(i, today) for i in page.items],
+            [encode_cursor([i.sequence, i.id]) for i in page.items],
+            has_next=page.has_next,
+            has_previous=after is not None,
+            total=page.total,
+        )
 
 
 @strawberry.type
@@ -53,19 +47,11 @@ class Mutation:
     @strawberry.mutation(description="Staff draw up a draft invoice to a paying organisation.")
     async def create_invoice(self, info: Info, input: CreateInvoiceInput) -> InvoicePayload:
         invoices = info.context.invoices
-        created: InvoiceAggregate | None
         created, errors = await attempt(
             lambda: invoices.create_invoice(
                 payer_organisation_id=str(input.payer_organisation_id),
                 currency=input.currency,
-                lines=[
-                    LineInput(
-                        description=line.description,
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                    )
-                    for line in input.lines
-                ],
+                lines=[line.to_domain() for line in input.lines],
             )
         )
         return InvoicePayload(

@@ -7,13 +7,7 @@ from decimal import Decimal
 from enum import Enum
 
 import strawberry
-from portal_kit.graphql import (
-    Connection,
-    connection,
-    decode_keyset,
-    encode_cursor,
-    page_size,
-)
+from portal_kit.graphql import UserError
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
@@ -110,15 +104,7 @@ class Invoice:
         return cls.of(found, invoices.today()) if found else None
 
 
-async def invoice_page(info: Info, first: int | None, after: str | None) -> Connection[Invoice]:
-    size = page_size(first)
-    invoices = info.context.invoices
-    page = await invoices.page(size=size, after=decode_keyset(after, int))
-    today = invoices.today()
-    return connection(
-        [Invoice.of(i, today) for i in page.items],
-        [encode_cursor([i.sequence, i.id]) for i in page.items],
-        has_next=page.has_next,
-        has_previous=after is not None,
-        total=page.total,
-    )
+@strawberry.type
+class InvoicePayload:
+    invoice: Invoice | None
+    user_errors: list[UserError]

@@ -1,0 +1,12 @@
+"""The billing service's ports in memory. Import as `services.billing.tests.fakes`."""
+
+from __future__ import annotations
+
+from portal_billing.domain.invoice import Invoice
+
+# Written once, in the tickets service's fakes, until the kit has it.
+from services.tickets.tests.fakes import InMemorySighted
+
+
+class InMemoryInvoices(InMemorySighted[Invoice]):
+    """The `Invoices` port of one tenant: `InvoiceSight.sees` in place of the query."""
