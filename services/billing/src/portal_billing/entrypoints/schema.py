@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from portal_kit.graphql import (
-    Connection,
-    attempt,
-    connection,
-    decode_keyset,
-    encode_cursor,
-    masking_extension,
-    page_size,
-)
+from portal_kit.graphql import Connection, attempt, decode_keyset, masking_extension, page_size
 
 from portal_billing.entrypoints.context import Info
 from portal_billing.entrypoints.inputs import CreateInvoiceInput
@@ -32,14 +24,7 @@ class Query:
     ) -> Connection[Invoice]:
         invoices = info.context.invoices
         page = await invoices.page(size=page_size(first), after=decode_keyset(after, int))
-        today = invoices.today()
-        return connection(
-            [Invoice.of(i, today) for i in page.items],
-            [encode_cursor([i.sequence, i.id]) for i in page.items],
-            has_next=page.has_next,
-            has_previous=after is not None,
-            total=page.total,
-        )
+        return Invoice.connection_of(page, invoices.today(), after=after)
 
 
 @strawberry.type

@@ -7,7 +7,8 @@ from decimal import Decimal
 from enum import Enum
 
 import strawberry
-from portal_kit.graphql import UserError
+from portal_kit.graphql import Connection, UserError, connection, encode_cursor
+from portal_kit.repository import Page
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
@@ -95,6 +96,19 @@ class Invoice:
             ],
             created_at=invoice.created_at,
             version=invoice.version,
+        )
+
+    @classmethod
+    def connection_of(
+        cls, page: Page[invoice_domain.Invoice], today: date, *, after: str | None
+    ) -> Connection[Invoice]:
+        """A page of invoices with their cursors, (number, id) positions."""
+        return connection(
+            [cls.of(i, today) for i in page.items],
+            [encode_cursor([i.sequence, i.id]) for i in page.items],
+            has_next=page.has_next,
+            has_previous=after is not None,
+            total=page.total,
         )
 
     @classmethod

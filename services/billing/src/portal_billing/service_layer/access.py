@@ -35,11 +35,8 @@ class InvoiceSight:
     def of(cls, principal: Principal) -> InvoiceSight:
         if principal.is_staff:
             return cls(everything=True)
-        if not principal.authenticated:
-            return cls()
-        return cls(
-            payers=tuple(m.organisation for m in principal.memberships if BILLING_ROLE in m.roles)
-        )
+        memberships = principal.memberships if principal.authenticated else ()
+        return cls(payers=tuple(m.organisation for m in memberships if BILLING_ROLE in m.roles))
 
     def sees(self, invoice: Invoice) -> bool:
         """The same rule as the repository's query, for one invoice in hand."""

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from portal_kit.graphql import (
-    Connection,
-    attempt,
-    connection,
-    decode_keyset,
-    encode_cursor,
-    masking_extension,
-    page_size,
-)
+from portal_kit.graphql import Connection, attempt, decode_keyset, masking_extension, page_size
 
 from portal_tickets.entrypoints.context import Info
 from portal_tickets.entrypoints.inputs import CreateTicketInput
@@ -29,16 +21,9 @@ class Query:
     async def tickets(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Ticket]:
-        page = await info.context.tickets.page(
-            size=page_size(first), after=decode_keyset(after, int)
-        )
-        return connection(
-            [Ticket.of(t) for t in page.items],
-            [encode_cursor([t.sequence, t.id]) for t in page.items],
-            has_next=page.has_next,
-            has_previous=after is not None,
-            total=page.total,
-        )
+        tickets = info.context.tickets
+        page = await tickets.page(size=page_size(first), after=decode_keyset(after, int))
+        return Ticket.connection_of(page, after=after)
 
 
 @strawberry.type
