@@ -32,17 +32,14 @@ class Mutation:
     @strawberry.mutation(description="Staff draw up a draft invoice to a paying organisation.")
     async def create_invoice(self, info: Info, input: CreateInvoiceInput) -> InvoicePayload:
         invoices = info.context.invoices
-        created, errors = await attempt(
+        result = await attempt(
             lambda: invoices.create_invoice(
                 payer_organisation_id=str(input.payer_organisation_id),
                 currency=input.currency,
                 lines=[line.to_domain() for line in input.lines],
             )
         )
-        return InvoicePayload(
-            invoice=Invoice.of(created, invoices.today()) if created else None,
-            user_errors=errors,
-        )
+        return InvoicePayload.of(result, invoices.today())
 
 
 schema = strawberry.federation.Schema(

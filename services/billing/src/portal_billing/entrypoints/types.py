@@ -122,3 +122,10 @@ class Invoice:
 class InvoicePayload:
     invoice: Invoice | None
     user_errors: list[UserError]
+
+    @classmethod
+    def of(
+        cls, result: tuple[invoice_domain.Invoice | None, list[UserError]], today: date
+    ) -> InvoicePayload:
+        found, errors = result
+        return cls(invoice=Invoice.of(found, today) if found else None, user_errors=errors)
