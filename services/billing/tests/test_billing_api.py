@@ -12,11 +12,14 @@ from hypothesis import strategies as st
 from portal_billing.adapters.repositories import InvoiceRepository
 from portal_billing.app import create_app
 from portal_billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
+from portal_billing.service_layer.access import InvoiceSight
 from portal_billing.settings import BillingSettings
 from portal_kit.graphql import encode_cursor
 from portal_kit.principal import Principal
 from portal_kit.testing.harness import running_service
 from portal_kit.testing.plugin import make_principal
+
+from services.tickets.tests.fakes import assert_query_takes_in_what_sights_see
 
 STAFF = make_principal("avonova", user="staff-1", staff=True)
 PAYER_BILLING = make_principal(
@@ -153,6 +156,23 @@ async def test_visibility_for_staff_billing_members_others_and_another_tenant(se
     representations = [{"__typename": "Invoice", "id": i["id"]} for i in (customers, contractors)]
     seen = await service.graphql(query, {"r": representations}, principal=PAYER_BILLING)
     assert seen["_entities"] == [{"number": "1", "payerOrganisation": {"id": "org-customer"}}, None]
+
+
+async def test_the_repository_query_takes_in_what_the_sight_sees(service):
+    """The fast tests' fakes read through `InvoiceSight.sees`, MongoDB through the repository's
+    query: both take in the same invoices."""
+    for payer in ("org-customer", "org-contractor", "org-customer", "org-elsewhere"):
+        await created(service, payerOrganisationId=payer)
+    repository = InvoiceRepository(service.runtime.database, "avonova")
+    assert (await repository.visible_page(InvoiceSight(everything=True), None, 10)).total == 4
+    await assert_query_takes_in_what_sights_see(
+        repository,
+        InvoiceSight(everything=True),
+        [
+            InvoiceSight.of(p)
+            for p in (STAFF, PAYER_BILLING, PAYER_USER, CONTRACTOR_BILLING, ANONYMOUS)
+        ],
+    )
 
 
 async def test_overdue_is_derived_from_status_outstanding_and_due_date(service):

@@ -4,8 +4,9 @@ modules by their path, so this does not clash with another service's `tests/fake
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from operator import attrgetter
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from portal_kit.domain import Aggregate
 from portal_kit.repository import Keyset, Page
@@ -30,6 +31,21 @@ class InMemorySighted(InMemoryAggregates[A], Generic[A]):
 
     async def visible_page(self, sight: Sight[A], after: Keyset | None, size: int) -> Page[A]:
         return self.page_of(self.matching(sight.sees), after, sort_value=BY_NUMBER, size=size)
+
+
+async def assert_query_takes_in_what_sights_see(
+    repository: Any, everything: Sight[A], sights: Iterable[Sight[A]]
+) -> None:
+    """A real repository's `visible_page` and `visible_one` take in exactly what each sight
+    `sees`, so the fakes above, reading through `sees`, stand in for it faithfully. For the
+    kit, with `InMemorySighted`."""
+    every = (await repository.visible_page(everything, None, 1000)).items
+    for sight in sights:
+        page = await repository.visible_page(sight, None, 1000)
+        assert [a.id for a in page.items] == [a.id for a in every if sight.sees(a)], sight
+        for aggregate in every:
+            found = await repository.visible_one(sight, aggregate.id)
+            assert (found is not None) == sight.sees(aggregate), (sight, aggregate.id)
 
 
 class InMemoryTickets(InMemorySighted[Ticket]):

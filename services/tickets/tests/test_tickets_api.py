@@ -12,8 +12,12 @@ from portal_kit.graphql import encode_cursor
 from portal_kit.principal import Principal
 from portal_kit.testing.harness import running_service
 from portal_kit.testing.plugin import make_principal
+from portal_tickets.adapters.repositories import TicketRepository
 from portal_tickets.app import create_app
+from portal_tickets.service_layer.access import TicketSight
 from portal_tickets.settings import TicketsSettings
+
+from services.tickets.tests.fakes import assert_query_takes_in_what_sights_see
 
 STAFF = make_principal("visma", user="staff-1", staff=True)
 ANNA = make_principal("visma", user="anna", memberships={"org-school": ("user",)})
@@ -106,6 +110,27 @@ async def test_a_member_opens_a_ticket_and_reads_it_back(service):
         "2",
         "incident",
         "staff-1",
+    )
+
+
+async def test_the_repository_query_takes_in_what_the_sight_sees(service):
+    """The fast tests' fakes read through `TicketSight.sees`, MongoDB through the repository's
+    query: both take in the same tickets."""
+    for principal, overrides in (
+        (ANNA, {}),
+        (ANNA, {"private": True}),
+        (BO, {"private": True}),
+        (STAFF, {"private": True}),
+        (CARL, {"organisationId": "org-other"}),
+    ):
+        await created(service, principal, **overrides)
+    repository = TicketRepository(service.runtime.database, "visma")
+    assert (await repository.visible_page(TicketSight(everything=True), None, 10)).total == 5
+    loner = make_principal("visma", user="dora")
+    await assert_query_takes_in_what_sights_see(
+        repository,
+        TicketSight(everything=True),
+        [TicketSight.of(p) for p in (STAFF, ANNA, BO, CARL, ANONYMOUS, loner)],
     )
 
 
