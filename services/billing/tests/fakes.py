@@ -1,4 +1,4 @@
-"""The billing service's ports in memory. Import as `services.billing.tests.fakes`."""
+"""The billing service's ports in memory, on the kit's fakes. Tests import it as `.fakes`."""
 
 from __future__ import annotations
 

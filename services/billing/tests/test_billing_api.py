@@ -164,7 +164,7 @@ async def test_the_repository_query_takes_in_what_the_sight_sees(service):
     for payer in ("org-customer", "org-contractor", "org-customer", "org-elsewhere"):
         await created(service, payerOrganisationId=payer)
     repository = InvoiceRepository(service.runtime.database, "avonova")
-    assert (await repository.visible_page(InvoiceSight(everything=True), None, 10)).total == 4
+    assert (await repository.page_for(InvoiceSight(everything=True), None, 10)).total == 4
     await assert_query_takes_in_what_sights_see(
         repository,
         InvoiceSight(everything=True),

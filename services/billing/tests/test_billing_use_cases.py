@@ -14,7 +14,7 @@ from portal_kit.principal import Principal
 from portal_kit.testing.fakes import InMemoryCounters
 from portal_kit.testing.plugin import make_principal
 
-from services.billing.tests.fakes import InMemoryInvoices
+from .fakes import InMemoryInvoices
 
 NOON = datetime(2025, 6, 26, 12, 0, tzinfo=UTC)
 STAFF = make_principal("avonova", user="staff-1", staff=True)

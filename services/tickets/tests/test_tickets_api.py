@@ -17,7 +17,7 @@ from portal_tickets.app import create_app
 from portal_tickets.service_layer.access import TicketSight
 from portal_tickets.settings import TicketsSettings
 
-from services.tickets.tests.fakes import assert_query_takes_in_what_sights_see
+from .fakes import assert_query_takes_in_what_sights_see
 
 STAFF = make_principal("visma", user="staff-1", staff=True)
 ANNA = make_principal("visma", user="anna", memberships={"org-school": ("user",)})
@@ -125,7 +125,7 @@ async def test_the_repository_query_takes_in_what_the_sight_sees(service):
     ):
         await created(service, principal, **overrides)
     repository = TicketRepository(service.runtime.database, "visma")
-    assert (await repository.visible_page(TicketSight(everything=True), None, 10)).total == 5
+    assert (await repository.page_for(TicketSight(everything=True), None, 10)).total == 5
     loner = make_principal("visma", user="dora")
     await assert_query_takes_in_what_sights_see(
         repository,

@@ -12,7 +12,7 @@ from portal_kit.testing.plugin import make_principal
 from portal_tickets.domain.events import TicketCreated
 from portal_tickets.service_layer.tickets import TicketDesk
 
-from services.tickets.tests.fakes import InMemoryTickets
+from .fakes import InMemoryTickets
 
 NOON = datetime(2025, 6, 26, 12, 0, tzinfo=UTC)
 STAFF = make_principal("visma", user="staff-1", staff=True)

@@ -59,13 +59,11 @@ class InvoiceRepository(AggregateRepository[Invoice]):
     collection = INVOICES
     service = "billing"
 
-    async def visible_one(self, sight: InvoiceSight, invoice_id: str) -> Invoice | None:
+    async def visible(self, sight: InvoiceSight, invoice_id: str) -> Invoice | None:
         found = await self.find({"$and": [{"_id": invoice_id}, _in_sight(sight)]}, limit=1)
         return found[0] if found else None
 
-    async def visible_page(
-        self, sight: InvoiceSight, after: Keyset | None, size: int
-    ) -> Page[Invoice]:
+    async def page_for(self, sight: InvoiceSight, after: Keyset | None, size: int) -> Page[Invoice]:
         return await self.page(_in_sight(sight), after, sort_key=SORT_KEY, size=size)
 
     def to_document(self, aggregate: Invoice) -> Document:

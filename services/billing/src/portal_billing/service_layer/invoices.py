@@ -40,11 +40,11 @@ class InvoiceDesk:
     async def invoice(self, invoice_id: str) -> Invoice | None:
         """The invoice if the caller may see it; None for missing, invisible or another
         tenant's."""
-        return await self.invoices.visible_one(self.sight, invoice_id)
+        return await self.invoices.visible(self.sight, invoice_id)
 
     async def page(self, *, size: int, after: Keyset | None) -> Page[Invoice]:
         """Visible invoices by number, `size` of them after the position `after`."""
-        return await self.invoices.visible_page(self.sight, after, size)
+        return await self.invoices.page_for(self.sight, after, size)
 
     # -- changing ---------------------------------------------------------------------------
 

@@ -18,10 +18,8 @@ class Invoices(Protocol):
     async def add(self, invoice: Invoice) -> None:
         """Stores a new invoice and its events; `Conflict` if its number is taken."""
 
-    async def visible_one(self, sight: InvoiceSight, invoice_id: str) -> Invoice | None:
+    async def visible(self, sight: InvoiceSight, invoice_id: str) -> Invoice | None:
         """The invoice if it is in sight; None for a missing or hidden one alike."""
 
-    async def visible_page(
-        self, sight: InvoiceSight, after: Keyset | None, size: int
-    ) -> Page[Invoice]:
+    async def page_for(self, sight: InvoiceSight, after: Keyset | None, size: int) -> Page[Invoice]:
         """`size` invoices in sight, by number, after the position `after`."""

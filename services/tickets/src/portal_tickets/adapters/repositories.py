@@ -48,13 +48,11 @@ class TicketRepository(AggregateRepository[Ticket]):
     collection = TICKETS
     service = "tickets"
 
-    async def visible_one(self, sight: TicketSight, ticket_id: str) -> Ticket | None:
+    async def visible(self, sight: TicketSight, ticket_id: str) -> Ticket | None:
         found = await self.find({"$and": [{"_id": ticket_id}, _in_sight(sight)]}, limit=1)
         return found[0] if found else None
 
-    async def visible_page(
-        self, sight: TicketSight, after: Keyset | None, size: int
-    ) -> Page[Ticket]:
+    async def page_for(self, sight: TicketSight, after: Keyset | None, size: int) -> Page[Ticket]:
         return await self.page(_in_sight(sight), after, sort_key=SORT_KEY, size=size)
 
     def to_document(self, aggregate: Ticket) -> Document:

@@ -18,10 +18,8 @@ class Tickets(Protocol):
     async def add(self, ticket: Ticket) -> None:
         """Stores a new ticket and its events; `Conflict` if its number is taken."""
 
-    async def visible_one(self, sight: TicketSight, ticket_id: str) -> Ticket | None:
+    async def visible(self, sight: TicketSight, ticket_id: str) -> Ticket | None:
         """The ticket if it is in sight; None for a missing or hidden one alike."""
 
-    async def visible_page(
-        self, sight: TicketSight, after: Keyset | None, size: int
-    ) -> Page[Ticket]:
+    async def page_for(self, sight: TicketSight, after: Keyset | None, size: int) -> Page[Ticket]:
         """`size` tickets in sight, by number, after the position `after`."""

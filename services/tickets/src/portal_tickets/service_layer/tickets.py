@@ -40,11 +40,11 @@ class TicketDesk:
     async def ticket(self, ticket_id: str) -> Ticket | None:
         """The ticket if the caller may see it; None for missing, invisible or another
         tenant's."""
-        return await self.tickets.visible_one(self.sight, ticket_id)
+        return await self.tickets.visible(self.sight, ticket_id)
 
     async def page(self, *, size: int, after: Keyset | None) -> Page[Ticket]:
         """Visible tickets by number, `size` of them after the position `after`."""
-        return await self.tickets.visible_page(self.sight, after, size)
+        return await self.tickets.page_for(self.sight, after, size)
 
     # -- changing ---------------------------------------------------------------------------
 
