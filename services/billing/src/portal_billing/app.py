@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from portal_kit.clock import Clock, utc_now_to_the_millisecond
 from portal_kit.http import build_service_app
 from starlette.applications import Starlette
 
@@ -11,11 +10,8 @@ from portal_billing.entrypoints.schema import schema
 from portal_billing.settings import BillingSettings
 
 
-def create_app(
-    settings: BillingSettings, *, clock: Clock = utc_now_to_the_millisecond
-) -> Starlette:
-    service = bootstrap(settings, clock=clock)
+def create_app(settings: BillingSettings) -> Starlette:
+    service = bootstrap(settings)
     app = build_service_app(service.runtime, schema, service.context)
     app.state.runtime = service.runtime
-    app.state.service = service
     return app
