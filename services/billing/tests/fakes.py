@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from portal_billing.domain.invoice import Invoice
-
-# Written once, in the tickets service's fakes, until the kit has it.
-from services.tickets.tests.fakes import InMemorySighted
+from portal_kit.testing.fakes import InMemorySighted
 
 
 class InMemoryInvoices(InMemorySighted[Invoice]):

@@ -16,10 +16,9 @@ from portal_billing.service_layer.access import InvoiceSight
 from portal_billing.settings import BillingSettings
 from portal_kit.graphql import encode_cursor
 from portal_kit.principal import Principal
+from portal_kit.testing.fakes import assert_query_takes_in_what_sights_see
 from portal_kit.testing.harness import running_service
 from portal_kit.testing.plugin import make_principal
-
-from services.tickets.tests.fakes import assert_query_takes_in_what_sights_see
 
 STAFF = make_principal("avonova", user="staff-1", staff=True)
 PAYER_BILLING = make_principal(

@@ -10,14 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from portal_kit.graphql import encode_cursor
 from portal_kit.principal import Principal
+from portal_kit.testing.fakes import assert_query_takes_in_what_sights_see
 from portal_kit.testing.harness import running_service
 from portal_kit.testing.plugin import make_principal
 from portal_tickets.adapters.repositories import TicketRepository
 from portal_tickets.app import create_app
 from portal_tickets.service_layer.access import TicketSight
 from portal_tickets.settings import TicketsSettings
-
-from .fakes import assert_query_takes_in_what_sights_see
 
 STAFF = make_principal("visma", user="staff-1", staff=True)
 ANNA = make_principal("visma", user="anna", memberships={"org-school": ("user",)})

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal_kit.clock import Clock, utc_now_to_the_millisecond
-from portal_kit.counters import Counters
 from portal_kit.principal import Principal
 from portal_kit.runtime import ServiceRuntime
 from starlette.requests import Request
@@ -25,11 +24,11 @@ class BillingService:
 
     def desk(self, principal: Principal) -> InvoiceDesk:
         """The invoice use cases of `principal`, on its tenant's invoices and numbers."""
-        database, tenant = self.runtime.database, principal.tenant
+        tenant = principal.tenant
         return InvoiceDesk(
             principal,
-            InvoiceRepository(database, tenant, on_commit=self.runtime.wake_relay),
-            Counters(database, tenant),
+            self.runtime.repository(InvoiceRepository, tenant),
+            self.runtime.counters(tenant),
             clock=self.clock,
         )
 

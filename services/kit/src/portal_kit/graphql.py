@@ -13,7 +13,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from portal_kit.domain import DomainError, ValidationFailed
-from portal_kit.repository import Keyset
+from portal_kit.repository import Keyset, Page
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -137,6 +137,24 @@ def connection(
             end_cursor=cursors[-1] if cursors else None,
         ),
         total_count=total,
+    )
+
+
+def page_connection(
+    page: Page[T],
+    node: Callable[[T], R],
+    position: Callable[[T], Sequence[Any]],
+    *,
+    after: str | None,
+) -> Connection[R]:
+    """A repository's page as a Relay connection: each item shaped by `node`, its cursor the
+    item's (sort value, id) `position`; a page asked for `after` a cursor has one before it."""
+    return connection(
+        [node(item) for item in page.items],
+        [encode_cursor(position(item)) for item in page.items],
+        has_next=page.has_next,
+        has_previous=after is not None,
+        total=page.total,
     )
 
 

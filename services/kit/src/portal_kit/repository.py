@@ -17,6 +17,7 @@ from portal_kit.outbox import OUTBOX
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 # A filter no document matches: what a caller who may see nothing is given.
@@ -170,3 +171,24 @@ class AggregateRepository(ABC, Generic[A]):
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         return "one with the same identifying value already exists"
+
+
+class SightedRepository(AggregateRepository[A], Generic[A, S]):
+    """A repository read through a sight: the service layer's statement, in the domain's terms,
+    of which aggregates one caller sees (docs/architecture.md, section 6). `in_sight` is the one
+    place that statement becomes a query; `visible` and `page_for` read through it."""
+
+    sort_key: ClassVar[str]
+
+    @abstractmethod
+    def in_sight(self, sight: S) -> dict[str, Any]:
+        """The tenant's aggregates that `sight` takes in, as a filter."""
+
+    async def visible(self, sight: S, aggregate_id: str) -> A | None:
+        """The aggregate if it is in sight; None for a missing and a hidden one alike."""
+        found = await self.find({"$and": [{"_id": aggregate_id}, self.in_sight(sight)]}, limit=1)
+        return found[0] if found else None
+
+    async def page_for(self, sight: S, after: Keyset | None, size: int) -> Page[A]:
+        """`size` aggregates in sight, in (sort_key, _id) order, after the position `after`."""
+        return await self.page(self.in_sight(sight), after, sort_key=self.sort_key, size=size)

@@ -6,19 +6,23 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from portal_kit.consumer import EventConsumer
+from portal_kit.counters import Counters
 from portal_kit.jetstream import StreamNames, connect_nats, ensure_service_streams
 from portal_kit.mongo import Database, IndexSpec, connect_database
 from portal_kit.outbox import OutboxRelay
 from portal_kit.principal import PrincipalVerifier
+from portal_kit.repository import AggregateRepository
 from portal_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+R = TypeVar("R", bound=AggregateRepository[Any])
 StartHook = Callable[["ServiceRuntime"], Awaitable[None]]
 PeriodicJob = Callable[[], Awaitable[None]]
 
@@ -63,6 +67,13 @@ class ServiceRuntime:
         if self._relay is None:
             raise RuntimeError("the service has not started")
         return self._relay
+
+    def repository(self, kind: type[R], tenant: str) -> R:
+        """A repository of one tenant whose commits wake the relay."""
+        return kind(self.database, tenant, on_commit=self.wake_relay)
+
+    def counters(self, tenant: str) -> Counters:
+        return Counters(self.database, tenant)
 
     def wake_relay(self) -> None:
         if self._relay is not None:

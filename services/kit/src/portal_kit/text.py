@@ -17,7 +17,9 @@ _SPELLED = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l
 
 def fold(text: str) -> str:
     """Case and accents folded away, blanks collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SPELLED))
+    # Compatibility forms first ('𝕬' is an 'A'), then case, then the marks split off.
+    lowered = unicodedata.normalize("NFKD", text).casefold().translate(_SPELLED)
+    decomposed = unicodedata.normalize("NFKD", lowered)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.translate(_SPELLED).split())
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from portal_kit.counters import COUNTERS_INDEX
 from portal_kit.mongo import ASCENDING, Document, IndexSpec
-from portal_kit.repository import NOTHING, AggregateRepository, Keyset, Page
+from portal_kit.repository import NOTHING, SightedRepository
 from pymongo.errors import DuplicateKeyError
 
 from portal_billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
@@ -44,27 +44,20 @@ def _parse_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value is not None else None
 
 
-def _in_sight(sight: InvoiceSight) -> dict[str, Any]:
-    """The invoices of the tenant that `sight` takes in, as a filter (`InvoiceSight.sees`)."""
-    if sight.everything:
-        return {}
-    if not sight.payers:
-        return NOTHING
-    return {"payer_organisation_id": {"$in": list(sight.payers)}}
-
-
-class InvoiceRepository(AggregateRepository[Invoice]):
+class InvoiceRepository(SightedRepository[Invoice, InvoiceSight]):
     """The invoices of one tenant (the `Invoices` port)."""
 
     collection = INVOICES
     service = "billing"
+    sort_key = SORT_KEY
 
-    async def visible(self, sight: InvoiceSight, invoice_id: str) -> Invoice | None:
-        found = await self.find({"$and": [{"_id": invoice_id}, _in_sight(sight)]}, limit=1)
-        return found[0] if found else None
-
-    async def page_for(self, sight: InvoiceSight, after: Keyset | None, size: int) -> Page[Invoice]:
-        return await self.page(_in_sight(sight), after, sort_key=SORT_KEY, size=size)
+    def in_sight(self, sight: InvoiceSight) -> dict[str, Any]:
+        """The invoices `sight` takes in (`InvoiceSight.sees`), as a filter."""
+        if sight.everything:
+            return {}
+        if not sight.payers:
+            return NOTHING
+        return {"payer_organisation_id": {"$in": list(sight.payers)}}
 
     def to_document(self, aggregate: Invoice) -> Document:
         return {

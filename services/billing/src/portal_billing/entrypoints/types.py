@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 
 import strawberry
-from portal_kit.graphql import Connection, UserError, connection, encode_cursor
+from portal_kit.graphql import Connection, UserError, page_connection
 from portal_kit.repository import Page
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
@@ -103,12 +103,8 @@ class Invoice:
         cls, page: Page[invoice_domain.Invoice], today: date, *, after: str | None
     ) -> Connection[Invoice]:
         """A page of invoices with their cursors, (number, id) positions."""
-        return connection(
-            [cls.of(i, today) for i in page.items],
-            [encode_cursor([i.sequence, i.id]) for i in page.items],
-            has_next=page.has_next,
-            has_previous=after is not None,
-            total=page.total,
+        return page_connection(
+            page, lambda i: cls.of(i, today), lambda i: (i.sequence, i.id), after=after
         )
 
     @classmethod

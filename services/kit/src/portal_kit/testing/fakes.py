@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from operator import attrgetter
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from portal_kit.counters import GroupPosition
 from portal_kit.domain import Aggregate, Conflict, StaleVersion
@@ -14,6 +15,13 @@ from portal_kit.events import DomainEvent
 from portal_kit.repository import Keyset, Page
 
 A = TypeVar("A", bound=Aggregate)
+A_contra = TypeVar("A_contra", bound=Aggregate, contravariant=True)
+
+
+class Sight(Protocol[A_contra]):
+    """A service layer's sight: it can tell of one aggregate in hand whether it takes it in."""
+
+    def sees(self, aggregate: A_contra) -> bool: ...
 
 
 class InMemoryAggregates(Generic[A]):
@@ -66,6 +74,34 @@ class InMemoryAggregates(Generic[A]):
         if after is not None:
             ordered = [a for a in ordered if (sort_value(a), a.id) > (after.value, after.last_id)]
         return Page(ordered[:size], has_next=len(ordered) > size, total=total)
+
+
+class InMemorySighted(InMemoryAggregates[A], Generic[A]):
+    """The fake of a `portal_kit.repository.SightedRepository`: a sight's `sees` stands in for
+    the repository's query (`assert_query_takes_in_what_sights_see` checks they agree)."""
+
+    sort_key: ClassVar[str] = "sequence"
+
+    async def visible(self, sight: Sight[A], aggregate_id: str) -> A | None:
+        return next(iter(self.matching(lambda a: a.id == aggregate_id and sight.sees(a))), None)
+
+    async def page_for(self, sight: Sight[A], after: Keyset | None, size: int) -> Page[A]:
+        by_key = attrgetter(self.sort_key)
+        return self.page_of(self.matching(sight.sees), after, sort_value=by_key, size=size)
+
+
+async def assert_query_takes_in_what_sights_see(
+    repository: Any, everything: Sight[A], sights: Iterable[Sight[A]]
+) -> None:
+    """A real repository's `page_for` and `visible` take in exactly what each sight `sees`, so a
+    fake reading through `sees` stands in for it faithfully."""
+    every = (await repository.page_for(everything, None, 1000)).items
+    for sight in sights:
+        page = await repository.page_for(sight, None, 1000)
+        assert [a.id for a in page.items] == [a.id for a in every if sight.sees(a)], sight
+        for aggregate in every:
+            found = await repository.visible(sight, aggregate.id)
+            assert (found is not None) == sight.sees(aggregate), (sight, aggregate.id)
 
 
 class InMemoryCounters:

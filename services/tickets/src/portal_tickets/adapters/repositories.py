@@ -7,7 +7,7 @@ from typing import Any
 
 from portal_kit.counters import COUNTERS_INDEX
 from portal_kit.mongo import ASCENDING, Document, IndexSpec
-from portal_kit.repository import NOTHING, AggregateRepository, Keyset, Page
+from portal_kit.repository import NOTHING, SightedRepository
 from pymongo.errors import DuplicateKeyError
 
 from portal_tickets.domain.ticket import Ticket
@@ -28,32 +28,25 @@ INDEXES = (
 )
 
 
-def _in_sight(sight: TicketSight) -> dict[str, Any]:
-    """The tickets of the tenant that `sight` takes in, as a filter (`TicketSight.sees`)."""
-    if sight.everything:
-        return {}
-    if sight.user is None:
-        return NOTHING
-    return {
-        "$or": [
-            {"created_by": sight.user},
-            {"organisation_id": {"$in": list(sight.organisations)}, "private": False},
-        ]
-    }
-
-
-class TicketRepository(AggregateRepository[Ticket]):
+class TicketRepository(SightedRepository[Ticket, TicketSight]):
     """The tickets of one tenant (the `Tickets` port)."""
 
     collection = TICKETS
     service = "tickets"
+    sort_key = SORT_KEY
 
-    async def visible(self, sight: TicketSight, ticket_id: str) -> Ticket | None:
-        found = await self.find({"$and": [{"_id": ticket_id}, _in_sight(sight)]}, limit=1)
-        return found[0] if found else None
-
-    async def page_for(self, sight: TicketSight, after: Keyset | None, size: int) -> Page[Ticket]:
-        return await self.page(_in_sight(sight), after, sort_key=SORT_KEY, size=size)
+    def in_sight(self, sight: TicketSight) -> dict[str, Any]:
+        """The tickets `sight` takes in (`TicketSight.sees`), as a filter."""
+        if sight.everything:
+            return {}
+        if sight.user is None:
+            return NOTHING
+        return {
+            "$or": [
+                {"created_by": sight.user},
+                {"organisation_id": {"$in": list(sight.organisations)}, "private": False},
+            ]
+        }
 
     def to_document(self, aggregate: Ticket) -> Document:
         return {

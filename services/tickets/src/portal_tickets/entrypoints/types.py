@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from portal_kit.graphql import Connection, UserError, connection, encode_cursor
+from portal_kit.graphql import Connection, UserError, page_connection
 from portal_kit.repository import Page
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
@@ -73,13 +73,7 @@ class Ticket:
         cls, page: Page[ticket_domain.Ticket], *, after: str | None
     ) -> Connection[Ticket]:
         """A page of tickets with their cursors, (number, id) positions."""
-        return connection(
-            [cls.of(t) for t in page.items],
-            [encode_cursor([t.sequence, t.id]) for t in page.items],
-            has_next=page.has_next,
-            has_previous=after is not None,
-            total=page.total,
-        )
+        return page_connection(page, cls.of, lambda t: (t.sequence, t.id), after=after)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Ticket | None:
