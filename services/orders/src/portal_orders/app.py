@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from portal_kit.clock import utc_now_to_the_millisecond
+from portal_kit.clock import Clock, utc_now_to_the_millisecond
 from portal_kit.http import build_service_app
 from portal_kit.principal import Principal
 from portal_kit.runtime import ServiceRuntime
@@ -18,7 +18,7 @@ from portal_orders.adapters.repositories import INDEXES, OUTBOX_COLLECTIONS
 from portal_orders.entrypoints.context import OrdersContext
 from portal_orders.entrypoints.events import start_organisation_consumer
 from portal_orders.entrypoints.schema import schema
-from portal_orders.service_layer.orders import Clock, OrderDesk
+from portal_orders.service_layer.orders import OrderDesk
 from portal_orders.service_layer.sla import check_sla
 from portal_orders.settings import OrdersSettings
 

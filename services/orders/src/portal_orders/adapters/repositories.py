@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from portal_kit.counters import COUNTERS_INDEX
-from portal_kit.domain import Conflict, StaleVersion
 from portal_kit.gridfs import gridfs_indexes
 from portal_kit.mongo import ASCENDING, DESCENDING, Document, IndexSpec
-from portal_kit.outbox import OUTBOX
 from portal_kit.repository import AggregateRepository
 from pymongo.errors import DuplicateKeyError
 
@@ -108,9 +106,9 @@ _PLAIN = (
 class OrderRepository(AggregateRepository[Order]):
     """Orders with an append-only activity log.
 
-    `save` never rewrites the log: entries the aggregate gained since it was loaded are pushed
-    (`$push`) in the same single-document update as the change, the version check and the
-    outbox events, so no code path can edit or remove an entry.
+    `save` never rewrites the log: through the kit's `appended` hook, entries the aggregate
+    gained since it was loaded are pushed (`$push`) in the same single-document update as the
+    change, the version check and the outbox events, so no code path can edit or remove an entry.
     """
 
     collection = ORDERS
@@ -129,6 +127,7 @@ class OrderRepository(AggregateRepository[Order]):
             "address": address.lower(),
         }
         document[SEARCH] = aggregate.search_text()
+        document[ACTIVITY] = [encode(e) for e in aggregate.activity]
         return document
 
     def from_document(self, document: Document) -> Order:
@@ -147,51 +146,12 @@ class OrderRepository(AggregateRepository[Order]):
         order.loaded_entries = len(order.activity)
         return order
 
-    async def add(self, aggregate: Order) -> None:
-        document = self.to_document(aggregate)
-        document.update(
-            _id=aggregate.id,
-            version=1,
-            activity=[encode(e) for e in aggregate.activity],
-            outbox=self._envelopes(aggregate),
-        )
-        try:
-            await self._documents.insert_one(document)
-        except DuplicateKeyError as error:
-            raise Conflict(self.duplicate_message(error), code="DUPLICATE") from error
-        aggregate.version = 1
-        aggregate.loaded_entries = len(aggregate.activity)
-        self._on_commit()
+    def appended(self, aggregate: Order) -> dict[str, list[Any]]:
+        # The log only ever grows: the entries gained since loading are `$push`ed.
+        return {ACTIVITY: [encode(e) for e in aggregate.activity[aggregate.loaded_entries :]]}
 
-    async def save(self, aggregate: Order) -> None:
-        # The kit's save would `$set` every field; the log must only ever grow, so this one
-        # pushes the new entries instead (same single-document write, same version check).
-        fields = self.to_document(aggregate)
-        new_entries = [encode(e) for e in aggregate.activity[aggregate.loaded_entries :]]
-        update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
-        pushes: dict[str, Any] = {}
-        envelopes = self._envelopes(aggregate)
-        if envelopes:
-            pushes[OUTBOX] = {"$each": envelopes}
-        if new_entries:
-            pushes[ACTIVITY] = {"$each": new_entries}
-        if pushes:
-            update["$push"] = pushes
-        try:
-            saved = await self._documents.find_one_and_update(
-                {"_id": aggregate.id, "version": aggregate.version}, update
-            )
-        except DuplicateKeyError as error:
-            raise StaleVersion(self.duplicate_message(error), field="version") from error
-        if saved is None:
-            raise StaleVersion(
-                "it was changed by someone else since you loaded it; reload and try again",
-                field="version",
-            )
-        aggregate.version = saved["version"]
+    def saved(self, aggregate: Order) -> None:
         aggregate.loaded_entries = len(aggregate.activity)
-        if envelopes:
-            self._on_commit()
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         return "an order with this number already exists"

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from portal_kit.business_days import add_business_days
+from portal_kit.text import fold
 
-from portal_orders.domain.search import fold
 from portal_orders.domain.workflow import TenantConfiguration
 
 

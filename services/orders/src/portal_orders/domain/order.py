@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from portal_kit.domain import Aggregate, DomainError, Forbidden, NotFound, ValidationFailed, new_id
+from portal_kit.text import fold
 
 from portal_orders.domain.events import (
     BookingChanged,
@@ -41,7 +42,6 @@ from portal_orders.domain.record import (
     Person,
     Resident,
 )
-from portal_orders.domain.search import fold
 from portal_orders.domain.workflow import (
     ACTIVE_CATEGORIES,
     Actor,

@@ -20,12 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from portal_kit.principal import Principal
+from portal_kit.repository import NOTHING
 
 from portal_orders.domain.order import Order, window_start
 from portal_orders.domain.record import Entry
 from portal_orders.domain.workflow import Actor, TenantConfiguration, Visibility
-
-NOTHING: dict[str, Any] = {"_id": {"$in": []}}
 
 SEEN_BY = {
     Actor.STAFF: frozenset(Visibility),
@@ -33,10 +32,6 @@ SEEN_BY = {
     Actor.CONTRACTOR: frozenset({Visibility.CONTRACTOR, Visibility.RESIDENT}),
     Actor.CUSTOMER: frozenset({Visibility.RESIDENT}),
 }
-
-
-def is_staff(principal: Principal) -> bool:
-    return principal.authenticated and principal.staff
 
 
 @dataclass(frozen=True)
@@ -49,7 +44,7 @@ class Viewer:
 
     @property
     def staff(self) -> bool:
-        return is_staff(self.principal)
+        return self.principal.is_staff
 
     def window_start(self, now: datetime) -> datetime:
         window = self.configuration.completed_window

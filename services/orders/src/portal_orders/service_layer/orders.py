@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from portal_kit.clock import utc_now_to_the_millisecond
+from portal_kit.clock import Clock, to_the_millisecond, utc_now_to_the_millisecond
 from portal_kit.counters import Counters
 from portal_kit.domain import DomainError, Forbidden, NotFound, StaleVersion
 from portal_kit.gridfs import GridFSStore, StoredFile
@@ -39,13 +39,6 @@ from portal_orders.service_layer.access import Viewer
 from portal_orders.service_layer.attachments import Upload, check_uploads
 from portal_orders.service_layer.inputs import clean, clean_text
 from portal_orders.service_layer.queries import OrderQueries
-
-Clock = Callable[[], datetime]
-
-
-def in_utc(moment: datetime) -> datetime:
-    """Times are kept in UTC, to the millisecond (what MongoDB keeps)."""
-    return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 @dataclass(frozen=True)
@@ -464,8 +457,8 @@ class OrderDesk:
             if moment is not None and moment.utcoffset() is None:
                 problems.add(DomainError("a time with its UTC offset", field=name))
         problems.raise_if_any()
-        starts_at, ends_at = in_utc(starts_at), in_utc(ends_at)
-        cut_off = in_utc(cut_off) if cut_off is not None else None
+        starts_at, ends_at = to_the_millisecond(starts_at), to_the_millisecond(ends_at)
+        cut_off = to_the_millisecond(cut_off) if cut_off is not None else None
         booking = seen.order.add_booking_slot(
             starts_at=starts_at,
             ends_at=ends_at,
@@ -521,7 +514,7 @@ class OrderDesk:
                         DomainError("a time with its UTC offset", field=graphql_field(name))
                     )
                 else:
-                    cleaned[name] = in_utc(value)
+                    cleaned[name] = to_the_millisecond(value)
                 continue
             cleaned[name] = clean(value, name, problems)
         problems.raise_if_any()

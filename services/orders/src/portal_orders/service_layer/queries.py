@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from portal_kit.text import term_patterns
+
 from portal_orders.adapters.repositories import (
     INT_SORT_FIELDS,
     SEARCH,
@@ -15,7 +17,6 @@ from portal_orders.adapters.repositories import (
     OrderRepository,
 )
 from portal_orders.domain.order import Order
-from portal_orders.domain.search import term_patterns
 from portal_orders.domain.workflow import (
     ACTIVE_CATEGORIES,
     COMPLETED_CATEGORIES,
