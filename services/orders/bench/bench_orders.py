@@ -30,12 +30,12 @@ from portal_kit.mongo import Database, connect_database
 from portal_kit.principal import Membership, Principal
 from portal_orders.adapters.configuration import shipped_configurations
 from portal_orders.adapters.repositories import INDEXES, ORDERS, OrderRepository
+from portal_orders.bootstrap import order_desk
 from portal_orders.domain.numbering import sla_dates
 from portal_orders.domain.order import Order, OrderDraft
 from portal_orders.domain.record import Address, Avser, ObjectInfo, Resident
 from portal_orders.domain.workflow import Actor
-from portal_orders.service_layer.orders import OrderDesk
-from portal_orders.service_layer.queries import OrderFilter, Sort
+from portal_orders.service_layer.ports import OrderFilter, Sort
 
 STREETS = ["Torögatan", "Storgata", "Sjøgata", "Bordsvägen", "Kongens gate", "Fjordveien"]
 PHRASES = ["Blandare dåligt tryck", "Blandare läcker", "Dør henger", "Vindu knust", "Propp i avløp"]
@@ -180,8 +180,11 @@ async def main() -> None:
         user="ue", tenant="jm", memberships=(Membership(organisation=CONTRACTORS[0]),)
     )
     staff = Principal(user="pm", tenant="jm", staff=True)
-    contractor_desk = OrderDesk(database, contractor, lambda: None, clock=lambda: NOW)
-    staff_desk = OrderDesk(database, staff, lambda: None, clock=lambda: NOW)
+    configurations = shipped_configurations()
+    contractor_desk = order_desk(
+        database, contractor, configurations=configurations, clock=lambda: NOW
+    )
+    staff_desk = order_desk(database, staff, configurations=configurations, clock=lambda: NOW)
     contractor_queries = await contractor_desk.queries()
     staff_queries = await staff_desk.queries()
     assert contractor_queries is not None and staff_queries is not None
@@ -196,8 +199,8 @@ async def main() -> None:
     )
 
     movable = [
-        o
-        for o in (
+        seen.order
+        for seen in (
             await staff_queries.page(
                 OrderFilter(statuses=("new",)), Sort(), size=args.samples, after=None
             )
@@ -209,7 +212,7 @@ async def main() -> None:
     async def transition() -> None:
         order = next(pending)
         order.transition(workflow, "order_received", actor=Actor.STAFF, user="pm", now=NOW)
-        await staff_desk.orders().save(order)
+        await staff_desk.orders.save(order)
 
     results = {
         "contractor active list (50, filtered, sorted)": await timed(

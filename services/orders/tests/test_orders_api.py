@@ -15,7 +15,6 @@ from portal_kit.graphql import encode_cursor
 from portal_kit.principal import HEADER, Principal
 from portal_kit.testing.plugin import make_principal
 from portal_orders.app import create_app
-from portal_orders.service_layer.sla import check_sla
 from portal_orders.settings import OrdersSettings
 from portal_orders.testing import (
     ASSIGN,
@@ -354,11 +353,11 @@ async def test_events_are_cloudevents_without_personal_data(service, nats_client
 async def test_the_sla_check_emits_each_breach_once(service, clock, nats_client, namespace):
     order = await assigned(service, orderDate="2025-06-26")
     assert order["expectedContactDate"] == "2025-07-01"
-    runtime = service.runtime
-    assert await check_sla(runtime.database, clock(), runtime.wake_relay) == 0
+    sla = service.app.state.service.sla_watch()  # what the periodic job runs, on `clock`
+    assert await sla.check() == 0
     clock.advance(days=6)  # 2 July: contact date passed while still 'new'
-    assert await check_sla(runtime.database, clock(), runtime.wake_relay) == 1
-    assert await check_sla(runtime.database, clock(), runtime.wake_relay) == 0
+    assert await sla.check() == 1
+    assert await sla.check() == 0
     seen = await read(service, order["id"], STAFF)
     assert seen["slaBreaches"] == ["contact"]
     assert seen["activity"][-1]["kind"] == "sla_breached"

@@ -12,6 +12,7 @@ from portal_kit.business_days import add_business_days
 from portal_kit.domain import ValidationFailed
 from portal_kit.text import fold, term_patterns
 from portal_orders.adapters.configuration import shipped_configurations
+from portal_orders.domain.calendar import window_start
 from portal_orders.domain.numbering import (
     BundlePlace,
     bundle_number,
@@ -20,7 +21,7 @@ from portal_orders.domain.numbering import (
     format_number,
     sla_dates,
 )
-from portal_orders.domain.order import Order, OrderDraft, window_start
+from portal_orders.domain.order import Order, OrderDraft
 from portal_orders.domain.workflow import Actor, Category, ConfigurationError, parse_configuration
 
 

@@ -269,12 +269,11 @@ async def test_a_contractor_registers_a_work_order_for_familjebostader(service):
 
 async def test_only_the_system_marks_a_done_work_order_invoiced(service, clock):
     from portal_kit.domain import Forbidden
-    from portal_orders.service_layer.system import system_transition
 
     order = await ok(service, CREATE, ELSA, **work_order())
-    database = service.runtime.database
+    system = service.app.state.service.system("familjebostader")  # its clock is `clock`
     with pytest.raises(Forbidden):
-        await system_transition(database, "familjebostader", order["id"], "accepted", now=clock())
+        await system.transition(order["id"], "accepted")
     order = await ok(
         service, TRANSITION, TESTFIRMA, id=order["id"], version=order["version"], status="accepted"
     )
@@ -287,9 +286,7 @@ async def test_only_the_system_marks_a_done_work_order_invoiced(service, clock):
         status="done",
         changes={"actionTaken": "Bytt packning"},
     )
-    invoiced = await system_transition(
-        database, "familjebostader", order["id"], "invoiced", now=clock()
-    )
+    invoiced = await system.transition(order["id"], "invoiced")
     assert invoiced.status == "invoiced"
     seen = await read(service, order["id"], TESTFIRMA)
     assert (seen["statusLabel"], seen["invoiceReference"]) == ("Fakturerad", "AO1")

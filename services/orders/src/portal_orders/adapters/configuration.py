@@ -23,7 +23,3 @@ def shipped_configurations() -> dict[str, TenantConfiguration]:
             raise ValueError(f"{entry.name} configures tenant {configuration.tenant!r}")
         found[configuration.tenant] = configuration
     return found
-
-
-def configuration_for(tenant: str) -> TenantConfiguration | None:
-    return shipped_configurations().get(tenant)

@@ -1,18 +1,29 @@
-"""MongoDB repositories of the orders service, and the indexes they need (tenant first)."""
+"""MongoDB repositories of the orders service, and the indexes they need (tenant first).
+
+The only place the orders service writes filter documents: the service layer says what it wants
+in domain terms (a `Sight`, an `OrderFilter`, a `Sort`, a page position), and these methods turn
+it into MongoDB queries.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from portal_kit.counters import COUNTERS_INDEX
 from portal_kit.gridfs import gridfs_indexes
-from portal_kit.mongo import ASCENDING, DESCENDING, Document, IndexSpec
-from portal_kit.repository import AggregateRepository
+from portal_kit.mongo import ASCENDING, DESCENDING, Database, Document, IndexSpec
+from portal_kit.repository import NOTHING, AggregateRepository, Keyset, after_keyset
+from portal_kit.text import term_patterns
 from pymongo.errors import DuplicateKeyError
 
 from portal_orders.adapters.codec import decode, encode
 from portal_orders.domain.order import Order
 from portal_orders.domain.record import Entry
+from portal_orders.domain.workflow import ACTIVE_CATEGORIES, COMPLETED_CATEGORIES, Category
+from portal_orders.service_layer.access import Sight
+from portal_orders.service_layer.ports import SORT_COLUMNS, OrderFilter, OrderPage, Sort
 
 ORDERS = "orders"
 ORGANISATIONS = "organisations"
@@ -50,8 +61,8 @@ INDEXES = (
     *gridfs_indexes(),
 )
 
-# Columns of the order list that can be sorted, with their stored (never null) sort values.
-SORT_COLUMNS: dict[str, str] = {
+# The stored (never null) sort value of each column of the order list.
+SORT_PATHS: dict[str, str] = {
     "NUMBER": SORT_KEY,
     "STATUS": "status",
     "PRIORITY": "priority_rank",
@@ -63,7 +74,6 @@ SORT_COLUMNS: dict[str, str] = {
     "ASSIGNEE": "sort.assignee",
     "ADDRESS": "sort.address",
 }
-INT_SORT_FIELDS = frozenset({SORT_KEY, "priority_rank"})
 
 _PLAIN = (
     "order_type",
@@ -156,11 +166,162 @@ class OrderRepository(AggregateRepository[Order]):
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         return "an order with this number already exists"
 
-    async def documents(self, filter_: dict[str, Any], **options: Any) -> list[Document]:
-        return await self._documents.find(filter_, **options)
+    # -- reading, in the service layer's terms ----------------------------------------------
 
-    async def aggregate_documents(self, pipeline: list[dict[str, Any]]) -> list[Document]:
-        return await self._documents.aggregate(pipeline)
+    async def visible(self, sight: Sight, order_id: str) -> Order | None:
+        found = await self.find(_all({"_id": order_id}, visible_filter(sight)), limit=1)
+        return found[0] if found else None
+
+    async def holding_file(self, sight: Sight, file_id: str) -> Order | None:
+        query = _all({"activity.attachments.file_id": file_id}, visible_filter(sight))
+        found = await self.find(query, limit=1)
+        return found[0] if found else None
+
+    async def listing(
+        self,
+        sight: Sight,
+        wanted: OrderFilter,
+        sort: Sort,
+        *,
+        after: Keyset | None,
+        size: int,
+    ) -> OrderPage:
+        base = list_filter(sight, wanted)
+        total = await self.count(base)
+        path = SORT_PATHS[sort.column]
+        query = _all(base, _after(path, after, descending=sort.descending))
+        direction = -1 if sort.descending else 1
+        documents = await self._documents.find(
+            query,
+            sort=[(path, direction), ("_id", direction)],
+            limit=size + 1,
+            projection={"outbox": 0},
+        )
+        shown = documents[:size]
+        return OrderPage(
+            items=[self.from_document(d) for d in shown],
+            positions=[Keyset(_value(d, path), d["_id"]) for d in shown],
+            has_next=len(documents) > size,
+            total=total,
+        )
+
+    async def count_by_status_and_type(
+        self, sight: Sight, wanted: OrderFilter
+    ) -> dict[tuple[str, str], int]:
+        """One aggregation inside the caller's sight."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": list_filter(sight, wanted)},
+            {"$group": {"_id": {"s": "$status", "t": "$order_type"}, "n": {"$sum": 1}}},
+        ]
+        rows = await self._documents.aggregate(pipeline)
+        return {(row["_id"]["s"], row["_id"]["t"]): int(row["n"]) for row in rows}
+
+    async def in_bundles(self, sight: Sight, wanted: OrderFilter, *, limit: int) -> list[Order]:
+        query = _all(list_filter(sight, wanted), {"bundle": {"$ne": None}})
+        return await self.find(query, sort=[("bundle", 1), (SORT_KEY, 1)], limit=limit)
+
+    async def past_sla_dates(self, today: date, *, limit: int) -> list[Order]:
+        day = today.isoformat()
+        return await self.find(
+            {
+                "$or": [
+                    {
+                        "status_category": Category.NEW.value,
+                        "expected_contact_date": {"$lt": day, "$ne": None},
+                        "sla_breaches": {"$ne": "contact"},
+                    },
+                    {
+                        "status_category": {"$in": sorted(ACTIVE_CATEGORIES)},
+                        "expected_delivery_date": {"$lt": day, "$ne": None},
+                        "sla_breaches": {"$ne": "delivery"},
+                    },
+                ]
+            },
+            limit=limit,
+        )
+
+
+def visible_filter(sight: Sight) -> dict[str, Any]:
+    """The orders in the caller's sight."""
+    if sight.staff:
+        return {}
+    if sight.nothing:
+        return NOTHING
+    organisations = list(sight.organisations)
+    return {
+        "$or": [
+            {"customer_organisation_id": {"$in": organisations}},
+            {
+                "assignee_organisation_id": {"$in": organisations},
+                "$or": [{"closed_at": None}, {"closed_at": {"$gte": sight.window_start}}],
+            },
+        ]
+    }
+
+
+def view_filter(sight: Sight, view: str) -> dict[str, Any]:
+    if view == "ACTIVE":
+        return {"status_category": {"$in": sorted(ACTIVE_CATEGORIES)}}
+    if view == "COMPLETED":
+        return {
+            "status_category": {"$in": sorted(COMPLETED_CATEGORIES)},
+            "closed_at": {"$gte": sight.window_start},
+        }
+    return {}
+
+
+def list_filter(sight: Sight, wanted: OrderFilter) -> dict[str, Any]:
+    """The orders in sight that `wanted` selects."""
+    parts: list[dict[str, Any]] = [visible_filter(sight), view_filter(sight, wanted.view)]
+    if wanted.statuses:
+        parts.append({"status": {"$in": list(wanted.statuses)}})
+    if wanted.order_types:
+        parts.append({"order_type": {"$in": list(wanted.order_types)}})
+    if wanted.customer_organisation_ids:
+        parts.append({"customer_organisation_id": {"$in": list(wanted.customer_organisation_ids)}})
+    if wanted.bundle:
+        parts.append({"bundle": wanted.bundle})
+    for path, low, high in (
+        ("order_date", wanted.order_date_from, wanted.order_date_to),
+        ("expected_delivery_date", wanted.expected_delivery_from, wanted.expected_delivery_to),
+    ):
+        bounds: dict[str, Any] = {}
+        if low is not None:
+            bounds["$gte"] = low.isoformat()
+        if high is not None:
+            bounds["$lte"] = high.isoformat()
+        if bounds:
+            parts.append({path: bounds})
+    if wanted.search:
+        # Regexes over the folded words: no $text, so MongoDB and the stand-in agree.
+        parts += [{SEARCH: {"$regex": pattern}} for pattern in term_patterns(wanted.search)]
+    return _all(*parts)
+
+
+def _all(*parts: dict[str, Any]) -> dict[str, Any]:
+    """Every part must hold (empty parts hold for every document)."""
+    given = [p for p in parts if p]
+    if not given:
+        return {}
+    return given[0] if len(given) == 1 else {"$and": given}
+
+
+def _after(path: str, after: Keyset | None, *, descending: bool) -> dict[str, Any]:
+    """Documents after `after` in (path, _id) order, either way (the kit's is ascending)."""
+    if after is None or not descending:
+        return after_keyset(path, after)
+    return {
+        "$or": [
+            {path: {"$lt": after.value}},
+            {path: after.value, "_id": {"$lt": after.last_id}},
+        ]
+    }
+
+
+def _value(document: dict[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        document = document.get(part, {}) if isinstance(document, dict) else {}
+    return document
 
 
 def _order_hints() -> dict[str, Any]:
@@ -179,17 +340,13 @@ class OrganisationDirectory:
     orders and to check what kind of organisation an id names.
     """
 
-    def __init__(self, database: Any, tenant: str) -> None:
+    def __init__(self, database: Database, tenant: str) -> None:
         self._documents = database.for_tenant(ORGANISATIONS, tenant)
 
-    async def upsert(self, organisation_id: str, changes: dict[str, Any]) -> None:
+    async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None:
         await self._documents.find_one_and_update(
-            {"_id": organisation_id}, {"$set": changes}, upsert=True
+            {"_id": organisation_id}, {"$set": dict(changes)}, upsert=True
         )
-
-    async def get(self, organisation_id: str) -> Document | None:
-        found: Document | None = await self._documents.find_one({"_id": organisation_id})
-        return found
 
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
         """The organisations and every department below them (breadth first, cycle-safe)."""
@@ -202,3 +359,6 @@ class OrganisationDirectory:
             frontier = [c["_id"] for c in children if c["_id"] not in seen]
             seen += frontier
         return seen
+
+
+assert set(SORT_PATHS) == set(SORT_COLUMNS), "every sortable column has a stored sort value"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from portal_kit.domain import Aggregate, DomainError, Forbidden, NotFound, ValidationFailed, new_id
@@ -770,19 +770,3 @@ class Order(Aggregate):
         )
         self.activity.append(entry)
         return entry
-
-
-def window_start(now: datetime, *, days: int = 0, months: int = 0) -> datetime:
-    """The earliest close time still inside a window of `days` or calendar `months` before now."""
-    start = now - timedelta(days=days)
-    if months:
-        month_index = start.year * 12 + start.month - 1 - months
-        year, month = divmod(month_index, 12)
-        day = min(start.day, _days_in_month(year, month + 1))
-        start = start.replace(year=year, month=month + 1, day=day)
-    return start
-
-
-def _days_in_month(year: int, month: int) -> int:
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return (following - timedelta(days=1)).day

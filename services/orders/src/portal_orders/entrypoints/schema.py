@@ -11,7 +11,7 @@ from portal_kit.graphql import (
     Connection,
     UserError,
     connection,
-    decode_cursor,
+    decode_keyset,
     empty_connection,
     encode_cursor,
     masking_extension,
@@ -44,9 +44,10 @@ from portal_orders.entrypoints.views import (
     configuration_of,
     dashboard_of,
 )
+from portal_orders.service_layer.access import Seen
 from portal_orders.service_layer.attachments import check_uploads
-from portal_orders.service_layer.orders import Seen
-from portal_orders.service_layer.queries import BadQuery, OrderFilter, Sort
+from portal_orders.service_layer.ports import OrderFilter, Sort
+from portal_orders.service_layer.queries import BadQuery
 
 
 def _bad_input(message: str) -> GraphQLError:
@@ -96,20 +97,15 @@ class Query:
         if queries is None:
             return empty_connection()
         chosen = Sort() if sort is None else Sort(sort.column.value, sort.descending)
-        cursor = decode_cursor(after) if after is not None else None
+        position = decode_keyset(after, chosen.value_type)
         try:
-            page = await queries.page(_filter(filter), chosen, size=size, after=cursor)
+            page = await queries.page(_filter(filter), chosen, size=size, after=position)
         except BadQuery as error:
             raise _bad_input(str(error)) from None
-        viewer = queries.viewer
-        nodes = []
-        for order in page.items:
-            actor = viewer.actor_for(order, queries.now)
-            assert actor is not None  # the filter let only visible orders through
-            nodes.append(Order.of(Seen(order, actor, viewer), info.context.principal.locale))
+        locale = info.context.principal.locale
         return connection(
-            nodes,
-            [encode_cursor(c) for c in page.cursors],
+            [Order.of(seen, locale) for seen in page.items],
+            [encode_cursor([p.value, p.last_id]) for p in page.positions],
             has_next=page.has_next,
             has_previous=after is not None,
             total=page.total,
@@ -137,16 +133,10 @@ class Query:
         except BadQuery as error:
             raise _bad_input(str(error)) from None
         locale = info.context.principal.locale
-        viewer = queries.viewer
-        bundles = []
-        for number, orders in found:
-            shown = []
-            for order in orders:
-                actor = viewer.actor_for(order, queries.now)
-                if actor is not None:
-                    shown.append(Order.of(Seen(order, actor, viewer), locale))
-            bundles.append(OrderBundle(number=number, orders=shown))
-        return bundles
+        return [
+            OrderBundle(number=number, orders=[Order.of(seen, locale) for seen in orders])
+            for number, orders in found
+        ]
 
     @strawberry.field(description="The tenant's order types, workflows, statuses and note events.")
     async def order_configuration(self, info: Info) -> OrderConfiguration | None:

@@ -12,7 +12,7 @@ from strawberry.federation.types import FieldSet
 from portal_orders.domain import record
 from portal_orders.domain.workflow import TenantConfiguration, label_in
 from portal_orders.entrypoints.context import Info
-from portal_orders.service_layer.orders import Seen
+from portal_orders.service_layer.access import Seen
 
 # Entities other subgraphs resolve; this one only names them by id.
 _STUB = [Key(fields=FieldSet("id"), resolvable=False)]

@@ -1,28 +1,29 @@
-"""Who may see and do what with orders: the row-level visibility of DESIGN.md.
+"""Who may see and do what with orders: the row-level visibility of docs/architecture.md.
 
 - Operator staff see every order of their tenant and every log entry.
 - A contractor organisation's members see the orders assigned to it (or to one of its
   departments); finished ones only while they closed inside the tenant's window.
 - A customer organisation's members see its orders and those of its departments.
-- Resident contact, key and access information: staff; the assigned contractor while the order is
-  open; otherwise only the resident themself.
+- Resident contact, key and access information (the resident's phone among it): staff; the
+  assigned contractor while the order is open; otherwise only the resident themself
+  (`Viewer.sees_resident`).
 - Log entries: internal ones to staff only; contractor ones also to the assigned contractor;
   resident ones also to the customer side.
 
-Every query already runs inside the principal's tenant. An order out of sight is answered exactly
-like one that does not exist.
+All of it is said here in domain terms: `Sight` is what a repository turns into its query, and
+the same rules answer for one loaded order. Every query already runs inside the principal's
+tenant. An order out of sight is answered exactly like one that does not exist.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from portal_kit.principal import Principal
-from portal_kit.repository import NOTHING
 
-from portal_orders.domain.order import Order, window_start
+from portal_orders.domain.calendar import window_start
+from portal_orders.domain.order import Order
 from portal_orders.domain.record import Entry
 from portal_orders.domain.workflow import Actor, TenantConfiguration, Visibility
 
@@ -32,6 +33,36 @@ SEEN_BY = {
     Actor.CONTRACTOR: frozenset({Visibility.CONTRACTOR, Visibility.RESIDENT}),
     Actor.CUSTOMER: frozenset({Visibility.RESIDENT}),
 }
+
+
+@dataclass(frozen=True)
+class Sight:
+    """Which orders one caller may see at one moment.
+
+    Staff: every order. Anyone else: the orders of a customer organisation in `organisations`,
+    and those assigned to one of them unless closed before `window_start`. With neither staff
+    nor organisations, nothing.
+    """
+
+    staff: bool
+    organisations: tuple[str, ...]
+    window_start: datetime
+
+    @property
+    def nothing(self) -> bool:
+        return not self.staff and not self.organisations
+
+    def as_contractor(self, order: Order) -> bool:
+        """Assigned to one of the caller's organisations and open or closed inside the window."""
+        return order.assignee_organisation_id in self.organisations and (
+            order.closed_at is None or order.closed_at >= self.window_start
+        )
+
+    def as_customer(self, order: Order) -> bool:
+        return order.customer_organisation_id in self.organisations
+
+    def sees(self, order: Order) -> bool:
+        return self.staff or self.as_customer(order) or self.as_contractor(order)
 
 
 @dataclass(frozen=True)
@@ -50,21 +81,9 @@ class Viewer:
         window = self.configuration.completed_window
         return window_start(now, days=window.days, months=window.months)
 
-    def visible_filter(self, now: datetime) -> dict[str, Any]:
-        if self.staff:
-            return {}
-        if not self.principal.authenticated or not self.organisations:
-            return NOTHING
-        organisations = list(self.organisations)
-        return {
-            "$or": [
-                {"customer_organisation_id": {"$in": organisations}},
-                {
-                    "assignee_organisation_id": {"$in": organisations},
-                    "$or": [{"closed_at": None}, {"closed_at": {"$gte": self.window_start(now)}}],
-                },
-            ]
-        }
+    def sight(self, now: datetime) -> Sight:
+        organisations = self.organisations if self.principal.authenticated else ()
+        return Sight(self.staff, organisations, self.window_start(now))
 
     def actor_for(self, order: Order, now: datetime) -> Actor | None:
         """The caller's role on this order, or None when it may not see it at all."""
@@ -72,11 +91,10 @@ class Viewer:
             return Actor.STAFF
         if not self.principal.authenticated:
             return None
-        if order.assignee_organisation_id in self.organisations and (
-            order.closed_at is None or order.closed_at >= self.window_start(now)
-        ):
+        sight = self.sight(now)
+        if sight.as_contractor(order):
             return Actor.CONTRACTOR
-        if order.customer_organisation_id in self.organisations:
+        if sight.as_customer(order):
             return Actor.CUSTOMER
         return None
 
@@ -90,3 +108,20 @@ class Viewer:
             return order.active
         resident = order.resident
         return resident is not None and resident.user_id == self.principal.user
+
+
+@dataclass(frozen=True)
+class Seen:
+    """An order as one caller sees it, with the caller's role on it."""
+
+    order: Order
+    actor: Actor
+    viewer: Viewer
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [e for e in self.order.activity if self.viewer.sees_entry(e, self.actor)]
+
+    @property
+    def sees_resident(self) -> bool:
+        return self.viewer.sees_resident(self.order, self.actor)

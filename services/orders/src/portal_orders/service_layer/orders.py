@@ -7,22 +7,18 @@ event, no number taken.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from portal_kit.clock import Clock, to_the_millisecond, utc_now_to_the_millisecond
-from portal_kit.counters import Counters
+from portal_kit.counters import Sequences
 from portal_kit.domain import DomainError, Forbidden, NotFound, StaleVersion
-from portal_kit.gridfs import GridFSStore, StoredFile
-from portal_kit.mongo import Database
+from portal_kit.gridfs import StoredFile
 from portal_kit.principal import Principal
 from portal_kit.values import Problems, check_code, check_reference
 
-from portal_orders.adapters.configuration import configuration_for
-from portal_orders.adapters.repositories import OrderRepository, OrganisationDirectory
 from portal_orders.domain.numbering import (
     FIRST_IN_BUNDLE,
     BundlePlace,
@@ -33,29 +29,13 @@ from portal_orders.domain.numbering import (
     sla_dates,
 )
 from portal_orders.domain.order import Order, OrderDraft, graphql_field
-from portal_orders.domain.record import AttachmentRef, Booking, Entry, Person
+from portal_orders.domain.record import AttachmentRef, Booking, Person
 from portal_orders.domain.workflow import Actor, TenantConfiguration, Visibility, Workflow
-from portal_orders.service_layer.access import Viewer
+from portal_orders.service_layer.access import Seen, Viewer
 from portal_orders.service_layer.attachments import Upload, check_uploads
 from portal_orders.service_layer.inputs import clean, clean_text
+from portal_orders.service_layer.ports import Files, Orders, Organisations
 from portal_orders.service_layer.queries import OrderQueries
-
-
-@dataclass(frozen=True)
-class Seen:
-    """An order as one caller sees it, with the caller's role on it."""
-
-    order: Order
-    actor: Actor
-    viewer: Viewer
-
-    @property
-    def entries(self) -> list[Entry]:
-        return [e for e in self.order.activity if self.viewer.sees_entry(e, self.actor)]
-
-    @property
-    def sees_resident(self) -> bool:
-        return self.viewer.sees_resident(self.order, self.actor)
 
 
 class NotConfigured(DomainError):
@@ -67,24 +47,24 @@ class OrderDesk:
 
     def __init__(
         self,
-        database: Database,
         principal: Principal,
-        on_commit: Callable[[], None],
+        configuration: TenantConfiguration | None,
         *,
+        orders: Orders,
+        organisations: Organisations,
+        counters: Sequences,
+        files: Files,
         clock: Clock = utc_now_to_the_millisecond,
     ) -> None:
-        self.database = database
+        """All of them the principal's tenant's; no configuration: orders are not set up there."""
         self.principal = principal
-        self.on_commit = on_commit
+        self.configuration = configuration
+        self.orders = orders
+        self.organisations = organisations
+        self.counters = counters
+        self.files = files
         self.clock = clock
-        self.configuration = configuration_for(principal.tenant)
         self._viewer: Viewer | None = None
-
-    def orders(self) -> OrderRepository:
-        return OrderRepository(self.database, self.principal.tenant, on_commit=self.on_commit)
-
-    def organisations(self) -> OrganisationDirectory:
-        return OrganisationDirectory(self.database, self.principal.tenant)
 
     def require_configuration(self) -> TenantConfiguration:
         if self.configuration is None:
@@ -97,7 +77,7 @@ class OrderDesk:
             return None
         if self._viewer is None:
             own = list(self.principal.organisations) if self.principal.authenticated else []
-            expanded = await self.organisations().with_descendants(own) if own else []
+            expanded = await self.organisations.with_descendants(own) if own else []
             self._viewer = Viewer(self.principal, tuple(expanded), self.configuration)
         return self._viewer
 
@@ -109,7 +89,7 @@ class OrderDesk:
         viewer = await self.viewer()
         if viewer is None:
             return None
-        return OrderQueries(self.orders(), viewer, self.clock())
+        return OrderQueries(self.orders, viewer, self.clock())
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -119,13 +99,11 @@ class OrderDesk:
         if viewer is None or not isinstance(order_id, str):
             return None
         now = self.clock()
-        found = await self.orders().find(
-            {"$and": [{"_id": order_id}, viewer.visible_filter(now)]}, limit=1
-        )
-        if not found:
+        found = await self.orders.visible(viewer.sight(now), order_id)
+        if found is None:
             return None
-        actor = viewer.actor_for(found[0], now)
-        return None if actor is None else Seen(found[0], actor, viewer)
+        actor = viewer.actor_for(found, now)
+        return None if actor is None else Seen(found, actor, viewer)
 
     async def _load(self, order_id: str, version: int) -> Seen:
         seen = await self.seen(order_id)
@@ -139,7 +117,7 @@ class OrderDesk:
         return seen
 
     async def _save(self, seen: Seen) -> Seen:
-        await self.orders().save(seen.order)
+        await self.orders.save(seen.order)
         return seen
 
     # -- creating ---------------------------------------------------------------------------
@@ -216,10 +194,9 @@ class OrderDesk:
         # Only a request that passed every check takes a number.
         now = self.clock()
         local_now = now.astimezone(ZoneInfo(configuration.time_zone))
-        counters = Counters(self.database, self.principal.tenant)
         overall, per_second = counter_names(configuration, local_now)
-        sequence = await counters.next(overall)
-        in_second = await counters.next(per_second) if per_second else None
+        sequence = await self.counters.next(overall)
+        in_second = await self.counters.next(per_second) if per_second else None
         number = format_number(configuration, sequence, local_now, in_second)
         contact, delivery = sla_dates(configuration, draft.order_date)
         bundle = bundle_of(
@@ -229,7 +206,7 @@ class OrderDesk:
         if bundle is not None:
             # One atomic update of the bundle's counter places the order in it, so orders
             # registered at the same instant never share a sub-bundle number.
-            taken = await counters.next_in_group(
+            taken = await self.counters.next_in_group(
                 f"bundle:{bundle}", bundle_space(draft.avser.space if draft.avser else "")
             )
             place = BundlePlace(taken.position, taken.group, taken.in_group)
@@ -246,7 +223,7 @@ class OrderDesk:
             expected_delivery_date=delivery,
             bundle_place=place,
         )
-        await self.orders().add(order)
+        await self.orders.add(order)
         return Seen(order, actor, viewer)
 
     async def _creator_role(self, viewer: Viewer, draft: OrderDraft) -> Actor:
@@ -375,7 +352,7 @@ class OrderDesk:
         # Files first: a file no entry refers to can never be downloaded, so a refused save
         # leaves nothing reachable behind; and what a refused comment stored is removed at once
         # rather than left in the bucket.
-        store = GridFSStore(self.database, self.principal.tenant)
+        store = self.files
         refs: list[AttachmentRef] = []
         try:
             for upload in checked:
@@ -414,24 +391,20 @@ class OrderDesk:
         if viewer is None:
             return None
         now = self.clock()
-        found = await self.orders().find(
-            {"$and": [{"activity.attachments.file_id": file_id}, viewer.visible_filter(now)]},
-            limit=1,
-        )
-        if not found:
+        found = await self.orders.holding_file(viewer.sight(now), file_id)
+        if found is None:
             return None
-        actor = viewer.actor_for(found[0], now)
+        actor = viewer.actor_for(found, now)
         if actor is None:
             return None
         entry = next(
-            (e for e in found[0].activity if any(a.file_id == file_id for a in e.attachments)),
+            (e for e in found.activity if any(a.file_id == file_id for a in e.attachments)),
             None,
         )
         if entry is None or not viewer.sees_entry(entry, actor):
             return None
-        store = GridFSStore(self.database, self.principal.tenant)
-        info = await store.info(file_id)
-        data = await store.read(file_id)
+        info = await self.files.info(file_id)
+        data = await self.files.read(file_id)
         if info is None or data is None:
             return None
         return info, data

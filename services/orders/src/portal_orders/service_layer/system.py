@@ -1,39 +1,43 @@
 """Changes made by the platform itself, not by a person: the 'system' actor of the workflows
-(e.g. Familjebostäder's 'Fakturerad', set when billing has invoiced the order). Called by event
-handlers; never reachable through GraphQL."""
+(e.g. Familjebostäder's 'Fakturerad', set when billing has invoiced the order).
+
+Never reachable through GraphQL. The bootstrap hands `SystemDesk` to event consumers: the
+consumer of billing's "order invoiced" event (issue 14) moves the order to its invoiced status
+with `SystemDesk.transition`; until then only tests call it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
+from portal_kit.clock import Clock
 from portal_kit.domain import NotFound
-from portal_kit.mongo import Database
 
-from portal_orders.adapters.configuration import configuration_for
-from portal_orders.adapters.repositories import OrderRepository
 from portal_orders.domain.order import Order
-from portal_orders.domain.workflow import Actor
+from portal_orders.domain.workflow import Actor, TenantConfiguration
+from portal_orders.service_layer.ports import Orders
+
+SYSTEM_USER = "system"
 
 
-async def system_transition(
-    database: Database,
-    tenant: str,
-    order_id: str,
-    status: str,
-    *,
-    now: datetime,
-    on_commit: Callable[[], None] = lambda: None,
-) -> Order:
-    """Move an order as the system actor; the workflow decides whether the system may."""
-    configuration = configuration_for(tenant)
-    orders = OrderRepository(database, tenant, on_commit=on_commit)
-    order = await orders.get(order_id)
-    if configuration is None or order is None:
-        raise NotFound("no such order", field="id")
-    order_type = configuration.order_type(order.order_type)
-    if order_type is None:
-        raise NotFound("no such order type", field="id")
-    order.transition(order_type.workflow, status, actor=Actor.SYSTEM, user="system", now=now)
-    await orders.save(order)
-    return order
+class SystemDesk:
+    """The platform's own changes to one tenant's orders."""
+
+    def __init__(
+        self, configuration: TenantConfiguration | None, orders: Orders, *, clock: Clock
+    ) -> None:
+        self.configuration = configuration
+        self.orders = orders
+        self.clock = clock
+
+    async def transition(self, order_id: str, status: str) -> Order:
+        """Move an order as the system actor; the workflow decides whether the system may."""
+        order = await self.orders.get(order_id)
+        if self.configuration is None or order is None:
+            raise NotFound("no such order", field="id")
+        order_type = self.configuration.order_type(order.order_type)
+        if order_type is None:
+            raise NotFound("no such order type", field="id")
+        order.transition(
+            order_type.workflow, status, actor=Actor.SYSTEM, user=SYSTEM_USER, now=self.clock()
+        )
+        await self.orders.save(order)
+        return order

@@ -1,0 +1,149 @@
+"""What the use cases need of the world, as Protocols, and the values those ports exchange.
+
+`adapters/` implements them on MongoDB and GridFS (`OrderRepository`, `OrganisationDirectory`,
+`portal_kit.gridfs.GridFSStore`, and `portal_kit.counters.Counters` for `Sequences`); the fast
+tests implement them in memory (`tests/fakes.py`). Every port belongs to one tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from portal_kit.gridfs import StoredFile
+from portal_kit.repository import Keyset
+
+from portal_orders.domain.order import Order
+from portal_orders.service_layer.access import Sight
+
+VIEWS = ("ALL", "ACTIVE", "COMPLETED")
+# Columns of the order list that can be sorted; the first two sort by a number, the rest by text.
+SORT_COLUMNS = (
+    "NUMBER",
+    "PRIORITY",
+    "STATUS",
+    "ORDER_TYPE",
+    "ORDER_DATE",
+    "EXPECTED_CONTACT_DATE",
+    "EXPECTED_DELIVERY_DATE",
+    "DESCRIPTION",
+    "ASSIGNEE",
+    "ADDRESS",
+)
+NUMERIC_COLUMNS = frozenset({"NUMBER", "PRIORITY"})
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """Which of the orders in sight a list wants; every part given must hold.
+
+    `view`: ALL, ACTIVE (new, open or waiting) or COMPLETED (done, rejected or invoiced, closed
+    inside the tenant's window). `search`: every word of it occurs in the order's searchable
+    text, compared folded.
+    """
+
+    search: str | None = None
+    statuses: tuple[str, ...] = ()
+    order_types: tuple[str, ...] = ()
+    view: str = "ALL"
+    order_date_from: date | None = None
+    order_date_to: date | None = None
+    expected_delivery_from: date | None = None
+    expected_delivery_to: date | None = None
+    bundle: str | None = None
+    customer_organisation_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sort:
+    column: str = "NUMBER"
+    descending: bool = False
+
+    @property
+    def value_type(self) -> type:
+        """The type of the column's sort value, as a page position carries it."""
+        return int if self.column in NUMERIC_COLUMNS else str
+
+
+@dataclass
+class OrderPage:
+    """One page of a list: the orders, each one's position (for the next page's `after`)."""
+
+    items: list[Order]
+    positions: list[Keyset]
+    has_next: bool
+    total: int
+
+
+class Orders(Protocol):
+    """One tenant's orders."""
+
+    async def add(self, order: Order) -> None: ...
+
+    async def get(self, order_id: str) -> Order | None:
+        """The order whoever may see it: for the platform's own changes only."""
+        ...
+
+    async def save(self, order: Order) -> None: ...
+
+    async def visible(self, sight: Sight, order_id: str) -> Order | None:
+        """The order, if it is in sight."""
+        ...
+
+    async def holding_file(self, sight: Sight, file_id: str) -> Order | None:
+        """The order in sight whose activity log has an attachment with this file id."""
+        ...
+
+    async def listing(
+        self,
+        sight: Sight,
+        wanted: OrderFilter,
+        sort: Sort,
+        *,
+        after: Keyset | None,
+        size: int,
+    ) -> OrderPage: ...
+
+    async def count_by_status_and_type(
+        self, sight: Sight, wanted: OrderFilter
+    ) -> dict[tuple[str, str], int]: ...
+
+    async def in_bundles(self, sight: Sight, wanted: OrderFilter, *, limit: int) -> list[Order]:
+        """Orders in sight that belong to a bundle, by bundle, then in order of registration."""
+        ...
+
+    async def past_sla_dates(self, today: date, *, limit: int) -> list[Order]:
+        """Orders still waiting for an expected contact or delivery date before `today` whose
+        breach of it is not yet recorded."""
+        ...
+
+
+class Organisations(Protocol):
+    """The local read model of the people service's organisations."""
+
+    async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None: ...
+
+    async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
+        """The organisations and every department below them."""
+        ...
+
+
+class Files(Protocol):
+    """One tenant's stored files (attachments)."""
+
+    async def put(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        content_type: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> StoredFile: ...
+
+    async def delete(self, file_ids: Sequence[str]) -> int: ...
+
+    async def info(self, file_id: str) -> StoredFile | None: ...
+
+    async def read(self, file_id: str) -> bytes | None: ...
