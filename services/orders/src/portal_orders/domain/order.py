@@ -16,6 +16,7 @@ from typing import Any
 from portal_kit.domain import Aggregate, DomainError, Forbidden, NotFound, ValidationFailed, new_id
 from portal_kit.text import fold
 
+from portal_orders.domain.bookings import Booking, open_slot
 from portal_orders.domain.events import (
     BookingChanged,
     CommentAdded,
@@ -30,11 +31,11 @@ from portal_orders.domain.events import (
     QuestionAsked,
     SlaBreached,
 )
+from portal_orders.domain.fields import COMPLETION_FIELDS, EDITABLE_BY, client_field
 from portal_orders.domain.numbering import FIRST_IN_BUNDLE, BundlePlace, bundle_number, bundle_of
 from portal_orders.domain.record import (
     AttachmentRef,
     Avser,
-    Booking,
     CustomerRequest,
     Entry,
     EntryKind,
@@ -51,59 +52,6 @@ from portal_orders.domain.workflow import (
     Visibility,
     Workflow,
 )
-
-# What each actor may change with `edit` (and together with a transition).
-CONTRACTOR_FIELDS = frozenset(
-    {
-        "action_taken",
-        "fault_type",
-        "root_cause",
-        "agreed_appointment",
-        "planned_date",
-        "avser.properties",
-        "avser.serial_number",
-        "assignee_contact",
-    }
-)
-COMPLETION_FIELDS = frozenset(
-    {
-        "action_taken",
-        "fault_type",
-        "root_cause",
-        "agreed_appointment",
-        "avser",
-        "avser.properties",
-        "avser.serial_number",
-    }
-)
-STAFF_FIELDS = CONTRACTOR_FIELDS | {
-    "description",
-    "priority",
-    "operator_contact",
-    "resident",
-    "object",
-    "admin_area",
-    "search_areas",
-    "avser",
-    "customer_request",
-}
-CUSTOMER_FIELDS = frozenset({"description", "customer_request"})
-EDITABLE_BY = {
-    Actor.STAFF: STAFF_FIELDS,
-    Actor.CONTRACTOR: CONTRACTOR_FIELDS,
-    Actor.CUSTOMER: CUSTOMER_FIELDS,
-    Actor.SYSTEM: frozenset[str](),
-}
-
-
-def graphql_field(name: str) -> str:
-    """`avser.serial_number` → `avser.serialNumber`: the name clients see in user errors."""
-
-    def camel(part: str) -> str:
-        head, *rest = part.split("_")
-        return head + "".join(word.capitalize() for word in rest)
-
-    return ".".join(camel(part) for part in name.split("."))
 
 
 @dataclass(frozen=True)
@@ -360,7 +308,7 @@ class Order(Aggregate):
             for name in probe._required_by(rule)
         }
         emptied = [
-            DomainError("required in this status", field=graphql_field(name), code="REQUIRED")
+            DomainError("required in this status", field=client_field(name), code="REQUIRED")
             for name in sorted(still_required)
             if probe.field_value(name) in (None, "") and self.field_value(name) not in (None, "")
         ]
@@ -406,7 +354,7 @@ class Order(Aggregate):
         probe._apply(changes)
         required = probe._required_by(rule)
         problems = [
-            DomainError("required for this status", field=graphql_field(name), code="REQUIRED")
+            DomainError("required for this status", field=client_field(name), code="REQUIRED")
             for name in required
             if probe.field_value(name) in (None, "")
         ]
@@ -629,65 +577,49 @@ class Order(Aggregate):
         user: str,
         now: datetime,
     ) -> Booking:
-        if actor is not Actor.STAFF:
-            raise Forbidden("the operator sets up booking slots")
-        problems = []
-        if ends_at <= starts_at:
-            problems.append(DomainError("the slot must end after it starts", field="endsAt"))
-        if capacity < 1 or capacity > 10_000:
-            problems.append(DomainError("between 1 and 10000", field="capacity"))
-        if cut_off > starts_at:
-            problems.append(DomainError("the cut-off must be before the start", field="cutOff"))
-        if problems:
-            raise ValidationFailed(problems)
-        booking = Booking(new_id(), starts_at, ends_at, place, capacity, cut_off)
+        booking = Booking.slot(
+            starts_at=starts_at,
+            ends_at=ends_at,
+            place=place,
+            capacity=capacity,
+            cut_off=cut_off,
+            actor=actor,
+        )
         self.bookings.append(booking)
-        self.updated_at = now
-        self._log(EntryKind.BOOKING, actor, user, now, Visibility.RESIDENT, event_code="slot_added")
-        self._record_booking(booking, None)
+        self._booking_changed(booking, None, "slot_added", actor=actor, user=user, now=now)
         return booking
 
     def book(
         self, booking_id: str, employee_id: str, *, actor: Actor, user: str, now: datetime
     ) -> Booking:
-        booking = self._booking_open_for(booking_id, actor, now)
-        if employee_id in booking.employees:
-            raise DomainError("already on this slot", field="employeeId", code="DUPLICATE")
-        if len(booking.employees) >= booking.capacity:
-            raise DomainError("this slot is full", field="bookingId", code="FULL")
-        booking.employees.append(employee_id)
-        self.updated_at = now
-        self._log(EntryKind.BOOKING, actor, user, now, Visibility.RESIDENT, event_code="booked")
-        self._record_booking(booking, employee_id)
+        booking = self._open_slot(booking_id, actor, now)
+        booking.add(employee_id)
+        self._booking_changed(booking, employee_id, "booked", actor=actor, user=user, now=now)
         return booking
 
     def unbook(
         self, booking_id: str, employee_id: str, *, actor: Actor, user: str, now: datetime
     ) -> Booking:
-        booking = self._booking_open_for(booking_id, actor, now)
-        if employee_id not in booking.employees:
-            raise NotFound("not on this slot", field="employeeId")
-        booking.employees.remove(employee_id)
+        booking = self._open_slot(booking_id, actor, now)
+        booking.remove(employee_id)
+        self._booking_changed(booking, employee_id, "unbooked", actor=actor, user=user, now=now)
+        return booking
+
+    def _open_slot(self, booking_id: str, actor: Actor, now: datetime) -> Booking:
+        return open_slot(self.bookings, booking_id, actor=actor, order_active=self.active, now=now)
+
+    def _booking_changed(
+        self,
+        booking: Booking,
+        employee_id: str | None,
+        event_code: str,
+        *,
+        actor: Actor,
+        user: str,
+        now: datetime,
+    ) -> None:
         self.updated_at = now
-        self._log(EntryKind.BOOKING, actor, user, now, Visibility.RESIDENT, event_code="unbooked")
-        self._record_booking(booking, employee_id)
-        return booking
-
-    def _booking_open_for(self, booking_id: str, actor: Actor, now: datetime) -> Booking:
-        if actor not in (Actor.STAFF, Actor.CUSTOMER):
-            raise Forbidden("the customer organisation books its employees")
-        booking = next((b for b in self.bookings if b.id == booking_id), None)
-        if booking is None:
-            raise NotFound("no such booking slot", field="bookingId")
-        if not self.active:
-            raise DomainError("the order is finished", field="bookingId", code="CLOSED")
-        if actor is Actor.CUSTOMER and now >= booking.cut_off:
-            raise DomainError(
-                "the cut-off for this slot has passed", field="bookingId", code="CUT_OFF_PASSED"
-            )
-        return booking
-
-    def _record_booking(self, booking: Booking, employee_id: str | None) -> None:
+        self._log(EntryKind.BOOKING, actor, user, now, Visibility.RESIDENT, event_code=event_code)
         self.record(
             BookingChanged(
                 order_id=self.id,
@@ -711,7 +643,7 @@ class Order(Aggregate):
     def _check_editable(self, changes: dict[str, Any], actor: Actor) -> None:
         allowed = EDITABLE_BY[actor]
         refused: list[DomainError] = [
-            Forbidden("you may not change this field", field=graphql_field(name))
+            Forbidden("you may not change this field", field=client_field(name))
             for name in changes
             if name not in allowed
         ]
@@ -723,9 +655,7 @@ class Order(Aggregate):
             raise DomainError("a finished order cannot be changed", code="CLOSED")
         # What was reported on completion is final once the order is finished.
         final = [
-            DomainError(
-                "final once the order is finished", field=graphql_field(name), code="CLOSED"
-            )
+            DomainError("final once the order is finished", field=client_field(name), code="CLOSED")
             for name in changes
             if name in COMPLETION_FIELDS and not self.active
         ]

@@ -28,9 +28,6 @@ class Phone:
     preferred: bool = False
 
 
-PHONE_KINDS = frozenset({"home", "work", "mobile", "other"})
-
-
 @dataclass(frozen=True)
 class Resident:
     """The reporter / resident: sensitive contact, key and access information."""
@@ -43,10 +40,6 @@ class Resident:
     access_permitted: bool | None = None
     key_info: str = ""
     comment: str = ""
-
-    @property
-    def preferred_phone(self) -> Phone | None:
-        return next((p for p in self.phones if p.preferred), None)
 
 
 @dataclass(frozen=True)
@@ -135,16 +128,3 @@ class Entry:
     question_id: str | None = None
     fields: tuple[str, ...] = ()
     attachments: tuple[AttachmentRef, ...] = ()
-
-
-@dataclass
-class Booking:
-    """A predefined time slot (e.g. health checks) customers put their employees on."""
-
-    id: str
-    starts_at: datetime
-    ends_at: datetime
-    place: str
-    capacity: int
-    cut_off: datetime
-    employees: list[str] = field(default_factory=list)

@@ -28,10 +28,6 @@ class Category(StrEnum):
 
 
 ACTIVE_CATEGORIES = frozenset({Category.NEW, Category.OPEN, Category.WAITING})
-# Orders in these categories are finished; contractors see them only inside the tenant's window.
-CLOSED_CATEGORIES = frozenset(
-    {Category.DONE, Category.REJECTED, Category.CANCELLED, Category.INVOICED}
-)
 COMPLETED_CATEGORIES = frozenset({Category.DONE, Category.REJECTED, Category.INVOICED})
 
 

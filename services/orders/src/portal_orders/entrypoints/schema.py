@@ -20,7 +20,9 @@ from portal_kit.graphql import (
 )
 
 from portal_orders.domain.workflow import Visibility
+from portal_orders.entrypoints.configuration_types import OrderConfiguration, configuration_of
 from portal_orders.entrypoints.context import Info
+from portal_orders.entrypoints.dashboard_types import Dashboard, dashboard_of
 from portal_orders.entrypoints.inputs import (
     AddBookingSlotInput,
     AddOrderCommentInput,
@@ -36,14 +38,7 @@ from portal_orders.entrypoints.inputs import (
     OrderView,
     TransitionOrderInput,
 )
-from portal_orders.entrypoints.types import Employee, Order, Organisation, User
-from portal_orders.entrypoints.views import (
-    Dashboard,
-    OrderBundle,
-    OrderConfiguration,
-    configuration_of,
-    dashboard_of,
-)
+from portal_orders.entrypoints.types import Employee, Order, OrderBundle, Organisation, User
 from portal_orders.service_layer.access import Seen
 from portal_orders.service_layer.attachments import check_uploads
 from portal_orders.service_layer.ports import OrderFilter, Sort

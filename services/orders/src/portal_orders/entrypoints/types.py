@@ -1,4 +1,5 @@
-"""GraphQL output types of the orders subgraph, built from what the caller may see."""
+"""GraphQL types of the orders subgraph: the order and its parts, built from what the caller may
+see, its bundles, and the stubs of the entities other subgraphs own."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
 from portal_orders.domain import record
+from portal_orders.domain.fields import client_field
 from portal_orders.domain.workflow import TenantConfiguration, label_in
 from portal_orders.entrypoints.context import Info
 from portal_orders.service_layer.access import Seen
@@ -414,8 +416,6 @@ class Order:
         found = configuration.order_type(self.order_type)
         if found is None:
             return []
-        from portal_orders.domain.order import graphql_field
-
         options = []
         for rule in found.workflow.transitions_from(self.status):
             if self.seen.actor not in rule.actors:
@@ -424,7 +424,7 @@ class Order:
                 TransitionOption(
                     status=rule.target,
                     label=found.workflow.status(rule.target).label(self.locale),
-                    required_fields=[graphql_field(f) for f in rule.required_fields],
+                    required_fields=[client_field(f) for f in rule.required_fields],
                     comment_required=rule.comment_required,
                 )
             )
@@ -473,3 +473,9 @@ class Order:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Order | None:
         found = await info.context.orders.seen(str(id))
         return cls.of(found, info.context.principal.locale) if found else None
+
+
+@strawberry.type
+class OrderBundle:
+    number: str
+    orders: list[Order]

@@ -19,6 +19,8 @@ from portal_kit.gridfs import StoredFile
 from portal_kit.principal import Principal
 from portal_kit.values import Problems, check_code, check_reference
 
+from portal_orders.domain.bookings import Booking
+from portal_orders.domain.fields import client_field
 from portal_orders.domain.numbering import (
     FIRST_IN_BUNDLE,
     BundlePlace,
@@ -28,12 +30,12 @@ from portal_orders.domain.numbering import (
     format_number,
     sla_dates,
 )
-from portal_orders.domain.order import Order, OrderDraft, graphql_field
-from portal_orders.domain.record import AttachmentRef, Booking, Person
+from portal_orders.domain.order import Order, OrderDraft
+from portal_orders.domain.record import AttachmentRef, Person
 from portal_orders.domain.workflow import Actor, TenantConfiguration, Visibility, Workflow
 from portal_orders.service_layer.access import Seen, Viewer
 from portal_orders.service_layer.attachments import Upload, check_uploads
-from portal_orders.service_layer.inputs import clean, clean_text
+from portal_orders.service_layer.cleaning import clean, clean_text
 from portal_orders.service_layer.ports import Files, Orders, Organisations
 from portal_orders.service_layer.queries import OrderQueries
 
@@ -484,7 +486,7 @@ class OrderDesk:
             if isinstance(value, datetime):
                 if value.utcoffset() is None:
                     problems.add(
-                        DomainError("a time with its UTC offset", field=graphql_field(name))
+                        DomainError("a time with its UTC offset", field=client_field(name))
                     )
                 else:
                     cleaned[name] = to_the_millisecond(value)

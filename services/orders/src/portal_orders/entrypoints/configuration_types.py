@@ -1,44 +1,12 @@
-"""GraphQL types of the dashboard, bundles and the tenant's order configuration."""
+"""GraphQL types of the tenant's order configuration: order types, workflows, statuses,
+transitions, note events with phrases, priorities, each label in the caller's locale."""
 
 from __future__ import annotations
 
 import strawberry
 
-from portal_orders.domain.order import graphql_field
+from portal_orders.domain.fields import client_field
 from portal_orders.domain.workflow import TenantConfiguration, label_in
-from portal_orders.entrypoints.types import Order
-from portal_orders.service_layer.queries import Matrix
-
-
-@strawberry.type(name="OrderDashboardCell")
-class DashboardCell:
-    order_type: str
-    count: int
-
-
-@strawberry.type(name="OrderDashboardRow")
-class DashboardRow:
-    status: str
-    label: str
-    cells: list[DashboardCell]
-    total: int
-
-
-@strawberry.type(
-    name="OrderDashboard", description="Counts by status × order type with row and column totals."
-)
-class Dashboard:
-    order_types: list[str]
-    order_type_labels: list[str]
-    rows: list[DashboardRow]
-    column_totals: list[DashboardCell]
-    total: int
-
-
-@strawberry.type
-class OrderBundle:
-    number: str
-    orders: list[Order]
 
 
 @strawberry.type(name="OrderLabel")
@@ -89,32 +57,6 @@ class OrderConfiguration:
     priorities: list[Label]
 
 
-def dashboard_of(matrix: Matrix, configuration: TenantConfiguration, locale: str) -> Dashboard:
-    labels = {s.code: s.label(locale) for s in configuration.statuses()}
-    return Dashboard(
-        order_types=list(matrix.order_types),
-        order_type_labels=[
-            t.label(locale) for t in configuration.order_types if t.code in matrix.order_types
-        ],
-        rows=[
-            DashboardRow(
-                status=status,
-                label=labels.get(status, status),
-                cells=[
-                    DashboardCell(order_type=t, count=matrix.cell(status, t))
-                    for t in matrix.order_types
-                ],
-                total=matrix.row_total(status),
-            )
-            for status in matrix.statuses
-        ],
-        column_totals=[
-            DashboardCell(order_type=t, count=matrix.column_total(t)) for t in matrix.order_types
-        ],
-        total=matrix.total,
-    )
-
-
 def configuration_of(configuration: TenantConfiguration, locale: str) -> OrderConfiguration:
     types = []
     for order_type in configuration.order_types:
@@ -138,7 +80,7 @@ def configuration_of(configuration: TenantConfiguration, locale: str) -> OrderCo
                         source=t.source,
                         target=t.target,
                         actors=sorted(a.value for a in t.actors),
-                        required_fields=[graphql_field(f) for f in t.required_fields],
+                        required_fields=[client_field(f) for f in t.required_fields],
                         comment_required=t.comment_required,
                     )
                     for t in workflow.transitions

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from portal_kit.values import Problems, check_text
 
-from portal_orders.domain.order import graphql_field
+from portal_orders.domain.fields import client_field
 
 V = TypeVar("V")
 
@@ -23,7 +23,7 @@ def clean_text(value: str, path: str, problems: Problems, *, required: bool = Fa
     return problems.check(
         lambda: check_text(
             value,
-            field=graphql_field(path),
+            field=client_field(path),
             max_length=LONG_MAX if long else SHORT_MAX,
             required=required,
             multiline=long,
