@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portal_kit.domain import DomainError, Forbidden, NotFound, ValidationFailed, new_id
+from portal_kit.domain import DomainError, Forbidden, NotFound, new_id
+from portal_kit.values import Problems
 
 from portal_orders.domain.workflow import Actor
 
@@ -39,15 +40,14 @@ class Booking:
         """A new slot, set up by the operator; every problem with it is named at once."""
         if actor is not Actor.STAFF:
             raise Forbidden("the operator sets up booking slots")
-        problems = []
+        problems = Problems()
         if ends_at <= starts_at:
-            problems.append(DomainError("the slot must end after it starts", field="endsAt"))
+            problems.add(DomainError("the slot must end after it starts", field="endsAt"))
         if capacity < 1 or capacity > MAX_CAPACITY:
-            problems.append(DomainError(f"between 1 and {MAX_CAPACITY}", field="capacity"))
+            problems.add(DomainError(f"between 1 and {MAX_CAPACITY}", field="capacity"))
         if cut_off > starts_at:
-            problems.append(DomainError("the cut-off must be before the start", field="cutOff"))
-        if problems:
-            raise ValidationFailed(problems)
+            problems.add(DomainError("the cut-off must be before the start", field="cutOff"))
+        problems.raise_if_any()
         return cls(new_id(), starts_at, ends_at, place, capacity, cut_off)
 
     def add(self, employee_id: str) -> None:

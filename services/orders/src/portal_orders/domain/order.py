@@ -15,6 +15,7 @@ from typing import Any
 
 from portal_kit.domain import Aggregate, DomainError, Forbidden, NotFound, ValidationFailed, new_id
 from portal_kit.text import fold
+from portal_kit.values import Problems
 
 from portal_orders.domain.bookings import Booking, open_slot
 from portal_orders.domain.events import (
@@ -353,19 +354,21 @@ class Order(Aggregate):
         probe = dataclasses.replace(self, activity=list(self.activity), bookings=self.bookings)
         probe._apply(changes)
         required = probe._required_by(rule)
-        problems = [
-            DomainError("required for this status", field=client_field(name), code="REQUIRED")
-            for name in required
-            if probe.field_value(name) in (None, "")
-        ]
+        problems = Problems()
+        for name in required:
+            if probe.field_value(name) in (None, ""):
+                problems.add(
+                    DomainError(
+                        "required for this status", field=client_field(name), code="REQUIRED"
+                    )
+                )
         if rule.comment_required and not comment:
-            problems.append(
+            problems.add(
                 DomainError(
                     "a comment is required for this status", field="comment", code="REQUIRED"
                 )
             )
-        if problems:
-            raise ValidationFailed(problems)
+        problems.raise_if_any()
         changed = self._apply(changes)
         source = self.status
         status = workflow.status(target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 
 import strawberry
@@ -10,14 +11,15 @@ from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.graphql import (
     Connection,
     UserError,
+    attempt,
     connection,
     decode_keyset,
     empty_connection,
     encode_cursor,
     masking_extension,
     page_size,
-    user_errors,
 )
+from portal_kit.values import Problems
 
 from portal_orders.domain.workflow import Visibility
 from portal_orders.entrypoints.configuration_types import OrderConfiguration, configuration_of
@@ -40,7 +42,7 @@ from portal_orders.entrypoints.inputs import (
 )
 from portal_orders.entrypoints.types import Employee, Order, OrderBundle, Organisation, User
 from portal_orders.service_layer.access import Seen
-from portal_orders.service_layer.attachments import check_uploads
+from portal_orders.service_layer.attachments import CheckedUpload, check_uploads
 from portal_orders.service_layer.ports import OrderFilter, Sort
 from portal_orders.service_layer.queries import BadQuery
 
@@ -149,11 +151,9 @@ class OrderPayload:
 
 async def _run(info: Info, action: Callable[[], Awaitable[Seen]]) -> OrderPayload:
     """Run a use case; a refusal by a domain rule becomes user errors and changes nothing."""
-    try:
-        seen = await action()
-    except DomainError as error:
-        return OrderPayload(order=None, user_errors=user_errors(error))
-    return OrderPayload(order=Order.of(seen, info.context.principal.locale), user_errors=[])
+    seen, errors = await attempt(action)
+    order = None if seen is None else Order.of(seen, info.context.principal.locale)
+    return OrderPayload(order=order, user_errors=errors)
 
 
 def _visibility(value: str | None) -> Visibility | None:
@@ -241,26 +241,23 @@ class Mutation:
         desk = info.context.orders
 
         async def act() -> Seen:
-            problems: list[DomainError] = []
+            problems = Problems()
             uploads = []
             for index, attachment in enumerate(input.attachments[:20]):
-                try:
-                    uploads.append(attachment.upload(index))
-                except DomainError as error:
-                    problems.append(error)
+                upload = problems.check(functools.partial(attachment.upload, index), None)
+                if upload is not None:
+                    uploads.append(upload)
             if len(input.attachments) > 20:
-                problems.append(
-                    DomainError("at most 10 files", field="attachments", code="TOO_MANY")
-                )
-            if problems:
+                problems.add(DomainError("at most 10 files", field="attachments", code="TOO_MANY"))
+            if problems.found:
                 # Name the other files' problems too, so the client sees them all at once.
                 rules = desk.configuration.attachments if desk.configuration else None
                 if rules is not None:
-                    try:
-                        check_uploads(uploads, rules)
-                    except ValidationFailed as more:
-                        problems += more.problems
-                raise ValidationFailed(sorted(problems, key=lambda p: p.field or ""))
+                    nothing_checked: list[CheckedUpload] = []
+                    problems.check(
+                        functools.partial(check_uploads, uploads, rules), nothing_checked
+                    )
+                raise ValidationFailed(sorted(problems.found, key=lambda p: p.field or ""))
             return await desk.add_comment(
                 str(input.id), input.version, input.text, _visibility(input.visibility), uploads
             )
