@@ -1,0 +1,214 @@
+"""In-memory fakes of the orders service's ports (`service_layer/ports.py`), built on the kit's
+`InMemoryAggregates` and `InMemoryCounters`: use cases run against them without MongoDB, NATS
+or HTTP. They answer as the MongoDB adapters do for what the fast tests use."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from portal_kit.clock import Clock
+from portal_kit.gridfs import StoredFile
+from portal_kit.principal import Principal
+from portal_kit.repository import Keyset
+from portal_kit.testing.fakes import InMemoryAggregates, InMemoryCounters
+from portal_kit.text import term_patterns
+from portal_orders.adapters.configuration import shipped_configurations
+from portal_orders.domain.order import Order
+from portal_orders.domain.workflow import ACTIVE_CATEGORIES, COMPLETED_CATEGORIES, Category
+from portal_orders.service_layer.access import Sight
+from portal_orders.service_layer.orders import OrderDesk
+from portal_orders.service_layer.ports import OrderFilter, OrderPage, Sort
+
+SORT_VALUES = {
+    "NUMBER": lambda o: o.sequence,
+    "PRIORITY": lambda o: o.priority_rank,
+    "STATUS": lambda o: o.status,
+    "ORDER_TYPE": lambda o: o.order_type,
+    "ORDER_DATE": lambda o: o.order_date.isoformat(),
+}
+
+
+def selects(sight: Sight, wanted: OrderFilter, order: Order) -> bool:
+    """What `adapters.repositories.list_filter` selects, said in Python."""
+    if not sight.sees(order):
+        return False
+    if wanted.view == "ACTIVE" and order.status_category not in ACTIVE_CATEGORIES:
+        return False
+    if wanted.view == "COMPLETED" and (
+        order.status_category not in COMPLETED_CATEGORIES
+        or order.closed_at is None
+        or order.closed_at < sight.window_start
+    ):
+        return False
+    checks = [
+        (wanted.statuses, order.status),
+        (wanted.order_types, order.order_type),
+        (wanted.customer_organisation_ids, order.customer_organisation_id),
+    ]
+    if any(allowed and value not in allowed for allowed, value in checks):
+        return False
+    if wanted.bundle and order.bundle != wanted.bundle:
+        return False
+    for low, high, value in (
+        (wanted.order_date_from, wanted.order_date_to, order.order_date),
+        (wanted.expected_delivery_from, wanted.expected_delivery_to, order.expected_delivery_date),
+    ):
+        if not _between(value, low, high):
+            return False
+    text = order.search_text()
+    return all(re.search(p, text) for p in term_patterns(wanted.search or ""))
+
+
+def _between(value: date | None, low: date | None, high: date | None) -> bool:
+    if low is None and high is None:
+        return True
+    if value is None:
+        return False
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+class FakeOrders(InMemoryAggregates[Order]):
+    async def visible(self, sight: Sight, order_id: str) -> Order | None:
+        found = self.stored.get(order_id)
+        return copy.deepcopy(found) if found is not None and sight.sees(found) else None
+
+    async def holding_file(self, sight: Sight, file_id: str) -> Order | None:
+        found = self.matching(
+            lambda o: (
+                sight.sees(o)
+                and any(a.file_id == file_id for e in o.activity for a in e.attachments)
+            )
+        )
+        return found[0] if found else None
+
+    async def listing(
+        self,
+        sight: Sight,
+        wanted: OrderFilter,
+        sort: Sort,
+        *,
+        after: Keyset | None,
+        size: int,
+    ) -> OrderPage:
+        if sort.descending or sort.column not in SORT_VALUES:
+            raise NotImplementedError("the fake pages ascending by number, priority, status...")
+        value = SORT_VALUES[sort.column]
+        page = self.page_of(
+            self.matching(lambda o: selects(sight, wanted, o)), after, sort_value=value, size=size
+        )
+        return OrderPage(
+            items=page.items,
+            positions=[Keyset(value(o), o.id) for o in page.items],
+            has_next=page.has_next,
+            total=page.total,
+        )
+
+    async def count_by_status_and_type(
+        self, sight: Sight, wanted: OrderFilter
+    ) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        for order in self.matching(lambda o: selects(sight, wanted, o)):
+            key = (order.status, order.order_type)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    async def in_bundles(self, sight: Sight, wanted: OrderFilter, *, limit: int) -> list[Order]:
+        found = self.matching(lambda o: o.bundle is not None and selects(sight, wanted, o))
+        return sorted(found, key=lambda o: (o.bundle or "", o.sequence))[:limit]
+
+    async def past_sla_dates(self, today: date, *, limit: int) -> list[Order]:
+        def due(order: Order) -> bool:
+            contact = order.expected_contact_date
+            delivery = order.expected_delivery_date
+            return (
+                order.status_category is Category.NEW
+                and contact is not None
+                and contact < today
+                and "contact" not in order.sla_breaches
+            ) or (
+                order.active
+                and delivery is not None
+                and delivery < today
+                and "delivery" not in order.sla_breaches
+            )
+
+        return self.matching(due)[:limit]
+
+
+class FakeOrganisations:
+    def __init__(self) -> None:
+        self.stored: dict[str, dict[str, Any]] = {}
+
+    async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None:
+        self.stored.setdefault(organisation_id, {}).update(changes)
+
+    async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
+        seen = list(dict.fromkeys(organisation_ids))
+        frontier = list(seen)
+        while frontier:
+            frontier = [
+                child
+                for child, values in self.stored.items()
+                if values.get("parent_id") in frontier and child not in seen
+            ]
+            seen += frontier
+        return seen
+
+
+class FakeFiles:
+    def __init__(self) -> None:
+        self.stored: dict[str, tuple[StoredFile, bytes]] = {}
+
+    async def put(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        content_type: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> StoredFile:
+        file_id = f"file-{len(self.stored) + 1}"
+        meta = {**(metadata or {}), "contentType": content_type}
+        info = StoredFile(file_id, filename, content_type, len(data), datetime.now(UTC), meta)
+        self.stored[file_id] = (info, data)
+        return info
+
+    async def delete(self, file_ids: Sequence[str]) -> int:
+        return sum(self.stored.pop(f, None) is not None for f in file_ids)
+
+    async def info(self, file_id: str) -> StoredFile | None:
+        found = self.stored.get(file_id)
+        return None if found is None else found[0]
+
+    async def read(self, file_id: str) -> bytes | None:
+        found = self.stored.get(file_id)
+        return None if found is None else found[1]
+
+
+class FakeTenant:
+    """One tenant's ports in memory, and the use cases of any caller on them."""
+
+    def __init__(self, tenant: str, clock: Clock) -> None:
+        self.tenant = tenant
+        self.clock = clock
+        self.configuration = shipped_configurations()[tenant]
+        self.orders = FakeOrders(tenant)
+        self.organisations = FakeOrganisations()
+        self.counters = InMemoryCounters()
+        self.files = FakeFiles()
+
+    def desk(self, principal: Principal) -> OrderDesk:
+        assert principal.tenant == self.tenant
+        return OrderDesk(
+            principal,
+            self.configuration,
+            orders=self.orders,
+            organisations=self.organisations,
+            counters=self.counters,
+            files=self.files,
+            clock=self.clock,
+        )

@@ -1,0 +1,99 @@
+"""The orders use cases against in-memory fakes of their ports: no MongoDB, no NATS, no HTTP.
+What a user would notice: the number a new order takes, who sees it, what a status change asks
+for, and the events partners will get."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from portal_kit.domain import StaleVersion, ValidationFailed
+from portal_kit.testing.plugin import make_principal
+from portal_orders.domain.order import OrderDraft
+from portal_orders.domain.record import Person, Phone, Resident
+from portal_orders.domain.workflow import Actor
+from portal_orders.service_layer.ports import OrderFilter, Sort
+from portal_orders.service_layer.sla import SlaWatch
+
+# `jm` (conftest.py): JM's ports in memory, on the test clock's Oslo 10:54:51, 26 June 2025.
+JM_STAFF = make_principal("jm", user="pm-testare", staff=True, locale="nb")
+EMMA = make_principal("jm", user="mejlkontakt", memberships={"emma": ("user",)})
+OTHER = make_principal("jm", user="ror-1", memberships={"ror": ("user",)})
+DRAFT = OrderDraft(
+    order_type="billable",
+    priority="",
+    description="Blandebatteri lekker",
+    customer_organisation_id="jm-housing",
+    order_date=date(2024, 9, 5),
+    resident=Resident(name="Kari Nordmann", phones=(Phone("mobile", "91234567", True),)),
+)
+
+
+async def test_a_new_order_takes_the_next_number_and_its_sla_dates(jm):
+    first = await jm.desk(JM_STAFF).create_order(DRAFT)
+    second = await jm.desk(JM_STAFF).create_order(DRAFT)
+    assert [first.order.number, second.order.number] == ["250626-105451-01", "250626-105451-02"]
+    # Ordered 05.09.2024: contact by 10.09, delivery by 04.10 (business days, Norway).
+    assert (first.order.expected_contact_date, first.order.expected_delivery_date) == (
+        date(2024, 9, 10),
+        date(2024, 10, 4),
+    )
+    assert [e.name for e in jm.orders.committed] == ["created", "created"]
+
+
+async def test_the_assigned_contractor_moves_the_order_and_utfort_needs_its_fields(jm):
+    created = await jm.desk(JM_STAFF).create_order(DRAFT)
+    order_id = created.order.id
+    assert await jm.desk(EMMA).seen(order_id) is None  # not theirs until assigned
+
+    await jm.desk(JM_STAFF).assign_order(
+        order_id, created.order.version, "emma", Person(name="Mejlkontakt Emmas")
+    )
+    seen = await jm.desk(EMMA).seen(order_id)
+    assert seen is not None and seen.actor is Actor.CONTRACTOR
+    assert seen.sees_resident  # the phone, while assigned and open
+    assert await jm.desk(OTHER).seen(order_id) is None
+
+    contractor = jm.desk(EMMA)
+    received = await contractor.transition_order(order_id, seen.order.version, "order_received")
+    assert received.order.status == "order_received"
+    with pytest.raises(StaleVersion):
+        await contractor.transition_order(order_id, seen.order.version, "declined")
+
+    # JM's rule (configuration/jm.json): 'Utført' needs fault type, root cause and action.
+    version = received.order.version
+    with pytest.raises(ValidationFailed) as refused:
+        await contractor.transition_order(order_id, version, "done")
+    assert sorted(p.field for p in refused.value.problems) == [
+        "actionTaken",
+        "faultType",
+        "rootCause",
+    ]
+    done = await contractor.transition_order(
+        order_id,
+        version,
+        "done",
+        changes={
+            "fault_type": "Feil produkt",
+            "root_cause": "Feil på produktet",
+            "action_taken": "Byttet blandebatteri",
+        },
+    )
+    assert done.order.status == "done"
+    assert not done.sees_resident  # finished: the contractor no longer sees the phone
+    assert [e.name for e in jm.orders.committed][-2:] == ["status_changed", "completed"]
+
+    queries = await contractor.queries()
+    assert queries is not None
+    listed = await queries.page(OrderFilter(view="COMPLETED"), Sort(), size=10, after=None)
+    assert [s.order.number for s in listed.items] == [created.order.number]
+
+
+async def test_the_sla_watch_records_each_passed_date_once(jm):
+    created = await jm.desk(JM_STAFF).create_order(DRAFT)  # contact 10.09, delivery 04.10.2024
+    watch = SlaWatch({"jm": jm.configuration}, lambda tenant: jm.orders, clock=jm.clock)
+    assert await watch.check() == 2  # on 26.06.2025 both are past, the order still 'new'
+    assert await watch.check() == 0
+    breached = await jm.desk(JM_STAFF).seen(created.order.id)
+    assert breached is not None and breached.order.sla_breaches == ("contact", "delivery")
+    assert [e.name for e in jm.orders.committed] == ["created", "sla_breached", "sla_breached"]
