@@ -106,14 +106,13 @@ def make_order(tenant: str, sequence: int, rng: random.Random) -> Order:
 async def load(database: Database, tenant: str, count: int, seed: int) -> None:
     rng = random.Random(seed)
     repository = OrderRepository(database, tenant)
-    raw = database.system_collection(ORDERS)  # bulk insert: a loader, not a repository path
+    raw = database.for_tenant(ORDERS, tenant)  # bulk insert: a loader, not a repository path
     batch: list[dict[str, Any]] = []
     for sequence in range(1, count + 1):
         order = make_order(tenant, sequence, rng)
         document = repository.to_document(order)
         document.update(
             _id=order.id,
-            tenant=tenant,
             version=1,
             outbox=[],
             activity=[_entry(e) for e in order.activity],
