@@ -1,8 +1,10 @@
 """The order aggregate: a job the operator sends to a contractor, or a customer's order.
 
-Every rule about what may happen to an order lives here and in its workflow (pure, no I/O). Each
-action appends one entry to the activity log — there is no method that edits or removes one —
-and records exactly one domain event (two when a status change completes or cancels the order).
+Every rule about what may happen to an order lives here, in its workflow (`workflow.py`, from
+the tenant's configuration), in `fields.py` (who may change which field) and `bookings.py`
+(pure, no I/O). Each action appends one entry to the activity log — there is no method that
+edits or removes one — and records exactly one domain event (two when a status change completes
+or cancels the order).
 Organisation and user ids are opaque strings owned by the people service.
 """
 

@@ -284,31 +284,21 @@ class Mutation:
 
     @strawberry.mutation(description="Put an employee on a booking slot until its cut-off.")
     async def book_employee(self, info: Info, input: BookEmployeeInput) -> OrderPayload:
-        desk = info.context.orders
-        return await _run(
-            info,
-            lambda: desk.book_employee(
-                str(input.id),
-                input.version,
-                str(input.booking_id),
-                str(input.employee_id),
-                book=True,
-            ),
-        )
+        return await _booking(info, input, book=True)
 
     @strawberry.mutation(description="Take an employee off a booking slot until its cut-off.")
     async def unbook_employee(self, info: Info, input: BookEmployeeInput) -> OrderPayload:
-        desk = info.context.orders
-        return await _run(
-            info,
-            lambda: desk.book_employee(
-                str(input.id),
-                input.version,
-                str(input.booking_id),
-                str(input.employee_id),
-                book=False,
-            ),
-        )
+        return await _booking(info, input, book=False)
+
+
+async def _booking(info: Info, input: BookEmployeeInput, *, book: bool) -> OrderPayload:
+    desk = info.context.orders
+    return await _run(
+        info,
+        lambda: desk.book_employee(
+            str(input.id), input.version, str(input.booking_id), str(input.employee_id), book=book
+        ),
+    )
 
 
 schema = strawberry.federation.Schema(

@@ -1,5 +1,8 @@
 """Use cases of orders for one caller: load what the caller may see, act, save.
 
+`OrderDesk` gets the caller's tenant's ports (`service_layer/ports.py`: orders, organisations,
+counters, files) and a clock from `bootstrap.py`, or in-memory fakes in the fast tests.
+
 Every mutation of an existing order takes the version the client saw; a stale one is refused
 before anything is written. Refusals are `DomainError`s and change nothing: no document, no
 event, no number taken.
