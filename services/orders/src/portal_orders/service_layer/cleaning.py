@@ -1,14 +1,20 @@
 """Cleaning of input values before they reach the domain: every text of a value is checked
-(length, control characters, invalid code points) and named by its input path on refusal."""
+(length, control characters, invalid code points), codes and references too, each named by its
+input path on refusal; a new order's draft and the changes of an order's fields."""
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any, TypeVar
 
-from portal_kit.values import Problems, check_text
+from portal_kit.clock import to_the_millisecond
+from portal_kit.domain import DomainError, NotFound
+from portal_kit.values import Problems, check_code, check_reference, check_text
 
 from portal_orders.domain.fields import client_field
+from portal_orders.domain.order import OrderDraft
+from portal_orders.domain.workflow import Actor, TenantConfiguration
 
 V = TypeVar("V")
 
@@ -48,3 +54,105 @@ def clean(value: V, path: str, problems: Problems) -> V:
     if isinstance(value, list):
         return [clean(v, path, problems) for v in value]  # type: ignore[return-value]
     return value
+
+
+def checked_draft(
+    draft: OrderDraft,
+    configuration: TenantConfiguration,
+    *,
+    actor: Actor,
+    organisations: tuple[str, ...],
+) -> OrderDraft:
+    """The draft of a new order with its codes, references and texts checked, defaults filled
+    in; `organisations`: the caller's, which a customer's order must be for."""
+    problems = Problems()
+    order_type = draft.order_type or configuration.default_order_type or ""
+    problems.check(
+        lambda: check_code(
+            order_type,
+            field="orderType",
+            allowed=[t.code for t in configuration.order_types],
+        ),
+        "",
+    )
+    priority = draft.priority or configuration.default_priority
+    problems.check(
+        lambda: check_code(
+            priority, field="priority", allowed=[p.code for p in configuration.priorities]
+        ),
+        "",
+    )
+    description = clean_text(draft.description, "description", problems, required=True)
+    customer = problems.check(
+        lambda: check_reference(
+            draft.customer_organisation_id, field="customerOrganisationId", what="organisation"
+        ),
+        "",
+    )
+    assignee = None
+    if draft.assignee_organisation_id:
+        assignee = problems.check(
+            lambda: check_reference(
+                draft.assignee_organisation_id or "",
+                field="assigneeOrganisationId",
+                what="organisation",
+            ),
+            None,
+        )
+    if actor is Actor.CONTRACTOR:
+        assignee = draft.assignee_organisation_id  # the caller's: see OrderDesk._creator_role
+    if actor is Actor.CUSTOMER and customer and customer not in organisations:
+        problems.add(NotFound("no such organisation", field="customerOrganisationId"))
+    cleaned = clean(
+        dataclasses.replace(
+            draft,
+            description="",
+            order_type="",
+            priority="",
+            customer_organisation_id="",
+            assignee_organisation_id=None,
+        ),
+        "",
+        problems,
+    )
+    problems.raise_if_any()
+    return dataclasses.replace(
+        cleaned,
+        order_type=order_type,
+        priority=priority,
+        description=description,
+        customer_organisation_id=customer,
+        assignee_organisation_id=assignee,
+        order_date=draft.order_date,
+    )
+
+
+def clean_changes(changes: dict[str, Any], configuration: TenantConfiguration) -> dict[str, Any]:
+    """Changes of an order's fields with their values checked: codes known, texts clean, times
+    with their UTC offset (kept to the millisecond)."""
+    problems = Problems()
+    cleaned: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "priority":
+            codes = [p.code for p in configuration.priorities]
+            code = _checked_code(str(value), "priority", codes, problems)
+            priority = configuration.priority(code)
+            if priority is not None:
+                cleaned[name] = (priority.code, priority.rank)
+            continue
+        if name == "description":
+            cleaned[name] = clean_text(value, name, problems, required=True)
+            continue
+        if isinstance(value, datetime):
+            if value.utcoffset() is None:
+                problems.add(DomainError("a time with its UTC offset", field=client_field(name)))
+            else:
+                cleaned[name] = to_the_millisecond(value)
+            continue
+        cleaned[name] = clean(value, name, problems)
+    problems.raise_if_any()
+    return cleaned
+
+
+def _checked_code(value: str, field: str, allowed: list[str], problems: Problems) -> str:
+    return problems.check(lambda: check_code(value, field=field, allowed=allowed), "")

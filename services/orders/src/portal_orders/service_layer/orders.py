@@ -10,7 +10,6 @@ event, no number taken.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,10 +19,9 @@ from portal_kit.counters import Sequences
 from portal_kit.domain import DomainError, Forbidden, NotFound, StaleVersion
 from portal_kit.gridfs import StoredFile
 from portal_kit.principal import Principal
-from portal_kit.values import Problems, check_code, check_reference
+from portal_kit.values import Problems, check_reference
 
 from portal_orders.domain.bookings import Booking
-from portal_orders.domain.fields import client_field
 from portal_orders.domain.numbering import (
     FIRST_IN_BUNDLE,
     BundlePlace,
@@ -38,7 +36,12 @@ from portal_orders.domain.record import AttachmentRef, Person
 from portal_orders.domain.workflow import Actor, TenantConfiguration, Visibility, Workflow
 from portal_orders.service_layer.access import Seen, Viewer
 from portal_orders.service_layer.attachments import Upload, check_uploads
-from portal_orders.service_layer.cleaning import clean, clean_text
+from portal_orders.service_layer.cleaning import (
+    checked_draft,
+    clean,
+    clean_changes,
+    clean_text,
+)
 from portal_orders.service_layer.ports import Files, Orders, Organisations
 from portal_orders.service_layer.queries import OrderQueries
 
@@ -136,66 +139,7 @@ class OrderDesk:
         actor = await self._creator_role(viewer, draft)
         if actor not in configuration.creators:
             raise Forbidden("you may not register orders here")
-        problems = Problems()
-        order_type = draft.order_type or configuration.default_order_type or ""
-        problems.check(
-            lambda: check_code(
-                order_type,
-                field="orderType",
-                allowed=[t.code for t in configuration.order_types],
-            ),
-            "",
-        )
-        priority = draft.priority or configuration.default_priority
-        problems.check(
-            lambda: check_code(
-                priority, field="priority", allowed=[p.code for p in configuration.priorities]
-            ),
-            "",
-        )
-        description = clean_text(draft.description, "description", problems, required=True)
-        customer = problems.check(
-            lambda: check_reference(
-                draft.customer_organisation_id, field="customerOrganisationId", what="organisation"
-            ),
-            "",
-        )
-        assignee = None
-        if draft.assignee_organisation_id:
-            assignee = problems.check(
-                lambda: check_reference(
-                    draft.assignee_organisation_id or "",
-                    field="assigneeOrganisationId",
-                    what="organisation",
-                ),
-                None,
-            )
-        if actor is Actor.CONTRACTOR:
-            assignee = draft.assignee_organisation_id  # checked to be theirs in _creator_role
-        if actor is Actor.CUSTOMER and customer and customer not in viewer.organisations:
-            problems.add(NotFound("no such organisation", field="customerOrganisationId"))
-        cleaned = clean(
-            replace(
-                draft,
-                description="",
-                order_type="",
-                priority="",
-                customer_organisation_id="",
-                assignee_organisation_id=None,
-            ),
-            "",
-            problems,
-        )
-        problems.raise_if_any()
-        draft = replace(
-            cleaned,
-            order_type=order_type,
-            priority=priority,
-            description=description,
-            customer_organisation_id=customer,
-            assignee_organisation_id=assignee,
-            order_date=draft.order_date,
-        )
+        draft = checked_draft(draft, configuration, actor=actor, organisations=viewer.organisations)
         # Only a request that passed every check takes a number.
         now = self.clock()
         local_now = now.astimezone(ZoneInfo(configuration.time_zone))
@@ -262,7 +206,7 @@ class OrderDesk:
 
     async def edit_order(self, order_id: str, version: int, changes: dict[str, Any]) -> Seen:
         seen = await self._load(order_id, version)
-        changes = self._clean_changes(changes)
+        changes = clean_changes(changes, self.require_configuration())
         seen.order.edit(
             self._workflow_of(seen.order),
             changes,
@@ -285,7 +229,7 @@ class OrderDesk:
         problems = Problems()
         comment = clean_text(comment, "comment", problems)
         problems.raise_if_any()
-        changes = self._clean_changes(changes or {})
+        changes = clean_changes(changes or {}, self.require_configuration())
         workflow = self._workflow_of(seen.order)
         seen.order.transition(
             workflow,
@@ -470,34 +414,3 @@ class OrderDesk:
         if order_type is None:
             raise NotConfigured("this order's type is no longer configured", field="id")
         return order_type.workflow
-
-    def _clean_changes(self, changes: dict[str, Any]) -> dict[str, Any]:
-        configuration = self.require_configuration()
-        problems = Problems()
-        cleaned: dict[str, Any] = {}
-        for name, value in changes.items():
-            if name == "priority":
-                codes = [p.code for p in configuration.priorities]
-                code = _checked_code(str(value), "priority", codes, problems)
-                priority = configuration.priority(code)
-                if priority is not None:
-                    cleaned[name] = (priority.code, priority.rank)
-                continue
-            if name == "description":
-                cleaned[name] = clean_text(value, name, problems, required=True)
-                continue
-            if isinstance(value, datetime):
-                if value.utcoffset() is None:
-                    problems.add(
-                        DomainError("a time with its UTC offset", field=client_field(name))
-                    )
-                else:
-                    cleaned[name] = to_the_millisecond(value)
-                continue
-            cleaned[name] = clean(value, name, problems)
-        problems.raise_if_any()
-        return cleaned
-
-
-def _checked_code(value: str, field: str, allowed: list[str], problems: Problems) -> str:
-    return problems.check(lambda: check_code(value, field=field, allowed=allowed), "")
