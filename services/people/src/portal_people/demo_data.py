@@ -76,8 +76,6 @@ DEMO_TENANTS = [
             "country": "NO",
             "locales": ["nb", "sv", "en"],
             "default_locale": "nb",
-            "completed_order_window_days": 183,
-            "order_number_format": "date-sequence",
         },
         organisations=[
             DemoOrganisation("jm", "JM AS", "operator"),
@@ -99,8 +97,6 @@ DEMO_TENANTS = [
             "locales": ["sv", "en"],
             "default_locale": "sv",
             "time_zone": "Europe/Stockholm",
-            "completed_order_window_days": 30,
-            "invoice_reference_prefix": "AO",
             "password_policy": {"min_length": 10, "max_length": 30},
         },
         organisations=[

@@ -41,6 +41,12 @@ INDEXES = (
 
 __all__ = ["INDEXES", "OUTBOX_COLLECTIONS", "fold"]
 
+# Order settings people's tenant documents once held; the orders service owns them now (its own
+# configuration documents), so stored ones are dropped when read.
+RETIRED_SETTINGS = frozenset(
+    {"completed_order_window_days", "order_number_format", "invoice_reference_prefix"}
+)
+
 
 class TenantRepository(AggregateRepository[Tenant]):
     collection = TENANTS
@@ -58,7 +64,9 @@ class TenantRepository(AggregateRepository[Tenant]):
             tenant=document["tenant"],
             version=document["version"],
             name=document["name"],
-            configuration=TenantConfiguration.model_validate(document["configuration"]),
+            configuration=TenantConfiguration.model_validate(
+                {k: v for k, v in document["configuration"].items() if k not in RETIRED_SETTINGS}
+            ),
         )
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:

@@ -44,10 +44,6 @@ class TenantConfiguration(BaseModel):
         default_factory=lambda: ["admin", "user", "billing"], min_length=1, max_length=50
     )
     password_policy: PasswordPolicy = PasswordPolicy()
-    # How long completed or rejected orders stay visible to contractors (JM 183, FB 30).
-    completed_order_window_days: int | None = Field(default=None, ge=1, le=3650)
-    order_number_format: Literal["date-sequence", "sequential"] = "sequential"
-    invoice_reference_prefix: str = Field(default="", max_length=10)
     host_names: list[str] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
