@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from portal_kit.mongo import ASCENDING, Document, IndexSpec
 from portal_kit.repository import AggregateRepository
 
-from portal_people.adapters.folding import aware
+from portal_people.adapters.stored_values import aware, optional_aware
 from portal_people.domain.invitation import Invitation, InvitationStatus
 from portal_people.domain.session import SessionFamily
 from portal_people.domain.throttle import LoginThrottle
@@ -19,10 +17,6 @@ AUTH_INDEXES = (
     IndexSpec(INVITATIONS, (("tenant", ASCENDING), ("code_hash", ASCENDING)), unique=True),
     IndexSpec(INVITATIONS, (("tenant", ASCENDING), ("organisation_id", ASCENDING))),
 )
-
-
-def _optional_time(value: Any) -> Any:
-    return None if value is None else aware(value)
 
 
 class SessionRepository(AggregateRepository[SessionFamily]):
@@ -77,8 +71,8 @@ class ThrottleRepository(AggregateRepository[LoginThrottle]):
             scope=document["scope"],
             user_id=document.get("user_id"),
             failures=document.get("failures", 0),
-            window_start=_optional_time(document.get("window_start")),
-            locked_until=_optional_time(document.get("locked_until")),
+            window_start=optional_aware(document.get("window_start")),
+            locked_until=optional_aware(document.get("locked_until")),
             locks=document.get("locks", 0),
         )
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from portal_kit.mongo import ASCENDING, Document, IndexSpec
-from portal_kit.repository import AggregateRepository
+from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec
+from portal_kit.outbox import OUTBOX
+from portal_kit.repository import AggregateRepository, Keyset, Page
 from pymongo.errors import DuplicateKeyError
 
 from portal_people.adapters.auth_repositories import AUTH_COLLECTIONS, AUTH_INDEXES
 from portal_people.adapters.employee_repositories import EMPLOYEE_COLLECTIONS, EMPLOYEE_INDEXES
-from portal_people.adapters.folding import aware, fold
+from portal_people.adapters.stored_values import aware, unique_key
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.tenant import Tenant, TenantConfiguration
 from portal_people.domain.user import ResetTicket, User, UserMembership
+from portal_people.service_layer.access import OrganisationSight, UserSight
 
 TENANTS, ORGANISATIONS, USERS = "tenants", "organisations", "users"
 OUTBOX_COLLECTIONS = (TENANTS, ORGANISATIONS, USERS, *AUTH_COLLECTIONS, *EMPLOYEE_COLLECTIONS)
@@ -38,8 +40,6 @@ INDEXES = (
     *AUTH_INDEXES,
     *EMPLOYEE_INDEXES,
 )
-
-__all__ = ["INDEXES", "OUTBOX_COLLECTIONS", "fold"]
 
 # Order settings people's tenant documents once held; the orders service owns them now (its own
 # configuration documents), so stored ones are dropped when read.
@@ -73,6 +73,32 @@ class TenantRepository(AggregateRepository[Tenant]):
         return "a tenant with this id already exists"
 
 
+class TenantRegistry:
+    """The platform's tenants. Each tenant's document belongs to that tenant (its id is the
+    tenant id); listing every tenant is the one read across tenants, for platform admins."""
+
+    def __init__(self, database: Database, *, on_commit: Callable[[], None]) -> None:
+        self._database = database
+        self._on_commit = on_commit
+
+    def _of(self, tenant_id: str) -> TenantRepository:
+        return TenantRepository(self._database, tenant_id, on_commit=self._on_commit)
+
+    async def get(self, tenant_id: str) -> Tenant | None:
+        return await self._of(tenant_id).get(tenant_id)
+
+    async def add(self, tenant: Tenant) -> None:
+        await self._of(tenant.id).add(tenant)
+
+    async def save(self, tenant: Tenant) -> None:
+        await self._of(tenant.id).save(tenant)
+
+    async def every(self) -> list[Tenant]:
+        known = self._database.system_collection(TENANTS)
+        found = await known.find({}, {OUTBOX: 0}).sort("_id", 1).to_list(length=None)
+        return [self._of(d["_id"]).from_document(d) for d in found]
+
+
 class OrganisationRepository(AggregateRepository[Organisation]):
     collection = ORGANISATIONS
     service = "people"
@@ -80,7 +106,7 @@ class OrganisationRepository(AggregateRepository[Organisation]):
     def to_document(self, aggregate: Organisation) -> Document:
         return {
             "name": aggregate.name,
-            "name_key": fold(aggregate.name),
+            "name_key": unique_key(aggregate.name),
             "kind": aggregate.kind.value,
             "parent_id": aggregate.parent_id,
             "active": aggregate.active,
@@ -109,6 +135,27 @@ class OrganisationRepository(AggregateRepository[Organisation]):
             found.extend(frontier)
         return found
 
+    async def departments(self, organisation_id: str) -> list[Organisation]:
+        return await self.find({"parent_id": organisation_id}, sort=[("name_key", 1), ("_id", 1)])
+
+    async def page_for(
+        self,
+        sight: OrganisationSight,
+        after: Keyset | None,
+        size: int,
+        *,
+        kind: OrganisationKind | None = None,
+        parent_id: str | None = None,
+    ) -> Page[Organisation]:
+        visible: dict[str, Any] = (
+            {} if sight.everything else {"_id": {"$in": list(sight.organisations)}}
+        )
+        if kind is not None:
+            visible["kind"] = kind.value
+        if parent_id is not None:
+            visible["parent_id"] = parent_id
+        return await self.page(visible, after, sort_key="name_key", size=size)
+
 
 class UserRepository(AggregateRepository[User]):
     collection = USERS
@@ -117,11 +164,11 @@ class UserRepository(AggregateRepository[User]):
     def to_document(self, aggregate: User) -> Document:
         return {
             "username": aggregate.username,
-            "username_key": fold(aggregate.username),
+            "username_key": unique_key(aggregate.username),
             "email": aggregate.email,
-            "email_key": fold(aggregate.email),
+            "email_key": unique_key(aggregate.email),
             "name": aggregate.name,
-            "name_key": fold(aggregate.name),
+            "name_key": unique_key(aggregate.name),
             "locale": aggregate.locale,
             "memberships": [
                 {
@@ -187,13 +234,37 @@ class UserRepository(AggregateRepository[User]):
         return found[0] if found else None
 
     async def by_email(self, email: str) -> User | None:
-        found = await self.find({"email_key": fold(email.strip())}, limit=1)
+        found = await self.find({"email_key": unique_key(email.strip())}, limit=1)
         return found[0] if found else None
 
     async def by_login(self, login: str) -> User | None:
-        key = fold(login.strip())
+        key = unique_key(login.strip())
         found = await self.find({"$or": [{"username_key": key}, {"email_key": key}]}, limit=1)
         return found[0] if found else None
+
+    async def taken(self, user: User) -> list[str]:
+        taken = []
+        for field, value in (("username", user.username), ("email", user.email)):
+            if await self.count({f"{field}_key": unique_key(value), "_id": {"$ne": user.id}}):
+                taken.append(field)
+        return taken
+
+    async def page_for(
+        self, sight: UserSight, after: Keyset | None, size: int, *, organisation_id: str | None
+    ) -> Page[User]:
+        visible: dict[str, Any] = (
+            {}
+            if sight.everything
+            else {
+                "$or": [
+                    {"_id": sight.own},
+                    {"memberships.organisation_id": {"$in": list(sight.organisations)}},
+                ]
+            }
+        )
+        if organisation_id is not None:
+            visible = {"$and": [visible, {"memberships.organisation_id": organisation_id}]}
+        return await self.page(visible, after, sort_key="name_key", size=size)
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         details: Mapping[str, Any] = error.details or {}

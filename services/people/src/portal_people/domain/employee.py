@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from portal_kit.domain import Aggregate, DomainError, ValidationFailed, new_id
-from portal_kit.values import check_text
+from portal_kit.domain import Aggregate, DomainError, new_id
+from portal_kit.values import Problems, check_text
 
 from portal_people.domain.contact import check_email, check_phone
 from portal_people.domain.events import (
@@ -64,7 +64,7 @@ def check_details(
     creating: bool,
 ) -> EmployeeDetails:
     """Every field is checked and every problem reported together."""
-    problems: list[DomainError] = []
+    problems = Problems()
     values: dict[str, object] = {}
     checks: list[tuple[str, object, Callable[[], object]]] = [
         (
@@ -86,12 +86,8 @@ def check_details(
     for key, raw, check in checks:
         if raw is None and not (creating and key in ("first_name", "last_name", "email")):
             continue
-        try:
-            values[key] = check()
-        except DomainError as problem:
-            problems.append(problem)
-    if problems:
-        raise ValidationFailed(problems)
+        values[key] = problems.check(check, None)
+    problems.raise_if_any()
     return EmployeeDetails(**values)  # type: ignore[arg-type]
 
 

@@ -6,8 +6,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
-from portal_kit.domain import Aggregate, DomainError, ValidationFailed, new_id
+from portal_kit.domain import Aggregate, DomainError, new_id
+from portal_kit.values import Problems
 
 from portal_people.domain.contact import check_email, check_phone
 from portal_people.domain.events import (
@@ -117,34 +119,26 @@ class User(Aggregate):
         configuration: TenantConfiguration,
         invitation_id: str | None = None,
     ) -> User:
-        problems: list[DomainError] = []
-        checked: dict[str, object] = {}
-        checks: list[tuple[str, Callable[[], object]]] = [
-            ("username", lambda: check_username(username)),
-            ("email", lambda: check_email(email)),
-            ("name", lambda: display_name(name)),
-            ("locale", lambda: check_locale(locale, configuration)),
+        problems = Problems()
+        checked_username = problems.check(lambda: check_username(username), "")
+        checked_email = problems.check(lambda: check_email(email), "")
+        checked_name = problems.check(lambda: display_name(name), "")
+        checked_locale = problems.check(
+            lambda: check_locale(locale, configuration), configuration.default_locale
+        )
+        checked_memberships = [
+            problems.check(partial(_membership, tenant, organisation, roles, configuration), None)
+            for organisation, roles in memberships
         ]
-        for key, check in checks:
-            try:
-                checked[key] = check()
-            except DomainError as problem:
-                problems.append(problem)
-        member_of: list[UserMembership] = []
-        for organisation, roles in memberships:
-            try:
-                member_of.append(_membership(tenant, organisation, roles, configuration))
-            except DomainError as problem:
-                problems.append(problem)
-        if problems:
-            raise ValidationFailed(problems)
+        problems.raise_if_any()
+        member_of = [m for m in checked_memberships if m is not None]
         user = cls(
             id=new_id(),
             tenant=tenant,
-            username=str(checked["username"]),
-            email=str(checked["email"]),
-            name=str(checked["name"]),
-            locale=check_locale(locale, configuration),
+            username=checked_username,
+            email=checked_email,
+            name=checked_name,
+            locale=checked_locale,
             memberships=member_of,
             invitation_id=invitation_id,
         )
@@ -197,8 +191,7 @@ class User(Aggregate):
     ) -> None:
         """The user's own contact details; phones are normalised for the tenant's country.
         Every field is checked before anything changes, and all problems are reported."""
-        problems: list[DomainError] = []
-        values: dict[str, object] = {}
+        problems = Problems()
         checks: list[tuple[str, Callable[[], object]]] = []
         if email is not None:
             checks.append(("email", lambda: check_email(email)))
@@ -220,13 +213,8 @@ class User(Aggregate):
             )
         if locale is not None:
             checks.append(("locale", lambda: check_locale(locale, configuration)))
-        for key, check in checks:
-            try:
-                values[key] = check()
-            except DomainError as problem:
-                problems.append(problem)
-        if problems:
-            raise ValidationFailed(problems)
+        values = {key: problems.check(check, None) for key, check in checks}
+        problems.raise_if_any()
         changed = [key for key, value in values.items() if getattr(self, key) != value]
         for key in changed:
             setattr(self, key, values[key])

@@ -127,9 +127,7 @@ class ResetPasswordInput:
 class AuthQuery:
     @strawberry.field(description="Anonymous: the password rules of the tenant of the request.")
     async def password_policy(self, info: Info) -> PasswordPolicy | None:
-        tenant = await info.context.directory.tenants(info.context.principal.tenant).get(
-            info.context.principal.tenant
-        )
+        tenant = await info.context.directory.tenants.get(info.context.principal.tenant)
         if tenant is None:
             return None
         policy = tenant.configuration.password_policy

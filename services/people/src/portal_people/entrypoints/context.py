@@ -5,52 +5,54 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from portal_kit.principal import Principal
 from starlette.requests import Request
 
-from portal_people.adapters.tokens import TokenIssuer
 from portal_people.service_layer.credentials import Credentials
 from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.employees import Employees
 from portal_people.service_layer.onboarding import Onboarding
 from portal_people.service_layer.profile import Profile
 from portal_people.service_layer.sessions import Sessions
-from portal_people.wiring import PeopleServices
+
+if TYPE_CHECKING:
+    from portal_people.bootstrap import PeopleService
 
 
 @dataclass
 class PeopleContext:
+    """The use cases are made on first use, by the composition root, for this caller."""
+
     principal: Principal
-    directory: Directory
-    services: PeopleServices
+    service: PeopleService
     request: Request | None = None
 
-    @property
-    def tokens(self) -> TokenIssuer:
-        return self.services.tokens
+    @cached_property
+    def directory(self) -> Directory:
+        return self.service.directory(self.principal)
 
     @cached_property
     def sessions(self) -> Sessions:
-        return Sessions(self.directory, self.services)
+        return self.service.sessions(self.directory)
 
     @cached_property
     def credentials(self) -> Credentials:
-        return Credentials(self.directory, self.services)
+        return self.service.credentials(self.directory, self.sessions)
 
     @cached_property
     def onboarding(self) -> Onboarding:
-        return Onboarding(self.directory, self.services)
+        return self.service.onboarding(self.directory)
 
     @cached_property
     def profile(self) -> Profile:
-        return Profile(self.directory, self.services)
+        return self.service.profile(self.directory, self.sessions)
 
     @cached_property
     def employees(self) -> Employees:
-        return Employees(self.directory, self.services)
+        return self.service.employees(self.directory)
 
     @property
     def client_address(self) -> str | None:

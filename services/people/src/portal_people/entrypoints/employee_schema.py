@@ -18,7 +18,6 @@ from portal_kit.graphql import (
     encode_cursor,
     page_size,
 )
-from portal_kit.repository import after_keyset
 from strawberry.federation.schema_directives import RequiresScopes
 
 from portal_people.domain import employee as domain
@@ -148,26 +147,21 @@ class EmployeeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Employee]:
-        size = page_size(first)
-        employees = info.context.employees
-        base = await employees.search(
-            text, str(organisation_id) if organisation_id else None, include_inactive
+        page = await info.context.employees.search(
+            text,
+            str(organisation_id) if organisation_id else None,
+            include_inactive,
+            decode_keyset(after),
+            page_size(first),
         )
-        if base is None:
+        if page is None:
             return empty_connection()
-        total = await employees.repository.count(base)
-        found = await employees.repository.find(
-            {"$and": [base, after_keyset("name_key", decode_keyset(after))]},
-            sort=[("name_key", 1), ("_id", 1)],
-            limit=size + 1,
-        )
-        page = found[:size]
         return connection(
-            [Employee.of(e) for e in page],
-            [encode_cursor([f"{e.last_name} {e.first_name}".casefold(), e.id]) for e in page],
-            has_next=len(found) > size,
+            [Employee.of(e) for e in page.items],
+            [encode_cursor([f"{e.last_name} {e.first_name}".casefold(), e.id]) for e in page.items],
+            has_next=page.has_next,
             has_previous=after is not None,
-            total=total,
+            total=page.total,
         )
 
 

@@ -17,7 +17,6 @@ from portal_kit.graphql import (
     masking_extension,
     page_size,
 )
-from portal_kit.repository import after_keyset
 from strawberry.scalars import JSON
 from strawberry.tools import merge_types
 
@@ -87,27 +86,19 @@ class DirectoryQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[User]:
-        directory = info.context.directory
-        if not info.context.principal.authenticated:
-            return empty_connection()
-        size = page_size(first)
-        base: dict[str, Any] = await directory.visible_user_filter()
-        if organisation_id is not None:
-            base = {"$and": [base, {"memberships.organisation_id": str(organisation_id)}]}
-        repository = directory.users()
-        total = await repository.count(base)
-        found = await repository.find(
-            {"$and": [base, after_keyset("name_key", decode_keyset(after))]},
-            sort=[("name_key", 1), ("_id", 1)],
-            limit=size + 1,
+        page = await info.context.directory.user_page(
+            str(organisation_id) if organisation_id is not None else None,
+            decode_keyset(after),
+            page_size(first),
         )
-        page = found[:size]
+        if page is None:
+            return empty_connection()
         return connection(
-            [User.of(u) for u in page],
-            [encode_cursor([u.name.casefold(), u.id]) for u in page],
-            has_next=len(found) > size,
+            [User.of(u) for u in page.items],
+            [encode_cursor([u.name.casefold(), u.id]) for u in page.items],
+            has_next=page.has_next,
             has_previous=after is not None,
-            total=total,
+            total=page.total,
         )
 
     @strawberry.field(description="The caller's own account.")

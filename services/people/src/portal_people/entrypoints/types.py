@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, cast
+from typing import cast
 
 import strawberry
 from portal_kit.graphql import (
@@ -15,7 +15,6 @@ from portal_kit.graphql import (
     encode_cursor,
     page_size,
 )
-from portal_kit.repository import after_keyset
 from strawberry.scalars import JSON
 
 from portal_people.domain import organisation as org_domain
@@ -99,12 +98,7 @@ class Organisation:
 
     @strawberry.field(description="Child organisations (departments).")
     async def departments(self, info: Info) -> list[Organisation]:
-        directory = info.context.directory
-        if not await _may_list(info, self.tenant_id):
-            return []
-        children = await directory.organisations(self.tenant_id).find(
-            {"parent_id": str(self.id)}, sort=[("name_key", 1), ("_id", 1)]
-        )
+        children = await info.context.directory.departments(self.tenant_id, str(self.id))
         return [Organisation.of(c) for c in children]
 
 
@@ -172,10 +166,6 @@ class UserPayload:
     user_errors: list[UserError]
 
 
-async def _may_list(info: Info, tenant_id: str) -> bool:
-    return (await info.context.directory.tenant(tenant_id)) is not None
-
-
 async def organisation_page(
     info: Info,
     tenant_id: str,
@@ -184,29 +174,20 @@ async def organisation_page(
     kind: OrganisationKind | None,
     parent_id: str | None = None,
 ) -> Connection[Organisation]:
-    directory = info.context.directory
-    size = page_size(first)
-    if not await _may_list(info, tenant_id):
-        return empty_connection()
-    base: dict[str, Any] = {}
-    visible = await directory.visible_organisation_ids(tenant_id)
-    if visible is not None:
-        base["_id"] = {"$in": visible}
-    if kind is not None:
-        base["kind"] = kind.value
-    if parent_id is not None:
-        base["parent_id"] = parent_id
-    repository = directory.organisations(tenant_id)
-    total = await repository.count(base)
-    found = await repository.find(
-        {"$and": [base, after_keyset("name_key", decode_keyset(after))]},
-        sort=[("name_key", 1), ("_id", 1)],
-        limit=size + 1,
+    size, position = page_size(first), decode_keyset(after)
+    page = await info.context.directory.organisation_page(
+        tenant_id,
+        position,
+        size,
+        kind=org_domain.OrganisationKind(kind.value) if kind is not None else None,
+        parent_id=parent_id,
     )
+    if page is None:
+        return empty_connection()
     return connection(
-        [Organisation.of(o) for o in found[:size]],
-        [encode_cursor([o.name.casefold(), o.id]) for o in found[:size]],
-        has_next=len(found) > size,
+        [Organisation.of(o) for o in page.items],
+        [encode_cursor([o.name.casefold(), o.id]) for o in page.items],
+        has_next=page.has_next,
         has_previous=after is not None,
-        total=total,
+        total=page.total,
     )

@@ -1,11 +1,86 @@
-"""Who may see and change what in the directory (row-level visibility of DESIGN.md)."""
+"""Who may see and change what in the directory (row-level visibility, docs/architecture.md).
+
+A *sight* says in domain terms which rows a caller sees; the repositories turn it into their
+query (`adapters/repositories.py`), so no filter document is built here.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from portal_kit.domain import Forbidden
 from portal_kit.principal import Principal
 
+from portal_people.domain.employee import Employee
+from portal_people.domain.user import User
+
 ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class OrganisationSight:
+    """The organisations of one tenant a caller sees: every one, or these."""
+
+    everything: bool = False
+    organisations: tuple[str, ...] = ()
+
+    def includes(self, organisation_id: str) -> bool:
+        return self.everything or organisation_id in self.organisations
+
+
+@dataclass(frozen=True)
+class UserSight:
+    """The accounts a caller sees: every one of the tenant, or its own and the members of the
+    organisations it administers (with their departments)."""
+
+    everything: bool = False
+    own: str | None = None
+    organisations: tuple[str, ...] = ()
+
+    def includes(self, user: User) -> bool:
+        return (
+            self.everything
+            or user.id == self.own
+            or any(m.organisation_id in self.organisations for m in user.memberships)
+        )
+
+
+@dataclass(frozen=True)
+class EmployeeSight:
+    """The employees a caller sees: every one of the tenant; those of the organisations it
+    administers (with their departments); and its own record (same e-mail, in its own
+    organisations)."""
+
+    everything: bool = False
+    organisations: tuple[str, ...] = ()
+    own_email: str | None = None
+    own_organisations: tuple[str, ...] = ()
+
+    @property
+    def nothing(self) -> bool:
+        return not self.everything and not self.organisations and self.own_email is None
+
+    def includes(self, employee: Employee) -> bool:
+        return (
+            self.everything
+            or employee.organisation_id in self.organisations
+            or (
+                self.own_email is not None
+                and employee.organisation_id in self.own_organisations
+                and employee.email.casefold() == self.own_email.casefold()
+            )
+        )
+
+
+@dataclass(frozen=True)
+class EmployeeSearch:
+    """A search of the register within a sight: in these organisations (None: anywhere), with
+    every word somewhere in the name or e-mail, the inactive ones too or not."""
+
+    sight: EmployeeSight
+    within: tuple[str, ...] | None = None
+    words: tuple[str, ...] = ()
+    include_inactive: bool = False
 
 
 def can_read_tenant(principal: Principal, tenant_id: str) -> bool:
@@ -13,7 +88,7 @@ def can_read_tenant(principal: Principal, tenant_id: str) -> bool:
 
 
 def is_tenant_staff(principal: Principal, tenant_id: str) -> bool:
-    return principal.authenticated and principal.staff and principal.tenant == tenant_id
+    return principal.is_staff and principal.tenant == tenant_id
 
 
 def require_platform_admin(principal: Principal) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from portal_kit.domain import DomainError, NotFound, ValidationFailed
+from portal_kit.clock import Clock
+from portal_kit.domain import DomainError, NotFound
+from portal_kit.values import Problems
 
 from portal_people.adapters.passwords import hash_password_async, verify_password_async
 from portal_people.adapters.tokens import hash_secret, new_secret
@@ -21,8 +23,8 @@ from portal_people.domain.user import (
 )
 from portal_people.service_layer import access
 from portal_people.service_layer.directory import Directory
+from portal_people.service_layer.ports import Mail
 from portal_people.service_layer.sessions import Session, Sessions
-from portal_people.wiring import PeopleServices
 
 # One reset mail per account per this long: asking again answers the same and sends nothing.
 RESEND_AFTER = timedelta(minutes=1)
@@ -43,24 +45,33 @@ class ContactDetails:
 
 
 def check_new_password(
-    new: NewPassword, tenant: Tenant, personal: list[str], *, field: str = "password"
-) -> list[DomainError]:
+    new: NewPassword,
+    tenant: Tenant,
+    personal: list[str],
+    problems: Problems,
+    *,
+    field: str = "password",
+) -> None:
     """Policy and confirmation problems, all at once."""
-    problems: list[DomainError] = []
     try:
         check_password(new.password, tenant.configuration.password_policy, personal=personal)
     except DomainError as problem:
         problem.field = field
-        problems.append(problem)
+        problems.add(problem)
     if new.password != new.confirmation:
-        problems.append(
+        problems.add(
             DomainError(
                 "the passwords do not match",
                 field="passwordConfirmation",
                 code="PASSWORD_MISMATCH",
             )
         )
-    return problems
+
+
+def wrong_current_password() -> DomainError:
+    return DomainError(
+        "the current password is wrong", field="currentPassword", code="WRONG_PASSWORD"
+    )
 
 
 def _personal(user: User) -> list[str]:
@@ -68,27 +79,32 @@ def _personal(user: User) -> list[str]:
 
 
 class Credentials:
-    def __init__(self, directory: Directory, services: PeopleServices) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        sessions: Sessions,
+        mail: Mail,
+        reset_minutes: int,
+        clock: Clock,
+    ) -> None:
         self.directory = directory
-        self.services = services
-        self.sessions = Sessions(directory, services)
+        self.sessions = sessions
+        self.mail = mail
+        self.reset_minutes = reset_minutes
+        self.clock = clock
 
     async def change_password(self, current: str, new: NewPassword) -> Session:
         """Needs the current password; ends every other session and opens a new one."""
         user = await self.directory.caller()
         tenant = await self.directory.own_tenant()
-        problems = check_new_password(new, tenant, _personal(user), field="newPassword")
+        problems = Problems()
         if not await verify_password_async(user.password_hash, current[:1024]):
-            problems.insert(
-                0,
-                DomainError(
-                    "the current password is wrong", field="currentPassword", code="WRONG_PASSWORD"
-                ),
-            )
-        if problems:
-            raise ValidationFailed(problems)
+            problems.add(wrong_current_password())
+        check_new_password(new, tenant, _personal(user), problems, field="newPassword")
+        problems.raise_if_any()
         user.change_password(await hash_password_async(new.password))
-        await self.directory.users().save(user)
+        await self.directory.users.save(user)
         return await self.sessions.open(user)
 
     async def complete_first_login(
@@ -100,16 +116,16 @@ class Credentials:
         if not user.first_login:
             raise DomainError("there is no first login to complete", field="id", code="NO_CHANGE")
         tenant = await self.directory.own_tenant()
-        problems: list[DomainError] = []
+        problems = Problems()
         if PASSWORD in user.first_login:
             if new is None:
-                problems.append(
+                problems.add(
                     DomainError("choose a new password", field="newPassword", code="REQUIRED")
                 )
             else:
-                problems += check_new_password(new, tenant, _personal(user), field="newPassword")
+                check_new_password(new, tenant, _personal(user), problems, field="newPassword")
                 if new.password == current:
-                    problems.append(
+                    problems.add(
                         DomainError(
                             "choose a password other than the one you were given",
                             field="newPassword",
@@ -117,31 +133,24 @@ class Credentials:
                         )
                     )
             if not await verify_password_async(user.password_hash, current[:1024]):
-                problems.append(
-                    DomainError(
-                        "the current password is wrong",
-                        field="currentPassword",
-                        code="WRONG_PASSWORD",
-                    )
-                )
+                problems.add(wrong_current_password())
         user.version = version
-        try:
-            user.update_profile(
+        problems.check(
+            lambda: user.update_profile(
                 tenant.configuration,
                 email=contact.email,
                 name=contact.name,
                 mobile_phone=contact.mobile_phone,
                 other_phone=contact.other_phone,
                 confirm_contact_details=CONTACT_DETAILS in user.first_login,
-            )
-        except ValidationFailed as failed:
-            problems += failed.problems
-        if problems:
-            raise ValidationFailed(problems)
+            ),
+            None,
+        )
+        problems.raise_if_any()
         await self.directory.require_unique(user)
         if new is not None and PASSWORD in user.first_login:
             user.change_password(await hash_password_async(new.password))
-        await self.directory.users().save(user)
+        await self.directory.users.save(user)
         return await self.sessions.open(user)
 
     async def require_first_login(self, user_id: str, version: int, steps: list[str]) -> User:
@@ -151,7 +160,7 @@ class Credentials:
         access.require_staff(self.directory.principal, self.directory.principal.tenant)
         user.version = version
         user.require_first_login(steps)
-        await self.directory.users().save(user)
+        await self.directory.users.save(user)
         return user
 
     async def request_password_reset(self, email: str) -> None:
@@ -160,25 +169,25 @@ class Credentials:
             address = check_email(email)
         except DomainError:
             address = email[:320]
-        user = await self.directory.users().by_email(address)
-        now = self.services.clock()
+        user = await self.directory.users.by_email(address)
+        now = self.clock()
         if user is None or not user.active:
             return
         if user.reset is not None and now - user.reset.requested_at < RESEND_AFTER:
             return
         token = new_secret()
-        lifetime = timedelta(minutes=self.services.settings.password_reset_minutes)
+        lifetime = timedelta(minutes=self.reset_minutes)
         user.request_password_reset(hash_secret(token), now, lifetime)
-        await self.directory.users().save(user)
+        await self.directory.users.save(user)
         tenant = await self.directory.own_tenant()
-        await self.services.notifications.password_reset(
+        await self.mail.password_reset(
             to=user.email,
             locale=user.locale,
             name=user.name,
             portal=tenant.name,
             tenant=tenant.id,
             token=token,
-            minutes=self.services.settings.password_reset_minutes,
+            minutes=self.reset_minutes,
         )
 
     async def reset_password(self, token: str, new: NewPassword) -> None:
@@ -186,14 +195,14 @@ class Credentials:
         if not 20 <= len(token.strip()) <= 100:
             raise InvalidResetToken()
         token_hash = hash_secret(token.strip())
-        user = await self.directory.users().by_reset_token(token_hash)
-        now = self.services.clock()
+        user = await self.directory.users.by_reset_token(token_hash)
+        now = self.clock()
         if user is None or not user.active:
             raise InvalidResetToken()
         user.check_reset_token(token_hash, now)
         tenant = await self.directory.own_tenant()
-        problems = check_new_password(new, tenant, _personal(user))
-        if problems:
-            raise ValidationFailed(problems)
+        problems = Problems()
+        check_new_password(new, tenant, _personal(user), problems)
+        problems.raise_if_any()
         user.reset_password(token_hash, await hash_password_async(new.password), now)
-        await self.directory.users().save(user)
+        await self.directory.users.save(user)

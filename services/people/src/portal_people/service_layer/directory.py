@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from portal_kit.domain import DomainError, Forbidden, NotFound, ValidationFailed
-from portal_kit.mongo import Database
+from portal_kit.domain import DomainError, Forbidden, NotFound
 from portal_kit.principal import Principal
+from portal_kit.repository import Keyset, Page
+from portal_kit.values import Problems
 
 from portal_people.adapters.passwords import hash_password_async
-from portal_people.adapters.repositories import (
-    OrganisationRepository,
-    TenantRepository,
-    UserRepository,
-    fold,
-)
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.tenant import Tenant, parse_configuration
 from portal_people.domain.user import User, check_password
 from portal_people.service_layer import access
+from portal_people.service_layer.access import OrganisationSight, UserSight
+from portal_people.service_layer.ports import OrganisationsOf, Tenants, Users
 
 
 @dataclass(frozen=True)
@@ -30,29 +26,22 @@ class MembershipInput:
 
 
 class Directory:
-    """The people service's use cases for one caller."""
+    """The people service's use cases for one caller: tenants, organisations, users."""
 
     def __init__(
-        self, database: Database, principal: Principal, on_commit: Callable[[], None]
+        self,
+        principal: Principal,
+        *,
+        tenants: Tenants,
+        organisations_of: OrganisationsOf,
+        users: Users,
     ) -> None:
-        self.database = database
         self.principal = principal
-        self.on_commit = on_commit
-
-    # -- repositories -----------------------------------------------------------------------
-
-    def tenants(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.database, tenant_id, on_commit=self.on_commit)
-
-    def organisations(self, tenant_id: str | None = None) -> OrganisationRepository:
-        return OrganisationRepository(
-            self.database, tenant_id or self.principal.tenant, on_commit=self.on_commit
-        )
-
-    def users(self, tenant_id: str | None = None) -> UserRepository:
-        return UserRepository(
-            self.database, tenant_id or self.principal.tenant, on_commit=self.on_commit
-        )
+        self.tenants = tenants
+        self.organisations_of = organisations_of
+        # The caller's own tenant's.
+        self.organisations = organisations_of(principal.tenant)
+        self.users = users
 
     # -- tenants -----------------------------------------------------------------------------
 
@@ -61,20 +50,18 @@ class Directory:
     ) -> Tenant:
         access.require_platform_admin(self.principal)
         tenant = Tenant.create(tenant_id, name, parse_configuration(configuration))
-        await self.tenants(tenant.id).add(tenant)
+        await self.tenants.add(tenant)
         return tenant
 
     async def tenant(self, tenant_id: str) -> Tenant | None:
         if not access.can_read_tenant(self.principal, tenant_id):
             return None
-        return await self.tenants(tenant_id).get(tenant_id)
+        return await self.tenants.get(tenant_id)
 
     async def visible_tenants(self) -> list[Tenant]:
         if self.principal.platform_admin:
             # Platform administrators list every tenant: one read across tenants, by design.
-            known = self.database.system_collection("tenants")
-            found = await known.find({}, {"outbox": 0}).sort("_id", 1).to_list(length=None)
-            return [self.tenants(d["_id"]).from_document(d) for d in found]
+            return await self.tenants.every()
         own = await self.tenant(self.principal.tenant)
         return [own] if own else []
 
@@ -84,7 +71,7 @@ class Directory:
         tenant = await self._tenant_for_change(tenant_id, version)
         access.require_tenant_admin(self.principal, tenant_id)
         tenant.reconfigure(parse_configuration(configuration))
-        await self.tenants(tenant_id).save(tenant)
+        await self.tenants.save(tenant)
         return tenant
 
     async def _tenant_for_change(self, tenant_id: str, version: int) -> Tenant:
@@ -95,26 +82,48 @@ class Directory:
         return tenant
 
     async def own_tenant(self) -> Tenant:
-        tenant = await self.tenants(self.principal.tenant).get(self.principal.tenant)
+        tenant = await self.tenants.get(self.principal.tenant)
         if tenant is None:
             raise NotFound("the tenant does not exist")
         return tenant
 
     # -- organisations -----------------------------------------------------------------------
 
-    async def visible_organisation_ids(self, tenant_id: str) -> list[str] | None:
-        """None means every organisation of the tenant."""
+    async def organisation_sight(self, tenant_id: str) -> OrganisationSight:
         if access.is_tenant_staff(self.principal, tenant_id) or self.principal.platform_admin:
-            return None
+            return OrganisationSight(everything=True)
         if self.principal.tenant != tenant_id:
-            return []
-        return await self.organisations(tenant_id).descendants(list(self.principal.organisations))
+            return OrganisationSight()
+        own = await self.organisations.descendants(list(self.principal.organisations))
+        return OrganisationSight(organisations=tuple(own))
 
     async def organisation(self, organisation_id: str) -> Organisation | None:
-        visible = await self.visible_organisation_ids(self.principal.tenant)
-        if visible is not None and organisation_id not in visible:
+        sight = await self.organisation_sight(self.principal.tenant)
+        if not sight.includes(organisation_id):
             return None
-        return await self.organisations().get(organisation_id)
+        return await self.organisations.get(organisation_id)
+
+    async def organisation_page(
+        self,
+        tenant_id: str,
+        after: Keyset | None,
+        size: int,
+        *,
+        kind: OrganisationKind | None = None,
+        parent_id: str | None = None,
+    ) -> Page[Organisation] | None:
+        """None when the caller may not list the tenant's organisations at all."""
+        if await self.tenant(tenant_id) is None:
+            return None
+        sight = await self.organisation_sight(tenant_id)
+        return await self.organisations_of(tenant_id).page_for(
+            sight, after, size, kind=kind, parent_id=parent_id
+        )
+
+    async def departments(self, tenant_id: str, organisation_id: str) -> list[Organisation]:
+        if await self.tenant(tenant_id) is None:
+            return []
+        return await self.organisations_of(tenant_id).departments(organisation_id)
 
     async def create_organisation(
         self, name: str, kind: str, parent_id: str | None
@@ -131,7 +140,7 @@ class Directory:
                 raise NotFound("no such organisation", field="parentId")
         self._require_may_manage(parent)
         organisation = Organisation.create(tenant_id, name, organisation_kind, parent)
-        await self.organisations().add(organisation)
+        await self.organisations.add(organisation)
         return organisation
 
     async def change_organisation(
@@ -143,7 +152,7 @@ class Directory:
         self._require_may_manage(organisation)
         organisation.version = version
         organisation.change(name=name, active=active)
-        await self.organisations().save(organisation)
+        await self.organisations.save(organisation)
         return organisation
 
     def _require_may_manage(self, organisation: Organisation | None) -> None:
@@ -168,37 +177,36 @@ class Directory:
     async def caller(self) -> User:
         """The calling user's own active account; anyone else is told to log in."""
         principal = self.principal
-        user = await self.users().get(principal.user) if principal.authenticated else None
+        user = await self.users.get(principal.user) if principal.authenticated else None
         if user is None or not user.active:
             raise Forbidden("log in first")
         return user
 
     async def user(self, user_id: str) -> User | None:
-        user = await self.users().get(user_id)
+        user = await self.users.get(user_id)
         if user is None or not await self._may_see_user(user):
             return None
         return user
 
-    async def _may_see_user(self, user: User) -> bool:
-        if user.id == self.principal.user or access.is_tenant_staff(self.principal, user.tenant):
-            return True
-        admin_scope = await self.organisations().descendants(
-            access.admin_organisations(self.principal)
-        )
-        return any(m.organisation_id in admin_scope for m in user.memberships)
-
-    async def visible_user_filter(self) -> dict[str, Any]:
+    async def user_sight(self) -> UserSight:
         if access.is_tenant_staff(self.principal, self.principal.tenant):
-            return {}
-        admin_scope = await self.organisations().descendants(
+            return UserSight(everything=True)
+        admin_scope = await self.organisations.descendants(
             access.admin_organisations(self.principal)
         )
-        return {
-            "$or": [
-                {"_id": self.principal.user},
-                {"memberships.organisation_id": {"$in": admin_scope}},
-            ]
-        }
+        return UserSight(own=self.principal.user, organisations=tuple(admin_scope))
+
+    async def _may_see_user(self, user: User) -> bool:
+        return (await self.user_sight()).includes(user)
+
+    async def user_page(
+        self, organisation_id: str | None, after: Keyset | None, size: int
+    ) -> Page[User] | None:
+        """None for an anonymous caller."""
+        if not self.principal.authenticated:
+            return None
+        sight = await self.user_sight()
+        return await self.users.page_for(sight, after, size, organisation_id=organisation_id)
 
     async def create_user(
         self,
@@ -218,19 +226,19 @@ class Directory:
         tenant = await self.own_tenant()
         configuration = tenant.configuration
         organisations: list[tuple[Organisation, list[str]]] = []
-        problems: list[DomainError] = []
+        problems = Problems()
         if not memberships:
-            problems.append(
+            problems.add(
                 DomainError("a user belongs to at least one organisation", field="memberships")
             )
         for membership in memberships:
-            organisation = await self.organisations().get(membership.organisation_id)
+            organisation = await self.organisations.get(membership.organisation_id)
             if organisation is None:
-                problems.append(NotFound("no such organisation", field="memberships"))
+                problems.add(NotFound("no such organisation", field="memberships"))
             else:
                 organisations.append((organisation, membership.roles))
-        try:
-            user = User.create(
+        created = problems.check(
+            lambda: User.create(
                 self.principal.tenant,
                 username=username,
                 email=email,
@@ -238,47 +246,45 @@ class Directory:
                 locale=locale or configuration.default_locale,
                 memberships=organisations,
                 configuration=configuration,
-            )
-        except ValidationFailed as failed:
-            raise ValidationFailed(problems + failed.problems) from None
+            ),
+            None,
+        )
+        if created is None:
+            problems.raise_if_any()
+        user = created
+        assert user is not None
         if password is not None:
-            try:
-                check_password(
-                    password,
-                    configuration.password_policy,
-                    personal=[user.username, user.email, user.name],
-                )
-            except DomainError as problem:
-                problems.append(problem)
+            personal = [user.username, user.email, user.name]
+            problems.check(
+                lambda: check_password(password, configuration.password_policy, personal=personal),
+                None,
+            )
         if first_login:
-            try:
-                user.require_first_login(first_login)
-            except DomainError as problem:
-                problems.append(problem)
-        if problems:
-            raise ValidationFailed(problems)
+            problems.check(lambda: user.require_first_login(first_login), None)
+        problems.raise_if_any()
         await self.require_unique(user)
         if password is not None:
             user.password_hash = await hash_password_async(password)
         user.scopes = tuple(sorted(set(scopes or [])))
-        await self.users().add(user)
+        await self.users.add(user)
         return user
 
-    async def require_unique(self, user: User) -> None:
-        problems: list[DomainError] = []
-        for field, key in (("username", fold(user.username)), ("email", fold(user.email))):
-            clash = await self.users().count({f"{field}_key": key, "_id": {"$ne": user.id}})
-            if clash:
-                problems.append(
-                    DomainError(
-                        f"a user with this {field.replace('username', 'user name')} "
-                        "already exists in this portal",
-                        field=field,
-                        code="DUPLICATE",
-                    )
+    async def check_unique(self, user: User, problems: Problems) -> None:
+        """Adds a problem for the user name and the e-mail another account already has."""
+        for field in await self.users.taken(user):
+            problems.add(
+                DomainError(
+                    f"a user with this {field.replace('username', 'user name')} "
+                    "already exists in this portal",
+                    field=field,
+                    code="DUPLICATE",
                 )
-        if problems:
-            raise ValidationFailed(problems)
+            )
+
+    async def require_unique(self, user: User) -> None:
+        problems = Problems()
+        await self.check_unique(user, problems)
+        problems.raise_if_any()
 
     async def change_user(
         self,
@@ -298,7 +304,7 @@ class Directory:
         user.version = version
         user.change(tenant.configuration, email=email, name=name, locale=locale, active=active)
         await self.require_unique(user)
-        await self.users().save(user)
+        await self.users.save(user)
         return user
 
     async def set_membership(
@@ -316,5 +322,5 @@ class Directory:
         tenant = await self.own_tenant()
         user.version = version
         user.set_membership(organisation, roles, tenant.configuration)
-        await self.users().save(user)
+        await self.users.save(user)
         return user

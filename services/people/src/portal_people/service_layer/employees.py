@@ -1,8 +1,9 @@
 """The employee register (Avonova): add, edit, deactivate, reactivate, search, reveal.
 
-Who sees whom (DESIGN.md): staff see every employee of the tenant; a customer organisation's
-admins see their organisation's and its departments'; nobody else sees any. The national ID is
-read masked; the full value needs the reveal scope and leaves an audit event each time.
+Who sees whom (docs/architecture.md): staff see every employee of the tenant; a customer
+organisation's admins see their organisation's and its departments'; any member sees their own
+record (same e-mail). The national ID is read masked; the full value needs the reveal scope and
+leaves an audit event each time.
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from portal_kit.domain import DomainError, Forbidden, NotFound, ValidationFailed, new_id
+from portal_kit.clock import Clock
+from portal_kit.domain import DomainError, Forbidden, NotFound, new_id
+from portal_kit.repository import Keyset, Page
+from portal_kit.values import Problems
 
-from portal_people.adapters.employee_repositories import EmployeeRepository, RevealRepository
-from portal_people.adapters.folding import contains_pattern, fold
 from portal_people.domain.audit import NationalIdReveal
 from portal_people.domain.employee import (
     Employee,
+    EmployeeDetails,
     SealedNationalId,
     birth_date_matches,
     check_details,
@@ -26,8 +28,9 @@ from portal_people.domain.employee import (
 from portal_people.domain.national_id import parse_national_id
 from portal_people.domain.organisation import Organisation
 from portal_people.service_layer import access
+from portal_people.service_layer.access import EmployeeSearch, EmployeeSight
 from portal_people.service_layer.directory import Directory
-from portal_people.wiring import PeopleServices
+from portal_people.service_layer.ports import Cipher, EmployeeRecords, Reveals
 
 log = logging.getLogger(__name__)
 REVEAL_SCOPE = "people:national-id:reveal"
@@ -48,18 +51,24 @@ class EmployeeInput:
 
 
 class Employees:
-    def __init__(self, directory: Directory, services: PeopleServices) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        records: EmployeeRecords,
+        reveals: Reveals,
+        cipher: Cipher,
+        clock: Clock,
+    ) -> None:
         self.directory = directory
-        self.services = services
-        tenant = directory.principal.tenant
-        self.repository = EmployeeRepository(
-            directory.database, tenant, on_commit=directory.on_commit
-        )
-        self.reveals = RevealRepository(directory.database, tenant, on_commit=directory.on_commit)
+        self.records = records
+        self.reveals = reveals
+        self.cipher = cipher
+        self.clock = clock
 
     # -- visibility ------------------------------------------------------------------------
 
-    async def _scope(self) -> list[str] | None:
+    async def _admin_scope(self) -> list[str] | None:
         """Organisations whose employees the caller sees; None means all of the tenant."""
         principal = self.directory.principal
         if access.is_tenant_staff(principal, principal.tenant) or principal.platform_admin:
@@ -67,59 +76,57 @@ class Employees:
         admin_of = access.admin_organisations(principal)
         if not principal.authenticated or not admin_of:
             return []
-        return await self.directory.organisations().descendants(admin_of)
+        return await self.directory.organisations.descendants(admin_of)
 
-    async def _visible(self) -> dict[str, Any] | None:
-        """The filter of employees the caller sees; None when it sees none. Admins see their
-        organisations' (and departments'); any member sees their own record (same e-mail)."""
-        scope = await self._scope()
+    async def sight(self) -> EmployeeSight:
+        scope = await self._admin_scope()
         if scope is None:
-            return {}
-        seen: list[dict[str, Any]] = []
-        if scope:
-            seen.append({"organisation_id": {"$in": scope}})
+            return EmployeeSight(everything=True)
         principal = self.directory.principal
-        me = await self.directory.users().get(principal.user) if principal.authenticated else None
-        if me is not None and principal.organisations:
-            own = await self.directory.organisations().descendants(list(principal.organisations))
-            seen.append({"organisation_id": {"$in": own}, "email_key": fold(me.email)})
-        if not seen:
-            return None
-        return {"$or": seen}
+        me = await self.directory.users.get(principal.user) if principal.authenticated else None
+        if me is None or not principal.organisations:
+            return EmployeeSight(organisations=tuple(scope))
+        own = await self.directory.organisations.descendants(list(principal.organisations))
+        return EmployeeSight(
+            organisations=tuple(scope), own_email=me.email, own_organisations=tuple(own)
+        )
 
     async def get(self, employee_id: str) -> Employee | None:
-        visible = await self._visible()
-        if visible is None:
+        sight = await self.sight()
+        if sight.nothing:
             return None
-        found = await self.repository.find({"$and": [{"_id": employee_id[:64]}, visible]}, limit=1)
-        return found[0] if found else None
+        return await self.records.visible(sight, employee_id[:64])
 
     async def search(
-        self, text: str | None, organisation_id: str | None, include_inactive: bool
-    ) -> dict[str, Any] | None:
-        """The filter of a search, or None when it can find nothing."""
-        visible = await self._visible()
-        if visible is None:
+        self,
+        text: str | None,
+        organisation_id: str | None,
+        include_inactive: bool,
+        after: Keyset | None,
+        size: int,
+    ) -> Page[Employee] | None:
+        """A page of the search, or None when it can find nothing."""
+        sight = await self.sight()
+        if sight.nothing:
             return None
-        conditions: list[dict[str, Any]] = [visible]
+        within = None
         if organisation_id:
             department = await self.directory.organisation(organisation_id[:64])
             if department is None:
                 return None
-            within = await self.directory.organisations().descendants([department.id])
-            conditions.append({"organisation_id": {"$in": within}})
-        if text and text.strip():
-            for word in text[:MAX_QUERY].split()[:5]:
-                conditions.append({"search_key": {"$regex": contains_pattern(word)}})
-        if not include_inactive:
-            conditions.append({"active": True})
-        return {"$and": conditions} if conditions else {}
+            within = tuple(await self.directory.organisations.descendants([department.id]))
+        words = tuple(text[:MAX_QUERY].split()[:5]) if text and text.strip() else ()
+        search = EmployeeSearch(sight, within, words, include_inactive)
+        return await self.records.page_for(search, after, size)
 
-    async def _organisation_for_change(self, organisation_id: str) -> Organisation:
+    async def _organisation_for_change(
+        self, organisation_id: str, problems: Problems
+    ) -> Organisation | None:
         organisation = await self.directory.organisation(organisation_id[:64])
-        scope = await self._scope()
+        scope = await self._admin_scope()
         if organisation is None or (scope is not None and organisation.id not in scope):
-            raise NotFound("no such organisation", field="organisationId")
+            problems.add(NotFound("no such organisation", field="organisationId"))
+            return None
         return organisation
 
     def _require_may_change(self) -> None:
@@ -136,25 +143,17 @@ class Employees:
     ) -> SealedNationalId:
         national_id = parse_national_id(raw, country)
         birth_date_matches(national_id, birth)
-        sealed = self.services.cipher.seal(national_id.value, self._context(employee_id))
+        sealed = self.cipher.seal(national_id.value, self._context(employee_id))
         return SealedNationalId(masked=national_id.masked, sealed=sealed)
 
     def _context(self, employee_id: str) -> str:
         return f"{self.directory.principal.tenant}/employee/{employee_id}"
 
-    async def add(self, data: EmployeeInput) -> Employee:
-        self._require_may_change()
-        tenant = await self.directory.own_tenant()
-        country = tenant.configuration.country
-        problems: list[DomainError] = []
-        organisation: Organisation | None = None
-        try:
-            organisation = await self._organisation_for_change(data.organisation_id or "")
-        except DomainError as problem:
-            problems.append(problem)
-        details = None
-        try:
-            details = check_details(
+    def _details(
+        self, data: EmployeeInput, country: str, problems: Problems, *, creating: bool
+    ) -> EmployeeDetails | None:
+        return problems.check(
+            lambda: check_details(
                 country,
                 first_name=data.first_name,
                 last_name=data.last_name,
@@ -162,22 +161,29 @@ class Employees:
                 mobile=data.mobile,
                 birth_date=data.birth_date,
                 gender=data.gender,
-                creating=True,
-            )
-        except ValidationFailed as failed:
-            problems += failed.problems
+                creating=creating,
+            ),
+            None,
+        )
+
+    async def add(self, data: EmployeeInput) -> Employee:
+        self._require_may_change()
+        tenant = await self.directory.own_tenant()
+        country = tenant.configuration.country
+        problems = Problems()
+        organisation = await self._organisation_for_change(data.organisation_id or "", problems)
+        details = self._details(data, country, problems, creating=True)
         employee_id = new_id()
         sealed = None
-        if data.national_id and data.national_id.strip():
-            try:
-                sealed = self._seal(employee_id, data.national_id, country, data.birth_date)
-            except DomainError as problem:
-                problems.append(problem)
-        if problems:
-            raise ValidationFailed(problems)
+        raw_id = data.national_id
+        if raw_id and raw_id.strip():
+            sealed = problems.check(
+                lambda: self._seal(employee_id, raw_id, country, data.birth_date), None
+            )
+        problems.raise_if_any()
         assert organisation is not None and details is not None
         employee = Employee.add(tenant.id, organisation, details, sealed, employee_id=employee_id)
-        await self.repository.add(employee)
+        await self.records.add(employee)
         return employee
 
     async def edit(self, employee_id: str, version: int, data: EmployeeInput) -> Employee:
@@ -187,45 +193,23 @@ class Employees:
             raise NotFound("no such employee", field="id")
         tenant = await self.directory.own_tenant()
         country = tenant.configuration.country
-        problems: list[DomainError] = []
+        problems = Problems()
         organisation = None
         if data.organisation_id is not None:
-            try:
-                organisation = await self._organisation_for_change(data.organisation_id)
-            except DomainError as problem:
-                problems.append(problem)
-        details = None
-        try:
-            details = check_details(
-                country,
-                first_name=data.first_name,
-                last_name=data.last_name,
-                email=data.email,
-                mobile=data.mobile,
-                birth_date=data.birth_date,
-                gender=data.gender,
-                creating=False,
-            )
-        except ValidationFailed as failed:
-            problems += failed.problems
+            organisation = await self._organisation_for_change(data.organisation_id, problems)
+        details = self._details(data, country, problems, creating=False)
         sealed = None
-        if data.national_id is not None and data.national_id.strip():
-            try:
-                sealed = self._seal(
-                    employee.id, data.national_id, country, data.birth_date or employee.birth_date
-                )
-            except DomainError as problem:
-                problems.append(problem)
-        if problems:
-            raise ValidationFailed(problems)
+        raw_id = data.national_id
+        if raw_id is not None and raw_id.strip():
+            birth = data.birth_date or employee.birth_date
+            sealed = problems.check(lambda: self._seal(employee.id, raw_id, country, birth), None)
+        problems.raise_if_any()
         assert details is not None
         employee.version = version
         if sealed is not None and employee.national_id is not None:
             # Re-entering the same number changes nothing (a fresh nonce is not a change).
             try:
-                current = self.services.cipher.open(
-                    employee.national_id.sealed, self._context(employee.id)
-                )
+                current = self.cipher.open(employee.national_id.sealed, self._context(employee.id))
             except ValueError:
                 current = None  # unreadable with this key: the new value replaces it
             if current == parse_national_id(data.national_id or "", country).value:
@@ -236,7 +220,7 @@ class Employees:
             national_id=sealed,
             clear_national_id=data.national_id is not None and not data.national_id.strip(),
         )
-        await self.repository.save(employee)
+        await self.records.save(employee)
         return employee
 
     async def set_active(self, employee_id: str, version: int, active: bool) -> Employee:
@@ -249,7 +233,7 @@ class Employees:
             employee.reactivate()
         else:
             employee.deactivate()
-        await self.repository.save(employee)
+        await self.records.save(employee)
         return employee
 
     async def reveal_national_id(self, employee: Employee) -> str | None:
@@ -262,13 +246,11 @@ class Employees:
         if visible is None:
             return None
         reveal = NationalIdReveal.record_reveal(
-            principal.tenant, employee.id, principal.user, self.services.clock()
+            principal.tenant, employee.id, principal.user, self.clock()
         )
         await self.reveals.add(reveal)
         try:
-            return self.services.cipher.open(
-                employee.national_id.sealed, self._context(employee.id)
-            )
+            return self.cipher.open(employee.national_id.sealed, self._context(employee.id))
         except ValueError:
             # Another key than the one it was sealed with (a development key lost on restart).
             log.error("a national ID cannot be decrypted", extra={"employee": employee.id})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from portal_kit.domain import Conflict, DomainError, NotFound, ValidationFailed
+from portal_kit.clock import Clock
+from portal_kit.domain import Conflict, DomainError, NotFound
+from portal_kit.values import Problems
 
-from portal_people.adapters.auth_repositories import InvitationRepository
 from portal_people.adapters.passwords import hash_password_async
 from portal_people.adapters.tokens import hash_secret, new_secret
 from portal_people.domain.contact import check_email
@@ -17,7 +18,7 @@ from portal_people.domain.user import User, check_locale, check_roles
 from portal_people.service_layer import access
 from portal_people.service_layer.credentials import NewPassword, check_new_password
 from portal_people.service_layer.directory import Directory
-from portal_people.wiring import PeopleServices
+from portal_people.service_layer.ports import Invitations, Mail
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,20 @@ class Registration:
 
 
 class Onboarding:
-    def __init__(self, directory: Directory, services: PeopleServices) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        invitations: Invitations,
+        mail: Mail,
+        invitation_days: int,
+        clock: Clock,
+    ) -> None:
         self.directory = directory
-        self.services = services
-        self.invitations = InvitationRepository(
-            directory.database, directory.principal.tenant, on_commit=directory.on_commit
-        )
+        self.invitations = invitations
+        self.mail = mail
+        self.invitation_days = invitation_days
+        self.clock = clock
 
     async def invite(
         self, *, email: str, name: str, organisation_id: str, roles: list[str], locale: str | None
@@ -52,25 +61,21 @@ class Onboarding:
         access.require_staff(principal, principal.tenant)
         tenant = await self.directory.own_tenant()
         configuration = tenant.configuration
-        problems: list[DomainError] = []
-        checked: dict[str, object] = {}
-        for key, check in (
-            ("email", lambda: check_email(email)),
-            ("name", lambda: display_name(name)),
-            ("roles", lambda: check_roles(roles, configuration) or ("user",)),
-            ("locale", lambda: check_locale(locale or configuration.default_locale, configuration)),
-        ):
-            try:
-                checked[key] = check()
-            except DomainError as problem:
-                problems.append(problem)
+        problems = Problems()
+        address = problems.check(lambda: check_email(email), "")
+        display = problems.check(lambda: display_name(name), "")
+        no_roles: tuple[str, ...] = ()
+        granted = problems.check(lambda: check_roles(roles, configuration) or ("user",), no_roles)
+        language = problems.check(
+            lambda: check_locale(locale or configuration.default_locale, configuration),
+            configuration.default_locale,
+        )
         organisation = await self.directory.organisation(organisation_id[:64])
         if organisation is None or not organisation.active:
-            problems.append(NotFound("no such organisation", field="organisationId"))
-        if problems:
-            raise ValidationFailed(problems)
+            problems.add(NotFound("no such organisation", field="organisationId"))
+        problems.raise_if_any()
         assert organisation is not None
-        if await self.directory.users().by_email(str(checked["email"])) is not None:
+        if await self.directory.users.by_email(address) is not None:
             raise DomainError(
                 "a user with this e-mail already exists in this portal",
                 field="email",
@@ -79,18 +84,18 @@ class Onboarding:
         code = new_secret()
         invitation = Invitation.send(
             principal.tenant,
-            email=str(checked["email"]),
-            name=str(checked["name"]),
-            locale=str(checked["locale"]),
+            email=address,
+            name=display,
+            locale=language,
             organisation=organisation,
-            roles=tuple(checked["roles"]),  # type: ignore[arg-type]
+            roles=granted,
             code_hash=hash_secret(code),
             invited_by=principal.user,
-            now=self.services.clock(),
-            lifetime=timedelta(days=self.services.settings.invitation_days),
+            now=self.clock(),
+            lifetime=timedelta(days=self.invitation_days),
         )
         await self.invitations.add(invitation)
-        sent = await self.services.notifications.invitation(
+        sent = await self.mail.invitation(
             to=invitation.email,
             locale=invitation.locale,
             name=invitation.name,
@@ -98,7 +103,7 @@ class Onboarding:
             tenant=tenant.id,
             organisation=organisation.name,
             code=code,
-            days=self.services.settings.invitation_days,
+            days=self.invitation_days,
         )
         return invitation, sent
 
@@ -109,10 +114,10 @@ class Onboarding:
         invitation = await self.invitations.by_code(hash_secret(cleaned))
         if invitation is None:
             raise InvalidInvitationCode()
-        invitation.check_open(self.services.clock())
+        invitation.check_open(self.clock())
         # The account is what redeems a code; an invitation still marked pending may have one
         # (the step that marks it was cut short): then it is used, and now marked so.
-        registered = await self.directory.users().by_invitation(invitation.id)
+        registered = await self.directory.users.by_invitation(invitation.id)
         if registered is not None:
             await self.invitations.mark_redeemed(invitation.id, registered.id)
             raise InvalidInvitationCode()
@@ -136,12 +141,12 @@ class Onboarding:
         Marking the invitation itself redeemed follows and is repeatable."""
         invitation = await self._open_invitation(registration.code)
         tenant = await self.directory.own_tenant()
-        organisation = await self.directory.organisations().get(invitation.organisation_id)
+        organisation = await self.directory.organisations.get(invitation.organisation_id)
         if organisation is None or not organisation.active:
             raise InvalidInvitationCode()
-        problems: list[DomainError] = []
-        try:
-            user = User.create(
+        problems = Problems()
+        user = problems.check(
+            lambda: User.create(
                 tenant.id,
                 username=registration.username,
                 email=registration.email if registration.email.strip() else invitation.email,
@@ -150,33 +155,25 @@ class Onboarding:
                 memberships=[(organisation, list(invitation.roles))],
                 configuration=tenant.configuration,
                 invitation_id=invitation.id,
-            )
-        except ValidationFailed as failed:
-            problems += failed.problems
-            user = None
+            ),
+            None,
+        )
         personal = [registration.username, registration.email, invitation.email, invitation.name]
-        problems += check_new_password(registration.password, tenant, personal)
+        check_new_password(registration.password, tenant, personal, problems)
         if user is not None:
-            try:
-                await self.directory.require_unique(user)
-            except ValidationFailed as failed:
-                problems += failed.problems
-        if problems:
-            raise ValidationFailed(problems)
+            await self.directory.check_unique(user, problems)
+        problems.raise_if_any()
         assert user is not None
         user.password_hash = await hash_password_async(registration.password.password)
-        redeemed = invitation.redeem(user.id, self.services.clock())
+        redeemed = invitation.redeem(user.id, self.clock())
         user.record(redeemed)
         try:
-            await self.directory.users().add(user)
+            await self.directory.users.add(user)
         except Conflict:
-            if await self.directory.users().by_invitation(invitation.id) is not None:
+            if await self.directory.users.by_invitation(invitation.id) is not None:
                 raise InvalidInvitationCode() from None
             # Taken by someone else since the check above: name the field as the check does.
             await self.directory.require_unique(user)
             raise
         await self.invitations.mark_redeemed(invitation.id, user.id)
         return user
-
-
-__all__ = ["InvitationView", "Onboarding", "Registration"]

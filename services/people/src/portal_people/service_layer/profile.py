@@ -6,13 +6,12 @@ from portal_people.domain.user import User
 from portal_people.service_layer.credentials import ContactDetails
 from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.sessions import Session, Sessions
-from portal_people.wiring import PeopleServices
 
 
 class Profile:
-    def __init__(self, directory: Directory, services: PeopleServices) -> None:
+    def __init__(self, directory: Directory, *, sessions: Sessions) -> None:
         self.directory = directory
-        self.sessions = Sessions(directory, services)
+        self.sessions = sessions
 
     async def update(self, version: int, contact: ContactDetails, locale: str | None) -> User:
         user = await self.directory.caller()
@@ -27,7 +26,7 @@ class Profile:
             locale=locale,
         )
         await self.directory.require_unique(user)
-        await self.directory.users().save(user)
+        await self.directory.users.save(user)
         return user
 
     async def choose_active_organisation(self, organisation_id: str) -> tuple[User, Session]:
@@ -35,5 +34,5 @@ class Profile:
         carried in the new access token (claim `org`)."""
         user = await self.directory.caller()
         user.choose_active_organisation(organisation_id)
-        await self.directory.users().save(user)
+        await self.directory.users.save(user)
         return user, await self.sessions.open(user)

@@ -6,13 +6,13 @@ import contextlib
 import hashlib
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from portal_kit.clock import Clock
 from portal_kit.domain import Conflict, DomainError, StaleVersion, new_id
 
-from portal_people.adapters.auth_repositories import SessionRepository, ThrottleRepository
-from portal_people.adapters.folding import fold
 from portal_people.adapters.passwords import (
     hash_password_async,
     needs_rehash,
@@ -20,10 +20,10 @@ from portal_people.adapters.passwords import (
 )
 from portal_people.adapters.tokens import hash_secret, new_secret
 from portal_people.domain.session import InvalidRefreshToken, RefreshTokenReused, SessionFamily
-from portal_people.domain.throttle import ACCOUNT, ADDRESS, LoginThrottle
+from portal_people.domain.throttle import ACCOUNT, ADDRESS, LoginThrottle, ThrottlePolicy
 from portal_people.domain.user import User
 from portal_people.service_layer.directory import Directory
-from portal_people.wiring import PeopleServices
+from portal_people.service_layer.ports import AccessTokens, SessionFamilies, Throttles
 
 log = logging.getLogger(__name__)
 _FAMILY_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -44,20 +44,31 @@ def invalid_credentials() -> DomainError:
 
 
 class Sessions:
-    def __init__(self, directory: Directory, services: PeopleServices) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        families: SessionFamilies,
+        throttles: Throttles,
+        tokens: AccessTokens,
+        policies: Mapping[str, ThrottlePolicy],
+        refresh_lifetime: timedelta,
+        clock: Clock,
+    ) -> None:
+        """`policies`: the throttle policy of each scope (ACCOUNT, ADDRESS)."""
         self.directory = directory
-        self.services = services
-        tenant = directory.principal.tenant
-        self.families = SessionRepository(directory.database, tenant, on_commit=directory.on_commit)
-        self.throttles = ThrottleRepository(
-            directory.database, tenant, on_commit=directory.on_commit
-        )
+        self.families = families
+        self.throttles = throttles
+        self.tokens = tokens
+        self.policies = policies
+        self.refresh_lifetime = refresh_lifetime
+        self.clock = clock
 
     # -- issuing -------------------------------------------------------------------------------
 
     async def open(self, user: User) -> Session:
         """A new token family for a user who has just proven who they are."""
-        now = self.services.clock()
+        now = self.clock()
         secret = new_secret()
         family = SessionFamily(
             id=new_id(),
@@ -66,13 +77,13 @@ class Sessions:
             epoch=user.session_epoch,
             current_hash=hash_secret(secret),
             created_at=now,
-            expires_at=now + timedelta(days=self.services.settings.refresh_token_days),
+            expires_at=now + self.refresh_lifetime,
         )
         await self.families.add(family)
         return self._session(user, family, secret)
 
     def _session(self, user: User, family: SessionFamily, secret: str) -> Session:
-        token, expires_in = self.services.tokens.issue_access_token(user)
+        token, expires_in = self.tokens.issue_access_token(user)
         return Session(
             access_token=token,
             expires_in=expires_in,
@@ -86,9 +97,10 @@ class Sessions:
     async def log_in(self, login: str, password: str, client_address: str | None) -> Session:
         """The same refusal for an unknown account and a wrong password; failures are counted
         per account and per client address, and a locked key refuses even the right password."""
-        now = self.services.clock()
-        user = await self.directory.users().by_login(login) if 0 < len(login) <= 320 else None
-        account_key = user.id if user else "login:" + fold(login[:320])
+        now = self.clock()
+        user = await self.directory.users.by_login(login) if 0 < len(login) <= 320 else None
+        # An unknown login is counted under its case-folded form, like the stored user names.
+        account_key = user.id if user else "login:" + login[:320].casefold()
         keys = [(ACCOUNT, account_key, user.id if user else None)]
         if client_address:
             keys.append((ADDRESS, client_address, None))
@@ -109,7 +121,7 @@ class Sessions:
         if user.password_hash and needs_rehash(user.password_hash):
             user.password_hash = await hash_password_async(password[:1024])
             with contextlib.suppress(StaleVersion):
-                await self.directory.users().save(user)
+                await self.directory.users.save(user)
         return await self.open(user)
 
     def _throttle_id(self, scope: str, key: str) -> str:
@@ -127,7 +139,7 @@ class Sessions:
         )
 
     async def _count_failure(self, throttle: LoginThrottle, now: datetime) -> None:
-        policy = self.services.throttle_policy(throttle.scope)
+        policy = self.policies[throttle.scope]
         for _ in range(ATTEMPTS):
             throttle.failed(now, policy)
             try:
@@ -158,14 +170,12 @@ class Sessions:
         already used one again revokes the whole family (it was stolen or replayed)."""
         for _ in range(ATTEMPTS):
             family, presented = await self._family(refresh_token)
-            user = await self.directory.users().get(family.user_id)
+            user = await self.directory.users.get(family.user_id)
             if user is None or not user.active:
                 raise InvalidRefreshToken()
             secret = new_secret()
             try:
-                family.rotate(
-                    presented, hash_secret(secret), self.services.clock(), user.session_epoch
-                )
+                family.rotate(presented, hash_secret(secret), self.clock(), user.session_epoch)
             except RefreshTokenReused:
                 await self._save_revoked(family)
                 log.warning("refresh token reused: family revoked", extra={"family": family.id})

@@ -1,0 +1,162 @@
+"""What the use cases need of the world, as protocols: the MongoDB repositories and the other
+adapters (`adapters/`) keep them, and so do the in-memory fakes of the fast tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from portal_kit.domain import Aggregate
+from portal_kit.repository import Keyset, Page
+
+from portal_people.domain.audit import NationalIdReveal
+from portal_people.domain.employee import Employee
+from portal_people.domain.invitation import Invitation
+from portal_people.domain.organisation import Organisation, OrganisationKind
+from portal_people.domain.session import SessionFamily
+from portal_people.domain.tenant import Tenant
+from portal_people.domain.throttle import LoginThrottle
+from portal_people.domain.user import User
+from portal_people.service_layer.access import (
+    EmployeeSearch,
+    EmployeeSight,
+    OrganisationSight,
+    UserSight,
+)
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Aggregates(Protocol[A]):
+    """Load, add and save one aggregate type of one tenant (optimistic versions)."""
+
+    async def get(self, aggregate_id: str) -> A | None: ...
+
+    async def add(self, aggregate: A) -> None: ...
+
+    async def save(self, aggregate: A) -> None: ...
+
+
+class Tenants(Protocol):
+    """The platform's tenants; each is kept as a document of its own tenant."""
+
+    async def get(self, tenant_id: str) -> Tenant | None: ...
+
+    async def add(self, tenant: Tenant) -> None: ...
+
+    async def save(self, tenant: Tenant) -> None: ...
+
+    async def every(self) -> list[Tenant]:
+        """Every tenant, by id: for platform administrators."""
+        ...
+
+
+class Organisations(Aggregates[Organisation], Protocol):
+    async def descendants(self, organisation_ids: list[str]) -> list[str]:
+        """The organisations and all their departments, however deep."""
+        ...
+
+    async def departments(self, organisation_id: str) -> list[Organisation]:
+        """The direct children, by name."""
+        ...
+
+    async def page_for(
+        self,
+        sight: OrganisationSight,
+        after: Keyset | None,
+        size: int,
+        *,
+        kind: OrganisationKind | None = None,
+        parent_id: str | None = None,
+    ) -> Page[Organisation]:
+        """By name, then id."""
+        ...
+
+
+# The organisations of a tenant (platform administrators read other tenants' too).
+OrganisationsOf = Callable[[str], Organisations]
+
+
+class Users(Aggregates[User], Protocol):
+    async def by_login(self, login: str) -> User | None:
+        """By user name or e-mail, case-insensitively."""
+        ...
+
+    async def by_email(self, email: str) -> User | None: ...
+
+    async def by_reset_token(self, token_hash: str) -> User | None: ...
+
+    async def by_invitation(self, invitation_id: str) -> User | None: ...
+
+    async def taken(self, user: User) -> list[str]:
+        """Which of `username` and `email` another account of the tenant already has."""
+        ...
+
+    async def page_for(
+        self, sight: UserSight, after: Keyset | None, size: int, *, organisation_id: str | None
+    ) -> Page[User]:
+        """By name, then id; only members of `organisation_id` when given."""
+        ...
+
+
+class SessionFamilies(Aggregates[SessionFamily], Protocol): ...
+
+
+class Throttles(Aggregates[LoginThrottle], Protocol): ...
+
+
+class Invitations(Aggregates[Invitation], Protocol):
+    async def by_code(self, code_hash: str) -> Invitation | None: ...
+
+    async def mark_redeemed(self, invitation_id: str, user_id: str) -> None:
+        """Keep the invitation's own status in step with the stored account; repeatable."""
+        ...
+
+
+class EmployeeRecords(Aggregates[Employee], Protocol):
+    async def visible(self, sight: EmployeeSight, employee_id: str) -> Employee | None: ...
+
+    async def page_for(
+        self, search: EmployeeSearch, after: Keyset | None, size: int
+    ) -> Page[Employee]:
+        """By last name, first name, then id."""
+        ...
+
+
+class Reveals(Protocol):
+    async def add(self, reveal: NationalIdReveal) -> None: ...
+
+
+class AccessTokens(Protocol):
+    def issue_access_token(self, user: User) -> tuple[str, int]:
+        """A signed access token for the user and its lifetime in seconds."""
+        ...
+
+
+class Cipher(Protocol):
+    """Encryption of one value bound to a context (tenant and record)."""
+
+    def seal(self, value: str, context: str) -> str: ...
+
+    def open(self, sealed: str, context: str) -> str: ...
+
+
+class Mail(Protocol):
+    """The e-mails people get; each answers whether it went out."""
+
+    async def invitation(
+        self,
+        *,
+        to: str,
+        locale: str,
+        name: str,
+        portal: str,
+        tenant: str,
+        organisation: str,
+        code: str,
+        days: int,
+    ) -> bool: ...
+
+    async def password_reset(
+        self, *, to: str, locale: str, name: str, portal: str, tenant: str, token: str, minutes: int
+    ) -> bool: ...
