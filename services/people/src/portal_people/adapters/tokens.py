@@ -19,15 +19,13 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
+from portal_kit.principal import FIRST_LOGIN_SCOPE
 
 from portal_people.domain.user import User
 
 ISSUER = "portal-people"
 AUDIENCE = "portal"
 ACCESS_TOKEN_SECONDS = 900
-# The only scope of a user who must first confirm contact details and change the password: no
-# memberships, no staff flag, so no service shows them anything until that is done.
-FIRST_LOGIN_SCOPE = "people:first-login-required"
 
 
 def new_secret() -> str:
@@ -77,6 +75,8 @@ class TokenIssuer:
 
     def issue_access_token(self, user: User) -> tuple[str, int]:
         now = int(time.time())
+        # A user who must first confirm contact details and change the password gets only the
+        # first-login scope: no memberships, no staff flag, so no service shows them anything.
         pending = bool(user.first_login)
         claims: dict[str, Any] = {
             "iss": ISSUER,

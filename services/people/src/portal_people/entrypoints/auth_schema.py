@@ -12,6 +12,15 @@ import strawberry
 from portal_kit.graphql import UserError, attempt
 
 from portal_people.entrypoints.context import Info
+from portal_people.entrypoints.inputs import (
+    ChangePasswordInput,
+    CompleteFirstLoginInput,
+    LogInInput,
+    RefreshSessionInput,
+    RequestPasswordResetInput,
+    RequireFirstLoginInput,
+    ResetPasswordInput,
+)
 from portal_people.entrypoints.types import User, UserPayload
 from portal_people.service_layer.credentials import ContactDetails, NewPassword
 from portal_people.service_layer.sessions import Session
@@ -69,58 +78,6 @@ class PasswordPolicy:
     min_length: int
     max_length: int
     forbid_personal_data: bool
-
-
-@strawberry.input
-class LogInInput:
-    login: str = strawberry.field(description="User name or e-mail.")
-    password: str
-
-
-@strawberry.input
-class RefreshSessionInput:
-    refresh_token: str
-
-
-@strawberry.input
-class ChangePasswordInput:
-    current_password: str
-    new_password: str
-    new_password_confirmation: str
-
-
-@strawberry.input
-class CompleteFirstLoginInput:
-    version: int
-    email: str | None = None
-    name: str | None = None
-    mobile_phone: str | None = None
-    other_phone: str | None = None
-    current_password: str = ""
-    new_password: str | None = None
-    new_password_confirmation: str | None = None
-
-
-@strawberry.input
-class RequireFirstLoginInput:
-    user_id: strawberry.ID
-    version: int
-    steps: list[str] = strawberry.field(
-        default_factory=lambda: ["contact_details", "password"],
-        description="contact_details and/or password.",
-    )
-
-
-@strawberry.input
-class RequestPasswordResetInput:
-    email: str
-
-
-@strawberry.input
-class ResetPasswordInput:
-    token: str
-    password: str
-    password_confirmation: str
 
 
 @strawberry.type

@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
 
 import strawberry
 from graphql import GraphQLError
-from portal_kit.domain import DomainError
 from portal_kit.graphql import (
     Connection,
     UserError,
     attempt,
-    connection,
     decode_keyset,
-    empty_connection,
-    encode_cursor,
     page_size,
 )
 from strawberry.federation.schema_directives import RequiresScopes
 
 from portal_people.domain import employee as domain
 from portal_people.entrypoints.context import Info
+from portal_people.entrypoints.inputs import (
+    AddEmployeeInput,
+    EditEmployeeInput,
+    EmployeeStatusInput,
+)
+from portal_people.entrypoints.types import Gender, page_connection
 from portal_people.service_layer.employees import REVEAL_SCOPE, EmployeeInput
-
-
-@strawberry.enum
-class Gender(Enum):
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
 
 
 @strawberry.federation.type(keys=["id"], description="An employee of a customer organisation.")
@@ -79,44 +73,13 @@ class Employee:
         directives=[RequiresScopes(scopes=[[REVEAL_SCOPE]])],
     )
     async def national_id_revealed(self, info: Info) -> str | None:
-        try:
-            return await info.context.employees.reveal_national_id(self._employee)
-        except DomainError as error:
-            raise GraphQLError(error.message, extensions={"code": error.code}) from None
-
-
-@strawberry.input
-class AddEmployeeInput:
-    organisation_id: strawberry.ID
-    first_name: str
-    last_name: str
-    email: str
-    mobile: str | None = None
-    birth_date: date | None = None
-    gender: Gender | None = None
-    national_id: str | None = None
-
-
-@strawberry.input
-class EditEmployeeInput:
-    id: strawberry.ID
-    version: int
-    organisation_id: strawberry.ID | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    mobile: str | None = strawberry.field(default=None, description="Blank clears it.")
-    birth_date: date | None = None
-    gender: Gender | None = None
-    national_id: str | None = strawberry.field(
-        default=None, description="A new national ID; blank removes it; null leaves it."
-    )
-
-
-@strawberry.input
-class EmployeeStatusInput:
-    id: strawberry.ID
-    version: int
+        revealed, errors = await attempt(
+            lambda: info.context.employees.reveal_national_id(self._employee)
+        )
+        if errors:
+            # A field, not a payload: the refusal is a GraphQL error with the domain's code.
+            raise GraphQLError(errors[0].message, extensions={"code": errors[0].code})
+        return revealed
 
 
 @strawberry.type
@@ -154,15 +117,7 @@ class EmployeeQuery:
             decode_keyset(after),
             page_size(first),
         )
-        if page is None:
-            return empty_connection()
-        return connection(
-            [Employee.of(e) for e in page.items],
-            [encode_cursor([f"{e.last_name} {e.first_name}".casefold(), e.id]) for e in page.items],
-            has_next=page.has_next,
-            has_previous=after is not None,
-            total=page.total,
-        )
+        return page_connection(page, Employee.of, lambda e: f"{e.last_name} {e.first_name}", after)
 
 
 @strawberry.type

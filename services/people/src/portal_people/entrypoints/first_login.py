@@ -1,7 +1,7 @@
 """First login (Familjebostäder): until the user has confirmed the contact details and changed
 the password, every other operation answers with one error code the SPA can route on.
 
-The access token of such a user carries only the scope FIRST_LOGIN_SCOPE (no memberships, no
+The access token of such a user carries only the kit's FIRST_LOGIN_SCOPE (no memberships, no
 staff flag), so other services show them nothing either; the gateway can answer the same code
 for any subgraph by checking that scope.
 """
@@ -12,8 +12,6 @@ from collections.abc import Iterator
 
 from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
-
-from portal_people.adapters.tokens import FIRST_LOGIN_SCOPE
 
 CODE = "FIRST_LOGIN_REQUIRED"
 ALLOWED = frozenset(
@@ -34,7 +32,7 @@ class FirstLoginGate(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         principal = getattr(context.context, "principal", None)
-        if principal is not None and principal.has_scope(FIRST_LOGIN_SCOPE):
+        if principal is not None and principal.first_login_pending:
             operation = None
             if context.graphql_document is not None:
                 for definition in context.graphql_document.definitions:

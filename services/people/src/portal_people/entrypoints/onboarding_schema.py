@@ -9,6 +9,10 @@ from portal_kit.graphql import UserError, attempt
 
 from portal_people.domain import invitation as domain
 from portal_people.entrypoints.context import Info
+from portal_people.entrypoints.inputs import (
+    InviteUserInput,
+    RegisterWithInvitationInput,
+)
 from portal_people.entrypoints.types import User, UserPayload
 from portal_people.service_layer.credentials import NewPassword
 from portal_people.service_layer.onboarding import Registration
@@ -55,30 +59,10 @@ class InvitationPreviewPayload:
     user_errors: list[UserError]
 
 
-@strawberry.input
-class InviteUserInput:
-    email: str
-    name: str
-    organisation_id: strawberry.ID
-    roles: list[str] = strawberry.field(default_factory=list)
-    locale: str | None = None
-
-
 @strawberry.type
 class InvitationPayload:
     invitation: Invitation | None
     user_errors: list[UserError]
-
-
-@strawberry.input
-class RegisterWithInvitationInput:
-    code: str
-    email: str = strawberry.field(
-        description="Prefilled from the invitation; a new address replaces the invited one."
-    )
-    username: str
-    password: str
-    password_confirmation: str
 
 
 @strawberry.type

@@ -7,23 +7,12 @@ from portal_kit.graphql import UserError, attempt
 
 from portal_people.entrypoints.auth_schema import SessionPayload, session_payload
 from portal_people.entrypoints.context import Info
+from portal_people.entrypoints.inputs import (
+    ChooseActiveOrganisationInput,
+    UpdateMyProfileInput,
+)
 from portal_people.entrypoints.types import User, UserPayload
 from portal_people.service_layer.credentials import ContactDetails
-
-
-@strawberry.input
-class UpdateMyProfileInput:
-    version: int
-    email: str | None = None
-    name: str | None = None
-    mobile_phone: str | None = strawberry.field(default=None, description="Blank clears it.")
-    other_phone: str | None = strawberry.field(default=None, description="Blank clears it.")
-    locale: str | None = None
-
-
-@strawberry.input
-class ChooseActiveOrganisationInput:
-    organisation_id: strawberry.ID
 
 
 @strawberry.type

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import cast
+from typing import TypeVar, cast
 
 import strawberry
+from portal_kit.domain import Aggregate
 from portal_kit.graphql import (
     Connection,
     UserError,
@@ -15,6 +17,7 @@ from portal_kit.graphql import (
     encode_cursor,
     page_size,
 )
+from portal_kit.repository import Page
 from strawberry.scalars import JSON
 
 from portal_people.domain import organisation as org_domain
@@ -22,12 +25,22 @@ from portal_people.domain import tenant as tenant_domain
 from portal_people.domain import user as user_domain
 from portal_people.entrypoints.context import Info
 
+D = TypeVar("D", bound=Aggregate)
+N = TypeVar("N")
+
 
 @strawberry.enum
 class OrganisationKind(Enum):
     OPERATOR = "operator"
     CUSTOMER = "customer"
     CONTRACTOR = "contractor"
+
+
+@strawberry.enum
+class Gender(Enum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
 
 
 @strawberry.federation.type(keys=["id"], description="A portal running on the platform.")
@@ -109,8 +122,7 @@ class Membership:
 
     @strawberry.field
     async def organisation(self, info: Info) -> Organisation | None:
-        found = await info.context.directory.organisation(str(self.organisation_id))
-        return Organisation.of(found) if found else None
+        return await Organisation.resolve_reference(info, self.organisation_id)
 
 
 @strawberry.federation.type(keys=["id"], description="A person's account in one portal.")
@@ -182,11 +194,19 @@ async def organisation_page(
         kind=org_domain.OrganisationKind(kind.value) if kind is not None else None,
         parent_id=parent_id,
     )
+    return page_connection(page, Organisation.of, lambda o: o.name, after)
+
+
+def page_connection(
+    page: Page[D] | None, node: Callable[[D], N], sort_name: Callable[[D], str], after: str | None
+) -> Connection[N]:
+    """A repository's page as a connection; cursors carry the (folded) sort name and the id.
+    No page (the caller may not list at all) is an empty connection."""
     if page is None:
         return empty_connection()
     return connection(
-        [Organisation.of(o) for o in page.items],
-        [encode_cursor([o.name.casefold(), o.id]) for o in page.items],
+        [node(item) for item in page.items],
+        [encode_cursor([sort_name(item).casefold(), item.id]) for item in page.items],
         has_next=page.has_next,
         has_previous=after is not None,
         total=page.total,
