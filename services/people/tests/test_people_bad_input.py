@@ -1,5 +1,5 @@
 """Random, unicode and oversized values at every mutation: never a fault, and a refusal writes
-nothing and emits nothing (DESIGN.md rule 6)."""
+nothing and emits nothing (docs/architecture.md: bad input)."""
 
 from __future__ import annotations
 

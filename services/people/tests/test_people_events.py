@@ -1,5 +1,5 @@
 """Directory changes reach partners on JetStream: exactly once in effect, through outages and
-relay crashes (DESIGN.md rule 2)."""
+relay crashes (docs/architecture.md: the outbox path)."""
 
 from __future__ import annotations
 

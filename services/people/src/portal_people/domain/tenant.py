@@ -81,7 +81,7 @@ class Tenant(Aggregate):
                 field="id",
             )
         tenant = cls(
-            id=tenant_id, tenant=tenant_id, name=_display_name(name), configuration=configuration
+            id=tenant_id, tenant=tenant_id, name=display_name(name), configuration=configuration
         )
         tenant.record(
             TenantCreated(
@@ -104,7 +104,7 @@ class Tenant(Aggregate):
         )
 
 
-def _display_name(name: str, field: str = "name") -> str:
+def display_name(name: str, field: str = "name") -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
         raise DomainError("a name is required", field=field, code="REQUIRED")
@@ -112,5 +112,3 @@ def _display_name(name: str, field: str = "name") -> str:
         raise DomainError("a name has at most 200 characters", field=field, code="TOO_LONG")
     return cleaned
 
-
-display_name = _display_name
