@@ -111,4 +111,3 @@ def display_name(name: str, field: str = "name") -> str:
     if len(cleaned) > 200:
         raise DomainError("a name has at most 200 characters", field=field, code="TOO_LONG")
     return cleaned
-
