@@ -120,6 +120,19 @@ class FakeUsers(InMemoryAggregates[User]):
         return self.page_of(seen, after, sort_value=lambda u: u.name.casefold(), size=size)
 
 
+class FakePasswords:
+    """Hashes that are not slow (argon2 is the real adapter's business)."""
+
+    async def hash(self, password: str) -> str:
+        return "hashed:" + password
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        return password_hash is not None and password_hash == "hashed:" + password
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return False
+
+
 class FakeTokens:
     """Access tokens that name their user; the real issuer signs the same claims."""
 
@@ -161,6 +174,7 @@ class FakePeople:
             tenants=self.tenants,
             organisations_of=lambda _: self.organisations,
             users=self.users,
+            passwords=FakePasswords(),
         )
 
     def sessions(self, principal: Principal) -> Sessions:

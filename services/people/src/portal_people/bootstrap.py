@@ -8,7 +8,7 @@ caller, the tenant's repositories and hands them to the use cases.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -28,6 +28,7 @@ from portal_people.adapters.auth_repositories import (
 from portal_people.adapters.crypto import FieldCipher
 from portal_people.adapters.employee_repositories import EmployeeRepository, RevealRepository
 from portal_people.adapters.notifications import Notifications
+from portal_people.adapters.passwords import Argon2Passwords
 from portal_people.adapters.repositories import (
     INDEXES,
     OUTBOX_COLLECTIONS,
@@ -61,6 +62,7 @@ class PeopleService:
     notifications: Notifications
     cipher: FieldCipher
     clock: Clock = utc_now_to_the_millisecond
+    passwords: Argon2Passwords = field(default_factory=Argon2Passwords)
 
     def context(
         self, runtime: ServiceRuntime, principal: Principal, request: Request
@@ -82,6 +84,7 @@ class PeopleService:
             tenants=TenantRegistry(self.runtime.database, on_commit=self.runtime.wake_relay),
             organisations_of=self._organisations_of,
             users=self._repository(UserRepository, principal.tenant),
+            passwords=self.passwords,
         )
 
     def sessions(self, directory: Directory) -> Sessions:

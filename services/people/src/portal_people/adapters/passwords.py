@@ -42,3 +42,16 @@ async def hash_password_async(password: str) -> str:
 
 async def verify_password_async(password_hash: str | None, password: str) -> bool:
     return await asyncio.to_thread(verify_password, password_hash, password)
+
+
+class Argon2Passwords:
+    """The passwords port of the use cases (`service_layer.ports.Passwords`)."""
+
+    async def hash(self, password: str) -> str:
+        return await hash_password_async(password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        return await verify_password_async(password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return needs_rehash(password_hash)

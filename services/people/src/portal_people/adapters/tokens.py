@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import secrets
 import time
 import uuid
 from collections.abc import Sequence
@@ -26,15 +25,6 @@ from portal_people.domain.user import User
 ISSUER = "portal-people"
 AUDIENCE = "portal"
 ACCESS_TOKEN_SECONDS = 900
-
-
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def hash_secret(secret: str) -> str:
-    """Secrets here are 256 random bits, so a fast hash is enough (no guessing to slow down)."""
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def public_jwk(public_key: Ed25519PublicKey) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from portal_kit.clock import Clock
 from portal_kit.domain import DomainError, NotFound
 from portal_kit.values import Problems
 
-from portal_people.adapters.passwords import hash_password_async, verify_password_async
-from portal_people.adapters.tokens import hash_secret, new_secret
+from portal_people.domain.bearer_secrets import hash_secret, new_secret
 from portal_people.domain.contact import check_email
 from portal_people.domain.tenant import Tenant
 from portal_people.domain.user import (
@@ -99,11 +98,11 @@ class Credentials:
         user = await self.directory.caller()
         tenant = await self.directory.own_tenant()
         problems = Problems()
-        if not await verify_password_async(user.password_hash, current[:1024]):
+        if not await self.directory.passwords.verify(user.password_hash, current[:1024]):
             problems.add(wrong_current_password())
         check_new_password(new, tenant, _personal(user), problems, field="newPassword")
         problems.raise_if_any()
-        user.change_password(await hash_password_async(new.password))
+        user.change_password(await self.directory.passwords.hash(new.password))
         await self.directory.users.save(user)
         return await self.sessions.open(user)
 
@@ -132,7 +131,7 @@ class Credentials:
                             code="PASSWORD_UNCHANGED",
                         )
                     )
-            if not await verify_password_async(user.password_hash, current[:1024]):
+            if not await self.directory.passwords.verify(user.password_hash, current[:1024]):
                 problems.add(wrong_current_password())
         user.version = version
         problems.check(
@@ -149,7 +148,7 @@ class Credentials:
         problems.raise_if_any()
         await self.directory.require_unique(user)
         if new is not None and PASSWORD in user.first_login:
-            user.change_password(await hash_password_async(new.password))
+            user.change_password(await self.directory.passwords.hash(new.password))
         await self.directory.users.save(user)
         return await self.sessions.open(user)
 
@@ -204,5 +203,5 @@ class Credentials:
         problems = Problems()
         check_new_password(new, tenant, _personal(user), problems)
         problems.raise_if_any()
-        user.reset_password(token_hash, await hash_password_async(new.password), now)
+        user.reset_password(token_hash, await self.directory.passwords.hash(new.password), now)
         await self.directory.users.save(user)

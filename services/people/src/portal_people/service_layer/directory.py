@@ -10,13 +10,12 @@ from portal_kit.principal import Principal
 from portal_kit.repository import Keyset, Page
 from portal_kit.values import Problems
 
-from portal_people.adapters.passwords import hash_password_async
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.tenant import Tenant, parse_configuration
 from portal_people.domain.user import User, check_password
 from portal_people.service_layer import access
 from portal_people.service_layer.access import OrganisationSight, UserSight
-from portal_people.service_layer.ports import OrganisationsOf, Tenants, Users
+from portal_people.service_layer.ports import OrganisationsOf, Passwords, Tenants, Users
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ class Directory:
         tenants: Tenants,
         organisations_of: OrganisationsOf,
         users: Users,
+        passwords: Passwords,
     ) -> None:
         self.principal = principal
         self.tenants = tenants
@@ -42,6 +42,7 @@ class Directory:
         # The caller's own tenant's.
         self.organisations = organisations_of(principal.tenant)
         self.users = users
+        self.passwords = passwords
 
     # -- tenants -----------------------------------------------------------------------------
 
@@ -264,7 +265,7 @@ class Directory:
         problems.raise_if_any()
         await self.require_unique(user)
         if password is not None:
-            user.password_hash = await hash_password_async(password)
+            user.password_hash = await self.passwords.hash(password)
         user.scopes = tuple(sorted(set(scopes or [])))
         await self.users.add(user)
         return user

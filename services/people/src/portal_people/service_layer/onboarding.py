@@ -9,8 +9,7 @@ from portal_kit.clock import Clock
 from portal_kit.domain import Conflict, DomainError, NotFound
 from portal_kit.values import Problems
 
-from portal_people.adapters.passwords import hash_password_async
-from portal_people.adapters.tokens import hash_secret, new_secret
+from portal_people.domain.bearer_secrets import hash_secret, new_secret
 from portal_people.domain.contact import check_email
 from portal_people.domain.invitation import InvalidInvitationCode, Invitation
 from portal_people.domain.tenant import display_name
@@ -164,7 +163,7 @@ class Onboarding:
             await self.directory.check_unique(user, problems)
         problems.raise_if_any()
         assert user is not None
-        user.password_hash = await hash_password_async(registration.password.password)
+        user.password_hash = await self.directory.passwords.hash(registration.password.password)
         redeemed = invitation.redeem(user.id, self.clock())
         user.record(redeemed)
         try:

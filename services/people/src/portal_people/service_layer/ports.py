@@ -133,6 +133,20 @@ class AccessTokens(Protocol):
         ...
 
 
+class Passwords(Protocol):
+    """Slow, salted password hashes."""
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """False for no hash, after as long as a real check takes (no account is revealed)."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Made with older parameters: to be replaced at the next successful login."""
+        ...
+
+
 class Cipher(Protocol):
     """Encryption of one value bound to a context (tenant and record)."""
 

@@ -13,12 +13,7 @@ from datetime import datetime, timedelta
 from portal_kit.clock import Clock
 from portal_kit.domain import Conflict, DomainError, StaleVersion, new_id
 
-from portal_people.adapters.passwords import (
-    hash_password_async,
-    needs_rehash,
-    verify_password_async,
-)
-from portal_people.adapters.tokens import hash_secret, new_secret
+from portal_people.domain.bearer_secrets import hash_secret, new_secret
 from portal_people.domain.session import InvalidRefreshToken, RefreshTokenReused, SessionFamily
 from portal_people.domain.throttle import ACCOUNT, ADDRESS, LoginThrottle, ThrottlePolicy
 from portal_people.domain.user import User
@@ -107,7 +102,8 @@ class Sessions:
         throttles = [await self._throttle(scope, key, user_id) for scope, key, user_id in keys]
         for throttle in throttles:
             throttle.check(now)
-        valid = await verify_password_async(user.password_hash if user else None, password[:1024])
+        passwords = self.directory.passwords
+        valid = await passwords.verify(user.password_hash if user else None, password[:1024])
         if user is None or not valid or not user.active:
             for throttle in throttles:
                 await self._count_failure(throttle, now)
@@ -118,8 +114,8 @@ class Sessions:
             # A concurrent failure may have been counted meanwhile: it stands.
             with contextlib.suppress(StaleVersion):
                 await self.throttles.save(account)
-        if user.password_hash and needs_rehash(user.password_hash):
-            user.password_hash = await hash_password_async(password[:1024])
+        if user.password_hash and passwords.needs_rehash(user.password_hash):
+            user.password_hash = await passwords.hash(password[:1024])
             with contextlib.suppress(StaleVersion):
                 await self.directory.users.save(user)
         return await self.open(user)
