@@ -198,6 +198,8 @@ class Directory:
         return UserSight(own=self.principal.user, organisations=tuple(admin_scope))
 
     async def _may_see_user(self, user: User) -> bool:
+        if user.id == self.principal.user:
+            return True  # without reading the organisation tree
         return (await self.user_sight()).includes(user)
 
     async def user_page(
@@ -238,7 +240,7 @@ class Directory:
                 problems.add(NotFound("no such organisation", field="memberships"))
             else:
                 organisations.append((organisation, membership.roles))
-        created = problems.check(
+        user = problems.check(
             lambda: User.create(
                 self.principal.tenant,
                 username=username,
@@ -250,9 +252,8 @@ class Directory:
             ),
             None,
         )
-        if created is None:
-            problems.raise_if_any()
-        user = created
+        if user is None:
+            problems.raise_if_any()  # the account itself is refused: no further checks
         assert user is not None
         if password is not None:
             personal = [user.username, user.email, user.name]
