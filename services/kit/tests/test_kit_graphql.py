@@ -134,3 +134,13 @@ def test_connection_page_info() -> None:
     assert empty.edges == []
     assert empty.page_info.start_cursor is None
     assert empty.total_count == 0
+
+
+def test_a_descending_keyset_continues_below_the_cursor() -> None:
+    after = decode_keyset(encode_cursor(["2024-09-05", "o-7"]))
+    assert after_keyset("ordered_at", after, descending=True) == {
+        "$or": [
+            {"ordered_at": {"$lt": "2024-09-05"}},
+            {"ordered_at": "2024-09-05", "_id": {"$lt": "o-7"}},
+        ]
+    }

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bson import Binary, ObjectId
 from bson.errors import InvalidId
@@ -49,6 +49,25 @@ class StoredFile:
     length: int
     upload_date: datetime
     metadata: dict[str, Any]
+
+
+class FileStore(Protocol):
+    """What a use case needs of one tenant's stored files (GridFS serves it)."""
+
+    async def put(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        content_type: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> StoredFile: ...
+
+    async def delete(self, file_ids: Sequence[str]) -> int: ...
+
+    async def info(self, file_id: str) -> StoredFile | None: ...
+
+    async def read(self, file_id: str) -> bytes | None: ...
 
 
 class GridFSStore:

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -25,6 +26,15 @@ from portal_kit.runtime import ServiceRuntime
 log = logging.getLogger("portal.http")
 
 ContextFactory = Callable[[ServiceRuntime, Principal, Request], Any]
+
+
+@dataclass(kw_only=True)
+class CallerContext:
+    """What every resolver gets: the verified caller and its request. A service's context adds
+    the caller's use cases, built by its composition root."""
+
+    principal: Principal
+    request: Request | None = None
 
 
 def _header(scope: Scope, name: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pymongo.errors import DuplicateKeyError
 
@@ -18,6 +18,7 @@ from portal_kit.outbox import OUTBOX
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 S = TypeVar("S")
+S_contra = TypeVar("S_contra", contravariant=True)
 
 
 # A filter no document matches: what a caller who may see nothing is given.
@@ -32,14 +33,18 @@ class Keyset:
     last_id: Any
 
 
-def after_keyset(sort_key: str, after: Keyset | None) -> dict[str, Any]:
-    """Documents after `after` in ascending (sort_key, _id) order; every document without one."""
+def after_keyset(
+    sort_key: str, after: Keyset | None, *, descending: bool = False
+) -> dict[str, Any]:
+    """Documents after `after` in (sort_key, _id) order, ascending unless `descending`; every
+    document when there is no `after`."""
     if after is None:
         return {}
+    beyond = "$lt" if descending else "$gt"
     return {
         "$or": [
-            {sort_key: {"$gt": after.value}},
-            {sort_key: after.value, "_id": {"$gt": after.last_id}},
+            {sort_key: {beyond: after.value}},
+            {sort_key: after.value, "_id": {beyond: after.last_id}},
         ]
     }
 
@@ -171,6 +176,23 @@ class AggregateRepository(ABC, Generic[A]):
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         return "one with the same identifying value already exists"
+
+
+class SightedAggregates(Protocol[A, S_contra]):
+    """What a use case needs of a repository read through a sight (a service's port is this
+    protocol for its aggregate and sight)."""
+
+    async def add(self, aggregate: A) -> None:
+        """Stores a new aggregate and its events; `Conflict` (DUPLICATE) if it is taken."""
+
+    async def save(self, aggregate: A) -> None:
+        """Stores a change and its events; `StaleVersion` if someone changed it meanwhile."""
+
+    async def visible(self, sight: S_contra, aggregate_id: str) -> A | None:
+        """The aggregate if it is in sight; None for a missing and a hidden one alike."""
+
+    async def page_for(self, sight: S_contra, after: Keyset | None, size: int) -> Page[A]:
+        """`size` aggregates in sight, in the repository's order, after the position `after`."""
 
 
 class SightedRepository(AggregateRepository[A], Generic[A, S]):

@@ -7,17 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from portal_kit.principal import Principal
-from starlette.requests import Request
+from portal_kit.http import CallerContext
 
 from portal_billing.service_layer.invoices import InvoiceDesk
 
 
-@dataclass
-class BillingContext:
-    principal: Principal
+@dataclass(kw_only=True)
+class BillingContext(CallerContext):
     invoices: InvoiceDesk
-    request: Request | None = None
 
 
 Info = strawberry.Info[BillingContext, Any]

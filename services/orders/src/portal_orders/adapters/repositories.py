@@ -189,7 +189,7 @@ class OrderRepository(AggregateRepository[Order]):
         base = list_filter(sight, wanted)
         total = await self.count(base)
         path = SORT_PATHS[sort.column]
-        query = _all(base, _after(path, after, descending=sort.descending))
+        query = _all(base, after_keyset(path, after, descending=sort.descending))
         direction = -1 if sort.descending else 1
         documents = await self._documents.find(
             query,
@@ -304,18 +304,6 @@ def _all(*parts: dict[str, Any]) -> dict[str, Any]:
     if not given:
         return {}
     return given[0] if len(given) == 1 else {"$and": given}
-
-
-def _after(path: str, after: Keyset | None, *, descending: bool) -> dict[str, Any]:
-    """Documents after `after` in (path, _id) order, either way (the kit's is ascending)."""
-    if after is None or not descending:
-        return after_keyset(path, after)
-    return {
-        "$or": [
-            {path: {"$lt": after.value}},
-            {path: after.value, "_id": {"$lt": after.last_id}},
-        ]
-    }
 
 
 def _value(document: dict[str, Any], path: str) -> Any:

@@ -6,17 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from portal_kit.principal import Principal
-from starlette.requests import Request
+from portal_kit.http import CallerContext
 
 from portal_orders.service_layer.orders import OrderDesk
 
 
-@dataclass
-class OrdersContext:
-    principal: Principal
+@dataclass(kw_only=True)
+class OrdersContext(CallerContext):
     orders: OrderDesk
-    request: Request | None = None
 
 
 Info = strawberry.Info[OrdersContext, Any]

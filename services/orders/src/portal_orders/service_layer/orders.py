@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from portal_kit.clock import Clock, to_the_millisecond, utc_now_to_the_millisecond
 from portal_kit.counters import Sequences
 from portal_kit.domain import DomainError, Forbidden, NotFound, StaleVersion
-from portal_kit.gridfs import StoredFile
+from portal_kit.gridfs import FileStore, StoredFile
 from portal_kit.principal import Principal
 from portal_kit.values import Problems, check_reference
 
@@ -42,7 +42,7 @@ from portal_orders.service_layer.cleaning import (
     clean_changes,
     clean_text,
 )
-from portal_orders.service_layer.ports import Files, Orders, Organisations
+from portal_orders.service_layer.ports import Orders, Organisations
 from portal_orders.service_layer.queries import OrderQueries
 
 
@@ -61,7 +61,7 @@ class OrderDesk:
         orders: Orders,
         organisations: Organisations,
         counters: Sequences,
-        files: Files,
+        files: FileStore,
         clock: Clock = utc_now_to_the_millisecond,
     ) -> None:
         """All of them the principal's tenant's; no configuration: orders are not set up there."""

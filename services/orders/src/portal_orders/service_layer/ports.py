@@ -7,12 +7,11 @@ tests implement them in memory (`tests/fakes.py`). Every port belongs to one ten
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from portal_kit.gridfs import StoredFile
 from portal_kit.repository import Keyset
 
 from portal_orders.domain.order import Order
@@ -128,22 +127,3 @@ class Organisations(Protocol):
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
         """The organisations and every department below them."""
         ...
-
-
-class Files(Protocol):
-    """One tenant's stored files (attachments)."""
-
-    async def put(
-        self,
-        data: bytes,
-        *,
-        filename: str,
-        content_type: str,
-        metadata: dict[str, Any] | None = None,
-    ) -> StoredFile: ...
-
-    async def delete(self, file_ids: Sequence[str]) -> int: ...
-
-    async def info(self, file_id: str) -> StoredFile | None: ...
-
-    async def read(self, file_id: str) -> bytes | None: ...

@@ -8,8 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from portal_kit.principal import Principal
-from starlette.requests import Request
+from portal_kit.http import CallerContext
 
 from portal_people.service_layer.credentials import Credentials
 from portal_people.service_layer.directory import Directory
@@ -22,13 +21,11 @@ if TYPE_CHECKING:
     from portal_people.bootstrap import PeopleService
 
 
-@dataclass
-class PeopleContext:
+@dataclass(kw_only=True)
+class PeopleContext(CallerContext):
     """The use cases are made on first use, by the composition root, for this caller."""
 
-    principal: Principal
     service: PeopleService
-    request: Request | None = None
 
     @cached_property
     def directory(self) -> Directory:

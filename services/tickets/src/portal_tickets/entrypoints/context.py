@@ -7,17 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from portal_kit.principal import Principal
-from starlette.requests import Request
+from portal_kit.http import CallerContext
 
 from portal_tickets.service_layer.tickets import TicketDesk
 
 
-@dataclass
-class TicketsContext:
-    principal: Principal
+@dataclass(kw_only=True)
+class TicketsContext(CallerContext):
     tickets: TicketDesk
-    request: Request | None = None
 
 
 Info = strawberry.Info[TicketsContext, Any]
