@@ -163,8 +163,7 @@ async def main() -> None:
     )
     print(f"MongoDB: {served_by}")
     if mongo_url:
-        info = await database.system_collection(ORDERS).database.command("buildInfo")
-        print(f"MongoDB version: {info.get('version')}")
+        print(f"MongoDB version: {await database.server_version()}")
     await database.ensure_indexes(INDEXES)
     started = time.perf_counter()
     await load(database, "jm", args.big, 1)
@@ -230,7 +229,7 @@ async def main() -> None:
     for label, (p50, p99) in results.items():
         print(f"{label:48} {p50:9.2f} {p99:9.2f}")
     if mongo_url:
-        await database.system_collection(ORDERS).database.client.drop_database(name)
+        await database.drop()
     database.close()
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from portal_kit.testing.harness import RunningService, running_service
 from portal_orders.app import create_app
 from portal_orders.settings import OrdersSettings
+
+from .fakes import FakeTenant
 
 
 class FakeClock:
@@ -43,22 +41,7 @@ async def service(
         yield svc
 
 
-def _fakes() -> ModuleType:
-    """tests/fakes.py, under a name of its own (test folders are no packages here)."""
-    spec = importlib.util.spec_from_file_location(
-        "portal_orders_tests_fakes", Path(__file__).with_name("fakes.py")
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fakes = _fakes()
-
-
 @pytest.fixture
 def jm(clock: FakeClock) -> Any:
     """JM's orders ports in memory (`fakes.FakeTenant`), on the test's clock."""
-    return fakes.FakeTenant("jm", clock)
+    return FakeTenant("jm", clock)

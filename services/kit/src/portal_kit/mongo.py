@@ -74,6 +74,17 @@ class Database:
         """
         return self._raw[name]
 
+    async def server_version(self) -> str | None:
+        """The MongoDB server's version (None for the stand-in), for benchmarks to report."""
+        if self.stand_in:
+            return None
+        info = await self._raw.command("buildInfo")
+        return str(info.get("version"))
+
+    async def drop(self) -> None:
+        """Removes the whole database: for benchmarks and tests that made their own."""
+        await self._raw.client.drop_database(self._raw.name)
+
     def close(self) -> None:
         self._client.close()
 

@@ -30,8 +30,8 @@ from portal_people.entrypoints.types import (
     Tenant,
     User,
     UserPayload,
+    by_name_connection,
     organisation_page,
-    page_connection,
 )
 from portal_people.service_layer.directory import MembershipInput
 
@@ -86,7 +86,7 @@ class DirectoryQuery:
             decode_keyset(after),
             page_size(first),
         )
-        return page_connection(page, User.of, lambda u: u.name, after)
+        return by_name_connection(page, User.of, lambda u: u.name, after)
 
     @strawberry.field(description="The caller's own account.")
     async def me(self, info: Info) -> User | None:

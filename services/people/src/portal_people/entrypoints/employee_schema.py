@@ -22,7 +22,7 @@ from portal_people.entrypoints.inputs import (
     EditEmployeeInput,
     EmployeeStatusInput,
 )
-from portal_people.entrypoints.types import Gender, page_connection
+from portal_people.entrypoints.types import Gender, by_name_connection
 from portal_people.service_layer.employees import REVEAL_SCOPE, EmployeeInput
 
 
@@ -117,7 +117,9 @@ class EmployeeQuery:
             decode_keyset(after),
             page_size(first),
         )
-        return page_connection(page, Employee.of, lambda e: f"{e.last_name} {e.first_name}", after)
+        return by_name_connection(
+            page, Employee.of, lambda e: f"{e.last_name} {e.first_name}", after
+        )
 
 
 @strawberry.type

@@ -11,10 +11,9 @@ from portal_kit.domain import Aggregate
 from portal_kit.graphql import (
     Connection,
     UserError,
-    connection,
     decode_keyset,
     empty_connection,
-    encode_cursor,
+    page_connection,
     page_size,
 )
 from portal_kit.repository import Page
@@ -194,20 +193,16 @@ async def organisation_page(
         kind=org_domain.OrganisationKind(kind.value) if kind is not None else None,
         parent_id=parent_id,
     )
-    return page_connection(page, Organisation.of, lambda o: o.name, after)
+    return by_name_connection(page, Organisation.of, lambda o: o.name, after)
 
 
-def page_connection(
+def by_name_connection(
     page: Page[D] | None, node: Callable[[D], N], sort_name: Callable[[D], str], after: str | None
 ) -> Connection[N]:
     """A repository's page as a connection; cursors carry the (folded) sort name and the id.
     No page (the caller may not list at all) is an empty connection."""
     if page is None:
         return empty_connection()
-    return connection(
-        [node(item) for item in page.items],
-        [encode_cursor([sort_name(item).casefold(), item.id]) for item in page.items],
-        has_next=page.has_next,
-        has_previous=after is not None,
-        total=page.total,
+    return page_connection(
+        page, node, lambda item: (sort_name(item).casefold(), item.id), after=after
     )
