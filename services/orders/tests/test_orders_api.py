@@ -481,6 +481,21 @@ async def test_any_create_input_is_answered_with_an_order_or_user_errors(
         assert after == before + 1
 
 
+async def test_a_tenants_first_order_gets_its_configured_first_number(service):
+    # The tenants' configurations: Familjebostäder starts at AO 2375, Avonova at 307390.
+    fb_input = {"orderType": "fel", "description": "Fel", "customerOrganisationId": "fb"}
+    first = await ok(service, CREATE, FOREIGN_STAFF, **fb_input)
+    second = await ok(service, CREATE, FOREIGN_STAFF, **fb_input)
+    assert (first["number"], first["invoiceReference"]) == ("2375", "AO2375")
+    assert second["number"] == "2376"
+    avonova_staff = make_principal("avonova", user="kundeansvarlig", staff=True)
+    avonova = await ok(
+        service, CREATE, avonova_staff, customerOrganisationId="demokunde", description="Kurs"
+    )
+    assert avonova["number"] == "307390"
+    assert await listed(service, FOREIGN_STAFF, filter={"search": "2375"}) == ["2375"]
+
+
 async def test_numbers_are_unique_per_tenant_under_concurrency(service, clock):
     fb_input = {"orderType": "fel", "description": "Fel", "customerOrganisationId": "fb"}
     results = await asyncio.gather(
@@ -491,7 +506,8 @@ async def test_numbers_are_unique_per_tenant_under_concurrency(service, clock):
     jm = sorted(r["order"]["number"] for r in results[:12])
     # All in the same second: JM's numbers differ in their last part.
     assert jm == [f"250626-105451-{n:02d}" for n in range(1, 13)]
-    assert sorted(int(r["order"]["number"]) for r in results[12:]) == [1, 2, 3, 4, 5]
+    # Familjebostäder's go on from its configured first number, gap-free.
+    assert sorted(int(r["order"]["number"]) for r in results[12:]) == list(range(2375, 2380))
     clock.advance(seconds=1)
     later = await create(service)
     assert later["number"] == "250626-105452-01"

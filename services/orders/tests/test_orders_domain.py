@@ -96,6 +96,34 @@ def test_a_broken_configuration_is_refused_naming_the_problem(break_it, problem)
     assert any(problem in p for p in refused.value.problems), refused.value.problems
 
 
+def test_a_tenant_without_a_first_number_starts_at_1():
+    plain = copy.deepcopy(document("familjebostader"))
+    plain.pop("first_number")
+    configuration = parse_configuration(plain)
+    assert configuration.first_number == 1
+    assert format_number(configuration, 1, datetime(2025, 6, 26), None) == "1"
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "2375", True, None])
+def test_a_bad_first_number_is_refused_naming_it(bad):
+    broken = copy.deepcopy(document("familjebostader"))
+    broken["first_number"] = bad
+    with pytest.raises(ConfigurationError) as refused:
+        parse_configuration(broken)
+    assert any(
+        p.startswith("$.first_number: a whole number from 1") for p in refused.value.problems
+    )
+
+
+def test_a_first_number_with_date_time_numbers_is_refused():
+    # JM's numbers are the registration's date and time: there is nothing to start from.
+    broken = copy.deepcopy(document("jm"))
+    broken["first_number"] = 100
+    with pytest.raises(ConfigurationError) as refused:
+        parse_configuration(broken)
+    assert "not date-time-sequence" in str(refused.value)
+
+
 def test_an_unreachable_status_is_refused():
     broken = copy.deepcopy(document("familjebostader"))
     broken["workflows"]["work_order"]["transitions"] = [
@@ -122,7 +150,10 @@ def test_numbers_in_each_tenants_format():
     configurations = shipped_configurations()
     local = datetime(2025, 6, 26, 10, 54, 51)
     assert format_number(configurations["jm"], 7, local, 1) == "250626-105451-01"
-    assert format_number(configurations["familjebostader"], 2375, local, None) == "2375"
+    # Sequential numbers go on from the tenant's first number: the counter's first is AO 2375.
+    assert format_number(configurations["familjebostader"], 1, local, None) == "2375"
+    assert format_number(configurations["familjebostader"], 4, local, None) == "2378"
+    assert format_number(configurations["avonova"], 1, local, None) == "307390"
     with pytest.raises(ValueError):
         format_number(configurations["jm"], 7, local, None)
 

@@ -82,13 +82,17 @@ async def test_a_customer_orders_and_the_account_managers_organisation_sees_it(
         },
     }
     order = await ok(service, CREATE, TESTWEB, **form)
-    assert (order["number"], order["orderType"], order["status"]) == ("1", "general", "received")
+    assert (order["number"], order["orderType"], order["status"]) == (
+        "307390",
+        "general",
+        "received",
+    )
     assert order["myRole"] == "CUSTOMER"
     assert order["customerRequest"]["invoiceMarking"] == "Merkes med 123"
 
     # The account manager's organisation (Avonova's staff) sees it, and is told by an event
     # that carries no personal data.
-    assert await listed(service, ACCOUNT_MANAGER) == ["1"]
+    assert await listed(service, ACCOUNT_MANAGER) == ["307390"]
     assert (await read(service, order["id"], ACCOUNT_MANAGER))["myRole"] == "STAFF"
     [created] = await stream_events(nats_client, namespace, "avonova", 1)
     assert created["type"] == "portal.orders.order.created"
@@ -96,7 +100,7 @@ async def test_a_customer_orders_and_the_account_managers_organisation_sees_it(
     assert "Ola" not in orjson.dumps(created).decode()
 
     # Parent company sees its departments' orders; the department itself too; nobody else.
-    assert await listed(service, BERGEN_USER) == ["1"]
+    assert await listed(service, BERGEN_USER) == ["307390"]
     assert await listed(service, OUTSIDER) == []
     assert await read(service, order["id"], OUTSIDER) is None
     for_other = await call(

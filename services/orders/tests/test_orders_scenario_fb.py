@@ -83,8 +83,8 @@ async def test_the_familjebostader_quick_guide(service, clock, nats_client, name
     first = await ok(service, CREATE, ELSA, **work_order())
     second = await ok(service, CREATE, ELSA, **work_order(appliance=True, unit="Diskmaskin"))
     await ok(service, CREATE, ELSA, **work_order("underhall"))
-    assert [first["number"], second["number"]] == ["1", "2"]
-    assert first["invoiceReference"] == "AO1"
+    assert [first["number"], second["number"]] == ["2375", "2376"]
+    assert first["invoiceReference"] == "AO2375"
     assert first["bundle"] == second["bundle"] == "64010765-20190819"
     # The manual's Buntnummer: the bundle's first work order carries the bundle number, the
     # next one for the same space (Kök) the sub-bundle number of AO 2377.
@@ -111,7 +111,10 @@ async def test_the_familjebostader_quick_guide(service, clock, nats_client, name
     assert bundles == [
         {
             "number": "64010765-20190819",
-            "orders": [{"number": "1", "status": "ordered"}, {"number": "2", "status": "ordered"}],
+            "orders": [
+                {"number": "2375", "status": "ordered"},
+                {"number": "2376", "status": "ordered"},
+            ],
         }
     ]
     seen = await read(service, second["id"], TESTFIRMA)
@@ -232,7 +235,7 @@ async def test_the_familjebostader_quick_guide(service, clock, nats_client, name
     ]
     assert cell(board, "done", "fel") == 1
     clock.advance(days=1)
-    assert await listed(service, TESTFIRMA) == ["1", "3"]
+    assert await listed(service, TESTFIRMA) == ["2375", "2377"]
     assert await read(service, done["id"], TESTFIRMA) is None
     board = (await service.graphql(DASHBOARD, {"view": "ALL"}, principal=TESTFIRMA))[
         "orderDashboard"
@@ -255,7 +258,7 @@ async def test_the_familjebostader_quick_guide(service, clock, nats_client, name
     ]
     assert len(events) - len(of_second) == 2  # the other two orders' 'created'
     assert of_second[2]["data"]["event_code"] == "time_booked"
-    assert of_second[6]["data"]["invoice_reference"] == "AO2"
+    assert of_second[6]["data"]["invoice_reference"] == "AO2376"
     text = json.dumps(events)
     for typed in ("blandare", "Testsson", "0799999999", "91155354902", "Torögatan"):
         assert typed not in text
@@ -289,7 +292,7 @@ async def test_only_the_system_marks_a_done_work_order_invoiced(service, clock):
     invoiced = await system.transition(order["id"], "invoiced")
     assert invoiced.status == "invoiced"
     seen = await read(service, order["id"], TESTFIRMA)
-    assert (seen["statusLabel"], seen["invoiceReference"]) == ("Fakturerad", "AO1")
+    assert (seen["statusLabel"], seen["invoiceReference"]) == ("Fakturerad", "AO2375")
     assert seen["activity"][-1]["role"] == "SYSTEM"
 
 

@@ -30,7 +30,8 @@ def format_number(
         if in_second is None or in_second < 1:
             raise ValueError("a date-time number needs its sequence within the second")
         return f"{local_now:%y%m%d-%H%M%S}-{in_second:02d}"
-    return str(sequence)
+    # The counter itself starts at 1 (it also orders the orders); the number is offset.
+    return str(configuration.first_number + sequence - 1)
 
 
 class BundlePlace(NamedTuple):

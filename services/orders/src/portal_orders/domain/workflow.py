@@ -194,6 +194,9 @@ class TenantConfiguration:
     time_zone: str
     locales: tuple[str, ...]
     number_format: str
+    # The first sequential number: a tenant moving onto the platform goes on from its old
+    # system's numbers (Familjebostäder's next AO after 2377, Avonova's after 307390).
+    first_number: int
     invoice_reference_prefix: str | None
     bundles: bool
     completed_window: Window
@@ -378,6 +381,23 @@ def _workflow(reader: _Reader, code: str, raw: Mapping[str, Any]) -> Workflow:
     return Workflow(code, initial, tuple(statuses), tuple(transitions), tuple(note_events))
 
 
+def _first_number(reader: _Reader, document: Mapping[str, Any], number_format: str) -> int:
+    """`first_number` of a sequential format: a whole number from 1 (the default)."""
+    if "first_number" not in document:
+        return 1
+    value = document["first_number"]
+    if number_format == "date-time-sequence":
+        # A date-time number has no running part to start from: the setting would be ignored.
+        reader.problems.append(
+            "$.first_number: only for the sequential number format, not date-time-sequence"
+        )
+        return 1
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        reader.problems.append(f"$.first_number: a whole number from 1, not {value!r}")
+        return 1
+    return value
+
+
 def parse_configuration(document: Mapping[str, Any]) -> TenantConfiguration:
     """The tenant's order configuration, or `ConfigurationError` naming every problem."""
     raw_locales = document.get("locales")
@@ -390,6 +410,7 @@ def parse_configuration(document: Mapping[str, Any]) -> TenantConfiguration:
     number_format = reader.need(document, "number_format", str, "$")
     if number_format and number_format not in NUMBER_FORMATS:
         reader.problems.append(f"$.number_format: one of {sorted(NUMBER_FORMATS)}")
+    first_number = _first_number(reader, document, number_format)
     workflows = {
         code: _workflow(reader, code, raw)
         for code, raw in reader.need(document, "workflows", dict, "$").items()
@@ -441,6 +462,7 @@ def parse_configuration(document: Mapping[str, Any]) -> TenantConfiguration:
         time_zone=str(document.get("time_zone", "UTC")),
         locales=tuple(locales),
         number_format=number_format,
+        first_number=first_number,
         invoice_reference_prefix=document.get("invoice_reference_prefix"),
         bundles=bool(document.get("bundles", False)),
         completed_window=window,
