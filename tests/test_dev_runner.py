@@ -129,6 +129,30 @@ def test_children_get_their_port_keys_and_dev_settings(runner, tmp_path):
     assert demo["PORTAL_PRINCIPAL_PRIVATE_KEY_FILE"] == str(keys.principal_private)
     assert demo["PORTAL_DEMO_PEOPLE_URL"] == "http://127.0.0.1:4001/graphql"
 
+    # The orders' demo is a client of the gateway: its URL and the password, no keys.
+    orders_demo = runner.orders_demo_env(people_env)
+    assert orders_demo["PORTAL_DEMO_GATEWAY_URL"] == "http://127.0.0.1:4000/graphql"
+    assert orders_demo["PORTAL_DEMO_PASSWORD"] == "Portal-demo-2026!"
+    assert orders_demo["PATH"] == "/bin"
+    assert not any(k.endswith("KEY_FILE") for k in orders_demo)
+
+
+@pytest.mark.parametrize(("people_loads", "loaded"), [(True, 2), (False, 1)])
+def test_the_orders_demo_follows_the_people_demo_only_when_it_loaded(
+    runner, tmp_path, monkeypatch, people_loads, loaded
+):
+    calls: list[str] = []
+
+    def load_demo(platform, env, module=runner.DEMO_MODULE, log_name="demo"):
+        calls.append(module)
+        return people_loads if module == runner.DEMO_MODULE else True
+
+    monkeypatch.setattr(runner, "load_demo", load_demo)
+    keys = runner.Keys(tmp_path / "p.key", tmp_path / "p.pub", tmp_path / "tokens.key")
+    envs = {"people": {"PATH": "/bin"}, "orders": {}}
+    runner.load_demos(runner.Platform(tmp_path), envs, keys)
+    assert calls == ["portal_people.demo", "portal_orders.demo"][:loaded]
+
 
 def test_keys_are_made_once_and_kept(runner, tmp_path):
     first = runner.ensure_keys(tmp_path / "keys")

@@ -79,6 +79,20 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
     raise RuntimeError(f"{url} not ready after {timeout}s: {log.read_text()[-2000:]}")
 
 
+def load_orders_demo(gateway: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "portal_orders.demo"],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
+            "PORTAL_DEMO_GATEWAY_URL": f"{gateway}/graphql",
+            "PORTAL_DEMO_PASSWORD": PASSWORD,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterator[Platform]:
     work = tmp_path_factory.mktemp("platform")
@@ -144,6 +158,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterato
             timeout=120,
         )
         assert demo.returncode == 0, demo.stderr
+        # The manuals' orders, through the gateway, as `make dev` loads them after people's.
+        orders_demo = load_orders_demo(f"http://127.0.0.1:{ports['gateway']}")
+        assert orders_demo.returncode == 0, orders_demo.stderr
         yield Platform(
             gateway=f"http://127.0.0.1:{ports['gateway']}",
             services={name: f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
@@ -204,3 +221,87 @@ def test_a_subgraph_refuses_a_request_that_did_not_come_through_the_gateway(plat
         body = response.json()
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert "Traceback" not in response.text
+
+
+MY_ORDERS = """{ orders(first: 50) { totalCount edges { node {
+  number status statusLabel orderTypeLabel description orderDate bundleNumber
+  activity { kind text eventLabel } bookings { booked employees { id } } } } } }"""
+
+
+def my_orders(platform: Platform, tenant: str, login: str) -> dict[str, dict]:
+    response = platform.graphql(MY_ORDERS, token=platform.log_in(tenant, login))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return {e["node"]["number"]: e["node"] for e in body["data"]["orders"]["edges"]}
+
+
+def test_after_the_demo_each_manuals_user_sees_its_orders_at_once(platform):
+    # One test, so that pytest-xdist's spreading of tests starts no second platform for it.
+    # JM (000_): the contractor's list shows 'TEST', a billable job in status Ny, and its dialog.
+    [jm] = my_orders(platform, "jm", "mejlkontakt").values()
+    assert (jm["description"], jm["orderTypeLabel"], jm["statusLabel"], jm["orderDate"]) == (
+        "TEST",
+        "Fakturerbart oppdrag",
+        "Ny",
+        "2024-09-05",
+    )
+    assert [e["kind"] for e in jm["activity"]] == ["created", "assigned", "comment", "comment"]
+
+    # Familjebostäder (001_): AO 2375-2377 in the bundle at Torögatan 51, with the manual's log.
+    fb = my_orders(platform, "familjebostader", "1999/99999")
+    assert {n: o["status"] for n, o in fb.items()} == {
+        "2375": "ordered",
+        "2376": "ordered",
+        "2377": "accepted",
+    }
+    assert [fb[n]["bundleNumber"] for n in ("2375", "2376", "2377")] == [
+        "64010765-20190819",
+        "64010765-20190819-2-1",
+        "64010765-20190819-1-1",
+    ]
+    log = [(e["kind"], e["eventLabel"] or e["text"]) for e in fb["2377"]["activity"]]
+    assert log == [
+        ("created", ""),
+        ("status_changed", ""),
+        ("note", "Tid är bokad med kund"),
+        ("question", "Ska blandaren bytas?"),
+        ("answer", "Ja byt blandaren"),
+    ]
+
+    # Avonova (002_): the customer admin sees order 307390 and its booking.
+    [avonova] = my_orders(platform, "avonova", "testweb").values()
+    assert (avonova["number"], avonova["description"], avonova["orderDate"]) == (
+        "307390",
+        "så raskt som mulig",
+        "2023-04-17",
+    )
+    assert [b["booked"] for b in avonova["bookings"]] == [1]
+
+    # Loading again adds nothing.
+    again = load_orders_demo(platform.gateway)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("already there") == 5, again.stdout
+    assert set(my_orders(platform, "familjebostader", "elsa.osterberg")) == set(fb)
+
+    # Familjebostäder's staff's next work order goes on from the manual's: AO 2378.
+    staff = platform.log_in("familjebostader", "elsa.osterberg")
+    operator = platform.graphql(
+        "{ organisations(kind: OPERATOR) { edges { node { id } } } }", token=staff
+    ).json()["data"]["organisations"]["edges"][0]["node"]["id"]
+    created = platform.graphql(
+        """mutation($input: CreateOrderInput!) { createOrder(input: $input) {
+             order { number invoiceReference } userErrors { field code message } } }""",
+        token=staff,
+        variables={
+            "input": {
+                "orderType": "fel",
+                "description": "Droppande kran",
+                "customerOrganisationId": operator,
+            }
+        },
+    ).json()["data"]["createOrder"]
+    assert created == {
+        "order": {"number": "2378", "invoiceReference": "AO2378"},
+        "userErrors": [],
+    }

@@ -4,8 +4,10 @@
 
 Starts (or reuses) a nats-server with JetStream on 127.0.0.1:4222, the four services
 (people 4001, orders 4002, tickets 4003, billing 4004) and the gateway (4000) as child
-processes, waits until each answers /readyz, loads the demo data, prints what runs where and
-then watches: if a child dies, it shows that child's log tail and stops the rest.
+processes, waits until each answers /readyz, loads the demo data (people's tenants and users
+with `python -m portal_people.demo`, then the manuals' orders through the gateway with
+`python -m portal_orders.demo`), prints what runs where and then watches: if a child dies,
+it shows that child's log tail and stops the rest.
 
 Everything it writes lives in `.dev/` at the repository root: the gateway's principal key pair
 (`.dev/keys`), the JetStream store (`.dev/nats`) and one log per process (`.dev/logs`).
@@ -67,7 +69,11 @@ SERVICES = (
     Child("billing", "portal_billing", 4004),
 )
 GATEWAY = Child("gateway", "portal_gateway", 4000)
+# Demo loaders, in this order: people's tenants, organisations and users first (straight to the
+# people service, as platform administrator), then the manuals' orders (through the gateway, as
+# the tenants' demo users, so they need people's users).
 DEMO_MODULE = "portal_people.demo"
+ORDERS_DEMO_MODULE = "portal_orders.demo"
 
 # Inherited settings that would make every child the same process or undo the dev keys.
 NOT_INHERITED = (
@@ -182,6 +188,20 @@ def demo_env(people_env: Mapping[str, str], keys: Keys) -> dict[str, str]:
     env = dict(people_env)
     env["PORTAL_PRINCIPAL_PRIVATE_KEY_FILE"] = str(keys.principal_private)
     env["PORTAL_DEMO_PEOPLE_URL"] = f"{SERVICES[0].base_url}/graphql"
+    return env
+
+
+def orders_demo_env(people_env: Mapping[str, str]) -> dict[str, str]:
+    """The orders loader is a client of the gateway: it needs its URL and the demo password,
+    no keys."""
+    env = {k: v for k, v in people_env.items() if not k.startswith("PORTAL_")}
+    env["PORTAL_DEMO_GATEWAY_URL"] = f"{GATEWAY.base_url}/graphql"
+    try:
+        from portal_people.demo_data import DEMO_PASSWORD
+
+        env["PORTAL_DEMO_PASSWORD"] = DEMO_PASSWORD
+    except ImportError:
+        pass  # the loader's own default is the same documented password
     return env
 
 
@@ -361,15 +381,18 @@ def start_nats(platform: Platform, binary: str, store: Path, timeout: float) -> 
     return url
 
 
-def load_demo(platform: Platform, env: Mapping[str, str]) -> None:
-    if not module_runnable(DEMO_MODULE):
-        print(f"warning: {DEMO_MODULE} does not exist yet: starting without demo data")
-        return
-    log = platform.logs / "demo.log"
-    print(f"demo: loading demo data with `python -m {DEMO_MODULE}` ...", flush=True)
+def load_demo(
+    platform: Platform, env: Mapping[str, str], module: str = DEMO_MODULE, log_name: str = "demo"
+) -> bool:
+    """Runs one demo loader; False (with a warning, the platform runs on) when it failed."""
+    if not module_runnable(module):
+        print(f"warning: {module} does not exist yet: starting without its demo data")
+        return False
+    log = platform.logs / f"{log_name}.log"
+    print(f"demo: loading demo data with `python -m {module}` ...", flush=True)
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", DEMO_MODULE],
+            [sys.executable, "-m", module],
             cwd=REPO,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -386,9 +409,20 @@ def load_demo(platform: Platform, env: Mapping[str, str]) -> None:
                 process.wait()
     if code != 0:
         print(
-            f"warning: the demo data loader failed (exit code {code}); the platform runs "
-            f"without complete demo data. See {relative(log)}:\n{tail(log)}"
+            f"warning: the demo data loader {module} failed (exit code {code}); the platform "
+            f"runs without complete demo data. See {relative(log)}:\n{tail(log)}"
         )
+        return False
+    return True
+
+
+def load_demos(platform: Platform, envs: Mapping[str, Mapping[str, str]], keys: Keys) -> None:
+    """People's demo, then (only if it loaded: the orders' walk logs in as its users) the
+    manuals' orders."""
+    if "people" not in envs or not load_demo(platform, demo_env(envs["people"], keys)):
+        return
+    if "orders" in envs:
+        load_demo(platform, orders_demo_env(envs["people"]), ORDERS_DEMO_MODULE, "demo-orders")
 
 
 def _tee(source: IO[bytes] | None, log: IO[bytes]) -> None:
@@ -495,8 +529,8 @@ def run(args: argparse.Namespace) -> int:
                 if running.ready_url is not None:
                     platform.wait_ready(running, args.ready_timeout)
                     print(f"{running.name}: ready on {running.url}", flush=True)
-            if not args.no_demo and "people" in envs:
-                load_demo(platform, demo_env(envs["people"], keys))
+            if not args.no_demo:
+                load_demos(platform, envs, keys)
             print(summary(platform, keys), flush=True)
             platform.watch()
         except Failure as failure:

@@ -10,6 +10,7 @@ import asyncio
 import orjson
 from portal_kit.events import CloudEvent
 from portal_kit.testing.plugin import make_principal
+from portal_orders.demo_data import AVONOVA_307390
 from portal_orders.testing import (
     BOOK,
     CREATE,
@@ -73,13 +74,8 @@ async def test_a_customer_orders_and_the_account_managers_organisation_sees_it(
     form = {
         "customerOrganisationId": "bergen",
         "description": "så raskt som mulig",
-        "customerRequest": {
-            "desiredDelivery": "Støttesamtaler",
-            "quantity": "4",
-            "contactPerson": "Ola Olsen - tlf 1243254",
-            "invoiceMarking": "Merkes med 123",
-            "location": "Oslo",
-        },
+        # The manual's form, as the demo loads it.
+        "customerRequest": AVONOVA_307390.order["customerRequest"],
     }
     order = await ok(service, CREATE, TESTWEB, **form)
     assert (order["number"], order["orderType"], order["status"]) == (

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from portal_kit.testing.plugin import make_principal
+from portal_orders.demo_data import TESTSSON, TORO
 from portal_orders.testing import (
     ANSWER,
     ASK,
@@ -30,24 +31,8 @@ TESTFIRMA = make_principal(
     "familjebostader", user="1999/99999", memberships={"testfirma": ("user",)}, locale="sv"
 )
 
-TORO = {
-    "number": "64010765",
-    "objectType": "3 rum och kök",
-    "floor": 0,
-    "floors": 2,
-    "elevator": False,
-    "address": {"street": "Torögatan 51", "postalCode": "12265", "city": "Enskede"},
-}
-TENANT = {
-    "name": "Test Testsson",
-    "phones": [
-        {"kind": "HOME", "number": "0799999999", "preferred": True},
-        {"kind": "OTHER", "number": "0788888888"},
-    ],
-    "moveInDate": "2009-08-27",
-    "accessPermitted": False,
-    "comment": "testar",
-}
+# The manual's object and tenant, as the demo loads them.
+TENANT = {**TESTSSON, "comment": "testar"}
 
 
 def work_order(order_type="fel", **avser):
