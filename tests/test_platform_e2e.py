@@ -225,6 +225,7 @@ def test_a_subgraph_refuses_a_request_that_did_not_come_through_the_gateway(plat
 
 MY_ORDERS = """{ orders(first: 50) { totalCount edges { node {
   number status statusLabel orderTypeLabel description orderDate bundleNumber
+  assigneeContact { name }
   activity { kind text eventLabel } bookings { booked employees { id } } } } } }"""
 
 
@@ -255,6 +256,7 @@ def test_after_the_demo_each_manuals_user_sees_its_orders_at_once(platform):
         "2376": "ordered",
         "2377": "accepted",
     }
+    assert fb["2375"]["assigneeContact"] == {"name": "Testfirma AB"}  # Utförare
     assert [fb[n]["bundleNumber"] for n in ("2375", "2376", "2377")] == [
         "64010765-20190819",
         "64010765-20190819-2-1",

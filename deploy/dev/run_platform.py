@@ -481,6 +481,8 @@ The portal platform is running. Ctrl-C stops everything.
   database  {database}
   GraphQL   {GATEWAY.base_url}/graphql (open it in a browser for GraphiQL;
             anonymous calls name their portal with the header X-Portal-Tenant)
+  orders    the manuals' own orders, e.g. JM's 'TEST' for mejlkontakt, AO 2375-2377 for
+            1999/99999, 307390 for testweb (services/orders/src/portal_orders/demo_data.py)
   logins    demo users and their password: "Demo logins" in README.md. For example:
             {login_example()}
 """

@@ -114,17 +114,18 @@ KITCHEN_SINK = {
     "lastMaintenance": "2010-09-16",
     "description": "Kommer inget vatten",
 }
+TESTFIRMA = "Testfirma AB"
 FB_ORDER = {
     "orderType": "fel",
     "description": "Kommer inget vatten",
     "orderDate": "2019-08-19",
-    "operatorContact": {"name": "Elsa Österberg"},
+    "operatorContact": {"name": "Elsa Österberg"},  # Beställare
+    "assigneeContact": {"name": TESTFIRMA, "account": "1999/99999"},  # Utförare
     "object": TORO,
     "adminArea": "2 (Fastighetsavdelningen)",
     "searchAreas": ["Fel: Bordsvägen", "Sök 1: Tallkrogen", "Farsta SDF"],
 }
 BUNDLE = "64010765-20190819"
-TESTFIRMA = "Testfirma AB"
 
 
 def _work_order(
