@@ -124,6 +124,12 @@ def test_children_get_their_port_keys_and_dev_settings(runner, tmp_path):
     assert gateway_env["PORTAL_BILLING_URL"] == "http://127.0.0.1:4004/graphql"
     assert gateway_env["PORTAL_JWKS_URL"] == "http://127.0.0.1:4001/.well-known/jwks.json"
     assert "PORTAL_PRINCIPAL_PUBLIC_KEY_FILE" not in gateway_env
+    assert gateway_env["PORTAL_DEV_DEFAULT_TENANT"] == "jm"
+    chosen = runner.child_env(
+        runner.GATEWAY, {**inherited, "PORTAL_DEV_DEFAULT_TENANT": "avonova"}, keys, nats
+    )
+    assert chosen["PORTAL_DEV_DEFAULT_TENANT"] == "avonova"
+    assert "PORTAL_DEV_DEFAULT_TENANT" not in people_env
 
     demo = runner.demo_env(people_env, keys)
     assert demo["PORTAL_PRINCIPAL_PRIVATE_KEY_FILE"] == str(keys.principal_private)

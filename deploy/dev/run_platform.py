@@ -174,6 +174,8 @@ def child_env(child: Child, base: Mapping[str, str], keys: Keys, nats_url: str) 
     if child is GATEWAY:
         env["PORTAL_PRINCIPAL_PRIVATE_KEY_FILE"] = str(keys.principal_private)
         env["PORTAL_JWKS_URL"] = f"{SERVICES[0].base_url}/.well-known/jwks.json"
+        # GraphiQL and a first curl name no tenant: JM's, unless the caller's shell chose one.
+        env.setdefault("PORTAL_DEV_DEFAULT_TENANT", "jm")
         for service in SERVICES:
             env[f"PORTAL_{service.name.upper()}_URL"] = f"{service.base_url}/graphql"
     else:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import pytest
+from graphql import get_introspection_query
 from portal_kit.principal import HEADER, generate_key_pair
 from portal_kit.testing.nats_server import free_port
 from portal_kit.testing.plugin import make_principal
@@ -26,6 +30,15 @@ def create_tenant(tenant: str) -> dict[str, object]:
 TENANTS = {"query": "{ tenants { id } }"}
 
 
+async def create_tenants(gateway: httpx.AsyncClient, issuer: Any, *tenants: str) -> None:
+    admin = issuer.token(user="root", tenant="platform", scopes=["platform:admin"])
+    for tenant in tenants:
+        response = await gateway.post(
+            "/graphql", json=create_tenant(tenant), headers={"Authorization": f"Bearer {admin}"}
+        )
+        assert response.json()["data"]["createTenant"]["userErrors"] == [], response.text
+
+
 async def test_platform_admin_creates_and_lists_tenants(people, issuer, start_gateway):
     admin = issuer.token(user="root", tenant="platform", scopes=["platform:admin"])
     bearer = {"Authorization": f"Bearer {admin}"}
@@ -41,16 +54,10 @@ async def test_platform_admin_creates_and_lists_tenants(people, issuer, start_ga
 
 
 async def test_anonymous_caller_is_in_the_tenant_it_names(people, issuer, start_gateway):
-    admin = issuer.token(user="root", tenant="platform", scopes=["platform:admin"])
     async with start_gateway(
         people_url=people, jwks_url=issuer.url, default_tenant="fb"
     ) as gateway:
-        for tenant in ("jm", "fb"):
-            await gateway.post(
-                "/graphql",
-                json=create_tenant(tenant),
-                headers={"Authorization": f"Bearer {admin}"},
-            )
+        await create_tenants(gateway, issuer, "jm", "fb")
         named = await gateway.post("/graphql", json=TENANTS, headers={"X-Portal-Tenant": "jm"})
         assert named.json() == {"data": {"tenants": [{"id": "jm"}]}}
         defaulted = await gateway.post("/graphql", json=TENANTS)
@@ -60,6 +67,32 @@ async def test_anonymous_caller_is_in_the_tenant_it_names(people, issuer, start_
         )
         assert denied.json()["data"]["createTenant"]["tenant"] is None
         assert denied.json()["data"]["createTenant"]["userErrors"]
+
+
+@pytest.mark.parametrize("dev_mode", [True, False])
+async def test_in_dev_mode_an_anonymous_caller_naming_no_tenant_is_in_the_dev_default_tenant(
+    people, issuer, start_gateway, graphql_error, dev_mode
+):
+    # What GraphiQL sends on opening: the full introspection query, without tenant or token.
+    schema_request = {"query": get_introspection_query(), "operationName": "IntrospectionQuery"}
+    async with start_gateway(
+        people_url=people, jwks_url=issuer.url, dev_mode=dev_mode, dev_default_tenant="jm"
+    ) as gateway:
+        await create_tenants(gateway, issuer, "jm", "fb")
+        schema = await gateway.post("/graphql", json=schema_request)
+        defaulted = await gateway.post("/graphql", json=TENANTS)
+        named = await gateway.post("/graphql", json=TENANTS, headers={"X-Portal-Tenant": "fb"})
+    assert named.json() == {"data": {"tenants": [{"id": "fb"}]}}
+    if dev_mode:
+        assert schema.status_code == 200, schema.text
+        answered = schema.json()["data"]["__schema"]
+        assert answered["queryType"]["name"] == "Query"
+        assert {"Order", "User", "Organisation"} <= {t["name"] for t in answered["types"]}
+        assert defaulted.json() == {"data": {"tenants": [{"id": "jm"}]}}
+    else:
+        for refused in (schema, defaulted):
+            assert refused.status_code == 400
+            assert graphql_error(refused)[0] == "TENANT_REQUIRED"
 
 
 async def test_anonymous_caller_without_tenant_is_refused(

@@ -255,4 +255,4 @@ def build_authenticator(
         audience=settings.token_audience,
         leeway_seconds=settings.token_leeway_seconds,
     )
-    return Authenticator(verifier, settings.default_tenant)
+    return Authenticator(verifier, settings.anonymous_tenant())

@@ -46,6 +46,9 @@ class GatewaySettings(BaseSettings):
     # Tenant of anonymous callers that send no X-Portal-Tenant header (single-portal setups).
     default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
     dev_mode: bool = False
+    # In dev mode only, the tenant of anonymous callers that name none (after default_tenant):
+    # GraphiQL's schema request and a first login from it send no X-Portal-Tenant header.
+    dev_default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
     # Browser SPAs: session tokens in HttpOnly cookies with double-submit CSRF (cookies.py).
     cookie_mode: bool = False
     cookie_secure: bool = True  # only over HTTPS; off for plain-HTTP development
@@ -73,6 +76,12 @@ class GatewaySettings(BaseSettings):
             "tickets": self.tickets_url,
             "billing": self.billing_url,
         }
+
+    def anonymous_tenant(self) -> str | None:
+        """The tenant of an anonymous caller that sends no X-Portal-Tenant header, if any."""
+        if self.default_tenant is not None:
+            return self.default_tenant
+        return self.dev_default_tenant if self.dev_mode else None
 
     def supergraph_sdl(self) -> str:
         path = self.supergraph_file or default_supergraph_file()
