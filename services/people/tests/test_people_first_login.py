@@ -47,9 +47,12 @@ async def test_familjebostader_first_login_then_normal_access(people):
         assert body["data"] is None
         assert body["errors"][0]["extensions"]["code"] == "FIRST_LOGIN_REQUIRED"
     me = await people.graphql(
-        "{ me { username email firstLoginSteps version } }", principal=pending
+        "{ me { username email firstLoginSteps version memberships { organisation { name } } } }",
+        principal=pending,
     )
     assert me["me"]["firstLoginSteps"] == ["contact_details", "password"]
+    # Kontaktuppgifter shows 'Företag': the user's own organisation, though the token names none.
+    assert me["me"]["memberships"] == [{"organisation": {"name": "familjebostader contractor"}}]
 
     too_long = await people.graphql(
         COMPLETE,

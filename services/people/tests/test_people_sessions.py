@@ -193,7 +193,7 @@ async def test_a_password_change_needs_the_current_one_and_ends_other_sessions(p
     )
     assert {(e["field"], e["code"]) for e in wrong["changePassword"]["userErrors"]} == {
         ("currentPassword", "WRONG_PASSWORD"),
-        ("passwordConfirmation", "PASSWORD_MISMATCH"),
+        ("newPasswordConfirmation", "PASSWORD_MISMATCH"),
     }
     assert (await log_in(people, "jm", "lisa"))["userErrors"] == []
     changed = await people.graphql(

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from portal_kit.domain import DomainError, ValidationFailed
+from portal_kit.principal import FIRST_LOGIN_SCOPE
 from portal_kit.testing.plugin import make_principal
 from portal_people.domain.events import OrganisationCreated, UserCreated
 from portal_people.domain.tenant import Tenant, parse_configuration
@@ -95,3 +96,33 @@ async def test_failed_logins_lock_the_account_even_for_the_right_password_until_
 
     people.clock.advance(timedelta(minutes=2))
     assert await people.sessions(anonymous).log_in("target", PASSWORD, None)
+
+
+async def test_a_user_with_a_first_login_pending_sees_only_their_own_organisations():
+    people, operator = await portal()
+    directory = people.directory(
+        make_principal("jm", user="staff-1", staff=True, memberships={operator: ("admin",)})
+    )
+    organisations = [await directory.create_organisation("Rørlegger Hansen AS", "contractor", None)]
+    for name, parent in (("Hansen Bergen", organisations[0].id), ("Elektro AS", None)):
+        organisations.append(await directory.create_organisation(name, "contractor", parent))
+    contractor, branch, other = organisations
+    user = await directory.create_user(
+        username="ny.bruker",
+        email="ny@example.com",
+        name="Ny Bruker",
+        locale=None,
+        memberships=[MembershipInput(contractor.id, ["user"])],
+        first_login=["contact_details", "password"],
+    )
+    # The restricted token: no memberships, only the first-login scope.
+    pending = make_principal("jm", user=user.id, scopes=(FIRST_LOGIN_SCOPE,))
+    seen = people.directory(pending)
+    assert (await seen.organisation(contractor.id)) is not None
+    for hidden in (operator, branch.id, other.id):
+        assert await seen.organisation(hidden) is None
+    page = await seen.organisation_page("jm", None, 10)
+    assert page is not None and [o.name for o in page.items] == ["Rørlegger Hansen AS"]
+    # Someone else's restricted token sees nothing of this user's organisations.
+    stranger = make_principal("jm", user="someone-else", scopes=(FIRST_LOGIN_SCOPE,))
+    assert await people.directory(stranger).organisation(contractor.id) is None

@@ -51,7 +51,9 @@ def check_new_password(
     *,
     field: str = "password",
 ) -> None:
-    """Policy and confirmation problems, all at once."""
+    """Policy and confirmation problems, all at once, named after the caller's input fields: the
+    new password's (`password`, `newPassword`) and its confirmation's, which every input calls
+    after it (`passwordConfirmation`, `newPasswordConfirmation`)."""
     try:
         check_password(new.password, tenant.configuration.password_policy, personal=personal)
     except DomainError as problem:
@@ -61,7 +63,7 @@ def check_new_password(
         problems.add(
             DomainError(
                 "the passwords do not match",
-                field="passwordConfirmation",
+                field=f"{field}Confirmation",
                 code="PASSWORD_MISMATCH",
             )
         )
@@ -113,7 +115,8 @@ class Credentials:
         as the Familjebostäder form does; then the user gets a normal session."""
         user = await self.directory.caller()
         if not user.first_login:
-            raise DomainError("there is no first login to complete", field="id", code="NO_CHANGE")
+            # Not one field's fault (the input has no `id`): the whole request is moot.
+            raise DomainError("there is no first login to complete", code="NO_CHANGE")
         tenant = await self.directory.own_tenant()
         problems = Problems()
         if PASSWORD in user.first_login:

@@ -95,6 +95,13 @@ class Directory:
             return OrganisationSight(everything=True)
         if self.principal.tenant != tenant_id:
             return OrganisationSight()
+        if self.principal.first_login_pending:
+            # The restricted token names no organisation; the account does. Until the first
+            # login is done the user sees just those (Kontaktuppgifter shows 'Företag'), and
+            # people's first-login gate lets no question but `me` reach them.
+            account = await self.users.get(self.principal.user)
+            owned = account.memberships if account is not None and account.active else []
+            return OrganisationSight(organisations=tuple(m.organisation_id for m in owned))
         own = await self.organisations.descendants(list(self.principal.organisations))
         return OrganisationSight(organisations=tuple(own))
 
