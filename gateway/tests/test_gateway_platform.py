@@ -227,19 +227,3 @@ async def test_a_field_behind_requires_scopes_is_null_with_an_error_and_the_rest
         assert revealed.json()["data"]["employees"]["edges"][0]["node"]["nationalIdRevealed"] == (
             "15108695088"
         )
-
-
-async def test_a_user_who_must_complete_a_first_login_gets_nothing_from_other_services(
-    people, orders, issuer, start_gateway
-):
-    pending = issuer.token(user="u-1", tenant="fb", scopes=["people:first-login-required"])
-    async with start_gateway(people_url=people, orders_url=orders, jwks_url=issuer.url) as gw:
-        response = await gw.post(
-            "/graphql",
-            json={"query": "{ orders { totalCount } }"},
-            headers={"Authorization": f"Bearer {pending}"},
-        )
-    body = response.json()
-    assert body["data"] is None
-    codes = [e.get("extensions", {}).get("code") for e in body["errors"]]
-    assert codes[0] == "FIRST_LOGIN_REQUIRED", body

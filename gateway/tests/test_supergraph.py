@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from graphql import print_schema
+from graphql import NonNullTypeNode, ObjectTypeDefinitionNode, parse, print_ast, print_schema
 from portal_gateway.composition import SUPERGRAPH, CompositionFailed, compose, our_subgraphs
 from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
 from portal_gateway.subgraph_sdl import without_federation_internals
@@ -25,6 +25,30 @@ def test_the_committed_supergraph_serves_an_api_schema_without_federation_intern
     query = supergraph.schema.query_type
     assert query is not None
     assert {"me", "tenants", "orders", "tickets", "invoices"} <= set(query.fields)
+
+
+def test_every_query_field_outside_people_is_nullable():
+    """A user with a first login pending is served by people only, and any service may be down:
+    a non-null root field of another service would null the whole answer, `me` with it."""
+    document = parse(SUPERGRAPH.read_text(encoding="utf-8"))
+    query = next(
+        d
+        for d in document.definitions
+        if isinstance(d, ObjectTypeDefinitionNode) and d.name.value == "Query"
+    )
+    outside_people = []
+    for field in query.fields or ():
+        graphs = {
+            print_ast(argument.value)
+            for directive in field.directives or ()
+            if directive.name.value == "join__field"
+            for argument in directive.arguments
+            if argument.name.value == "graph"
+        }
+        if graphs and "PEOPLE" not in graphs:
+            outside_people.append(field.name.value)
+            assert not isinstance(field.type, NonNullTypeNode), field.name.value
+    assert {"orders", "orderBundles", "tickets", "invoices"} <= set(outside_people)
 
 
 def test_composition_errors_name_the_problem():

@@ -42,18 +42,25 @@ from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway")
 
-# What a subgraph other than people answers a user who still has to complete a first login
-# (confirm contact details, change password): people puts only the kit's FIRST_LOGIN_SCOPE in
-# their token.
-FIRST_LOGIN_REFUSAL: dict[str, Any] = {
-    "data": None,
-    "errors": [
-        {
-            "message": "complete the first login first",
-            "extensions": {"code": "FIRST_LOGIN_REQUIRED"},
-        }
-    ],
-}
+FIRST_LOGIN_REQUIRED = "FIRST_LOGIN_REQUIRED"
+
+
+def first_login_refusal(fetch: Fetch, body: Mapping[str, Any]) -> dict[str, Any]:
+    """What a subgraph other than people answers a user who still has to complete a first login
+    (confirm contact details, change password; people puts only the kit's FIRST_LOGIN_SCOPE in
+    their token): every field the fetch was to bring is null with the error at its path, so
+    what people answers (`me`) still arrives beside it."""
+    if fetch.path is None:
+        paths: list[list[str | int]] = [[key] for key in fetch.root_keys]
+    else:
+        variables = body.get("variables") or {}
+        count = len(variables.get("representations") or ())
+        paths = [["_entities", index, key] for index in range(count) for key in fetch.entity_keys]
+    error = {
+        "message": "complete the first login first",
+        "extensions": {"code": FIRST_LOGIN_REQUIRED},
+    }
+    return {"data": None, "errors": [{**error, "path": path} for path in paths] or [error]}
 
 
 def load_signer(settings: GatewaySettings) -> PrincipalSigner:
@@ -191,7 +198,7 @@ class Gateway:
             if first_login_pending and fetch.graph != "people":
                 # Until the first login is completed (in people), no other service serves the
                 # user; answered as that subgraph's refusal, so it lands at the right paths.
-                return FIRST_LOGIN_REFUSAL
+                return first_login_refusal(fetch, body)
             subgraph = subgraphs.get(fetch.graph)
             if subgraph is None:
                 raise FetchFailed(f"{fetch.graph} service unavailable")

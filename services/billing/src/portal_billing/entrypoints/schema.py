@@ -21,7 +21,7 @@ class Query:
     @strawberry.field(description="Invoices the caller may see, by number.")
     async def invoices(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Invoice]:
+    ) -> Connection[Invoice] | None:
         invoices = info.context.invoices
         page = await invoices.page(size=page_size(first), after=decode_keyset(after, int))
         return Invoice.connection_of(page, invoices.today(), after=after)

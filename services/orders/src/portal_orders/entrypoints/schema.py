@@ -87,7 +87,7 @@ class Query:
         sort: OrderSortInput | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Order]:
+    ) -> Connection[Order] | None:
         size = page_size(first)
         desk = info.context.orders
         queries = await desk.queries()
@@ -121,7 +121,7 @@ class Query:
     @strawberry.field(description="Bundles: one object's work orders of one day, together.")
     async def order_bundles(
         self, info: Info, filter: OrderFilterInput | None = None
-    ) -> list[OrderBundle]:
+    ) -> list[OrderBundle] | None:
         queries = await info.context.orders.queries()
         if queries is None:
             return []

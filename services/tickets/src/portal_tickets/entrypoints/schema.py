@@ -20,7 +20,7 @@ class Query:
     @strawberry.field(description="Tickets the caller may see, by number.")
     async def tickets(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Ticket]:
+    ) -> Connection[Ticket] | None:
         tickets = info.context.tickets
         page = await tickets.page(size=page_size(first), after=decode_keyset(after, int))
         return Ticket.connection_of(page, after=after)
