@@ -10,6 +10,7 @@ from portal_kit.principal import FIRST_LOGIN_SCOPE
 from portal_kit.testing.plugin import make_principal
 from portal_people.domain.events import OrganisationCreated, UserCreated
 from portal_people.domain.tenant import Tenant, parse_configuration
+from portal_people.service_layer.access import UserReading
 from portal_people.service_layer.directory import MembershipInput
 
 from .fakes import FakePeople
@@ -126,3 +127,49 @@ async def test_a_user_with_a_first_login_pending_sees_only_their_own_organisatio
     # Someone else's restricted token sees nothing of this user's organisations.
     stranger = make_principal("jm", user="someone-else", scopes=(FIRST_LOGIN_SCOPE,))
     assert await people.directory(stranger).organisation(contractor.id) is None
+
+
+async def test_a_member_reads_what_its_records_name_and_lists_only_its_own():
+    """The operator organisation and its staff, and colleagues, are read by id (a contact card
+    for people); a customer organisation and its members stay out of a contractor's sight."""
+    people, operator = await portal()
+    staff = make_principal("jm", user="staff-1", staff=True, memberships={operator: ("admin",)})
+    directory = people.directory(staff)
+    contractor = await directory.create_organisation("Emmas Testföretag", "contractor", None)
+    customer = await directory.create_organisation("Brf Exempel", "customer", None)
+    created = {}
+    for username, organisation in (
+        ("pm.testare", operator),
+        ("emma", contractor.id),
+        ("kollega", contractor.id),
+        ("styrelsen", customer.id),
+    ):
+        created[username] = await directory.create_user(
+            username=username,
+            email=f"{username}@example.com",
+            name=username.title(),
+            locale=None,
+            memberships=[MembershipInput(organisation, ["user"])],
+        )
+    emma = people.directory(
+        make_principal("jm", user=created["emma"].id, memberships={contractor.id: ("user",)})
+    )
+
+    found = await emma.organisation_by_reference(operator)
+    assert found is not None and found.name == "JM AS"
+    assert await emma.organisation_by_reference(customer.id) is None
+    listed = await emma.organisation_page("jm", None, 10)
+    assert listed is not None and [o.name for o in listed.items] == ["Emmas Testföretag"]
+
+    readings = {name: await emma.user_by_reference(user.id) for name, user in created.items()}
+    assert {name: r[1] if r else None for name, r in readings.items()} == {
+        "pm.testare": UserReading.CARD,
+        "emma": UserReading.FULL,
+        "kollega": UserReading.CARD,
+        "styrelsen": None,
+    }
+    # The contact card is read by id only: the list of users is what it was (the caller).
+    users = await emma.user_page(None, None, 10)
+    assert users is not None and [u.username for u in users.items] == ["emma"]
+    # A full read (what changes go through) still sees only the caller itself.
+    assert await emma.user(created["pm.testare"].id) is None

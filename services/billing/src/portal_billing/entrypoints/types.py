@@ -65,8 +65,10 @@ class Invoice:
     created_at: datetime
     version: int
 
-    @strawberry.field
-    def payer_organisation(self) -> Organisation:
+    @strawberry.field(
+        description="The paying organisation (people); null when the caller may not read it."
+    )
+    def payer_organisation(self) -> Organisation | None:
         return Organisation(id=self.payer_organisation_id)
 
     @classmethod

@@ -69,7 +69,10 @@ class Person:
     phone: str
     account: str
 
-    @strawberry.field(description="The people service's user, when the person has an account.")
+    @strawberry.field(
+        description="The people service's user, when the person has an account; null when the "
+        "caller may not read it."
+    )
     def user(self) -> User | None:
         return User(id=self.user_id) if self.user_id else None
 
@@ -221,7 +224,12 @@ class Booking:
     capacity: int
     cut_off: datetime
     booked: int
-    employees: list[Employee]
+    # Items are nullable: an employee people does not know, or the caller may not read, is
+    # null in its place, and the booking, the order and the list around it still arrive.
+    employees: list[Employee | None] = strawberry.field(
+        description="The booked employees (people), in booking order; null for one the caller "
+        "may not read."
+    )
 
 
 @strawberry.type(
@@ -338,11 +346,16 @@ class Order:
         found = self.seen.viewer.configuration.priority(self.priority)
         return label_in(found.labels, self.locale, self.priority) if found else self.priority
 
-    @strawberry.field
-    def customer_organisation(self) -> Organisation:
+    @strawberry.field(
+        description="The ordering organisation (people); null when the caller may not read it."
+    )
+    def customer_organisation(self) -> Organisation | None:
         return Organisation(id=self.customer_organisation_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The contractor organisation (people), once assigned; null when the caller "
+        "may not read it."
+    )
     def assignee_organisation(self) -> Organisation | None:
         if self.assignee_organisation_id is None:
             return None

@@ -23,6 +23,7 @@ from portal_people.domain import organisation as org_domain
 from portal_people.domain import tenant as tenant_domain
 from portal_people.domain import user as user_domain
 from portal_people.entrypoints.context import Info
+from portal_people.service_layer.access import UserReading
 
 D = TypeVar("D", bound=Aggregate)
 N = TypeVar("N")
@@ -105,7 +106,7 @@ class Organisation:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Organisation | None:
-        found = await info.context.directory.organisation(str(id))
+        found = await info.context.directory.organisation_by_reference(str(id))
         return cls.of(found) if found else None
 
     @strawberry.field(description="Child organisations (departments).")
@@ -134,15 +135,23 @@ class User:
     locale: str
     staff: bool
     active: bool
-    memberships: list[Membership]
+    memberships: list[Membership] = strawberry.field(
+        description="Empty on a contact card: a colleague or the operator's staff, read where "
+        "a record the caller sees names them."
+    )
     mobile_phone: str | None
     other_phone: str | None
-    active_organisation_id: strawberry.ID | None
-    first_login_steps: list[str]
+    active_organisation_id: strawberry.ID | None = strawberry.field(
+        description="Null on a contact card."
+    )
+    first_login_steps: list[str] = strawberry.field(description="Empty on a contact card.")
     version: int
 
     @classmethod
-    def of(cls, user: user_domain.User) -> User:
+    def of(cls, user: user_domain.User, reading: UserReading = UserReading.FULL) -> User:
+        """The account as the caller reads it; a contact card (`UserReading.CARD`) is who the
+        person is and how to reach them at work, nothing of their memberships or login."""
+        full = reading is UserReading.FULL
         return cls(
             id=strawberry.ID(user.id),
             tenant_id=user.tenant,
@@ -155,20 +164,22 @@ class User:
             memberships=[
                 Membership(organisation_id=strawberry.ID(m.organisation_id), roles=list(m.roles))
                 for m in user.memberships
-            ],
+            ]
+            if full
+            else [],
             mobile_phone=user.mobile_phone,
             other_phone=user.other_phone,
             active_organisation_id=strawberry.ID(user.active_organisation_id)
-            if user.active_organisation_id
+            if full and user.active_organisation_id
             else None,
-            first_login_steps=list(user.first_login),
+            first_login_steps=list(user.first_login) if full else [],
             version=user.version,
         )
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User | None:
-        found = await info.context.directory.user(str(id))
-        return cls.of(found) if found else None
+        found = await info.context.directory.user_by_reference(str(id))
+        return cls.of(*found) if found else None
 
 
 @strawberry.type

@@ -7,11 +7,13 @@ query (`adapters/repositories.py`), so no filter document is built here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from portal_kit.domain import Forbidden
 from portal_kit.principal import Principal
 
 from portal_people.domain.employee import Employee
+from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.user import User
 
 ADMIN = "admin"
@@ -19,23 +21,48 @@ ADMIN = "admin"
 
 @dataclass(frozen=True)
 class OrganisationSight:
-    """The organisations of one tenant a caller sees: every one, or these."""
+    """The organisations of one tenant a caller lists and reads: every one, or these.
+
+    Besides them, a member of the tenant reads the tenant's operator organisations by id (a
+    reference on an order or an invoice: the JM contact's company, Familjebostäder's
+    'Fakturauppgifter'), without their being listed as its own: `operators`."""
 
     everything: bool = False
     organisations: tuple[str, ...] = ()
+    operators: bool = False
 
     def includes(self, organisation_id: str) -> bool:
+        """Listed and read."""
         return self.everything or organisation_id in self.organisations
+
+    def reads(self, organisation: Organisation) -> bool:
+        return self.includes(organisation.id) or (
+            self.operators and organisation.kind is OrganisationKind.OPERATOR
+        )
+
+
+class UserReading(Enum):
+    """How much of an account a caller reads: all of it, or the contact card (name, e-mail,
+    phones: what a record the caller sees names a person by)."""
+
+    FULL = "full"
+    CARD = "card"
 
 
 @dataclass(frozen=True)
 class UserSight:
-    """The accounts a caller sees: every one of the tenant, or its own and the members of the
-    organisations it administers (with their departments)."""
+    """The accounts a caller lists and reads in full: every one of the tenant, or its own and
+    the members of the organisations it administers (with their departments).
+
+    Besides them it reads by id, as a contact card only and without listing them, the people
+    its records name: the members of its own organisations (`colleagues`), and with
+    `operator_staff` the operator's staff (the JM contact person, Familjebostäder's orderer)."""
 
     everything: bool = False
     own: str | None = None
     organisations: tuple[str, ...] = ()
+    colleagues: tuple[str, ...] = ()
+    operator_staff: bool = False
 
     def includes(self, user: User) -> bool:
         return (
@@ -43,6 +70,16 @@ class UserSight:
             or user.id == self.own
             or any(m.organisation_id in self.organisations for m in user.memberships)
         )
+
+    def reading(self, user: User) -> UserReading | None:
+        """What of `user` the caller reads by id; None: nothing (as if it did not exist)."""
+        if self.includes(user):
+            return UserReading.FULL
+        if (self.operator_staff and user.staff) or any(
+            m.organisation_id in self.colleagues for m in user.memberships
+        ):
+            return UserReading.CARD
+        return None
 
 
 @dataclass(frozen=True)

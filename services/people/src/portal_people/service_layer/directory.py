@@ -14,7 +14,7 @@ from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.tenant import Tenant, parse_configuration
 from portal_people.domain.user import User, check_password
 from portal_people.service_layer import access
-from portal_people.service_layer.access import OrganisationSight, UserSight
+from portal_people.service_layer.access import OrganisationSight, UserReading, UserSight
 from portal_people.service_layer.ports import OrganisationsOf, Passwords, Tenants, Users
 
 
@@ -103,13 +103,23 @@ class Directory:
             owned = account.memberships if account is not None and account.active else []
             return OrganisationSight(organisations=tuple(m.organisation_id for m in owned))
         own = await self.organisations.descendants(list(self.principal.organisations))
-        return OrganisationSight(organisations=tuple(own))
+        return OrganisationSight(organisations=tuple(own), operators=self.principal.authenticated)
 
     async def organisation(self, organisation_id: str) -> Organisation | None:
+        """One the caller lists; changes go through this one."""
         sight = await self.organisation_sight(self.principal.tenant)
         if not sight.includes(organisation_id):
             return None
         return await self.organisations.get(organisation_id)
+
+    async def organisation_by_reference(self, organisation_id: str) -> Organisation | None:
+        """One the caller reads where a record names it: those it lists, and the tenant's
+        operator organisations (access.OrganisationSight)."""
+        sight = await self.organisation_sight(self.principal.tenant)
+        if not sight.operators and not sight.includes(organisation_id):
+            return None  # without reading it
+        found = await self.organisations.get(organisation_id)
+        return found if found is not None and sight.reads(found) else None
 
     async def organisation_page(
         self,
@@ -191,18 +201,37 @@ class Directory:
         return user
 
     async def user(self, user_id: str) -> User | None:
+        """One the caller reads in full; changes go through this one."""
         user = await self.users.get(user_id)
         if user is None or not await self._may_see_user(user):
             return None
         return user
 
+    async def user_by_reference(self, user_id: str) -> tuple[User, UserReading] | None:
+        """One the caller reads where a record names it, and how much of it
+        (access.UserSight): in full, or the contact card of a colleague or operator staff."""
+        user = await self.users.get(user_id)
+        if user is None:
+            return None
+        if user.id == self.principal.user:
+            return user, UserReading.FULL
+        reading = (await self.user_sight()).reading(user)
+        return (user, reading) if reading is not None else None
+
     async def user_sight(self) -> UserSight:
         if access.is_tenant_staff(self.principal, self.principal.tenant):
             return UserSight(everything=True)
+        if not self.principal.authenticated:
+            return UserSight()
         admin_scope = await self.organisations.descendants(
             access.admin_organisations(self.principal)
         )
-        return UserSight(own=self.principal.user, organisations=tuple(admin_scope))
+        return UserSight(
+            own=self.principal.user,
+            organisations=tuple(admin_scope),
+            colleagues=tuple(self.principal.organisations),
+            operator_staff=True,
+        )
 
     async def _may_see_user(self, user: User) -> bool:
         if user.id == self.principal.user:

@@ -44,12 +44,16 @@ class Ticket:
     created_at: datetime
     version: int
 
-    @strawberry.field
-    def organisation(self) -> Organisation:
+    @strawberry.field(
+        description="The ticket's organisation (people); null when the caller may not read it."
+    )
+    def organisation(self) -> Organisation | None:
         return Organisation(id=self.organisation_id)
 
-    @strawberry.field
-    def creator(self) -> User:
+    @strawberry.field(
+        description="Who opened it (people); null when the caller may not read the account."
+    )
+    def creator(self) -> User | None:
         return User(id=self.created_by)
 
     @classmethod

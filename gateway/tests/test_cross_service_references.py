@@ -1,0 +1,389 @@
+"""A reference to another subgraph's entity never takes more than itself down: every such field
+in the supergraph is nullable, and through the gateway a caller who may see a record but not what
+it names still gets the record, with that reference null. What a record the caller sees must
+show (the operator organisation, the operator's contact person, colleagues) is readable to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    build_schema,
+    get_named_type,
+)
+from graphql.language import DirectiveNode, StringValueNode
+from portal_gateway.testing.serving import serving
+from portal_orders.app import create_app as create_orders_app
+from portal_orders.settings import OrdersSettings
+
+SUPERGRAPH = Path(__file__).resolve().parents[2] / "deploy" / "supergraph.graphql"
+
+
+# -- every reference in the supergraph ------------------------------------------------------------
+
+
+def _graphs(directives: tuple[DirectiveNode, ...] | None, name: str) -> list[dict[str, Any]]:
+    """The arguments of each `@<name>` directive, as plain values."""
+    found = []
+    for directive in directives or ():
+        if directive.name.value != name:
+            continue
+        arguments: dict[str, Any] = {}
+        for argument in directive.arguments:
+            value = argument.value
+            arguments[argument.name.value] = (
+                value.value if isinstance(value, StringValueNode) else getattr(value, "value", None)
+            )
+        found.append(arguments)
+    return found
+
+
+def cross_service_references(sdl: str) -> dict[str, GraphQLOutputType]:
+    """Every field (`Type.field`) whose type is an entity that none of the subgraphs defining
+    the field resolves: the gateway fetches it from another subgraph, which may answer null."""
+    schema = build_schema(sdl, assume_valid=True)
+    resolvers: dict[str, set[str]] = {}  # entity -> graphs that resolve it
+    for type_ in schema.type_map.values():
+        if isinstance(type_, GraphQLObjectType) and type_.ast_node is not None:
+            joins = _graphs(type_.ast_node.directives, "join__type")
+            keyed = {j["graph"] for j in joins if j.get("key") and j.get("resolvable") is not False}
+            if keyed:
+                resolvers[type_.name] = keyed
+    references: dict[str, GraphQLOutputType] = {}
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.ast_node is None:
+            continue
+        owners = {j["graph"] for j in _graphs(type_.ast_node.directives, "join__type")}
+        for name, field in type_.fields.items():
+            target = get_named_type(field.type).name
+            if target not in resolvers or field.ast_node is None:
+                continue
+            joins = _graphs(field.ast_node.directives, "join__field")
+            defined_in = {j["graph"] for j in joins if j.get("graph")} or owners
+            if not defined_in & resolvers[target]:
+                references[f"{type_.name}.{name}"] = field.type
+    return references
+
+
+def nullable_throughout(type_: GraphQLOutputType) -> bool:
+    """Null allowed at the reference itself, and at each item of a list of references."""
+    if isinstance(type_, GraphQLNonNull):
+        inner = type_.of_type
+        return isinstance(inner, GraphQLList) and nullable_throughout(inner.of_type)
+    if isinstance(type_, GraphQLList):
+        return nullable_throughout(type_.of_type)
+    return True
+
+
+def test_every_reference_to_another_subgraphs_entity_is_nullable() -> None:
+    references = cross_service_references(SUPERGRAPH.read_text())
+    # The walk finds the references we know of (and any added later).
+    assert {
+        "Invoice.payerOrganisation",
+        "Order.customerOrganisation",
+        "Order.assigneeOrganisation",
+        "OrderContact.user",
+        "OrderBooking.employees",
+        "Ticket.organisation",
+        "Ticket.creator",
+    } <= set(references)
+    # A field of the entity's own subgraph is no cross-service reference.
+    assert "Membership.organisation" not in references
+    assert "OrderBundle.orders" not in references
+    non_null = sorted(
+        f"{name}: {t}" for name, t in references.items() if not nullable_throughout(t)
+    )
+    assert non_null == []
+
+
+def test_the_walk_reports_a_non_null_reference() -> None:
+    sdl = (
+        SUPERGRAPH.read_text()
+        .replace("customerOrganisation: Organisation\n", "customerOrganisation: Organisation!\n")
+        .replace("employees: [Employee]!\n", "employees: [Employee!]!\n")
+    )
+    references = cross_service_references(sdl)
+    assert not nullable_throughout(references["Order.customerOrganisation"])
+    assert not nullable_throughout(references["OrderBooking.employees"])
+    assert nullable_throughout(references["Order.assigneeOrganisation"])
+
+
+# -- through the gateway ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def gw(
+    people: str, settings_for: Any, issuer: Any, start_gateway: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway over the real people and orders subgraphs."""
+    async with (
+        serving(create_orders_app(settings_for(OrdersSettings))) as orders,
+        start_gateway(
+            people_url=people, orders_url=f"{orders}/graphql", jwks_url=issuer.url
+        ) as client,
+    ):
+        yield client
+
+
+SELECTIONS = {
+    "createTenant": "tenant { id }",
+    "createOrganisation": "organisation { id }",
+    "createUser": "user { id }",
+    "addEmployee": "employee { id }",
+    "createOrder": "order { id version }",
+    "assignOrder": "order { id version }",
+    "addBookingSlot": "order { id version bookings { id } }",
+    "bookEmployee": "order { id version }",
+}
+
+
+class Caller:
+    """Mutations through the gateway with one token; each must succeed."""
+
+    def __init__(self, client: httpx.AsyncClient, token: str) -> None:
+        self.client, self.token = client, token
+
+    async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def do(self, field: str, **input: Any) -> dict[str, Any]:
+        input_type = f"{field[0].upper()}{field[1:]}Input"
+        body = await self.query(
+            f"mutation($input: {input_type}!) {{ {field}(input: $input) "
+            f"{{ {SELECTIONS[field]} userErrors {{ field code message }} }} }}",
+            {"input": input},
+        )
+        assert "errors" not in body, body
+        result: dict[str, Any] = body["data"][field]
+        assert result["userErrors"] == [], result
+        return result
+
+
+async def tenant_with(
+    gw: httpx.AsyncClient, issuer: Any, tenant: str, organisations: dict[str, str]
+) -> tuple[Caller, dict[str, str]]:
+    """A tenant with these organisations (name: kind); a loader of it and their ids."""
+    root = Caller(gw, issuer.token(user="root", tenant="platform", scopes=["platform:admin"]))
+    country, locale = {"familjebostader": ("SE", "sv"), "avonova": ("NO", "nb")}[tenant]
+    await root.do(
+        "createTenant",
+        id=tenant,
+        name=tenant,
+        configuration={"country": country, "locales": [locale, "en"], "default_locale": locale},
+    )
+    loader = Caller(
+        gw, issuer.token(user="loader", tenant=tenant, staff=True, scopes=["platform:admin"])
+    )
+    ids = {}
+    for name, kind in organisations.items():
+        created = await loader.do("createOrganisation", name=name, kind=kind)
+        ids[name] = created["organisation"]["id"]
+    return loader, ids
+
+
+async def user_in(
+    loader: Caller, organisation: str, username: str, name: str, roles: list[str]
+) -> str:
+    created = await loader.do(
+        "createUser",
+        username=username,
+        email=f"{username.replace('/', '.')}@example.com",
+        name=name,
+        memberships=[{"organisationId": organisation, "roles": roles}],
+    )
+    user_id: str = created["user"]["id"]
+    return user_id
+
+
+def member(
+    gw: httpx.AsyncClient,
+    issuer: Any,
+    tenant: str,
+    user: str,
+    organisation: str,
+    *roles: str,
+    staff: bool = False,
+) -> Caller:
+    """A logged-in member of one organisation (of the operator's: `staff`)."""
+    memberships = [{"organisation": organisation, "roles": list(roles or ("user",))}]
+    return Caller(gw, issuer.token(user=user, tenant=tenant, staff=staff, memberships=memberships))
+
+
+FB_ORDERS = """{ orders { edges { node { number description
+  customerOrganisation { name kind }
+  assigneeOrganisation { name }
+  operatorContact { name user { name email memberships { organisationId } firstLoginSteps } }
+  assigneeContact { name user { name } } } } } }"""
+
+
+async def test_a_familjebostader_contractor_reads_its_orders_with_what_they_name(gw, issuer):
+    loader, ids = await tenant_with(
+        gw,
+        issuer,
+        "familjebostader",
+        {
+            "Familjebostäder AB": "OPERATOR",
+            "Testfirma AB": "CONTRACTOR",
+            "Brf Torögatan": "CUSTOMER",
+        },
+    )
+    fb, testfirma, brf = ids["Familjebostäder AB"], ids["Testfirma AB"], ids["Brf Torögatan"]
+    elsa = await user_in(loader, fb, "elsa.osterberg", "Elsa Österberg", ["admin"])
+    contractor = await user_in(loader, testfirma, "1999/99999", "Testfirma AB", ["user"])
+    colleague = await user_in(loader, testfirma, "1999/88888", "Nyfirma AB", ["user"])
+    board = await user_in(loader, brf, "styrelsen", "Styrelsen Brf", ["admin"])
+    staff = member(gw, issuer, "familjebostader", elsa, fb, "admin", staff=True)
+    for description, customer, orderer in (
+        ("Kommer inget vatten", fb, elsa),
+        # Ordered by a customer the contractor has no sight of, through its board member.
+        ("Brf:s dörr", brf, board),
+    ):
+        order = await staff.do(
+            "createOrder",
+            orderType="fel",
+            description=description,
+            customerOrganisationId=customer,
+            operatorContact={"userId": orderer, "name": "Beställare"},
+        )
+        await staff.do(
+            "assignOrder",
+            id=order["order"]["id"],
+            version=order["order"]["version"],
+            assigneeOrganisationId=testfirma,
+            assigneeContact={"userId": colleague, "name": "Kollega"},
+        )
+    by_contractor = await member(gw, issuer, "familjebostader", contractor, testfirma).query(
+        FB_ORDERS
+    )
+    # The customer organisation is out of the contractor's sight otherwise: by id, null.
+    hidden = await member(gw, issuer, "familjebostader", contractor, testfirma).query(
+        "query($id: ID!) { organisation(id: $id) { name } }", {"id": brf}
+    )
+
+    assert "errors" not in by_contractor, by_contractor
+    nodes = {n["description"]: n for n in _nodes(by_contractor)}
+    assert set(nodes) == {"Kommer inget vatten", "Brf:s dörr"}
+    # Familjebostäder's own work order: its 'Fakturauppgifter' and its orderer are readable.
+    own = nodes["Kommer inget vatten"]
+    assert own["customerOrganisation"] == {"name": "Familjebostäder AB", "kind": "OPERATOR"}
+    assert own["assigneeOrganisation"] == {"name": "Testfirma AB"}
+    assert own["operatorContact"] == {
+        "name": "Beställare",
+        # The contact card: name and e-mail, nothing of the account's memberships or login.
+        "user": {
+            "name": "Elsa Österberg",
+            "email": "elsa.osterberg@example.com",
+            "memberships": [],
+            "firstLoginSteps": [],
+        },
+    }
+    assert own["assigneeContact"] == {"name": "Kollega", "user": {"name": "Nyfirma AB"}}
+    # The other customer's order still arrives; only what the contractor may not read is null.
+    other = nodes["Brf:s dörr"]
+    assert other["customerOrganisation"] is None
+    assert other["operatorContact"] == {"name": "Beställare", "user": None}
+    assert other["assigneeContact"] == {"name": "Kollega", "user": {"name": "Nyfirma AB"}}
+    assert hidden == {"data": {"organisation": None}}
+
+
+def _nodes(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["node"] for e in body["data"]["orders"]["edges"]]
+
+
+AVONOVA_ORDERS = """{ orders { edges { node { description
+  customerOrganisation { name }
+  bookings { booked employees { firstName lastName } } } } } }"""
+
+
+async def test_a_booking_naming_an_unknown_employee_still_lists_with_that_employee_null(gw, issuer):
+    loader, ids = await tenant_with(
+        gw,
+        issuer,
+        "avonova",
+        {"Avonova Helse AS": "OPERATOR", "Demokunde_Test": "CUSTOMER"},
+    )
+    avonova, customer = ids["Avonova Helse AS"], ids["Demokunde_Test"]
+    kari = await user_in(loader, avonova, "kundeansvarlig", "Kari", ["admin"])
+    testweb = await user_in(loader, customer, "testweb", "Test Bruker", ["admin"])
+    reader = await user_in(loader, customer, "leser", "Leser", ["user"])
+    donald = await loader.do(
+        "addEmployee",
+        organisationId=customer,
+        firstName="Donald",
+        lastName="Duck",
+        email="donald.duck@testeren.example",
+    )
+    staff = member(gw, issuer, "avonova", kari, avonova, "admin", staff=True)
+    order = (
+        await staff.do(
+            "createOrder",
+            orderType="health_check",
+            description="Helsekontroll",
+            customerOrganisationId=customer,
+        )
+    )["order"]
+    start = datetime.now(UTC) + timedelta(days=30)
+    slotted = (
+        await staff.do(
+            "addBookingSlot",
+            id=order["id"],
+            version=order["version"],
+            startsAt=start.isoformat(),
+            endsAt=(start + timedelta(hours=1)).isoformat(),
+            place="Oslo",
+            capacity=5,
+        )
+    )["order"]
+    version = slotted["version"]
+    for employee in (donald["employee"]["id"], "no-such-employee"):
+        version = (
+            await staff.do(
+                "bookEmployee",
+                id=order["id"],
+                version=version,
+                bookingId=slotted["bookings"][0]["id"],
+                employeeId=employee,
+            )
+        )["order"]["version"]
+    seen = {
+        "staff": await staff.query(AVONOVA_ORDERS),
+        "customer admin": await member(gw, issuer, "avonova", testweb, customer, "admin").query(
+            AVONOVA_ORDERS
+        ),
+        # A member who is no admin reads only their own employee record.
+        "customer member": await member(gw, issuer, "avonova", reader, customer).query(
+            AVONOVA_ORDERS
+        ),
+    }
+
+    donald_duck = {"firstName": "Donald", "lastName": "Duck"}
+    expected = {
+        "staff": [donald_duck, None],
+        "customer admin": [donald_duck, None],
+        "customer member": [None, None],
+    }
+    for who, body in seen.items():
+        assert "errors" not in body, (who, body)
+        assert _nodes(body) == [
+            {
+                "description": "Helsekontroll",
+                "customerOrganisation": {"name": "Demokunde_Test"},
+                "bookings": [{"booked": 2, "employees": expected[who]}],
+            }
+        ], who
