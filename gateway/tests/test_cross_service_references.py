@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from graphql import (
     GraphQLList,
@@ -21,9 +22,17 @@ from graphql import (
     get_named_type,
 )
 from graphql.language import DirectiveNode, StringValueNode
+from portal_billing.app import create_app as create_billing_app
+from portal_billing.settings import BillingSettings
 from portal_gateway.testing.serving import serving
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
+from portal_tickets.app import create_app as create_tickets_app
+from portal_tickets.settings import TicketsSettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 SUPERGRAPH = Path(__file__).resolve().parents[2] / "deploy" / "supergraph.graphql"
 
@@ -135,6 +144,8 @@ async def gw(
 
 
 SELECTIONS = {
+    "createTicket": "ticket { id }",
+    "createInvoice": "invoice { id }",
     "createTenant": "tenant { id }",
     "createOrganisation": "organisation { id }",
     "createUser": "user { id }",
@@ -271,6 +282,7 @@ async def test_a_familjebostader_contractor_reads_its_orders_with_what_they_name
     by_contractor = await member(gw, issuer, "familjebostader", contractor, testfirma).query(
         FB_ORDERS
     )
+    by_customer = await member(gw, issuer, "familjebostader", board, brf, "admin").query(FB_ORDERS)
     # The customer organisation is out of the contractor's sight otherwise: by id, null.
     hidden = await member(gw, issuer, "familjebostader", contractor, testfirma).query(
         "query($id: ID!) { organisation(id: $id) { name } }", {"id": brf}
@@ -300,10 +312,50 @@ async def test_a_familjebostader_contractor_reads_its_orders_with_what_they_name
     assert other["operatorContact"] == {"name": "Beställare", "user": None}
     assert other["assigneeContact"] == {"name": "Kollega", "user": {"name": "Nyfirma AB"}}
     assert hidden == {"data": {"organisation": None}}
+    # The customer's side of its order: the contractor organisation and its people are not the
+    # customer's to read, and the order arrives all the same.
+    assert "errors" not in by_customer, by_customer
+    (ordered,) = _nodes(by_customer)
+    assert ordered["customerOrganisation"] == {"name": "Brf Torögatan", "kind": "CUSTOMER"}
+    assert ordered["assigneeOrganisation"] is None
+    assert ordered["assigneeContact"] == {"name": "Kollega", "user": None}
+    assert ordered["operatorContact"]["user"]["name"] == "Styrelsen Brf"
 
 
 def _nodes(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [e["node"] for e in body["data"]["orders"]["edges"]]
+
+
+async def health_check_booking(staff: Caller, *employees: str, **order: Any) -> None:
+    """An Avonova health check ordered by staff with one booking slot and these employees."""
+    created = (
+        await staff.do(
+            "createOrder", orderType="health_check", description="Helsekontroll", **order
+        )
+    )["order"]
+    start = datetime.now(UTC) + timedelta(days=30)
+    slotted = (
+        await staff.do(
+            "addBookingSlot",
+            id=created["id"],
+            version=created["version"],
+            startsAt=start.isoformat(),
+            endsAt=(start + timedelta(hours=1)).isoformat(),
+            place="Oslo",
+            capacity=5,
+        )
+    )["order"]
+    version = slotted["version"]
+    for employee in employees:
+        version = (
+            await staff.do(
+                "bookEmployee",
+                id=created["id"],
+                version=version,
+                bookingId=slotted["bookings"][0]["id"],
+                employeeId=employee,
+            )
+        )["order"]["version"]
 
 
 AVONOVA_ORDERS = """{ orders { edges { node { description
@@ -330,37 +382,9 @@ async def test_a_booking_naming_an_unknown_employee_still_lists_with_that_employ
         email="donald.duck@testeren.example",
     )
     staff = member(gw, issuer, "avonova", kari, avonova, "admin", staff=True)
-    order = (
-        await staff.do(
-            "createOrder",
-            orderType="health_check",
-            description="Helsekontroll",
-            customerOrganisationId=customer,
-        )
-    )["order"]
-    start = datetime.now(UTC) + timedelta(days=30)
-    slotted = (
-        await staff.do(
-            "addBookingSlot",
-            id=order["id"],
-            version=order["version"],
-            startsAt=start.isoformat(),
-            endsAt=(start + timedelta(hours=1)).isoformat(),
-            place="Oslo",
-            capacity=5,
-        )
-    )["order"]
-    version = slotted["version"]
-    for employee in (donald["employee"]["id"], "no-such-employee"):
-        version = (
-            await staff.do(
-                "bookEmployee",
-                id=order["id"],
-                version=version,
-                bookingId=slotted["bookings"][0]["id"],
-                employeeId=employee,
-            )
-        )["order"]["version"]
+    await health_check_booking(
+        staff, donald["employee"]["id"], "no-such-employee", customerOrganisationId=customer
+    )
     seen = {
         "staff": await staff.query(AVONOVA_ORDERS),
         "customer admin": await member(gw, issuer, "avonova", testweb, customer, "admin").query(
@@ -387,3 +411,88 @@ async def test_a_booking_naming_an_unknown_employee_still_lists_with_that_employ
                 "bookings": [{"booked": 2, "employees": expected[who]}],
             }
         ], who
+
+
+# -- every reference, with a people service that resolves none -----------------------------------
+
+
+def people_who_knows_no_one() -> Starlette:
+    """A people subgraph that answers every entity reference with null: the referencing records
+    must still arrive whole, each reference null."""
+
+    async def graphql(request: Request) -> Response:
+        body = orjson.loads(await request.body())
+        representations = (body.get("variables") or {}).get("representations") or []
+        return Response(
+            orjson.dumps({"data": {"_entities": [None] * len(representations)}}),
+            media_type="application/json",
+        )
+
+    return Starlette(routes=[Route("/graphql", graphql, methods=["POST"])])
+
+
+EVERY_REFERENCE = """{
+  orders { edges { node { description
+    customerOrganisation { name } assigneeOrganisation { name }
+    operatorContact { name user { name } }
+    bookings { booked employees { firstName } } } } }
+  tickets { edges { node { subject organisation { name } creator { name } } } }
+  invoices { edges { node { number payerOrganisation { name } } } }
+}"""
+# Where each reference of the supergraph is in EVERY_REFERENCE's answer, below its record.
+REFERENCE_PATHS = {
+    "Order.customerOrganisation": ("orders", "customerOrganisation"),
+    "Order.assigneeOrganisation": ("orders", "assigneeOrganisation"),
+    "OrderContact.user": ("orders", "operatorContact", "user"),
+    "OrderBooking.employees": ("orders", "bookings", 0, "employees", 0),
+    "Ticket.organisation": ("tickets", "organisation"),
+    "Ticket.creator": ("tickets", "creator"),
+    "Invoice.payerOrganisation": ("invoices", "payerOrganisation"),
+}
+
+
+async def test_every_reference_is_null_alone_when_people_resolves_none(
+    settings_for, issuer, start_gateway
+):
+    assert set(REFERENCE_PATHS) == set(cross_service_references(SUPERGRAPH.read_text()))
+    async with (
+        serving(people_who_knows_no_one()) as people,
+        serving(create_orders_app(settings_for(OrdersSettings))) as orders,
+        serving(create_tickets_app(settings_for(TicketsSettings))) as tickets,
+        serving(create_billing_app(settings_for(BillingSettings))) as billing,
+        start_gateway(
+            people_url=f"{people}/graphql",
+            orders_url=f"{orders}/graphql",
+            tickets_url=f"{tickets}/graphql",
+            billing_url=f"{billing}/graphql",
+            jwks_url=issuer.url,
+        ) as gw,
+    ):
+        staff = member(gw, issuer, "avonova", "kari", "avonova-org", "admin", staff=True)
+        customer = member(gw, issuer, "avonova", "testweb", "demokunde", "admin")
+        await health_check_booking(
+            staff,
+            "donald",
+            customerOrganisationId="demokunde",
+            assigneeOrganisationId="legekontoret",
+            operatorContact={"userId": "kari", "name": "Kari"},
+        )
+        await customer.do(
+            "createTicket", subject="Faktura", description="Spørsmål", organisationId="demokunde"
+        )
+        await staff.do(
+            "createInvoice",
+            payerOrganisationId="demokunde",
+            currency="NOK",
+            lines=[{"description": "Helsekontroll", "quantity": "1", "unitPrice": "1250"}],
+        )
+        answer = await staff.query(EVERY_REFERENCE)
+
+    assert "errors" not in answer, answer
+    for field, (root, *path) in REFERENCE_PATHS.items():
+        records = [e["node"] for e in answer["data"][root]["edges"]]
+        assert len(records) == 1, (field, answer)
+        value: Any = records[0]
+        for key in path:
+            value = value[key]
+        assert value is None, field
