@@ -148,6 +148,7 @@ SELECTIONS = {
     "createInvoice": "invoice { id }",
     "createTenant": "tenant { id }",
     "createOrganisation": "organisation { id }",
+    "changeOrganisation": "organisation { id }",
     "createUser": "user { id }",
     "addEmployee": "employee { id }",
     "createOrder": "order { id version }",
@@ -237,7 +238,7 @@ def member(
 
 
 FB_ORDERS = """{ orders { edges { node { number description
-  customerOrganisation { name kind }
+  customerOrganisation { name kind invoiceAddress { street postalCode city } }
   assigneeOrganisation { name }
   operatorContact { name user { name email memberships { organisationId } firstLoginSteps } }
   assigneeContact { name user { name } } } } } }"""
@@ -255,6 +256,12 @@ async def test_a_familjebostader_contractor_reads_its_orders_with_what_they_name
         },
     )
     fb, testfirma, brf = ids["Familjebostäder AB"], ids["Testfirma AB"], ids["Brf Torögatan"]
+    await loader.do(
+        "changeOrganisation",
+        id=fb,
+        version=1,
+        invoiceAddress={"street": "Box 92100", "postalCode": "120 07", "city": "Stockholm"},
+    )
     elsa = await user_in(loader, fb, "elsa.osterberg", "Elsa Österberg", ["admin"])
     contractor = await user_in(loader, testfirma, "1999/99999", "Testfirma AB", ["user"])
     colleague = await user_in(loader, testfirma, "1999/88888", "Nyfirma AB", ["user"])
@@ -293,7 +300,11 @@ async def test_a_familjebostader_contractor_reads_its_orders_with_what_they_name
     assert set(nodes) == {"Kommer inget vatten", "Brf:s dörr"}
     # Familjebostäder's own work order: its 'Fakturauppgifter' and its orderer are readable.
     own = nodes["Kommer inget vatten"]
-    assert own["customerOrganisation"] == {"name": "Familjebostäder AB", "kind": "OPERATOR"}
+    assert own["customerOrganisation"] == {
+        "name": "Familjebostäder AB",
+        "kind": "OPERATOR",
+        "invoiceAddress": {"street": "Box 92100", "postalCode": "120 07", "city": "Stockholm"},
+    }
     assert own["assigneeOrganisation"] == {"name": "Testfirma AB"}
     assert own["operatorContact"] == {
         "name": "Beställare",
@@ -316,7 +327,11 @@ async def test_a_familjebostader_contractor_reads_its_orders_with_what_they_name
     # customer's to read, and the order arrives all the same.
     assert "errors" not in by_customer, by_customer
     (ordered,) = _nodes(by_customer)
-    assert ordered["customerOrganisation"] == {"name": "Brf Torögatan", "kind": "CUSTOMER"}
+    assert ordered["customerOrganisation"] == {
+        "name": "Brf Torögatan",
+        "kind": "CUSTOMER",
+        "invoiceAddress": None,
+    }
     assert ordered["assigneeOrganisation"] is None
     assert ordered["assigneeContact"] == {"name": "Kollega", "user": None}
     assert ordered["operatorContact"]["user"]["name"] == "Styrelsen Brf"

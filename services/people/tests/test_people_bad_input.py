@@ -31,12 +31,22 @@ MUTATIONS: dict[str, tuple[str, str, Builder]] = {
     "createOrganisation": (
         "CreateOrganisationInput",
         "staff",
-        lambda t, n: {"name": t[0], "kind": "CUSTOMER", "parentId": t[1]},
+        lambda t, n: {
+            "name": t[0],
+            "kind": "CUSTOMER",
+            "parentId": t[1],
+            "invoiceAddress": {"street": t[2], "postalCode": t[3], "city": t[4]},
+        },
     ),
     "changeOrganisation": (
         "ChangeOrganisationInput",
         "staff",
-        lambda t, n: {"id": t[0], "version": n, "name": t[1]},
+        lambda t, n: {
+            "id": t[0],
+            "version": n,
+            "name": t[1],
+            "invoiceAddress": {"street": t[2], "postalCode": t[3], "city": t[4]},
+        },
     ),
     "reconfigureTenant": (
         "ReconfigureTenantInput",

@@ -146,6 +146,51 @@ async def test_stale_version_changes_nothing(people):
     assert now["organisation"] == {"name": "Renamed", "version": 2}
 
 
+async def test_an_operator_keeps_an_invoice_address_its_tenants_members_read(people):
+    jm = await seed_tenant(people, "jm")
+    mutation = """mutation($input: ChangeOrganisationInput!) { changeOrganisation(input: $input) {
+        organisation { version invoiceAddress { street postalCode city } }
+        userErrors { field code } } }"""
+    refused = await people.graphql(
+        mutation,
+        {
+            "input": {
+                "id": jm.operator,
+                "version": 1,
+                "invoiceAddress": {"street": " ", "postalCode": "1" * 21, "city": "Stockholm"},
+            }
+        },
+        principal=jm.staff,
+    )
+    assert refused["changeOrganisation"]["organisation"] is None
+    assert sorted(e["field"] for e in refused["changeOrganisation"]["userErrors"]) == [
+        "invoiceAddress.postalCode",
+        "invoiceAddress.street",
+    ]
+    address = {"street": "Box 92100", "postalCode": "120 07", "city": "Stockholm"}
+    changed = await people.graphql(
+        mutation,
+        {"input": {"id": jm.operator, "version": 1, "invoiceAddress": address}},
+        principal=jm.staff,
+    )
+    assert changed["changeOrganisation"] == {
+        "organisation": {"version": 2, "invoiceAddress": address},
+        "userErrors": [],
+    }
+    read = "query($id: ID!) { organisation(id: $id) { name invoiceAddress { city } } }"
+    # A contractor reads the operator by id (it is named on every order), not another customer.
+    by_contractor = await people.graphql(read, {"id": jm.operator}, principal=jm.contractor_member)
+    assert by_contractor["organisation"] == {
+        "name": "jm operator",
+        "invoiceAddress": {"city": "Stockholm"},
+    }
+    assert await people.graphql(read, {"id": jm.customer}, principal=jm.contractor_member) == {
+        "organisation": None
+    }
+    listed = await people.graphql(ORGS, principal=jm.contractor_member)
+    assert names(listed) == ["jm contractor"]
+
+
 async def test_customer_admin_manages_own_departments_only(people):
     jm = await seed_tenant(people, "jm")
     mine = await people.graphql(

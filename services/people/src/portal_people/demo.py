@@ -73,6 +73,7 @@ class DemoLoader:
                         "name": organisation.name,
                         "kind": organisation.kind.upper(),
                         "parentId": ids[organisation.parent] if organisation.parent else None,
+                        "invoiceAddress": _address(organisation.invoice_address),
                     }
                 },
             )["createOrganisation"]
@@ -115,6 +116,13 @@ class DemoLoader:
             )["addEmployee"]
             _require_no_errors(result, f"{tenant.id}/{employee.first_name} {employee.last_name}")
         return True
+
+
+def _address(parts: tuple[str, str, str] | None) -> dict[str, str] | None:
+    if parts is None:
+        return None
+    street, postal_code, city = parts
+    return {"street": street, "postalCode": postal_code, "city": city}
 
 
 def _require_no_errors(result: dict[str, Any], what: str) -> None:

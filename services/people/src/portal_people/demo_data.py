@@ -20,6 +20,8 @@ class DemoOrganisation:
     name: str
     kind: str
     parent: str | None = None
+    # street, postal code, city: the address under 'Fakturauppgifter' in a manual
+    invoice_address: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,12 @@ DEMO_TENANTS = [
             "password_policy": {"min_length": 10, "max_length": 30},
         },
         organisations=[
-            DemoOrganisation("fb", "Familjebostäder AB", "operator"),
+            DemoOrganisation(
+                "fb",
+                "Familjebostäder AB",
+                "operator",
+                invoice_address=("Box 92100", "120 07", "Stockholm"),
+            ),
             DemoOrganisation("testfirma", "Testfirma AB", "contractor"),
         ],
         users=[

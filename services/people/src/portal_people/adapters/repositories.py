@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from typing import Any
 
 from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec
@@ -13,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 from portal_people.adapters.auth_repositories import AUTH_COLLECTIONS, AUTH_INDEXES
 from portal_people.adapters.employee_repositories import EMPLOYEE_COLLECTIONS, EMPLOYEE_INDEXES
 from portal_people.adapters.stored_values import aware, unique_key
-from portal_people.domain.organisation import Organisation, OrganisationKind
+from portal_people.domain.organisation import Organisation, OrganisationKind, PostalAddress
 from portal_people.domain.tenant import Tenant, TenantConfiguration
 from portal_people.domain.user import ResetTicket, User, UserMembership
 from portal_people.service_layer.access import OrganisationSight, UserSight
@@ -110,6 +111,10 @@ class OrganisationRepository(AggregateRepository[Organisation]):
             "kind": aggregate.kind.value,
             "parent_id": aggregate.parent_id,
             "active": aggregate.active,
+            # {street, postal_code, city}
+            "invoice_address": None
+            if aggregate.invoice_address is None
+            else asdict(aggregate.invoice_address),
         }
 
     def from_document(self, document: Document) -> Organisation:
@@ -121,6 +126,7 @@ class OrganisationRepository(AggregateRepository[Organisation]):
             kind=OrganisationKind(document["kind"]),
             parent_id=document.get("parent_id"),
             active=document.get("active", True),
+            invoice_address=_postal_address(document.get("invoice_address")),
         )
 
     async def descendants(self, organisation_ids: list[str]) -> list[str]:
@@ -271,6 +277,12 @@ class UserRepository(AggregateRepository[User]):
         if "email_key" in str(details.get("keyPattern", details)):
             return "a user with this e-mail already exists in this portal"
         return "a user with this user name already exists in this portal"
+
+
+def _postal_address(raw: Any) -> PostalAddress | None:
+    if not raw:
+        return None
+    return PostalAddress(street=raw["street"], postal_code=raw["postal_code"], city=raw["city"])
 
 
 def _reset(raw: Any) -> ResetTicket | None:

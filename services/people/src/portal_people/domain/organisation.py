@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 
 from portal_kit.domain import Aggregate, DomainError, new_id
+from portal_kit.values import Problems, check_text
 
 from portal_people.domain.events import OrganisationCreated, OrganisationUpdated
 from portal_people.domain.tenant import display_name
@@ -17,12 +19,40 @@ class OrganisationKind(StrEnum):
     CONTRACTOR = "contractor"
 
 
+@dataclass(frozen=True)
+class PostalAddress:
+    """Where an organisation's invoices go: Familjebostäder's 'Fakturauppgifter' on every work
+    order is its name and this (Box 92100, 120 07 Stockholm)."""
+
+    street: str
+    postal_code: str
+    city: str
+
+    @classmethod
+    def of(cls, street: str, postal_code: str, city: str, *, field: str) -> PostalAddress:
+        """Each part one line of text, required; every refused part named at once."""
+        problems = Problems()
+        parts = [
+            problems.check(
+                partial(check_text, value, field=f"{field}.{name}", max_length=max_length), ""
+            )
+            for name, value, max_length in (
+                ("street", street, 200),
+                ("postalCode", postal_code, 20),
+                ("city", city, 100),
+            )
+        ]
+        problems.raise_if_any()
+        return cls(*parts)
+
+
 @dataclass(kw_only=True)
 class Organisation(Aggregate):
     name: str
     kind: OrganisationKind
     parent_id: str | None = None
     active: bool = True
+    invoice_address: PostalAddress | None = None
 
     @classmethod
     def create(
@@ -31,6 +61,8 @@ class Organisation(Aggregate):
         name: str,
         kind: OrganisationKind,
         parent: Organisation | None = None,
+        *,
+        invoice_address: PostalAddress | None = None,
     ) -> Organisation:
         if parent is not None:
             if parent.tenant != tenant:
@@ -46,6 +78,7 @@ class Organisation(Aggregate):
             name=display_name(name),
             kind=kind,
             parent_id=parent.id if parent else None,
+            invoice_address=invoice_address,
         )
         organisation.record(
             OrganisationCreated(
@@ -57,11 +90,20 @@ class Organisation(Aggregate):
         )
         return organisation
 
-    def change(self, *, name: str | None = None, active: bool | None = None) -> None:
+    def change(
+        self,
+        *,
+        name: str | None = None,
+        active: bool | None = None,
+        invoice_address: PostalAddress | None = None,
+    ) -> None:
         changed: list[str] = []
         if name is not None and display_name(name) != self.name:
             self.name = display_name(name)
             changed.append("name")
+        if invoice_address is not None and invoice_address != self.invoice_address:
+            self.invoice_address = invoice_address
+            changed.append("invoice_address")
         if active is not None and active != self.active:
             self.active = active
             changed.append("active")

@@ -14,6 +14,7 @@ from portal_kit.graphql import (
     page_size,
 )
 
+from portal_people.domain.organisation import PostalAddress
 from portal_people.entrypoints.context import Info
 from portal_people.entrypoints.inputs import (
     ChangeOrganisationInput,
@@ -21,6 +22,7 @@ from portal_people.entrypoints.inputs import (
     CreateOrganisationInput,
     CreateTenantInput,
     CreateUserInput,
+    PostalAddressInput,
     ReconfigureTenantInput,
     SetMembershipInput,
 )
@@ -108,6 +110,11 @@ class OrganisationPayload:
     user_errors: list[UserError]
 
 
+def _address(given: PostalAddressInput | None) -> PostalAddress | None:
+    """The domain's address (a refused part raises, inside `attempt`)."""
+    return given.to_domain("invoiceAddress") if given is not None else None
+
+
 def _tenant_payload(result: tuple[Any, list[UserError]]) -> TenantPayload:
     tenant, errors = result
     return TenantPayload(tenant=Tenant.of(tenant) if tenant else None, user_errors=errors)
@@ -155,24 +162,33 @@ class DirectoryMutation:
     ) -> OrganisationPayload:
         directory = info.context.directory
         parent = str(input.parent_id) if input.parent_id is not None else None
-        return _organisation_payload(
-            await attempt(
-                lambda: directory.create_organisation(input.name, input.kind.value, parent)
+
+        async def act() -> Any:
+            return await directory.create_organisation(
+                input.name,
+                input.kind.value,
+                parent,
+                invoice_address=_address(input.invoice_address),
             )
-        )
+
+        return _organisation_payload(await attempt(act))
 
     @strawberry.mutation
     async def change_organisation(
         self, info: Info, input: ChangeOrganisationInput
     ) -> OrganisationPayload:
         directory = info.context.directory
-        return _organisation_payload(
-            await attempt(
-                lambda: directory.change_organisation(
-                    str(input.id), input.version, input.name, input.active
-                )
+
+        async def act() -> Any:
+            return await directory.change_organisation(
+                str(input.id),
+                input.version,
+                input.name,
+                input.active,
+                invoice_address=_address(input.invoice_address),
             )
-        )
+
+        return _organisation_payload(await attempt(act))
 
     @strawberry.mutation
     async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:

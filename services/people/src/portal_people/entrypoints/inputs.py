@@ -7,6 +7,7 @@ from datetime import date
 import strawberry
 from strawberry.scalars import JSON
 
+from portal_people.domain.organisation import PostalAddress
 from portal_people.entrypoints.types import Gender, OrganisationKind
 
 # -- the directory: tenants, organisations, users ------------------------------------------
@@ -27,10 +28,21 @@ class ReconfigureTenantInput:
 
 
 @strawberry.input
+class PostalAddressInput:
+    street: str = strawberry.field(description="Street or box: 'Box 92100'.")
+    postal_code: str
+    city: str
+
+    def to_domain(self, field: str) -> PostalAddress:
+        return PostalAddress.of(self.street, self.postal_code, self.city, field=field)
+
+
+@strawberry.input
 class CreateOrganisationInput:
     name: str
     kind: OrganisationKind
     parent_id: strawberry.ID | None = None
+    invoice_address: PostalAddressInput | None = None
 
 
 @strawberry.input
@@ -39,6 +51,9 @@ class ChangeOrganisationInput:
     version: int
     name: str | None = None
     active: bool | None = None
+    invoice_address: PostalAddressInput | None = strawberry.field(
+        default=None, description="Replaces the invoice address; left out: unchanged."
+    )
 
 
 @strawberry.input

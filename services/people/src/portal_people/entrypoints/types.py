@@ -82,6 +82,13 @@ class Tenant:
         return await organisation_page(info, str(self.id), first, after, kind)
 
 
+@strawberry.type(description="A postal address.")
+class PostalAddress:
+    street: str
+    postal_code: str
+    city: str
+
+
 @strawberry.federation.type(keys=["id"], description="An operator, customer or contractor.")
 class Organisation:
     id: strawberry.ID
@@ -90,10 +97,15 @@ class Organisation:
     kind: OrganisationKind
     parent_id: strawberry.ID | None
     active: bool
+    invoice_address: PostalAddress | None = strawberry.field(
+        description="Where its invoices go (with the name: Familjebostäder's "
+        "'Fakturauppgifter' on a work order)."
+    )
     version: int
 
     @classmethod
     def of(cls, organisation: org_domain.Organisation) -> Organisation:
+        address = organisation.invoice_address
         return cls(
             id=strawberry.ID(organisation.id),
             tenant_id=organisation.tenant,
@@ -101,6 +113,11 @@ class Organisation:
             kind=OrganisationKind(organisation.kind.value),
             parent_id=strawberry.ID(organisation.parent_id) if organisation.parent_id else None,
             active=organisation.active,
+            invoice_address=None
+            if address is None
+            else PostalAddress(
+                street=address.street, postal_code=address.postal_code, city=address.city
+            ),
             version=organisation.version,
         )
 

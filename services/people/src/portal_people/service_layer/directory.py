@@ -10,7 +10,7 @@ from portal_kit.principal import Principal
 from portal_kit.repository import Keyset, Page
 from portal_kit.values import Problems
 
-from portal_people.domain.organisation import Organisation, OrganisationKind
+from portal_people.domain.organisation import Organisation, OrganisationKind, PostalAddress
 from portal_people.domain.tenant import Tenant, parse_configuration
 from portal_people.domain.user import User, check_password
 from portal_people.service_layer import access
@@ -144,7 +144,12 @@ class Directory:
         return await self.organisations_of(tenant_id).departments(organisation_id)
 
     async def create_organisation(
-        self, name: str, kind: str, parent_id: str | None
+        self,
+        name: str,
+        kind: str,
+        parent_id: str | None,
+        *,
+        invoice_address: PostalAddress | None = None,
     ) -> Organisation:
         tenant_id = self.principal.tenant
         try:
@@ -157,19 +162,27 @@ class Directory:
             if parent is None:
                 raise NotFound("no such organisation", field="parentId")
         self._require_may_manage(parent)
-        organisation = Organisation.create(tenant_id, name, organisation_kind, parent)
+        organisation = Organisation.create(
+            tenant_id, name, organisation_kind, parent, invoice_address=invoice_address
+        )
         await self.organisations.add(organisation)
         return organisation
 
     async def change_organisation(
-        self, organisation_id: str, version: int, name: str | None, active: bool | None
+        self,
+        organisation_id: str,
+        version: int,
+        name: str | None,
+        active: bool | None,
+        *,
+        invoice_address: PostalAddress | None = None,
     ) -> Organisation:
         organisation = await self.organisation(organisation_id)
         if organisation is None:
             raise NotFound("no such organisation", field="id")
         self._require_may_manage(organisation)
         organisation.version = version
-        organisation.change(name=name, active=active)
+        organisation.change(name=name, active=active, invoice_address=invoice_address)
         await self.organisations.save(organisation)
         return organisation
 
