@@ -5,6 +5,7 @@ show (the operator organisation, the operator's contact person, colleagues) is r
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from graphql.language import DirectiveNode, StringValueNode
 from portal_billing.app import create_app as create_billing_app
 from portal_billing.settings import BillingSettings
 from portal_gateway.testing.serving import serving
+from portal_kit.testing.nats_server import free_port
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
 from portal_tickets.app import create_app as create_tickets_app
@@ -428,20 +430,23 @@ async def test_a_booking_naming_an_unknown_employee_still_lists_with_that_employ
         ], who
 
 
-# -- every reference, with a people service that resolves none -----------------------------------
+# -- every reference, with a people service that resolves none (null, errors, or down) ---------
 
 
-def people_who_knows_no_one() -> Starlette:
-    """A people subgraph that answers every entity reference with null: the referencing records
-    must still arrive whole, each reference null."""
+def people_who_resolves_no_one(*, with_errors: bool) -> Starlette:
+    """A people subgraph that answers every entity reference with null (and, `with_errors`, an
+    error at each): the referencing records must still arrive whole, each reference null."""
 
     async def graphql(request: Request) -> Response:
         body = orjson.loads(await request.body())
         representations = (body.get("variables") or {}).get("representations") or []
-        return Response(
-            orjson.dumps({"data": {"_entities": [None] * len(representations)}}),
-            media_type="application/json",
-        )
+        answer: dict[str, Any] = {"data": {"_entities": [None] * len(representations)}}
+        if with_errors:
+            answer["errors"] = [
+                {"message": "not yours to read", "path": ["_entities", index]}
+                for index in range(len(representations))
+            ]
+        return Response(orjson.dumps(answer), media_type="application/json")
 
     return Starlette(routes=[Route("/graphql", graphql, methods=["POST"])])
 
@@ -466,23 +471,29 @@ REFERENCE_PATHS = {
 }
 
 
+@pytest.mark.parametrize("people_answers", ["null", "null with errors", "nothing (down)"])
 async def test_every_reference_is_null_alone_when_people_resolves_none(
-    settings_for, issuer, start_gateway
+    people_answers, settings_for, issuer, start_gateway
 ):
     assert set(REFERENCE_PATHS) == set(cross_service_references(SUPERGRAPH.read_text()))
-    async with (
-        serving(people_who_knows_no_one()) as people,
-        serving(create_orders_app(settings_for(OrdersSettings))) as orders,
-        serving(create_tickets_app(settings_for(TicketsSettings))) as tickets,
-        serving(create_billing_app(settings_for(BillingSettings))) as billing,
-        start_gateway(
-            people_url=f"{people}/graphql",
-            orders_url=f"{orders}/graphql",
-            tickets_url=f"{tickets}/graphql",
-            billing_url=f"{billing}/graphql",
-            jwks_url=issuer.url,
-        ) as gw,
-    ):
+    async with contextlib.AsyncExitStack() as stack:
+        if people_answers == "nothing (down)":
+            people = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+        else:
+            people = await stack.enter_async_context(
+                serving(people_who_resolves_no_one(with_errors=people_answers != "null"))
+            )
+        urls = {
+            f"{name}_url": f"{await stack.enter_async_context(serving(app))}/graphql"
+            for name, app in (
+                ("orders", create_orders_app(settings_for(OrdersSettings))),
+                ("tickets", create_tickets_app(settings_for(TicketsSettings))),
+                ("billing", create_billing_app(settings_for(BillingSettings))),
+            )
+        }
+        gw = await stack.enter_async_context(
+            start_gateway(people_url=f"{people}/graphql", jwks_url=issuer.url, **urls)
+        )
         staff = member(gw, issuer, "avonova", "kari", "avonova-org", "admin", staff=True)
         customer = member(gw, issuer, "avonova", "testweb", "demokunde", "admin")
         await health_check_booking(
@@ -503,7 +514,12 @@ async def test_every_reference_is_null_alone_when_people_resolves_none(
         )
         answer = await staff.query(EVERY_REFERENCE)
 
-    assert "errors" not in answer, answer
+    # An error, if any, is at a reference (or below it), never at a record or a list.
+    reference_keys = {path[-1] for path in REFERENCE_PATHS.values() if isinstance(path[-1], str)}
+    reference_keys.add("employees")
+    for error in answer.get("errors", []):
+        assert reference_keys & set(error["path"]), error
+    assert ("errors" in answer) == (people_answers != "null"), answer
     for field, (root, *path) in REFERENCE_PATHS.items():
         records = [e["node"] for e in answer["data"][root]["edges"]]
         assert len(records) == 1, (field, answer)
