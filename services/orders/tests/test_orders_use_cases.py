@@ -4,14 +4,19 @@ for, and the events partners will get."""
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
-from portal_kit.domain import StaleVersion, ValidationFailed
+from portal_kit.domain import DomainError, StaleVersion, ValidationFailed
+from portal_kit.sensitive import SENSITIVE_DATA
 from portal_kit.testing.plugin import make_principal
 from portal_orders.domain.order import OrderDraft
-from portal_orders.domain.record import Person, Phone, Resident
+from portal_orders.domain.record import CustomerRequest, Person, Phone, Resident
 from portal_orders.domain.workflow import Actor
+from portal_orders.service_layer.attachments import Upload
 from portal_orders.service_layer.ports import OrderFilter, Sort
 from portal_orders.service_layer.sla import SlaWatch
 
@@ -97,3 +102,90 @@ async def test_the_sla_watch_records_each_passed_date_once(jm):
     breached = await jm.desk(JM_STAFF).seen(created.order.id)
     assert breached is not None and breached.order.sla_breaches == ("contact", "delivery")
     assert [e.name for e in jm.orders.committed] == ["created", "sla_breached", "sla_breached"]
+
+
+# -- no national ID in an order's texts ------------------------------------------------------
+
+FNR = "15108695088"  # a valid Norwegian fødselsnummer (python-stdnum)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+WITH_FNR = f"Gjelder Ola Nordmann, fnr {FNR[:6]} {FNR[6:]}"
+Act = Callable[[Any, str, int], Awaitable[object]]
+# Each way a text gets onto an existing order, with the field the refusal names.
+TEXTS_OF_AN_ORDER: list[tuple[str, Act]] = [
+    ("description", lambda d, i, v: d.edit_order(i, v, {"description": WITH_FNR})),
+    ("actionTaken", lambda d, i, v: d.edit_order(i, v, {"action_taken": WITH_FNR})),
+    ("comment", lambda d, i, v: d.transition_order(i, v, "declined", comment=WITH_FNR)),
+    (
+        "rootCause",
+        lambda d, i, v: d.transition_order(i, v, "done", changes={"root_cause": WITH_FNR}),
+    ),
+    ("text", lambda d, i, v: d.add_note(i, v, "customer_not_answering", None, WITH_FNR)),
+    ("text", lambda d, i, v: d.ask_question(i, v, WITH_FNR)),
+    ("text", lambda d, i, v: d.answer_question(i, v, "q-1", WITH_FNR)),
+    ("text", lambda d, i, v: d.add_comment(i, v, WITH_FNR, None, [])),
+    (
+        "attachments.0.filename",
+        lambda d, i, v: d.add_comment(i, v, "", None, [Upload(f"scan {FNR}.png", PNG)]),
+    ),
+    ("assigneeContact.name", lambda d, i, v: d.assign_order(i, v, "emma", Person(name=WITH_FNR))),
+    (
+        "place",
+        lambda d, i, v: d.add_booking_slot(
+            i,
+            v,
+            starts_at=datetime(2025, 7, 1, 9, tzinfo=UTC),
+            ends_at=datetime(2025, 7, 1, 10, tzinfo=UTC),
+            place=WITH_FNR,
+            capacity=1,
+            cut_off=None,
+        ),
+    ),
+]
+
+
+def refusals(error: DomainError) -> list[tuple[str | None, str]]:
+    problems = error.problems if isinstance(error, ValidationFailed) else [error]
+    return [(p.field, p.code) for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("field", "draft"),
+    [
+        ("description", dataclasses.replace(DRAFT, description=WITH_FNR)),
+        ("resident.comment", dataclasses.replace(DRAFT, resident=Resident(comment=WITH_FNR))),
+        ("resident.keyInfo", dataclasses.replace(DRAFT, resident=Resident(key_info=FNR))),
+        (
+            "customerRequest.contactPerson",
+            dataclasses.replace(DRAFT, customer_request=CustomerRequest(contact_person=WITH_FNR)),
+        ),
+    ],
+)
+async def test_a_new_order_with_a_national_id_in_a_text_is_refused_and_takes_no_number(
+    jm, field, draft
+):
+    with pytest.raises(DomainError) as refused:
+        await jm.desk(JM_STAFF).create_order(draft)
+    assert refusals(refused.value) == [(field, SENSITIVE_DATA)]
+    assert FNR[:6] not in str(refused.value)
+    assert jm.orders.stored == {} and jm.orders.committed == []
+    assert jm.counters.values == {}
+
+
+@pytest.mark.parametrize(("field", "act"), TEXTS_OF_AN_ORDER)
+async def test_a_national_id_in_any_text_of_an_order_is_refused_and_changes_nothing(jm, field, act):
+    created = await jm.desk(JM_STAFF).create_order(DRAFT)
+    before = (created.order.version, list(jm.orders.committed), dict(jm.counters.values))
+    with pytest.raises(DomainError) as refused:
+        await act(jm.desk(JM_STAFF), created.order.id, created.order.version)
+    assert refusals(refused.value) == [(field, SENSITIVE_DATA)]
+    assert FNR[:6] not in str(refused.value)
+    stored = await jm.desk(JM_STAFF).seen(created.order.id)
+    assert stored is not None and stored.order == created.order
+    assert (stored.order.version, jm.orders.committed, jm.counters.values) == before
+    assert jm.files.stored == {}
+
+
+async def test_order_numbers_and_phone_numbers_in_an_orders_texts_pass(jm):
+    text = "Se bestilling 250626-105451-01, ring 912 34 567 eller +47 91234567, 05.09.2024"
+    created = await jm.desk(JM_STAFF).create_order(dataclasses.replace(DRAFT, description=text))
+    assert created.order.description == text

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import filetype  # type: ignore[import-untyped]
 from portal_kit.domain import DomainError
+from portal_kit.sensitive import check_no_national_id
 from portal_kit.values import Problems, check_text
 
 from portal_orders.domain.workflow import AttachmentRules
@@ -70,4 +71,10 @@ def check_uploads(uploads: list[Upload], rules: AttachmentRules) -> list[Checked
 
 
 def _checked_name(filename: str, field: str, problems: Problems) -> str:
-    return problems.check(lambda: check_text(filename, field=field, max_length=200), "")
+    """A file's name is shown in the dialog like its comment: no national ID in it either."""
+    return problems.check(
+        lambda: check_no_national_id(
+            check_text(filename, field=field, max_length=200), field=field
+        ),
+        "",
+    )

@@ -1,6 +1,12 @@
 """Cleaning of input values before they reach the domain: every text of a value is checked
-(length, control characters, invalid code points), codes and references too, each named by its
-input path on refusal; a new order's draft and the changes of an order's fields."""
+(length, control characters, invalid code points, no national ID in it), codes and references
+too, each named by its input path on refusal; a new order's draft and the changes of an order's
+fields.
+
+No text of an order may hold a national ID (the tenants' forms: "Merk IKKE sensitive
+opplysninger"): descriptions, comments, questions and answers, close-out texts, the resident's
+comment and key information are read by staff, contractors and customers for years, and no field
+of an order is meant for one — people's employee register keeps national IDs, encrypted."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from typing import Any, TypeVar
 
 from portal_kit.clock import to_the_millisecond
 from portal_kit.domain import DomainError, NotFound
+from portal_kit.sensitive import check_no_national_id
 from portal_kit.values import Problems, check_code, check_reference, check_text
 
 from portal_orders.domain.fields import client_field
@@ -26,16 +33,19 @@ LONG_MAX = 5000
 def clean_text(value: str, path: str, problems: Problems, *, required: bool = False) -> str:
     name = path.rsplit(".", 1)[-1]
     long = name in LONG_TEXT
-    return problems.check(
-        lambda: check_text(
+    field = client_field(path)
+
+    def check() -> str:
+        text = check_text(
             value,
-            field=client_field(path),
+            field=field,
             max_length=LONG_MAX if long else SHORT_MAX,
             required=required,
             multiline=long,
-        ),
-        "",
-    )
+        )
+        return check_no_national_id(text, field=field)
+
+    return problems.check(check, "")
 
 
 def clean(value: V, path: str, problems: Problems) -> V:
