@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from portal_kit.domain import ValidationFailed
 from portal_kit.principal import Principal
+from portal_kit.sensitive import SENSITIVE_DATA
 from portal_kit.testing.fakes import InMemoryCounters
 from portal_kit.testing.plugin import make_principal
 from portal_tickets.domain.events import TicketCreated
@@ -77,3 +78,29 @@ async def test_a_private_ticket_is_hidden_from_a_colleague():
         assert await sighted.ticket(private.id) == private
         assert (await sighted.page(size=10, after=None)).total == 2
     assert (await tenant.desk(Principal.anonymous("visma")).page(size=10, after=None)).total == 0
+
+
+HETU = "131052-308T"  # a valid Finnish henkilötunnus (python-stdnum)
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("subject", f"Oppilas {HETU} ei näe lukujärjestystä"),
+        ("description", f"Oppilaan henkilötunnus on {HETU}.\nHän ei näe lukujärjestystä."),
+    ],
+)
+async def test_a_ticket_with_a_national_id_in_its_text_is_refused_and_takes_no_number(field, text):
+    tenant = Tenant()
+    with pytest.raises(ValidationFailed) as refused:
+        await open_ticket(tenant.desk(ANNA), **{field: text})
+    assert [(p.field, p.code) for p in refused.value.problems] == [(field, SENSITIVE_DATA)]
+    assert HETU[:6] not in str(refused.value)
+    assert tenant.numbers.values == {} and tenant.tickets.committed == []
+
+
+async def test_a_ticket_naming_an_order_number_and_a_phone_number_is_opened():
+    tenant = Tenant()
+    text = "Ärende om AO 2375 (bunt 64010765-20190819-1-1), ring 070-123 45 67 eller 0701234567"
+    ticket = await open_ticket(tenant.desk(ANNA), description=text)
+    assert ticket.description == text

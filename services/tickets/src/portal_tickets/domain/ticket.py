@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portal_kit.domain import Aggregate, new_id
+from portal_kit.sensitive import check_no_national_id
 from portal_kit.values import Problems, check_code, check_reference, check_text
 
 from portal_tickets.domain.events import TicketCreated
@@ -71,14 +72,21 @@ class TicketRequest:
         private: bool,
         catalogue: TicketCatalogue = DEFAULT_CATALOGUE,
     ) -> TicketRequest:
-        """Every problem at once, as `ValidationFailed`."""
+        """Every problem at once, as `ValidationFailed`. No national ID in the subject or the
+        description: both are read by the operator's staff and the organisation's people."""
         problems = Problems()
         checked_subject = problems.check(
-            lambda: check_text(subject, field="subject", max_length=SUBJECT_MAX), ""
+            lambda: check_no_national_id(
+                check_text(subject, field="subject", max_length=SUBJECT_MAX), field="subject"
+            ),
+            "",
         )
         checked_description = problems.check(
-            lambda: check_text(
-                description, field="description", max_length=DESCRIPTION_MAX, multiline=True
+            lambda: check_no_national_id(
+                check_text(
+                    description, field="description", max_length=DESCRIPTION_MAX, multiline=True
+                ),
+                field="description",
             ),
             "",
         )
