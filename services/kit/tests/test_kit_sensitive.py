@@ -1,7 +1,8 @@
 """National IDs in free text: valid ones of NO, SE, DK and FI are found in their usual spellings,
 whatever text surrounds them; what only looks like one (an order number, a phone number, a date,
-a postcode, an amount, digits python-stdnum rejects) is not. The valid IDs are generated with
-python-stdnum's own check digits, the phone numbers with phonenumbers."""
+a Swedish organisation number, a postcode, an amount, digits python-stdnum rejects) is not. The
+valid IDs are generated with python-stdnum's own check digits, the phone numbers with
+phonenumbers."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from stdnum import luhn
 from stdnum.dk import cpr
 from stdnum.fi import hetu
 from stdnum.no import fodselsnummer
-from stdnum.se import personnummer
+from stdnum.se import orgnr, personnummer
 
 TODAY = date.today()
 # Words around a number: anything but digits (they would make the number part of a longer one).
@@ -275,7 +276,18 @@ def amounts(draw: st.DrawFn) -> str:
     )
 
 
+@st.composite
+def swedish_organisation_numbers(draw: st.DrawFn) -> str:
+    """Organisationsnummer: a Luhn digit like a personnummer's, but the third digit is 2 or
+    more, which no birth month is."""
+    stem = f"{draw(st.integers(10, 99))}{draw(st.integers(2, 9))}{draw(st.integers(0, 999999)):06d}"
+    digits = stem + luhn.calc_check_digit(stem)
+    assert orgnr.is_valid(digits)
+    return draw(st.sampled_from([f"{digits[:6]}-{digits[6:]}", digits]))
+
+
 LOOK_ALIKES = st.one_of(
+    swedish_organisation_numbers(),
     jm_order_numbers(),
     bundle_numbers(),
     PLAIN_NUMBERS,

@@ -29,8 +29,11 @@ Finnish ones that start with 0), dates, postcodes and amounts. Hence:
   with 0, phonenumbers decides) are read as a phone number. The personnummer of people born in
   2000–09 written that way is missed; written with its hyphen it is found.
 
-Twelve digits that begin with a date, as a compact time stamp `YYYYMMDDhhmm` does, are one time
-in ten a valid personnummer and are refused: people write dates and times with separators.
+What is left to chance: ten or twelve digits that begin with a date and end in a Luhn check
+digit are a valid personnummer, whatever they were meant to be — one compact time stamp
+`YYYYMMDDhhmm` in ten, and a few in a hundred of the ten-digit payment references (KID, OCR) that
+carry a Luhn digit. Such text is refused; written with separators, dates and times pass.
+Swedish organisation numbers (`556677-8899`) never look like a birth date and pass.
 """
 
 from __future__ import annotations
