@@ -12,8 +12,8 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
+from portal_gateway.testing.calls import mutate, query
 from portal_gateway.testing.serving import serving
 from portal_kit.logging import JsonFormatter
 from portal_orders.app import create_app as create_orders_app
@@ -55,25 +55,6 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Every log record of the gateway and the subgraphs, down to debug."""
     caplog.set_level(logging.DEBUG)
     return caplog
-
-
-async def query(
-    gw: httpx.AsyncClient, token: str, document: str, **variables: Any
-) -> dict[str, Any]:
-    response = await gw.post(
-        "/graphql",
-        json={"query": document, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    body = response.json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
-
-
-async def mutate(gw: httpx.AsyncClient, token: str, document: str, **input: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = next(iter((await query(gw, token, document, input=input)).values()))
-    return payload
 
 
 def refused_for_sensitive_data(payload: dict[str, Any], field: str) -> str:
