@@ -184,7 +184,7 @@ async def test_a_stale_version_is_a_conflict_and_changes_nothing(service, nats_c
     )
     for document, extra in (
         (TRANSITION, {"status": "declined", "changes": {"actionTaken": "Nei"}}),
-        (EDIT, {"changes": {"faultType": "Lekkasje"}}),
+        (EDIT, {"changes": {"faultType": "leak"}}),
         (COMMENT, {"text": "Hei"}),
     ):
         stale = await call(
@@ -237,7 +237,7 @@ async def test_roles_edit_only_their_fields(service):
         CONTRACTOR,
         id=order["id"],
         version=order["version"],
-        changes={"description": "Ny tekst", "priority": "urgent", "faultType": "Lekkasje"},
+        changes={"description": "Ny tekst", "priority": "urgent", "faultType": "leak"},
     )
     assert errors(by_contractor) == [("description", "FORBIDDEN"), ("priority", "FORBIDDEN")]
     edited = await ok(
@@ -246,9 +246,9 @@ async def test_roles_edit_only_their_fields(service):
         CONTRACTOR,
         id=order["id"],
         version=order["version"],
-        changes={"faultType": "Lekkasje"},
+        changes={"faultType": "leak"},
     )
-    assert edited["faultType"] == "Lekkasje"
+    assert edited["faultType"] == "leak"
     by_staff = await ok(
         service,
         EDIT,

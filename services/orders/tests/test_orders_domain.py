@@ -9,10 +9,11 @@ from importlib import resources
 
 import pytest
 from portal_kit.business_days import add_business_days
-from portal_kit.domain import ValidationFailed
+from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.text import fold, term_patterns
 from portal_orders.adapters.configuration import shipped_configurations
 from portal_orders.domain.calendar import window_start
+from portal_orders.domain.fields import check_close_out
 from portal_orders.domain.numbering import (
     BundlePlace,
     bundle_number,
@@ -94,6 +95,139 @@ def test_a_broken_configuration_is_refused_naming_the_problem(break_it, problem)
     with pytest.raises(ConfigurationError) as refused:
         parse_configuration(broken)
     assert any(problem in p for p in refused.value.problems), refused.value.problems
+
+
+def close_out(d: dict) -> dict:
+    codes: dict = d["close_out_codes"]
+    return codes
+
+
+def done_rule(d: dict) -> dict:
+    rule: dict = next(t for t in d["workflows"]["work_order"]["transitions"] if t["to"] == "done")
+    return rule
+
+
+@pytest.mark.parametrize(
+    ("tenant", "break_it", "problem"),
+    [
+        (
+            "jm",
+            lambda d: close_out(d).update(mood={"free_text": True}),
+            "$.close_out_codes.mood: not a close-out field with codes",
+        ),
+        (
+            "jm",
+            lambda d: close_out(d)["fault_type"]["codes"][0]["labels"].pop("sv"),
+            "$.close_out_codes.fault_type.codes[0].labels: no label for locale 'sv'",
+        ),
+        (
+            "jm",
+            lambda d: close_out(d)["root_cause"]["codes"].append(
+                copy.deepcopy(close_out(d)["root_cause"]["codes"][0])
+            ),
+            "$.close_out_codes.root_cause: code 'product_defect' is defined twice",
+        ),
+        (
+            "jm",
+            lambda d: close_out(d)["fault_type"].update(codes=[]),
+            "$.close_out_codes.fault_type: no codes and no free text",
+        ),
+        (
+            "jm",
+            lambda d: close_out(d)["fault_type"].update(free_text="yes"),
+            "$.close_out_codes.fault_type.free_text: expected true or false",
+        ),
+        (
+            "jm",
+            lambda d: close_out(d)["fault_type"]["codes"][1].update(code=" leak"),
+            "$.close_out_codes.fault_type.codes[1].code: a code without surrounding blanks",
+        ),
+        (
+            "jm",
+            lambda d: close_out(d).pop("root_cause"),
+            "workflows.contractor: going to 'done' requires 'root_cause', but "
+            "$.close_out_codes has no codes or free text for it",
+        ),
+        ("jm", lambda d: d.update(close_out_codes=[]), "$.close_out_codes: expected an object"),
+        (
+            "familjebostader",
+            lambda d: done_rule(d)["required_when"][0].update(when="avser.shiny"),
+            "required_when[0].when: unknown condition 'avser.shiny'",
+        ),
+        (
+            "familjebostader",
+            lambda d: done_rule(d)["required_when"][0].update(fields=[]),
+            "required_when[0].fields: at least one field is required",
+        ),
+        (
+            "familjebostader",
+            lambda d: done_rule(d).update(required_when={"when": "avser.appliance"}),
+            "required_when: expected a list",
+        ),
+        (
+            "familjebostader",
+            lambda d: done_rule(d).update(required_fields="action_taken"),
+            "required_fields: expected a list of field names",
+        ),
+        (
+            "familjebostader",
+            lambda d: done_rule(d)["required_when"][0]["fields"].append("fault_type"),
+            "requires 'fault_type', but $.close_out_codes has no codes or free text for it",
+        ),
+    ],
+)
+def test_broken_transition_rules_and_close_out_codes_are_refused_naming_the_problem(
+    tenant, break_it, problem
+):
+    broken = copy.deepcopy(document(tenant))
+    break_it(broken)
+    with pytest.raises(ConfigurationError) as refused:
+        parse_configuration(broken)
+    assert any(problem in p for p in refused.value.problems), refused.value.problems
+
+
+def test_jm_ships_the_manuals_fault_type_and_root_cause_as_codes():
+    jm = shipped_configurations()["jm"]
+    fault_type, root_cause = jm.close_out_field("fault_type"), jm.close_out_field("root_cause")
+    assert fault_type is not None and root_cause is not None
+    assert (fault_type.free_text, root_cause.free_text) == (False, False)
+    assert fault_type.label_of("product_fault", "nb") == "Feil produkt"
+    assert root_cause.label_of("product_defect", "nb") == "Feil på produktet"
+    assert check_close_out(jm, "fault_type", "product_fault") == "product_fault"
+    assert check_close_out(jm, "fault_type", "") == ""  # nothing chosen yet
+    with pytest.raises(DomainError) as refused:
+        check_close_out(jm, "root_cause", "Feil på produktet")
+    assert (refused.value.field, refused.value.code) == ("rootCause", "UNKNOWN_CODE")
+
+
+def test_free_text_is_accepted_only_where_the_tenant_says_so():
+    with_text = copy.deepcopy(document("jm"))
+    close_out(with_text)["root_cause"]["free_text"] = True
+    configuration = parse_configuration(with_text)
+    assert check_close_out(configuration, "root_cause", "Frost i veggen") == "Frost i veggen"
+    assert configuration.close_out_field("root_cause").label_of("Frost i veggen", "nb") == (
+        "Frost i veggen"
+    )
+    with pytest.raises(DomainError):
+        check_close_out(configuration, "fault_type", "Frost i veggen")
+    # A tenant that configures no codes for a field does not record it at all.
+    fb = shipped_configurations()["familjebostader"]
+    with pytest.raises(DomainError) as refused:
+        check_close_out(fb, "fault_type", "Läckage")
+    assert (refused.value.field, refused.value.code) == ("faultType", "UNKNOWN_CODE")
+
+
+def test_a_transition_names_its_conditional_requirements_for_the_order_at_hand():
+    workflow = shipped_configurations()["familjebostader"].order_types[0].workflow
+    done = workflow.transition("accepted", "done")
+    assert done is not None
+    facts = {"avser.appliance": True}
+    assert done.required_for(lambda name: facts.get(name)) == (
+        "action_taken",
+        "avser.properties",
+        "avser.serial_number",
+    )
+    assert done.required_for(lambda name: False) == ("action_taken",)
 
 
 def test_a_tenant_without_a_first_number_starts_at_1():

@@ -111,6 +111,15 @@ async def test_the_familjebostader_quick_guide(service, clock, nats_client, name
         service, TRANSITION, TESTFIRMA, id=second["id"], version=seen["version"], status="accepted"
     )
     assert order["statusLabel"] == "Accepterad"
+    # Before pressing 'Utförd': the action, and for this appliance its model and serial number.
+    assert order["availableTransitions"] == [
+        {
+            "status": "done",
+            "label": "Utförd",
+            "requiredFields": ["actionTaken", "avser.properties", "avser.serialNumber"],
+            "commentRequired": False,
+        }
+    ]
     # 6. A note with a predefined event.
     order = await ok(
         service,
@@ -318,3 +327,62 @@ async def test_work_orders_registered_at_once_get_distinct_bundle_numbers(servic
         + [f"{bundle}-1-{m}" for m in (1, 2, 3)]
         + [f"{bundle}-2-{m}" for m in (1, 2, 3, 4)]
     )
+
+
+REQUIREMENTS = """{ orderConfiguration { closeOutFields { field }
+  orderTypes { code transitions { source target requiredFields
+    requiredWhen { when fields } } } } }"""
+
+
+async def test_model_and_serial_number_are_asked_for_only_when_the_order_concerns_an_appliance(
+    service,
+):
+    sink = await ok(service, CREATE, ELSA, **work_order())
+    dishwasher = await ok(service, CREATE, ELSA, **work_order(appliance=True, unit="Diskmaskin"))
+    needs = {}
+    for created in (sink, dishwasher):
+        accepted = await ok(
+            service,
+            TRANSITION,
+            TESTFIRMA,
+            id=created["id"],
+            version=created["version"],
+            status="accepted",
+        )
+        [done] = accepted["availableTransitions"]
+        needs[created["avser"]["unit"]] = (done["status"], done["requiredFields"])
+    assert needs == {
+        "Diskbänk": ("done", ["actionTaken"]),
+        "Diskmaskin": ("done", ["actionTaken", "avser.properties", "avser.serialNumber"]),
+    }
+    # The rule itself, for a client that shows the form before an order is chosen.
+    configuration = (await service.graphql(REQUIREMENTS, principal=TESTFIRMA))["orderConfiguration"]
+    fel = next(t for t in configuration["orderTypes"] if t["code"] == "fel")
+    rule = next(t for t in fel["transitions"] if t["target"] == "done")
+    assert (rule["requiredFields"], rule["requiredWhen"]) == (
+        ["actionTaken"],
+        [{"when": "avser.appliance", "fields": ["avser.properties", "avser.serialNumber"]}],
+    )
+    # Familjebostäder records no fault type or root cause, so none is accepted.
+    assert configuration["closeOutFields"] == []
+    current = await read(service, sink["id"], TESTFIRMA)
+    with_fault_type = await call(
+        service,
+        TRANSITION,
+        TESTFIRMA,
+        id=sink["id"],
+        version=current["version"],
+        status="done",
+        changes={"actionTaken": "Bytt packning", "faultType": "Läckage"},
+    )
+    assert errors(with_fault_type) == [("faultType", "UNKNOWN_CODE")]
+    done = await ok(
+        service,
+        TRANSITION,
+        TESTFIRMA,
+        id=sink["id"],
+        version=current["version"],
+        status="done",
+        changes={"actionTaken": "Bytt packning"},
+    )
+    assert (done["status"], done["faultType"]) == ("done", "")

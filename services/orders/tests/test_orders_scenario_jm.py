@@ -1,6 +1,7 @@
 """JM's manual, walked through GraphQL: a new order arrives at the contractor, is received, an
 appointment is agreed, JM is asked for feedback, and 'Utført' is refused until fault type, root
-cause and action are set; then it leaves 'active' for 'completed last 6 months'."""
+cause and action are set — the first two picked from JM's codes, which the contractor sees with
+their labels before pressing 'Utført'; then it leaves 'active' for 'completed last 6 months'."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ from portal_orders.testing import (
 JM_STAFF = make_principal("jm", user="pm-testare", staff=True, locale="nb")
 EMMA = make_principal("jm", user="mejlkontakt", memberships={"emma": ("user",)}, locale="nb")
 OTHER_UE = make_principal("jm", user="ror-1", memberships={"ror": ("user",)})
+CLOSE_OUT_CODES = (
+    "{ orderConfiguration { closeOutFields { field freeText codes { code label } } } }"
+)
+CLOSE_OUT_LABELS = """query($id: ID!) { order(id: $id) {
+  faultType faultTypeLabel rootCause rootCauseLabel } }"""
 
 
 async def test_the_jm_manual_from_new_order_to_completed(service, clock):
@@ -142,6 +148,17 @@ async def test_the_jm_manual_from_new_order_to_completed(service, clock):
         text="Ja, bytt det.",
     )
 
+    # 17. Before pressing 'Utført' the contractor sees what it needs, and the pickers' codes.
+    seen = await read(service, order["id"], EMMA)
+    done_option = next(t for t in seen["availableTransitions"] if t["status"] == "done")
+    assert done_option["requiredFields"] == ["faultType", "rootCause", "actionTaken"]
+    pickers = (await service.graphql(CLOSE_OUT_CODES, principal=EMMA))["orderConfiguration"]
+    fault_types, root_causes = pickers["closeOutFields"]
+    assert (fault_types["field"], fault_types["freeText"]) == ("faultType", False)
+    assert {"code": "product_fault", "label": "Feil produkt"} in fault_types["codes"]
+    assert root_causes["field"] == "rootCause"
+    assert {"code": "product_defect", "label": "Feil på produktet"} in root_causes["codes"]
+
     refused = await call(
         service, TRANSITION, EMMA, id=order["id"], version=order["version"], status="done"
     )
@@ -157,10 +174,30 @@ async def test_the_jm_manual_from_new_order_to_completed(service, clock):
         id=order["id"],
         version=order["version"],
         status="done",
-        changes={"faultType": "Feil produkt"},
+        changes={"faultType": "product_fault"},
     )
     assert errors(partly) == [("actionTaken", "REQUIRED"), ("rootCause", "REQUIRED")]
-    assert (await read(service, order["id"], EMMA))["faultType"] == ""  # nothing was written
+    # Feiltype and Rotårsak are pickers: the label typed as text is not one of JM's codes.
+    typed = await call(
+        service,
+        TRANSITION,
+        EMMA,
+        id=order["id"],
+        version=order["version"],
+        status="done",
+        changes={
+            "faultType": "Feil produkt",
+            "rootCause": "product_defect",
+            "actionTaken": "Byttet blandebatteri",
+        },
+    )
+    assert errors(typed) == [("faultType", "UNKNOWN_CODE")]
+    unchanged = await read(service, order["id"], EMMA)
+    assert (unchanged["version"], unchanged["status"], unchanged["faultType"]) == (
+        order["version"],
+        "awaiting_operator",
+        "",
+    )  # nothing was written
 
     clock.advance(days=1)
     done = await ok(
@@ -171,8 +208,8 @@ async def test_the_jm_manual_from_new_order_to_completed(service, clock):
         version=order["version"],
         status="done",
         changes={
-            "faultType": "Feil produkt",
-            "rootCause": "Feil på produktet",
+            "faultType": "product_fault",
+            "rootCause": "product_defect",
             "actionTaken": "Byttet blandebatteri",
         },
     )
@@ -181,6 +218,13 @@ async def test_the_jm_manual_from_new_order_to_completed(service, clock):
         "done",
         "Utført",
     )
+    labels = await service.graphql(CLOSE_OUT_LABELS, {"id": done["id"]}, principal=EMMA)
+    assert labels["order"] == {
+        "faultType": "product_fault",
+        "faultTypeLabel": "Feil produkt",
+        "rootCause": "product_defect",
+        "rootCauseLabel": "Feil på produktet",
+    }
     assert done["availableTransitions"] == []
 
     # What was reported on completion is final, for JM too.

@@ -79,8 +79,8 @@ async def test_the_assigned_contractor_moves_the_order_and_utfort_needs_its_fiel
         version,
         "done",
         changes={
-            "fault_type": "Feil produkt",
-            "root_cause": "Feil på produktet",
+            "fault_type": "product_fault",  # Feil produkt
+            "root_cause": "product_defect",  # Feil på produktet
             "action_taken": "Byttet blandebatteri",
         },
     )

@@ -23,8 +23,8 @@ ACTORS = st.sampled_from(
 )
 FIELDS = {
     "action_taken": st.sampled_from(["", "Byttet pakning", "Byttet pakning"]),
-    "fault_type": st.sampled_from(["", "Feil produkt", "Feil produkt"]),
-    "root_cause": st.sampled_from(["", "Slitasje", "Slitasje"]),
+    "fault_type": st.sampled_from(["", "product_fault", "product_fault"]),
+    "root_cause": st.sampled_from(["", "wear", "wear"]),
     "agreed_appointment": st.sampled_from([None, datetime(2025, 7, 1, 8, tzinfo=UTC)] * 2),
     "avser.properties": st.sampled_from(["", "ESF5545LOX", "ESF5545LOX"]),
     "avser.serial_number": st.sampled_from(["", "91155354902", "91155354902"]),
@@ -129,8 +129,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         status = data.draw(st.sampled_from(reachable))
         changes = {
             "action_taken": "Byttet pakning",
-            "fault_type": "Feil produkt",
-            "root_cause": "Slitasje",
+            "fault_type": "product_fault",
+            "root_cause": "wear",
             "agreed_appointment": datetime(2025, 7, 1, 8, tzinfo=UTC),
             "avser.properties": "ESF5545LOX",
             "avser.serial_number": "91155354902",

@@ -1,10 +1,19 @@
 """The order's fields as the rules and the clients name them: which fields each actor may change,
 which are final once an order is finished, and the name a client sees for a field in errors and
-in a transition's required fields (`avser.serial_number` is `avser.serialNumber`)."""
+in a transition's required fields (`avser.serial_number` is `avser.serialNumber`), and what a
+close-out field with the tenant's codes accepts."""
 
 from __future__ import annotations
 
-from portal_orders.domain.workflow import REQUIRABLE_FIELDS, Actor
+from portal_kit.domain import DomainError
+
+from portal_orders.domain.workflow import (
+    CODED_FIELDS,
+    REQUIRABLE_FIELDS,
+    Actor,
+    CloseOutField,
+    TenantConfiguration,
+)
 
 # What each actor may change with `edit` (and together with a transition).
 # The contractor may fill in every field a transition can require, and name its contact person.
@@ -49,3 +58,21 @@ def client_field(name: str) -> str:
         return head + "".join(word.capitalize() for word in rest)
 
     return ".".join(camel(part) for part in name.split("."))
+
+
+def check_close_out(configuration: TenantConfiguration, name: str, value: str) -> str:
+    """`value` for the close-out field `name` if the tenant accepts it: one of its codes, free
+    text only where its configuration says so. Empty is always accepted (nothing chosen yet: a
+    transition's check says when something must be); fields without codes pass unchanged."""
+    if name not in CODED_FIELDS:
+        return value
+    # A coded field the tenant does not configure it does not record: nothing is accepted.
+    rules = configuration.close_out_field(name) or CloseOutField(name)
+    if rules.accepts(value):
+        return value
+    codes = ", ".join(c.code for c in rules.codes)
+    raise DomainError(
+        f"unknown code; one of: {codes}" if codes else "the tenant does not record this field",
+        field=client_field(name),
+        code="UNKNOWN_CODE",
+    )

@@ -242,6 +242,11 @@ class Order(Aggregate):
             return getattr(self.avser or Avser(), name.removeprefix("avser."))
         return getattr(self, name)
 
+    def required_for(self, rule: Transition) -> tuple[str, ...]:
+        """The fields `rule` requires of this order as it is now, its conditions resolved
+        (model and serial number when the work order concerns an appliance)."""
+        return rule.required_for(self.field_value)
+
     def question(self, entry_id: str) -> Entry | None:
         return next(
             (e for e in self.activity if e.id == entry_id and e.kind == EntryKind.QUESTION), None
@@ -308,7 +313,7 @@ class Order(Aggregate):
             name
             for rule in workflow.transitions
             if rule.target == self.status
-            for name in probe._required_by(rule)
+            for name in probe.required_for(rule)
         }
         emptied = [
             DomainError("required in this status", field=client_field(name), code="REQUIRED")
@@ -355,7 +360,7 @@ class Order(Aggregate):
         self._check_editable(changes, actor)
         probe = dataclasses.replace(self, activity=list(self.activity), bookings=self.bookings)
         probe._apply(changes)
-        required = probe._required_by(rule)
+        required = probe.required_for(rule)
         problems = Problems()
         for name in required:
             if probe.field_value(name) in (None, ""):
@@ -637,13 +642,6 @@ class Order(Aggregate):
         )
 
     # -- internals --------------------------------------------------------------------------
-
-    def _required_by(self, rule: Transition) -> list[str]:
-        required = list(rule.required_fields)
-        for conditional in rule.required_when:
-            if self.field_value(conditional.when):
-                required += [f for f in conditional.fields if f not in required]
-        return required
 
     def _check_editable(self, changes: dict[str, Any], actor: Actor) -> None:
         allowed = EDITABLE_BY[actor]

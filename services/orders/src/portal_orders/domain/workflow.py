@@ -2,14 +2,17 @@
 
 A configuration document (JSON, versioned) names the tenant's order types; each type runs one
 workflow of statuses (stable code, category, labels per locale) and transitions (from, to, which
-actors may take them, the fields they require, whether a comment is required), plus the
-predefined note events with their phrases. `parse_configuration` refuses a document with any
-inconsistency and names every problem, so a bad document never reaches a running service.
+actors may take them, the fields they require, always or when a fact of the order holds, whether
+a comment is required), plus the predefined note events with their phrases. The tenant's
+close-out codes are the lists its pickers offer for a close-out field (JM's Feiltype and
+Rotårsak), each code with a label in every locale of the tenant; free text only where the
+document says so. `parse_configuration` refuses a document with any inconsistency and names
+every problem, so a bad document never reaches a running service.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -60,6 +63,8 @@ REQUIRABLE_FIELDS = frozenset(
 )
 # Yes/no facts of an order a conditional requirement may depend on.
 CONDITIONS = frozenset({"avser.appliance"})
+# Close-out fields a tenant may give a list of codes (a picker) instead of free text.
+CODED_FIELDS = frozenset({"fault_type", "root_cause"})
 
 
 class ConfigurationError(ValueError):
@@ -101,6 +106,16 @@ class Transition:
     required_when: tuple[ConditionalRequirement, ...] = ()
     comment_required: bool = False
 
+    def required_for(self, fact: Callable[[str], Any]) -> tuple[str, ...]:
+        """The fields this transition requires of an order whose facts `fact` gives: those it
+        always requires, then those of each condition that holds. The one reading of the rule:
+        the transition's check and what clients are shown before trying it both come here."""
+        required = list(self.required_fields)
+        for conditional in self.required_when:
+            if fact(conditional.when):
+                required += [name for name in conditional.fields if name not in required]
+        return tuple(required)
+
 
 @dataclass(frozen=True)
 class Phrase:
@@ -117,6 +132,38 @@ class NoteEvent:
 
     def label(self, locale: str) -> str:
         return label_in(self.labels, locale, self.code)
+
+
+@dataclass(frozen=True)
+class CloseOutCode:
+    code: str
+    labels: Labels
+
+    def label(self, locale: str) -> str:
+        return label_in(self.labels, locale, self.code)
+
+
+@dataclass(frozen=True)
+class CloseOutField:
+    """What a tenant accepts in one close-out field: one of its codes, and free text besides
+    only when `free_text` (the document says so)."""
+
+    name: str
+    codes: tuple[CloseOutCode, ...] = ()
+    free_text: bool = False
+
+    def code(self, value: str) -> CloseOutCode | None:
+        return next((c for c in self.codes if c.code == value), None)
+
+    def accepts(self, value: str) -> bool:
+        """Whether `value` may be stored: empty (nothing chosen yet), a code, or free text
+        where the tenant allows it."""
+        return not value or self.free_text or self.code(value) is not None
+
+    def label_of(self, value: str, locale: str) -> str:
+        """What a screen shows for a stored value: the code's label, or the free text."""
+        found = self.code(value)
+        return found.label(locale) if found else value
 
 
 @dataclass(frozen=True)
@@ -209,9 +256,15 @@ class TenantConfiguration:
     default_order_type: str | None
     booking_cut_off_hours: int = 24
     workflows: Mapping[str, Workflow] = field(default_factory=dict)
+    # By field name (`fault_type`, `root_cause`); a coded field the tenant leaves out it does
+    # not record at all.
+    close_out: Mapping[str, CloseOutField] = field(default_factory=dict)
 
     def order_type(self, code: str) -> OrderType | None:
         return next((t for t in self.order_types if t.code == code), None)
+
+    def close_out_field(self, name: str) -> CloseOutField | None:
+        return self.close_out.get(name)
 
     def priority(self, code: str) -> Priority | None:
         return next((p for p in self.priorities if p.code == code), None)
@@ -311,19 +364,23 @@ def _workflow(reader: _Reader, code: str, raw: Mapping[str, Any]) -> Workflow:
                 reader.problems.append(f"{at}.actors: unknown actor {actor!r}")
         if not actors:
             reader.problems.append(f"{at}.actors: nobody may take this transition")
-        required = tuple(raw_transition.get("required_fields", ()))
-        for name in required:
-            if name not in REQUIRABLE_FIELDS:
-                reader.problems.append(f"{at}.required_fields: unknown field {name!r}")
+        required = _field_names(reader, raw_transition.get("required_fields", []), at)
         conditional: list[ConditionalRequirement] = []
-        for rule in raw_transition.get("required_when", ()):
-            when = rule.get("when") if isinstance(rule, dict) else None
-            fields = tuple(rule.get("fields", ())) if isinstance(rule, dict) else ()
+        raw_conditions = raw_transition.get("required_when", [])
+        if not isinstance(raw_conditions, list):
+            reader.problems.append(f"{at}.required_when: expected a list")
+            raw_conditions = []
+        for rule_index, rule in enumerate(raw_conditions):
+            rule_at = f"{at}.required_when[{rule_index}]"
+            if not isinstance(rule, dict):
+                reader.problems.append(f"{rule_at}: expected an object")
+                continue
+            when = rule.get("when")
             if when not in CONDITIONS:
-                reader.problems.append(f"{at}.required_when: unknown condition {when!r}")
-            for name in fields:
-                if name not in REQUIRABLE_FIELDS:
-                    reader.problems.append(f"{at}.required_when: unknown field {name!r}")
+                reader.problems.append(f"{rule_at}.when: unknown condition {when!r}")
+            fields = _field_names(reader, rule.get("fields", []), rule_at, key="fields")
+            if not fields:
+                reader.problems.append(f"{rule_at}.fields: at least one field is required")
             conditional.append(ConditionalRequirement(str(when), fields))
         for source in sources:
             if source == target:
@@ -381,6 +438,88 @@ def _workflow(reader: _Reader, code: str, raw: Mapping[str, Any]) -> Workflow:
     return Workflow(code, initial, tuple(statuses), tuple(transitions), tuple(note_events))
 
 
+def _field_names(
+    reader: _Reader, raw: Any, where: str, *, key: str = "required_fields"
+) -> tuple[str, ...]:
+    """A list of fields a transition may require, each known, none twice."""
+    if not isinstance(raw, list):
+        reader.problems.append(f"{where}.{key}: expected a list of field names")
+        return ()
+    names: list[str] = []
+    for name in raw:
+        if name not in REQUIRABLE_FIELDS:
+            reader.problems.append(f"{where}.{key}: unknown field {name!r}")
+        elif name in names:
+            reader.problems.append(f"{where}.{key}: field {name!r} is named twice")
+        else:
+            names.append(name)
+    return tuple(names)
+
+
+def _close_out(reader: _Reader, document: Mapping[str, Any]) -> dict[str, CloseOutField]:
+    """`close_out_codes`: for each coded field the tenant records, its codes with a label in
+    every locale of the tenant, and whether free text is accepted besides."""
+    raw = document.get("close_out_codes", {})
+    if not isinstance(raw, dict):
+        reader.problems.append("$.close_out_codes: expected an object")
+        return {}
+    found: dict[str, CloseOutField] = {}
+    for name, raw_field in raw.items():
+        at = f"$.close_out_codes.{name}"
+        if name not in CODED_FIELDS:
+            reader.problems.append(
+                f"{at}: not a close-out field with codes; one of {sorted(CODED_FIELDS)}"
+            )
+            continue
+        if not isinstance(raw_field, dict):
+            reader.problems.append(f"{at}: expected an object")
+            continue
+        free_text = raw_field.get("free_text", False)
+        if not isinstance(free_text, bool):
+            reader.problems.append(f"{at}.free_text: expected true or false")
+            free_text = False
+        raw_codes = raw_field.get("codes", [])
+        if not isinstance(raw_codes, list):
+            reader.problems.append(f"{at}.codes: expected a list")
+            raw_codes = []
+        codes: list[CloseOutCode] = []
+        for index, raw_code in enumerate(raw_codes):
+            code_at = f"{at}.codes[{index}]"
+            if not isinstance(raw_code, dict):
+                reader.problems.append(f"{code_at}: expected an object")
+                continue
+            code = raw_code.get("code")
+            if not isinstance(code, str) or not code or code != code.strip():
+                reader.problems.append(f"{code_at}.code: a code without surrounding blanks")
+                continue
+            if any(c.code == code for c in codes):
+                reader.problems.append(f"{at}: code {code!r} is defined twice")
+            codes.append(CloseOutCode(code, reader.labels(raw_code, code_at)))
+        if not codes and not free_text:
+            reader.problems.append(f"{at}: no codes and no free text, so nothing could be entered")
+        found[name] = CloseOutField(name, tuple(codes), free_text)
+    return found
+
+
+def _check_required_fields_recordable(
+    reader: _Reader, workflows: Mapping[str, Workflow], close_out: Mapping[str, CloseOutField]
+) -> None:
+    """A transition may only require a coded field the tenant has codes or free text for."""
+    for workflow in workflows.values():
+        # One problem per status and field, not one per status the transitions come from.
+        missing = {
+            (transition.target, name): None
+            for transition in workflow.transitions
+            for name in transition.required_for(lambda _fact: True)
+            if name in CODED_FIELDS and name not in close_out
+        }
+        for target, name in missing:
+            reader.problems.append(
+                f"workflows.{workflow.code}: going to {target!r} requires {name!r}, but "
+                "$.close_out_codes has no codes or free text for it"
+            )
+
+
 def _first_number(reader: _Reader, document: Mapping[str, Any], number_format: str) -> int:
     """`first_number` of a sequential format: a whole number from 1 (the default)."""
     if "first_number" not in document:
@@ -415,6 +554,8 @@ def parse_configuration(document: Mapping[str, Any]) -> TenantConfiguration:
         code: _workflow(reader, code, raw)
         for code, raw in reader.need(document, "workflows", dict, "$").items()
     }
+    close_out = _close_out(reader, document)
+    _check_required_fields_recordable(reader, workflows, close_out)
     order_types: list[OrderType] = []
     for index, raw_type in enumerate(reader.need(document, "order_types", list, "$")):
         at = f"$.order_types[{index}]"
@@ -478,4 +619,5 @@ def parse_configuration(document: Mapping[str, Any]) -> TenantConfiguration:
         default_order_type=default_type,
         booking_cut_off_hours=int(document.get("booking_cut_off_hours", 24)),
         workflows=workflows,
+        close_out=close_out,
     )

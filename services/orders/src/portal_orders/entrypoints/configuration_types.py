@@ -1,5 +1,6 @@
 """GraphQL types of the tenant's order configuration: order types, workflows, statuses,
-transitions, note events with phrases, priorities, each label in the caller's locale."""
+transitions (with their conditional requirements), note events with phrases, priorities and the
+close-out codes of the tenant's pickers, each label in the caller's locale."""
 
 from __future__ import annotations
 
@@ -23,13 +24,41 @@ class StatusDefinition:
     terminal: bool
 
 
+@strawberry.type(
+    name="OrderConditionalRequirement",
+    description="Fields a transition requires of an order for which a fact holds.",
+)
+class ConditionalRequirement:
+    when: str = strawberry.field(
+        description="The yes/no fact of the order, e.g. `avser.appliance` (the work order "
+        "concerns an appliance)."
+    )
+    fields: list[str]
+
+
 @strawberry.type(name="OrderTransitionDefinition")
 class TransitionDefinition:
     source: str
     target: str
     actors: list[str]
-    required_fields: list[str]
+    required_fields: list[str] = strawberry.field(
+        description="Fields always required; an order's `availableTransitions` lists those "
+        "its conditions add as well."
+    )
+    required_when: list[ConditionalRequirement]
     comment_required: bool
+
+
+@strawberry.type(
+    name="OrderCloseOutField",
+    description="A close-out field the tenant offers a picker for (JM's Feiltype, Rotårsak).",
+)
+class CloseOutField:
+    field: str = strawberry.field(description="The order's field, e.g. `faultType`.")
+    codes: list[Label] = strawberry.field(description="The codes to choose from, in order.")
+    free_text: bool = strawberry.field(
+        description="Whether text other than the codes is accepted (only where the tenant says so)."
+    )
 
 
 @strawberry.type(name="OrderNoteEventDefinition")
@@ -55,6 +84,10 @@ class OrderConfiguration:
     version: int
     order_types: list[OrderTypeDefinition]
     priorities: list[Label]
+    close_out_fields: list[CloseOutField] = strawberry.field(
+        description="The close-out fields the tenant records, with their codes; a coded field "
+        "left out is not recorded by this tenant."
+    )
 
 
 def configuration_of(configuration: TenantConfiguration, locale: str) -> OrderConfiguration:
@@ -81,6 +114,13 @@ def configuration_of(configuration: TenantConfiguration, locale: str) -> OrderCo
                         target=t.target,
                         actors=sorted(a.value for a in t.actors),
                         required_fields=[client_field(f) for f in t.required_fields],
+                        required_when=[
+                            ConditionalRequirement(
+                                when=client_field(c.when),
+                                fields=[client_field(f) for f in c.fields],
+                            )
+                            for c in t.required_when
+                        ],
                         comment_required=t.comment_required,
                     )
                     for t in workflow.transitions
@@ -105,5 +145,13 @@ def configuration_of(configuration: TenantConfiguration, locale: str) -> OrderCo
         priorities=[
             Label(code=p.code, label=label_in(p.labels, locale, p.code))
             for p in configuration.priorities
+        ],
+        close_out_fields=[
+            CloseOutField(
+                field=client_field(f.name),
+                codes=[Label(code=c.code, label=c.label(locale)) for c in f.codes],
+                free_text=f.free_text,
+            )
+            for f in configuration.close_out.values()
         ],
     )

@@ -239,7 +239,11 @@ class Booking:
 class TransitionOption:
     status: str
     label: str
-    required_fields: list[str]
+    required_fields: list[str] = strawberry.field(
+        description="Every field the change needs on this order, the conditional ones whose "
+        "condition holds for it included (model and serial number of an appliance); the same "
+        "rule `transitionOrder` checks."
+    )
     comment_required: bool
 
 
@@ -341,6 +345,18 @@ class Order:
             self.seen.viewer.configuration, self.order_type, self.status, self.locale
         )
 
+    @strawberry.field(description="The fault type's label (Feiltype), or its free text.")
+    def fault_type_label(self) -> str:
+        return self._close_out_label("fault_type", self.fault_type)
+
+    @strawberry.field(description="The root cause's label (Rotårsak), or its free text.")
+    def root_cause_label(self) -> str:
+        return self._close_out_label("root_cause", self.root_cause)
+
+    def _close_out_label(self, name: str, value: str) -> str:
+        found = self.seen.viewer.configuration.close_out_field(name)
+        return found.label_of(value, self.locale) if found else value
+
     @strawberry.field
     def priority_label(self) -> str:
         found = self.seen.viewer.configuration.priority(self.priority)
@@ -437,7 +453,7 @@ class Order:
                 TransitionOption(
                     status=rule.target,
                     label=found.workflow.status(rule.target).label(self.locale),
-                    required_fields=[client_field(f) for f in rule.required_fields],
+                    required_fields=[client_field(f) for f in self.seen.order.required_for(rule)],
                     comment_required=rule.comment_required,
                 )
             )

@@ -19,9 +19,9 @@ from portal_kit.domain import DomainError, NotFound
 from portal_kit.sensitive import check_no_national_id
 from portal_kit.values import Problems, check_code, check_reference, check_text
 
-from portal_orders.domain.fields import client_field
+from portal_orders.domain.fields import check_close_out, client_field
 from portal_orders.domain.order import OrderDraft
-from portal_orders.domain.workflow import Actor, TenantConfiguration
+from portal_orders.domain.workflow import CODED_FIELDS, Actor, TenantConfiguration
 
 V = TypeVar("V")
 
@@ -138,8 +138,8 @@ def checked_draft(
 
 
 def clean_changes(changes: dict[str, Any], configuration: TenantConfiguration) -> dict[str, Any]:
-    """Changes of an order's fields with their values checked: codes known, texts clean, times
-    with their UTC offset (kept to the millisecond)."""
+    """Changes of an order's fields with their values checked: codes known (the priority's, the
+    tenant's close-out codes), texts clean, times with their UTC offset (to the millisecond)."""
     problems = Problems()
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
@@ -153,6 +153,10 @@ def clean_changes(changes: dict[str, Any], configuration: TenantConfiguration) -
         if name == "description":
             cleaned[name] = clean_text(value, name, problems, required=True)
             continue
+        if name in CODED_FIELDS:
+            text = clean_text(value, name, problems)
+            cleaned[name] = _close_out_value(configuration, name, text, problems)
+            continue
         if isinstance(value, datetime):
             if value.utcoffset() is None:
                 problems.add(DomainError("a time with its UTC offset", field=client_field(name)))
@@ -162,6 +166,12 @@ def clean_changes(changes: dict[str, Any], configuration: TenantConfiguration) -
         cleaned[name] = clean(value, name, problems)
     problems.raise_if_any()
     return cleaned
+
+
+def _close_out_value(
+    configuration: TenantConfiguration, name: str, value: str, problems: Problems
+) -> str:
+    return problems.check(lambda: check_close_out(configuration, name, value), "")
 
 
 def _checked_code(value: str, field: str, allowed: list[str], problems: Problems) -> str:
