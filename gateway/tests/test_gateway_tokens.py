@@ -209,6 +209,40 @@ def test_claims_map_onto_the_principal():
         principal_from_claims({"sub": "", "tenant": "jm"})
 
 
+async def test_the_chosen_organisation_of_the_token_is_the_principals_active_organisation(
+    issuer, recorder, start_gateway, principal_keys
+):
+    upstream, url = recorder
+    both = [
+        {"organisation": "bpo", "roles": ["user"]},
+        {"organisation": "kunde-b", "roles": ["user"]},
+    ]
+    chosen = issuer.token(user="patrick", tenant="visma-enterprise", memberships=both, org="bpo")
+    not_chosen = issuer.token(user="patrick", tenant="visma-enterprise", memberships=both)
+    outside = issuer.token(user="patrick", tenant="visma-enterprise", memberships=both, org="x")
+    async with start_gateway(people_url=url, jwks_url=issuer.url) as gateway:
+        await gateway.post("/graphql", json=QUERY, headers=bearer(chosen))
+        assert seen_principal(upstream, principal_keys).active_organisation == "bpo"
+        await gateway.post("/graphql", json=QUERY, headers=bearer(not_chosen))
+        assert seen_principal(upstream, principal_keys).active_organisation is None
+        refused = await gateway.post("/graphql", json=QUERY, headers=bearer(outside))
+    assert refused.status_code == 401
+    assert len(upstream.requests) == 2
+
+
+def test_an_org_claim_outside_the_memberships_or_not_a_name_is_malformed():
+    for org in ("kunde-b", 7, ""):
+        with pytest.raises(AuthenticationFailed):
+            principal_from_claims(
+                {
+                    "sub": "u1",
+                    "tenant": "visma-enterprise",
+                    "memberships": [{"organisation": "bpo", "roles": ["user"]}],
+                    "org": org,
+                }
+            )
+
+
 def test_preferred_locale():
     assert preferred_locale(None) == "en"
     assert preferred_locale("fi-FI,fi;q=0.9") == "fi"

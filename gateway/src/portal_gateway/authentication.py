@@ -172,7 +172,10 @@ class TokenVerifier:
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
-    """The portal principal an access token describes."""
+    """The portal principal an access token describes.
+
+    The `org` claim is the organisation the user chose to work for ('Vælg kunde'); one that is
+    not among the token's memberships makes the token malformed, never a wider sight."""
     memberships = claims.get("memberships") or []
     scopes = claims.get("scopes")
     if scopes is None and isinstance(claims.get("scope"), str):
@@ -191,6 +194,7 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
                 "staff": claims.get("staff", False),
                 "scopes": scopes or [],
                 "locale": _language(claims.get("locale")) or "en",
+                "active_organisation": claims.get("org"),
             }
         )
     except (ValidationError, ValueError):

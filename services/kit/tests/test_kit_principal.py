@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 import orjson
 import pytest
+from pydantic import ValidationError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from portal_kit.principal import (
@@ -76,6 +77,32 @@ def test_sign_and_verify_roundtrip(signer: PrincipalSigner, verifier: PrincipalV
     assert verified.organisations == ("org-1",)
     assert verified.has_scope("people:read")
     assert not verified.platform_admin
+
+
+def test_the_active_organisation_is_carried_and_narrows_whom_the_caller_acts_for(
+    signer: PrincipalSigner, verifier: PrincipalVerifier
+) -> None:
+    both = {"bpo": ("user",), "kunde-b": ("user",)}
+    chosen = make_principal("acme", memberships=both, active_organisation="kunde-b")
+    verified = verifier.verify(signer.sign(chosen))
+    assert verified.active_organisation == "kunde-b"
+    assert verified.acting_for == ("kunde-b",)
+    assert verified.organisations == ("bpo", "kunde-b")
+    # Not chosen: the caller acts for every organisation, as before there was a choice.
+    assert make_principal("acme", memberships=both).acting_for == ("bpo", "kunde-b")
+
+
+def test_an_active_organisation_that_is_not_a_membership_is_refused(
+    principal_keys: tuple[bytes, bytes], verifier: PrincipalVerifier
+) -> None:
+    with pytest.raises(ValidationError, match="one of the memberships"):
+        make_principal("acme", memberships={"bpo": ("user",)}, active_organisation="kunde-b")
+    with pytest.raises(ValidationError, match="one of the memberships"):
+        Principal(user="u-1", tenant="acme", active_organisation="bpo")
+    # Nor does a signed principal naming one pass a subgraph's check.
+    forged = _principal().model_dump(mode="json") | {"active_organisation": "org-2"}
+    with pytest.raises(InvalidPrincipal, match="malformed"):
+        verifier.verify(_encode(_claims(principal=forged), principal_keys[0]))
 
 
 def test_tokens_are_unique(signer: PrincipalSigner) -> None:

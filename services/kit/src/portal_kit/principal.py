@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 HEADER = "X-Portal-Principal"
 ISSUER = "portal-gateway"
@@ -35,7 +35,13 @@ class Membership(BaseModel):
 
 
 class Principal(BaseModel):
-    """Who is calling: user, tenant, memberships with roles, staff flag, scopes and locale."""
+    """Who is calling: user, tenant, memberships with roles, staff flag, scopes and locale, and
+    the active organisation when the caller chose one.
+
+    `active_organisation`: a user of several customer organisations works for one of them at a
+    time ('Vælg kunde'; people's `chooseActiveOrganisation`, the access token's `org` claim). It
+    is always one of the memberships; None (not chosen) means all of them, as before.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -45,6 +51,16 @@ class Principal(BaseModel):
     staff: bool = False
     scopes: tuple[str, ...] = ()
     locale: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    active_organisation: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _active_organisation_is_a_membership(self) -> Principal:
+        # A choice outside the memberships would let a caller name any organisation to act for.
+        if self.active_organisation is not None and (
+            self.active_organisation not in self.organisations
+        ):
+            raise ValueError("the active organisation must be one of the memberships")
+        return self
 
     @classmethod
     def anonymous(cls, tenant: str, locale: str = "en") -> Principal:
@@ -84,6 +100,13 @@ class Principal(BaseModel):
     @property
     def organisations(self) -> tuple[str, ...]:
         return tuple(m.organisation for m in self.memberships)
+
+    @property
+    def acting_for(self) -> tuple[str, ...]:
+        """The organisations the caller works for now: the active one when chosen, else all."""
+        if self.active_organisation is not None:
+            return (self.active_organisation,)
+        return self.organisations
 
 
 class InvalidPrincipal(Exception):

@@ -168,6 +168,7 @@ def make_principal(
     memberships: dict[str, tuple[str, ...]] | None = None,
     scopes: tuple[str, ...] = (),
     locale: str = "en",
+    active_organisation: str | None = None,
 ) -> Principal:
     return Principal(
         user=user,
@@ -178,6 +179,7 @@ def make_principal(
         ),
         scopes=scopes,
         locale=locale,
+        active_organisation=active_organisation,
     )
 
 

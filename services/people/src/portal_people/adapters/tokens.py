@@ -87,8 +87,8 @@ class TokenIssuer:
             "locale": user.locale,
         }
         if user.active_organisation_id and not pending:
-            # The chosen customer ('Vælg kunde'); the gateway may pass it on once the principal
-            # carries it.
+            # The chosen customer ('Vælg kunde'): the gateway carries it into the principal
+            # (`active_organisation`), and each service narrows what the caller sees to it.
             claims["org"] = user.active_organisation_id
         token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
         return token, self.lifetime
