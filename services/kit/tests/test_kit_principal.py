@@ -9,7 +9,6 @@ from typing import Any
 import jwt
 import orjson
 import pytest
-from pydantic import ValidationError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from portal_kit.principal import (
@@ -23,6 +22,7 @@ from portal_kit.principal import (
     generate_key_pair,
 )
 from portal_kit.testing.plugin import make_principal
+from pydantic import ValidationError
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from portal_orders.service_layer.attachments import Upload
 from portal_orders.service_layer.ports import OrderFilter, Sort
 from portal_orders.service_layer.sla import SlaWatch
 
+from .fakes import FakeTenant
+
 # `jm` (conftest.py): JM's ports in memory, on the test clock's Oslo 10:54:51, 26 June 2025.
 JM_STAFF = make_principal("jm", user="pm-testare", staff=True, locale="nb")
 EMMA = make_principal("jm", user="mejlkontakt", memberships={"emma": ("user",)})
@@ -189,3 +191,71 @@ async def test_order_numbers_and_phone_numbers_in_an_orders_texts_pass(jm):
     text = "Se bestilling 250626-105451-01, ring 912 34 567 eller +47 91234567, 05.09.2024"
     created = await jm.desk(JM_STAFF).create_order(dataclasses.replace(DRAFT, description=text))
     assert created.order.description == text
+
+
+# -- the active customer ('Vælg kunde'): one of several customers at a time -----------------
+
+AVONOVA_STAFF = make_principal("avonova", user="kundeansvarlig", staff=True)
+BOTH_CUSTOMERS = {"demokunde": ("admin",), "nordlys": ("admin",), "partner": ("user",)}
+
+
+def avonova_user(active: str | None = None) -> Any:
+    """A member of two customers (Demokunde_Test with its department Bergen, and Nordlys) and
+    of a contractor organisation, with `active` chosen."""
+    return make_principal(
+        "avonova", user="hr-felles", memberships=BOTH_CUSTOMERS, active_organisation=active
+    )
+
+
+def avonova_draft(customer: str) -> OrderDraft:
+    return OrderDraft(
+        order_type="",
+        priority="",
+        description=f"Støttesamtaler for {customer}",
+        customer_organisation_id=customer,
+        order_date=date(2025, 6, 26),
+    )
+
+
+async def listed_customers(tenant: Any, principal: Any) -> list[str]:
+    queries = await tenant.desk(principal).queries()
+    page = await queries.page(OrderFilter(), Sort(), size=50, after=None)
+    return [s.order.customer_organisation_id for s in page.items]
+
+
+async def test_a_user_of_two_customers_sees_and_orders_for_the_active_one_alone(clock):
+    avonova = FakeTenant("avonova", clock)
+    await avonova.organisations.upsert("bergen", {"parent_id": "demokunde"})
+    staff = avonova.desk(AVONOVA_STAFF)
+    created = {
+        c: await staff.create_order(avonova_draft(c)) for c in ("demokunde", "bergen", "nordlys")
+    }
+    # Another customer's order, given to the contractor the user also works for.
+    elsewhere = await staff.create_order(avonova_draft("annen-kunde"))
+    await staff.assign_order(elsewhere.order.id, elsewhere.order.version, "partner", None)
+
+    everything = ["demokunde", "bergen", "nordlys", "annen-kunde"]
+    assert await listed_customers(avonova, avonova_user()) == everything
+    demokunde = avonova_user("demokunde")
+    assert await listed_customers(avonova, demokunde) == ["demokunde", "bergen", "annen-kunde"]
+    assert await listed_customers(avonova, avonova_user("nordlys")) == ["nordlys", "annen-kunde"]
+    assert await avonova.desk(demokunde).seen(created["nordlys"].order.id) is None
+    dashboard = await (await avonova.desk(demokunde).queries()).dashboard()
+    assert dashboard.total == 3
+
+    # The form starts at the active customer; its department may be chosen, the other not.
+    desk = avonova.desk(demokunde)
+    defaulted = await desk.create_order(avonova_draft(""))
+    assert defaulted.order.customer_organisation_id == "demokunde"
+    assert defaulted.actor is Actor.CUSTOMER
+    department = await desk.create_order(avonova_draft("bergen"))
+    assert department.order.customer_organisation_id == "bergen"
+    before = dict(avonova.counters.values)
+    with pytest.raises(ValidationFailed) as refused:
+        await desk.create_order(avonova_draft("nordlys"))
+    assert refusals(refused.value) == [("customerOrganisationId", "NOT_FOUND")]
+    assert avonova.counters.values == before
+    # Without a choice nothing is guessed: the form must name the customer.
+    with pytest.raises(ValidationFailed) as unnamed:
+        await avonova.desk(avonova_user()).create_order(avonova_draft(""))
+    assert refusals(unnamed.value) == [("customerOrganisationId", "REQUIRED")]

@@ -247,12 +247,11 @@ def visible_filter(sight: Sight) -> dict[str, Any]:
         return {}
     if sight.nothing:
         return NOTHING
-    organisations = list(sight.organisations)
     return {
         "$or": [
-            {"customer_organisation_id": {"$in": organisations}},
+            {"customer_organisation_id": {"$in": list(sight.customers)}},
             {
-                "assignee_organisation_id": {"$in": organisations},
+                "assignee_organisation_id": {"$in": list(sight.organisations)},
                 "$or": [{"closed_at": None}, {"closed_at": {"$gte": sight.window_start}}],
             },
         ]

@@ -147,8 +147,10 @@ class CustomerRequestInput:
 @strawberry.input
 class CreateOrderInput:
     description: str
-    customer_organisation_id: strawberry.ID = strawberry.field(
-        description="The customer organisation or department the order is for."
+    customer_organisation_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The customer organisation or department the order is for; a customer's "
+        "active organisation when left out.",
     )
     order_type: str | None = strawberry.field(
         default=None,
@@ -185,7 +187,9 @@ class CreateOrderInput:
             order_type=self.order_type or "",
             priority=self.priority or "",
             description=self.description,
-            customer_organisation_id=str(self.customer_organisation_id),
+            customer_organisation_id=(
+                str(self.customer_organisation_id) if self.customer_organisation_id else ""
+            ),
             order_date=self.order_date or today,
             assignee_organisation_id=(
                 str(self.assignee_organisation_id) if self.assignee_organisation_id else None

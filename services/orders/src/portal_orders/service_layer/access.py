@@ -3,7 +3,10 @@
 - Operator staff see every order of their tenant and every log entry.
 - A contractor organisation's members see the orders assigned to it (or to one of its
   departments); finished ones only while they closed inside the tenant's window.
-- A customer organisation's members see its orders and those of its departments.
+- A customer organisation's members see its orders and those of its departments. A member of
+  several customers who chose one to work for (the principal's active organisation, 'Vælg
+  kunde') sees only that one's orders and its departments', and registers orders only for them;
+  what they see as a contractor stays as it is (no manual lets a contractor switch firms).
 - Resident contact, key and access information (the resident's phone among it): staff; the
   assigned contractor while the order is open; otherwise only the resident themself
   (`Viewer.sees_resident`).
@@ -39,18 +42,20 @@ SEEN_BY = {
 class Sight:
     """Which orders one caller may see at one moment.
 
-    Staff: every order. Anyone else: the orders of a customer organisation in `organisations`,
-    and those assigned to one of them unless closed before `window_start`. With neither staff
-    nor organisations, nothing.
+    Staff: every order. Anyone else: the orders whose customer is in `customers`, and those
+    assigned to one of `organisations` unless closed before `window_start`. With neither staff
+    nor organisations, nothing. `customers` is `organisations` unless the caller chose an
+    active organisation: then that one and its departments.
     """
 
     staff: bool
     organisations: tuple[str, ...]
     window_start: datetime
+    customers: tuple[str, ...]
 
     @property
     def nothing(self) -> bool:
-        return not self.staff and not self.organisations
+        return not self.staff and not self.organisations and not self.customers
 
     def as_contractor(self, order: Order) -> bool:
         """Assigned to one of the caller's organisations and open or closed inside the window."""
@@ -59,7 +64,7 @@ class Sight:
         )
 
     def as_customer(self, order: Order) -> bool:
-        return order.customer_organisation_id in self.organisations
+        return order.customer_organisation_id in self.customers
 
     def sees(self, order: Order) -> bool:
         return self.staff or self.as_customer(order) or self.as_contractor(order)
@@ -67,11 +72,14 @@ class Sight:
 
 @dataclass(frozen=True)
 class Viewer:
-    """One caller with the organisations it acts for (its own and their departments)."""
+    """One caller with the organisations it belongs to (its own and their departments), and the
+    customers it acts for: the active organisation and its departments when it chose one, else
+    all of `organisations`."""
 
     principal: Principal
     organisations: tuple[str, ...]
     configuration: TenantConfiguration
+    customers: tuple[str, ...]
 
     @property
     def staff(self) -> bool:
@@ -81,9 +89,15 @@ class Viewer:
         window = self.configuration.completed_window
         return window_start(now, days=window.days, months=window.months)
 
+    @property
+    def active_organisation(self) -> str | None:
+        return self.principal.active_organisation
+
     def sight(self, now: datetime) -> Sight:
-        organisations = self.organisations if self.principal.authenticated else ()
-        return Sight(self.staff, organisations, self.window_start(now))
+        signed_in = self.principal.authenticated
+        organisations = self.organisations if signed_in else ()
+        customers = self.customers if signed_in else ()
+        return Sight(self.staff, organisations, self.window_start(now), customers)
 
     def actor_for(self, order: Order, now: datetime) -> Actor | None:
         """The caller's role on this order, or None when it may not see it at all."""

@@ -10,6 +10,7 @@ event, no number taken.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -86,7 +87,11 @@ class OrderDesk:
         if self._viewer is None:
             own = list(self.principal.organisations) if self.principal.authenticated else []
             expanded = await self.organisations.with_descendants(own) if own else []
-            self._viewer = Viewer(self.principal, tuple(expanded), self.configuration)
+            active = self.principal.active_organisation
+            customers = await self.organisations.with_descendants([active]) if active else expanded
+            self._viewer = Viewer(
+                self.principal, tuple(expanded), self.configuration, tuple(customers)
+            )
         return self._viewer
 
     def local_today(self) -> date:
@@ -139,7 +144,14 @@ class OrderDesk:
         actor = await self._creator_role(viewer, draft)
         if actor not in configuration.creators:
             raise Forbidden("you may not register orders here")
-        draft = checked_draft(draft, configuration, actor=actor, organisations=viewer.organisations)
+        if (
+            actor is Actor.CUSTOMER
+            and not draft.customer_organisation_id
+            and (viewer.active_organisation)
+        ):
+            # The new-order form starts at the customer the caller chose to work for.
+            draft = dataclasses.replace(draft, customer_organisation_id=viewer.active_organisation)
+        draft = checked_draft(draft, configuration, actor=actor, organisations=viewer.customers)
         # Only a request that passed every check takes a number.
         now = self.clock()
         local_now = now.astimezone(ZoneInfo(configuration.time_zone))
