@@ -29,6 +29,18 @@ CONTRACTOR_BILLING = make_principal(
     "avonova", user="per", memberships={"org-contractor": ("billing",)}
 )
 FOREIGN_STAFF = make_principal("jm", user="staff-jm", staff=True)
+# The billing person of two payers ('Vælg kunde'), with one of them chosen or none.
+BOTH = {"org-customer": ("billing",), "org-elsewhere": ("billing",), "org-contractor": ("user",)}
+LIV = make_principal("avonova", user="liv", memberships=BOTH)
+LIV_AT_CUSTOMER = make_principal(
+    "avonova", user="liv", memberships=BOTH, active_organisation="org-customer"
+)
+LIV_AT_ELSEWHERE = make_principal(
+    "avonova", user="liv", memberships=BOTH, active_organisation="org-elsewhere"
+)
+LIV_AT_CONTRACTOR = make_principal(
+    "avonova", user="liv", memberships=BOTH, active_organisation="org-contractor"
+)
 ANONYMOUS = Principal.anonymous("avonova")
 
 INVOICE_FIELDS = """id number payerOrganisationId status issueDate dueDate currency
@@ -169,9 +181,31 @@ async def test_the_repository_query_takes_in_what_the_sight_sees(service):
         InvoiceSight(everything=True),
         [
             InvoiceSight.of(p)
-            for p in (STAFF, PAYER_BILLING, PAYER_USER, CONTRACTOR_BILLING, ANONYMOUS)
+            for p in (
+                STAFF,
+                PAYER_BILLING,
+                PAYER_USER,
+                CONTRACTOR_BILLING,
+                ANONYMOUS,
+                LIV,
+                LIV_AT_CUSTOMER,
+                LIV_AT_ELSEWHERE,
+            )
         ],
     )
+
+
+async def test_the_billing_person_of_two_payers_who_chose_one_sees_its_invoices_alone(service):
+    customer = await created(service, payerOrganisationId="org-customer")
+    elsewhere = await created(service, payerOrganisationId="org-elsewhere")
+    await created(service, payerOrganisationId="org-contractor")
+
+    assert await visible_numbers(service, LIV) == [customer["number"], elsewhere["number"]]
+    assert await visible_numbers(service, LIV_AT_CUSTOMER) == [customer["number"]]
+    assert await visible_numbers(service, LIV_AT_ELSEWHERE) == [elsewhere["number"]]
+    assert await read(service, elsewhere["id"], LIV_AT_CUSTOMER) is None
+    # Working for an organisation where they have no billing role: no invoices at all.
+    assert await visible_numbers(service, LIV_AT_CONTRACTOR) == []
 
 
 async def test_overdue_is_derived_from_status_outstanding_and_due_date(service):

@@ -23,6 +23,15 @@ ANNA = make_principal("visma", user="anna", memberships={"org-school": ("user",)
 BO = make_principal("visma", user="bo", memberships={"org-school": ("user",)})
 CARL = make_principal("visma", user="carl", memberships={"org-other": ("user",)})
 FOREIGN_STAFF = make_principal("jm", user="staff-jm", staff=True)
+# A member of two customers ('Vælg kunde'), with one of them chosen or none.
+BOTH = {"org-school": ("user",), "org-other": ("user",)}
+EVA = make_principal("visma", user="eva", memberships=BOTH)
+EVA_AT_SCHOOL = make_principal(
+    "visma", user="eva", memberships=BOTH, active_organisation="org-school"
+)
+EVA_AT_OTHER = make_principal(
+    "visma", user="eva", memberships=BOTH, active_organisation="org-other"
+)
 ANONYMOUS = Principal.anonymous("visma")
 
 TICKET_FIELDS = """id number ticketType subject description organisationId createdBy private
@@ -129,8 +138,25 @@ async def test_the_repository_query_takes_in_what_the_sight_sees(service):
     await assert_query_takes_in_what_sights_see(
         repository,
         TicketSight(everything=True),
-        [TicketSight.of(p) for p in (STAFF, ANNA, BO, CARL, ANONYMOUS, loner)],
+        [
+            TicketSight.of(p)
+            for p in (STAFF, ANNA, BO, CARL, ANONYMOUS, loner, EVA, EVA_AT_SCHOOL, EVA_AT_OTHER)
+        ],
     )
+
+
+async def test_a_member_of_two_customers_who_chose_one_sees_that_ones_tickets_alone(service):
+    school = await created(service, ANNA)
+    own_at_school = await created(service, EVA, organisationId="org-school", private=True)
+    own_at_other = await created(service, EVA, organisationId="org-other", private=True)
+    other = await created(service, CARL, organisationId="org-other")
+    numbers = [t["number"] for t in (school, own_at_school, own_at_other, other)]
+
+    assert await visible_numbers(service, EVA) == numbers
+    assert await visible_numbers(service, EVA_AT_SCHOOL) == numbers[:2]
+    assert await visible_numbers(service, EVA_AT_OTHER) == numbers[2:]
+    assert await read(service, own_at_other["id"], EVA_AT_SCHOOL) is None
+    assert (await read(service, own_at_other["id"], EVA_AT_OTHER))["number"] == numbers[2]
 
 
 async def test_visibility_of_own_organisation_and_private_tickets(service):

@@ -3,7 +3,8 @@ slice's part), in domain terms: `adapters/repositories.py` turns an `InvoiceSigh
 
 - Operator staff see every invoice of their tenant and are the only ones who create invoices.
 - A member of an organisation with the role "billing" there sees the invoices that organisation
-  pays, whether it is a customer or a contractor.
+  pays, whether it is a customer or a contractor. One who chose an organisation to work for
+  ('Vælg kunde': the principal's active organisation) sees that one's invoices alone.
 - Anyone else, and someone not signed in, sees none.
 
 Every query already runs inside the principal's tenant, so another tenant's invoices are never in
@@ -35,8 +36,16 @@ class InvoiceSight:
     def of(cls, principal: Principal) -> InvoiceSight:
         if principal.is_staff:
             return cls(everything=True)
-        memberships = principal.memberships if principal.authenticated else ()
-        return cls(payers=tuple(m.organisation for m in memberships if BILLING_ROLE in m.roles))
+        if not principal.authenticated:
+            return cls()
+        acting_for = principal.acting_for
+        return cls(
+            payers=tuple(
+                m.organisation
+                for m in principal.memberships
+                if BILLING_ROLE in m.roles and m.organisation in acting_for
+            )
+        )
 
     def sees(self, invoice: Invoice) -> bool:
         """The same rule as the repository's query, for one invoice in hand."""

@@ -41,12 +41,11 @@ class TicketRepository(SightedRepository[Ticket, TicketSight]):
             return {}
         if sight.user is None:
             return NOTHING
-        return {
-            "$or": [
-                {"created_by": sight.user},
-                {"organisation_id": {"$in": list(sight.organisations)}, "private": False},
-            ]
-        }
+        organisations = {"$in": list(sight.organisations)}
+        own: dict[str, Any] = {"created_by": sight.user}
+        if not sight.own_anywhere:
+            own["organisation_id"] = organisations
+        return {"$or": [own, {"organisation_id": organisations, "private": False}]}
 
     def to_document(self, aggregate: Ticket) -> Document:
         return {
