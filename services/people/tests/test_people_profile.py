@@ -146,6 +146,7 @@ async def test_a_person_in_two_customers_chooses_the_active_one(people):
         people, chosen["chooseActiveOrganisation"]["session"]["accessToken"]
     )
     assert claims["org"] == visma.department
+    assert principal_from_token(claims).active_organisation == visma.department
     not_mine = await people.graphql(
         CHOOSE, {"input": {"organisationId": visma.contractor}}, principal=me
     )

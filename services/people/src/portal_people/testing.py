@@ -102,6 +102,7 @@ def principal_from_token(claims: dict[str, Any]) -> Principal:
         memberships={m["organisation"]: tuple(m["roles"]) for m in claims["memberships"]},
         scopes=tuple(claims["scopes"]),
         locale=claims["locale"],
+        active_organisation=claims.get("org"),
     )
 
 
