@@ -28,6 +28,8 @@ from portal_gateway.composition import compose
 from portal_gateway.settings import GatewaySettings
 from portal_gateway.testing.fixture_subgraphs import SUBGRAPHS, Recorded, fixture_subgraphs, sdl
 from portal_gateway.testing.serving import serving
+from portal_kit.principal import PrincipalSigner
+from portal_kit.testing.harness import RunningService
 from portal_kit.testing.nats_server import free_port
 from portal_people.app import create_app as create_people_app
 from portal_people.settings import PeopleSettings
@@ -116,6 +118,17 @@ async def people(settings_for: Callable[..., Any]) -> AsyncIterator[str]:
     """The people subgraph's GraphQL URL."""
     async with serving(create_people_app(settings_for(PeopleSettings))) as url:
         yield f"{url}/graphql"
+
+
+@pytest.fixture
+async def people_service(
+    settings_for: Callable[..., Any], signer: PrincipalSigner
+) -> AsyncIterator[tuple[RunningService, str]]:
+    """The people subgraph on a real port: a client for seeding it, and its base URL (whose
+    JWKS a gateway can trust, so people's own tokens pass)."""
+    app = create_people_app(settings_for(PeopleSettings))
+    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        yield RunningService(app, client, signer), url
 
 
 @dataclass

@@ -16,12 +16,9 @@ import pytest
 from portal_billing.app import create_app as create_billing_app
 from portal_billing.settings import BillingSettings
 from portal_gateway.testing.serving import serving
-from portal_kit.principal import PrincipalSigner
 from portal_kit.testing.harness import RunningService
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
-from portal_people.app import create_app as create_people_app
-from portal_people.settings import PeopleSettings
 from portal_people.testing import CREATE_ORGANISATION, SeededTenant, add_user, seed_tenant
 from portal_tickets.app import create_app as create_tickets_app
 from portal_tickets.settings import TicketsSettings
@@ -47,20 +44,11 @@ SEEN = """{
 
 
 @pytest.fixture
-async def people(
-    settings_for: Any, signer: PrincipalSigner
-) -> AsyncIterator[tuple[RunningService, str]]:
-    app = create_people_app(settings_for(PeopleSettings))
-    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
-        yield RunningService(app, client, signer), url
-
-
-@pytest.fixture
 async def gateway(
-    people: tuple[RunningService, str], settings_for: Any, start_gateway: Any
+    people_service: tuple[RunningService, str], settings_for: Any, start_gateway: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway in front of all four services, trusting the tokens people issues."""
-    _, url = people
+    _, url = people_service
     async with (
         serving(create_orders_app(settings_for(OrdersSettings))) as orders,
         serving(create_tickets_app(settings_for(TicketsSettings))) as tickets,
@@ -139,10 +127,10 @@ async def seen_once_orders_know_the_department(
 
 
 @pytest.fixture
-async def avonova(people: tuple[RunningService, str]) -> tuple[SeededTenant, str]:
+async def avonova(people_service: tuple[RunningService, str]) -> tuple[SeededTenant, str]:
     """Avonova with a customer (and its department), a second customer, staff, and a user who
     is the admin and billing person of both customers."""
-    service, _ = people
+    service, _ = people_service
     tenant = await seed_tenant(service, "avonova")
     as_admin = tenant.staff.model_copy(update={"scopes": ("platform:admin",)})
     created = await service.graphql(

@@ -12,12 +12,9 @@ import pytest
 from portal_gateway.app import first_login_refusal
 from portal_gateway.federation.plan import Fetch
 from portal_gateway.testing.serving import serving
-from portal_kit.principal import PrincipalSigner
 from portal_kit.testing.harness import RunningService
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
-from portal_people.app import create_app as create_people_app
-from portal_people.settings import PeopleSettings
 from portal_people.testing import SeededTenant, add_user, seed_tenant
 
 GIVEN = "Given-by-us-2019"
@@ -32,16 +29,6 @@ KONTAKTUPPGIFTER = """{ me { username email mobilePhone firstLoginSteps version
 
 
 @pytest.fixture
-async def people(
-    settings_for: Any, signer: PrincipalSigner
-) -> AsyncIterator[tuple[RunningService, str]]:
-    """The people subgraph on a real port: a client for seeding it, and its base URL."""
-    app = create_people_app(settings_for(PeopleSettings))
-    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
-        yield RunningService(app, client, signer), url
-
-
-@pytest.fixture
 async def orders(settings_for: Any) -> AsyncIterator[str]:
     async with serving(create_orders_app(settings_for(OrdersSettings))) as url:
         yield f"{url}/graphql"
@@ -49,10 +36,10 @@ async def orders(settings_for: Any) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def gateway(
-    people: tuple[RunningService, str], orders: str, start_gateway: Any
+    people_service: tuple[RunningService, str], orders: str, start_gateway: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway in front of people and orders, trusting the tokens people issues."""
-    _, url = people
+    _, url = people_service
     async with start_gateway(
         people_url=f"{url}/graphql",
         orders_url=orders,
@@ -62,9 +49,9 @@ async def gateway(
 
 
 @pytest.fixture
-async def familjebostader(people: tuple[RunningService, str]) -> SeededTenant:
+async def familjebostader(people_service: tuple[RunningService, str]) -> SeededTenant:
     """Familjebostäder with the manual's contractor and a user whose first login is pending."""
-    service, _ = people
+    service, _ = people_service
     tenant = await seed_tenant(
         service,
         "familjebostader",
