@@ -229,6 +229,11 @@ MY_ORDERS = """{ orders(first: 50) { totalCount edges { node {
   activity { kind text eventLabel } bookings { booked employees { id } } } } } }"""
 
 
+ORGANISATIONS = "{ organisations(first: 50) { edges { node { id name } } } }"
+CHOOSE = """mutation($input: ChooseActiveOrganisationInput!) {
+  chooseActiveOrganisation(input: $input) { session { accessToken } userErrors { code } } }"""
+
+
 def my_orders(platform: Platform, tenant: str, login: str) -> dict[str, dict]:
     response = platform.graphql(MY_ORDERS, token=platform.log_in(tenant, login))
     assert response.status_code == 200, response.text
@@ -280,10 +285,25 @@ def test_after_the_demo_each_manuals_user_sees_its_orders_at_once(platform):
     )
     assert [b["booked"] for b in avonova["bookings"]] == [1]
 
+    # A user of both Avonova customers sees both customers' orders until choosing one.
+    assert set(my_orders(platform, "avonova", "hr.felles")) == {"307390", "307391"}
+    user = platform.log_in("avonova", "hr.felles")
+    nordlys = next(
+        e["node"]["id"]
+        for e in platform.graphql(ORGANISATIONS, token=user).json()["data"]["organisations"][
+            "edges"
+        ]
+        if e["node"]["name"] == "Nordlys Eiendom AS"
+    )
+    chosen = platform.graphql(CHOOSE, token=user, variables={"input": {"organisationId": nordlys}})
+    at_nordlys = chosen.json()["data"]["chooseActiveOrganisation"]["session"]["accessToken"]
+    listed = platform.graphql(MY_ORDERS, token=at_nordlys).json()["data"]["orders"]["edges"]
+    assert [e["node"]["number"] for e in listed] == ["307391"]
+
     # Loading again adds nothing.
     again = load_orders_demo(platform.gateway)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.count("already there") == 5, again.stdout
+    assert again.stdout.count("already there") == 6, again.stdout
     assert set(my_orders(platform, "familjebostader", "elsa.osterberg")) == set(fb)
 
     # Familjebostäder's staff's next work order goes on from the manual's: AO 2378.

@@ -9,7 +9,8 @@ manuals' own; where a manual shows none, the comment at the value says it is our
 - familjebostader: AO 2375, 2376 and 2377 in bundle 64010765-20190819 at Torögatan 51; seen by
   `1999/99999` (Testfirma AB) and staff `elsa.osterberg`.
 - avonova: 307390, Støttesamtaler in Oslo, with a booking for Donald Duck; seen by `testweb`
-  (Demokunde_Test) and staff `kundeansvarlig`.
+  (Demokunde_Test) and staff `kundeansvarlig`; 307391 of Nordlys Eiendom AS (ours), so that
+  `hr.felles`, a user of both customers, sees the choice of customer at work.
 """
 
 from __future__ import annotations
@@ -210,5 +211,24 @@ AVONOVA_307390 = DemoOrder(
     ),
 )
 
-# In this order: within a tenant, numbers follow it (AO 2375, 2376, 2377).
-DEMO_ORDERS = (JM_TEST, FB_2375, FB_2376, FB_2377, AVONOVA_307390)
+# -- Avonova: an order of the second customer, Nordlys Eiendom AS (ours, not the manual's) ----
+# `hr.felles` works for both customers: without a choice they see 307390 and this one, after
+# chooseActiveOrganisation only the chosen customer's. The account manager registers it, so
+# whichever customer the user chose, a second run finds it again.
+
+AVONOVA_NORDLYS = DemoOrder(
+    tenant="avonova",
+    search="Ergonomisk",
+    match={"description": "Ergonomisk gjennomgang av kontorplassene", "orderType": "ergonomics"},
+    created_by="kundeansvarlig",
+    customer="Nordlys Eiendom AS",
+    order={
+        "orderType": "ergonomics",
+        "description": "Ergonomisk gjennomgang av kontorplassene",
+        "orderDate": "2023-05-02",
+        "customerRequest": {"desiredDelivery": "Ergonomi", "quantity": "12", "location": "Tromsø"},
+    },
+)
+
+# In this order: within a tenant, numbers follow it (AO 2375, 2376, 2377; 307390, 307391).
+DEMO_ORDERS = (JM_TEST, FB_2375, FB_2376, FB_2377, AVONOVA_307390, AVONOVA_NORDLYS)

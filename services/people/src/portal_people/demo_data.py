@@ -3,7 +3,8 @@
 Names and organisations follow the manuals (JM's contractor 'Emmas Testföretag', Familjebostäder's
 'Testfirma AB' with user name 1999/99999, Avonova's 'Demokunde_Test' with departments, the
 InSchool support portal where the e-mail is the user name, Visma Enterprise's 'BPO Account' with a
-user who can switch between two customers). E-mail domains are reserved example domains.
+user who can switch between two customers); Avonova's second customer and its user of both
+customers are ours. E-mail domains are reserved example domains.
 """
 
 from __future__ import annotations
@@ -136,6 +137,8 @@ DEMO_TENANTS = [
             DemoOrganisation("demokunde", "Demokunde_Test", "customer"),
             DemoOrganisation("testbedriften", "Testbedriften AS", "customer", parent="demokunde"),
             DemoOrganisation("bergen", "Bergen TEST", "customer", parent="demokunde"),
+            # A second customer (ours; the manual shows one), for a user of two customers.
+            DemoOrganisation("nordlys", "Nordlys Eiendom AS", "customer"),
         ],
         users=[
             DemoUser(
@@ -149,6 +152,13 @@ DEMO_TENANTS = [
                 "testweb@demokunde.example",
                 "Test Bruker",
                 {"demokunde": ["admin", "billing"]},
+            ),
+            # Orders for two customers and chooses one to work for (chooseActiveOrganisation).
+            DemoUser(
+                "hr.felles",
+                "hr.felles@nordlys.example",
+                "Hanne Felles",
+                {"demokunde": ["user"], "nordlys": ["user", "billing"]},
             ),
         ],
         # The manual's employee list; national IDs are synthetic but valid.
