@@ -157,6 +157,12 @@ async def test_a_member_of_two_customers_who_chose_one_sees_that_ones_tickets_al
     assert await visible_numbers(service, EVA_AT_OTHER) == numbers[2:]
     assert await read(service, own_at_other["id"], EVA_AT_SCHOOL) is None
     assert (await read(service, own_at_other["id"], EVA_AT_OTHER))["number"] == numbers[2]
+    # Working for one customer, a ticket is opened for that one, not for the other.
+    refused = await create(service, EVA_AT_SCHOOL, organisationId="org-other")
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        ("organisationId", "NOT_FOUND")
+    ]
+    assert await visible_numbers(service, EVA) == numbers
 
 
 async def test_visibility_of_own_organisation_and_private_tickets(service):

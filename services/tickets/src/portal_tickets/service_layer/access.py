@@ -62,9 +62,10 @@ def require_signed_in(principal: Principal) -> None:
 
 
 def require_may_open_for(principal: Principal, organisation_id: str) -> None:
-    """Staff open tickets for any organisation; others only for one they belong to (any other is
-    out of their sight, so it answers like a missing one)."""
+    """Staff open tickets for any organisation; others only for one they belong to, and with an
+    active organisation chosen only for that one (any other is out of their sight, so it answers
+    like a missing one)."""
     if principal.is_staff:
         return
-    if organisation_id not in principal.organisations:
+    if organisation_id not in principal.acting_for:
         raise NotFound("no such organisation", field="organisationId")
