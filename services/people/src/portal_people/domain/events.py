@@ -38,6 +38,8 @@ class OrganisationUpdated(DomainEvent):
     organisation_id: str
     changed: list[str]
     active: bool
+    # The name after the change, so read models (orders' contractor sort) follow a rename.
+    display_name: str
 
 
 class UserCreated(DomainEvent):

@@ -109,5 +109,10 @@ class Organisation(Aggregate):
             changed.append("active")
         if changed:
             self.record(
-                OrganisationUpdated(organisation_id=self.id, changed=changed, active=self.active)
+                OrganisationUpdated(
+                    organisation_id=self.id,
+                    changed=changed,
+                    active=self.active,
+                    display_name=self.name,
+                )
             )
