@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,18 +17,31 @@ from portal_kit.repository import Keyset
 from portal_kit.testing.fakes import InMemoryAggregates, InMemoryCounters
 from portal_kit.text import term_patterns
 from portal_orders.adapters.configuration import shipped_configurations
+from portal_orders.domain.collation import SEPARATOR, collation_key
 from portal_orders.domain.order import Order
-from portal_orders.domain.workflow import ACTIVE_CATEGORIES, COMPLETED_CATEGORIES, Category
+from portal_orders.domain.workflow import ACTIVE_CATEGORIES, Category
 from portal_orders.service_layer.access import Sight
 from portal_orders.service_layer.orders import OrderDesk
-from portal_orders.service_layer.ports import OrderFilter, OrderPage, Sort
+from portal_orders.service_layer.ports import (
+    DONE_CATEGORIES,
+    OrderFilter,
+    OrderPage,
+    Sort,
+    exact_number,
+)
 
-SORT_VALUES = {
-    "NUMBER": lambda o: o.sequence,
-    "PRIORITY": lambda o: o.priority_rank,
-    "STATUS": lambda o: o.status,
-    "ORDER_TYPE": lambda o: o.order_type,
-    "ORDER_DATE": lambda o: o.order_date.isoformat(),
+SortValue = Callable[[Order, Sort], Any]
+SORT_VALUES: dict[str, SortValue] = {
+    "NUMBER": lambda o, s: o.sequence,
+    "PRIORITY": lambda o, s: o.priority_rank,
+    "STATUS": lambda o, s: s.key_of(o.status),
+    "ORDER_TYPE": lambda o, s: s.key_of(o.order_type),
+    "ORDER_DATE": lambda o, s: o.order_date.isoformat(),
+    "ASSIGNEE": lambda o, s: (
+        s.key_of(o.assignee_organisation_id)
+        + SEPARATOR
+        + collation_key(o.assignee_contact.name if o.assignee_contact else "", s.locale)
+    ),
 }
 
 
@@ -39,7 +52,7 @@ def selects(sight: Sight, wanted: OrderFilter, order: Order) -> bool:
     if wanted.view == "ACTIVE" and order.status_category not in ACTIVE_CATEGORIES:
         return False
     if wanted.view == "COMPLETED" and (
-        order.status_category not in COMPLETED_CATEGORIES
+        order.status_category not in DONE_CATEGORIES
         or order.closed_at is None
         or order.closed_at < sight.window_start
     ):
@@ -52,6 +65,8 @@ def selects(sight: Sight, wanted: OrderFilter, order: Order) -> bool:
     if any(allowed and value not in allowed for allowed, value in checks):
         return False
     if wanted.bundle and order.bundle != wanted.bundle:
+        return False
+    if wanted.number is not None and order.number != wanted.number.strip():
         return False
     for low, high, value in (
         (wanted.order_date_from, wanted.order_date_to, order.order_date),
@@ -96,15 +111,24 @@ class FakeOrders(InMemoryAggregates[Order]):
     ) -> OrderPage:
         if sort.descending or sort.column not in SORT_VALUES:
             raise NotImplementedError("the fake pages ascending by number, priority, status...")
-        value = SORT_VALUES[sort.column]
-        page = self.page_of(
-            self.matching(lambda o: selects(sight, wanted, o)), after, sort_value=value, size=size
-        )
+
+        def value(order: Order) -> Any:
+            return SORT_VALUES[sort.column](order, sort)
+
+        found = self.matching(lambda o: selects(sight, wanted, o))
+        number = exact_number(wanted.search)
+        first = [o for o in found if o.number == number]
+        rest = [o for o in found if o.number != number]
+        if first and after is not None:
+            after = None if after.last_id == first[0].id else after
+            first = []
+        page = self.page_of(rest, after, sort_value=value, size=size - len(first))
+        items = first + page.items
         return OrderPage(
-            items=page.items,
-            positions=[Keyset(value(o), o.id) for o in page.items],
+            items=items,
+            positions=[Keyset(value(o), o.id) for o in items],
             has_next=page.has_next,
-            total=page.total,
+            total=len(found),
         )
 
     async def count_by_status_and_type(
@@ -145,6 +169,9 @@ class FakeOrganisations:
 
     async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None:
         self.stored.setdefault(organisation_id, {}).update(changes)
+
+    async def names(self) -> dict[str, str]:
+        return {i: str(v["name"]) for i, v in self.stored.items() if isinstance(v.get("name"), str)}
 
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
         seen = list(dict.fromkeys(organisation_ids))

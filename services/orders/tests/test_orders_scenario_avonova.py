@@ -5,10 +5,7 @@ service's events); employees are booked on slots until the cut-off."""
 
 from __future__ import annotations
 
-import asyncio
-
 import orjson
-from portal_kit.events import CloudEvent
 from portal_kit.testing.plugin import make_principal
 from portal_orders.demo_data import AVONOVA_307390
 from portal_orders.testing import (
@@ -22,8 +19,10 @@ from portal_orders.testing import (
     errors,
     listed,
     ok,
+    publish_organisation_event,
     read,
     stream_events,
+    wait_for_handled,
 )
 
 ACCOUNT_MANAGER = make_principal("avonova", user="kundeansvarlig", staff=True, locale="nb")
@@ -33,34 +32,13 @@ OUTSIDER = make_principal("avonova", user="x", memberships={"annen-kunde": ("use
 
 
 async def publish_organisation(nats_client, namespace, organisation_id, parent_id=None):
-    event = CloudEvent(
-        id=f"evt-{organisation_id}",
-        source="/portal/people",
-        type="portal.people.organisation.created",
-        subject=organisation_id,
-        time="2025-06-01T00:00:00Z",
-        data={
-            "organisation_id": organisation_id,
-            "kind": "customer",
-            "display_name": organisation_id,
-            "parent_id": parent_id,
-        },
-        tenant="avonova",
-    )
-    await nats_client.jetstream().publish(
-        f"{namespace.event_prefix}.avonova.people.organisation.created",
-        orjson.dumps(event.model_dump(mode="json")),
-        headers={"Nats-Msg-Id": event.id},
-    )
-
-
-async def wait_for_handled(service, count):
-    consumer = service.runtime.consumers[0]
-    for _ in range(200):
-        if consumer.handled >= count:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("organisation events were not handled")
+    data = {
+        "organisation_id": organisation_id,
+        "kind": "customer",
+        "display_name": organisation_id,
+        "parent_id": parent_id,
+    }
+    await publish_organisation_event(nats_client, namespace, "avonova", "created", data)
 
 
 async def test_a_customer_orders_and_the_account_managers_organisation_sees_it(

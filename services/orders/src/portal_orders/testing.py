@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
+import orjson
+from portal_kit.events import CloudEvent
 from portal_kit.principal import Principal
 from portal_kit.testing.harness import RunningService
 
@@ -102,3 +105,34 @@ async def stream_events(
         return [json.loads((await subscription.next_msg(timeout=10)).data) for _ in range(count)]
     finally:
         await subscription.unsubscribe()
+
+
+async def publish_organisation_event(
+    nats_client: Any, namespace: Any, tenant: str, event: str, data: dict[str, Any]
+) -> None:
+    """People's `organisation.<event>` with `data`, as people would publish it."""
+    organisation_id = data["organisation_id"]
+    message = CloudEvent(
+        id=f"evt-{organisation_id}-{event}",
+        source="/portal/people",
+        type=f"portal.people.organisation.{event}",
+        subject=organisation_id,
+        time="2025-06-01T00:00:00Z",
+        data=data,
+        tenant=tenant,
+    )
+    await nats_client.jetstream().publish(
+        f"{namespace.event_prefix}.{tenant}.people.organisation.{event}",
+        orjson.dumps(message.model_dump(mode="json")),
+        headers={"Nats-Msg-Id": message.id},
+    )
+
+
+async def wait_for_handled(svc: RunningService, count: int) -> None:
+    """Until the service's first consumer has handled `count` events (10 s at most)."""
+    consumer = svc.runtime.consumers[0]
+    for _ in range(200):
+        if consumer.handled >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("organisation events were not handled")

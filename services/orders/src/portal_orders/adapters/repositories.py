@@ -19,11 +19,20 @@ from portal_kit.text import term_patterns
 from pymongo.errors import DuplicateKeyError
 
 from portal_orders.adapters.codec import decode, encode
+from portal_orders.domain.collation import SEPARATOR, collation_key
 from portal_orders.domain.order import Order
 from portal_orders.domain.record import Entry
-from portal_orders.domain.workflow import ACTIVE_CATEGORIES, COMPLETED_CATEGORIES, Category
+from portal_orders.domain.workflow import ACTIVE_CATEGORIES, LOCALES, Category
 from portal_orders.service_layer.access import Sight
-from portal_orders.service_layer.ports import SORT_COLUMNS, OrderFilter, OrderPage, Sort
+from portal_orders.service_layer.ports import (
+    DONE_CATEGORIES,
+    LABELLED_COLUMNS,
+    SORT_COLUMNS,
+    OrderFilter,
+    OrderPage,
+    Sort,
+    exact_number,
+)
 
 ORDERS = "orders"
 ORGANISATIONS = "organisations"
@@ -71,9 +80,11 @@ SORT_PATHS: dict[str, str] = {
     "EXPECTED_CONTACT_DATE": "sort.expected_contact_date",
     "EXPECTED_DELIVERY_DATE": "sort.expected_delivery_date",
     "DESCRIPTION": "sort.description",
-    "ASSIGNEE": "sort.assignee",
+    "ASSIGNEE": "assignee_organisation_id",
     "ADDRESS": "sort.address",
 }
+# Where a labelled column's sort value is put while a list is read (never stored).
+SORT_VALUE = "_sort_value"
 
 _PLAIN = (
     "order_type",
@@ -129,11 +140,14 @@ class OrderRepository(AggregateRepository[Order]):
         for name in _PLAIN:
             document[name] = encode(getattr(aggregate, name))
         address = aggregate.object.address.street if aggregate.object else ""
+        contact = aggregate.assignee_contact.name if aggregate.assignee_contact else ""
         document["sort"] = {
             "expected_contact_date": document["expected_contact_date"] or "",
             "expected_delivery_date": document["expected_delivery_date"] or "",
             "description": aggregate.description[:60].lower(),
-            "assignee": aggregate.assignee_organisation_id or "",
+            # The contractor's contact ('UE-kontakt') in every language's order: the list sorts
+            # by the organisation's name, then by this.
+            "assignee_contact": {locale: collation_key(contact, locale) for locale in LOCALES},
             "address": address.lower(),
         }
         document[SEARCH] = aggregate.search_text()
@@ -188,22 +202,46 @@ class OrderRepository(AggregateRepository[Order]):
     ) -> OrderPage:
         base = list_filter(sight, wanted)
         total = await self.count(base)
-        path = SORT_PATHS[sort.column]
-        query = _all(base, after_keyset(path, after, descending=sort.descending))
-        direction = -1 if sort.descending else 1
-        documents = await self._documents.find(
-            query,
-            sort=[(path, direction), ("_id", direction)],
-            limit=size + 1,
-            projection={"outbox": 0},
-        )
-        shown = documents[:size]
+        path = SORT_VALUE if sort.column in LABELLED_COLUMNS else SORT_PATHS[sort.column]
+        first: list[Document] = []
+        number = exact_number(wanted.search)
+        if number is not None:
+            # The order whose number is the search comes first, then the rest in sort order:
+            # it is left out of every page of the rest, and its position starts the rest.
+            first = await self._sorted(_all(base, {"number": number}), sort, after=None, limit=1)
+            if first:
+                base = _all(base, {"_id": {"$ne": first[0]["_id"]}})
+                if after is not None:
+                    if after.last_id == first[0]["_id"]:
+                        after = None
+                    first = []
+        rest = size - len(first)
+        documents = await self._sorted(base, sort, after=after, limit=rest + 1)
+        shown = first + documents[:rest]
         return OrderPage(
             items=[self.from_document(d) for d in shown],
             positions=[Keyset(_value(d, path), d["_id"]) for d in shown],
-            has_next=len(documents) > size,
+            has_next=len(documents) > rest,
             total=total,
         )
+
+    async def _sorted(
+        self, query: dict[str, Any], sort: Sort, *, after: Keyset | None, limit: int
+    ) -> list[Document]:
+        """Up to `limit` documents of `query` after `after`, in (sort value, _id) order."""
+        stages: list[dict[str, Any]] = [{"$match": query}]
+        path = SORT_PATHS[sort.column]
+        if sort.column in LABELLED_COLUMNS:
+            stages.append({"$addFields": {SORT_VALUE: sort_value(sort)}})
+            path = SORT_VALUE
+        direction = -1 if sort.descending else 1
+        stages += [
+            {"$match": after_keyset(path, after, descending=sort.descending)},
+            {"$sort": {path: direction, "_id": direction}},
+            {"$limit": limit},
+            {"$project": {"outbox": 0}},
+        ]
+        return await self._documents.aggregate(stages)
 
     async def count_by_status_and_type(
         self, sight: Sight, wanted: OrderFilter
@@ -263,7 +301,7 @@ def view_filter(sight: Sight, view: str) -> dict[str, Any]:
         return {"status_category": {"$in": sorted(ACTIVE_CATEGORIES)}}
     if view == "COMPLETED":
         return {
-            "status_category": {"$in": sorted(COMPLETED_CATEGORIES)},
+            "status_category": {"$in": sorted(DONE_CATEGORIES)},
             "closed_at": {"$gte": sight.window_start},
         }
     return {}
@@ -280,6 +318,8 @@ def list_filter(sight: Sight, wanted: OrderFilter) -> dict[str, Any]:
         parts.append({"customer_organisation_id": {"$in": list(wanted.customer_organisation_ids)}})
     if wanted.bundle:
         parts.append({"bundle": wanted.bundle})
+    if wanted.number is not None:
+        parts.append({"number": wanted.number.strip()})
     for path, low, high in (
         ("order_date", wanted.order_date_from, wanted.order_date_to),
         ("expected_delivery_date", wanted.expected_delivery_from, wanted.expected_delivery_to),
@@ -295,6 +335,30 @@ def list_filter(sight: Sight, wanted: OrderFilter) -> dict[str, Any]:
         # Regexes over the folded words: no $text, so MongoDB and the stand-in agree.
         parts += [{SEARCH: {"$regex": pattern}} for pattern in term_patterns(wanted.search)]
     return _all(*parts)
+
+
+def _label_of(field: str, keys: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """The collation key of the label of a document's `field`; "" for a value without one."""
+    if not keys:
+        return {"$literal": ""}
+    branches = [{"case": {"$eq": [f"${field}", stored]}, "then": key} for stored, key in keys]
+    return {"$switch": {"branches": branches, "default": ""}}
+
+
+def sort_value(sort: Sort) -> dict[str, Any]:
+    """A labelled column's sort value: the key of what the column shows in `sort.locale`."""
+    field = SORT_PATHS[sort.column]
+    if sort.column != "ASSIGNEE":
+        return _label_of(field, sort.keys)
+    locale = sort.locale if sort.locale in LOCALES else "en"
+    # The contractor organisation's name, then its contact's ('UE-kontakt').
+    return {
+        "$concat": [
+            _label_of(field, sort.keys),
+            SEPARATOR,
+            {"$ifNull": [f"$sort.assignee_contact.{locale}", ""]},
+        ]
+    }
 
 
 def _all(*parts: dict[str, Any]) -> dict[str, Any]:
@@ -321,10 +385,12 @@ _ORDER_HINTS = _order_hints()
 
 
 class OrganisationDirectory:
-    """The local read model of the people service's organisations: id, kind, parent, active.
+    """The local read model of the people service's organisations: id, kind, parent, active,
+    name.
 
     Fed by people's organisation events; used to let a parent organisation see its departments'
-    orders and to check what kind of organisation an id names.
+    orders, to check what kind of organisation an id names and to sort lists by a contractor's
+    name.
     """
 
     def __init__(self, database: Database, tenant: str) -> None:
@@ -346,6 +412,12 @@ class OrganisationDirectory:
             frontier = [c["_id"] for c in children if c["_id"] not in seen]
             seen += frontier
         return seen
+
+    async def names(self) -> dict[str, str]:
+        found = await self._documents.find(
+            {"name": {"$type": "string"}}, projection={"_id": 1, "name": 1}
+        )
+        return {str(d["_id"]): str(d["name"]) for d in found}
 
 
 assert set(SORT_PATHS) == set(SORT_COLUMNS), "every sortable column has a stored sort value"

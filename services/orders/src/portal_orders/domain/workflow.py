@@ -86,9 +86,15 @@ class Status:
     category: Category
     labels: Labels
     terminal: bool = False
+    # The plural heading of a list of orders in this status (Familjebostäder's dashboard rows:
+    # 'Beställda' for 'Beställd').
+    list_labels: Labels = field(default_factory=dict)
 
     def label(self, locale: str) -> str:
         return label_in(self.labels, locale, self.code)
+
+    def list_label(self, locale: str) -> str:
+        return label_in(self.list_labels, locale, self.label(locale))
 
 
 @dataclass(frozen=True)
@@ -295,18 +301,18 @@ class _Reader:
             return kind()
         return value
 
-    def labels(self, source: Mapping[str, Any], where: str) -> dict[str, str]:
-        labels = source.get("labels")
+    def labels(self, source: Mapping[str, Any], where: str, key: str = "labels") -> dict[str, str]:
+        labels = source.get(key)
         if not isinstance(labels, dict) or not labels:
-            self.problems.append(f"{where}.labels: at least one label is required")
+            self.problems.append(f"{where}.{key}: at least one label is required")
             return {}
         for locale, text in labels.items():
             if locale not in LOCALES or not isinstance(text, str) or not text.strip():
-                self.problems.append(f"{where}.labels.{locale}: unknown locale or empty label")
+                self.problems.append(f"{where}.{key}.{locale}: unknown locale or empty label")
         # Every locale the tenant offers has a label, so no screen falls back to a code.
         for locale in self.locales:
             if locale not in labels:
-                self.problems.append(f"{where}.labels: no label for locale {locale!r}")
+                self.problems.append(f"{where}.{key}: no label for locale {locale!r}")
         return {str(k): str(v) for k, v in labels.items()}
 
 
@@ -332,6 +338,7 @@ def _workflow(reader: _Reader, code: str, raw: Mapping[str, Any]) -> Workflow:
                 category,
                 reader.labels(raw_status, at),
                 terminal=bool(raw_status.get("terminal", False)),
+                list_labels=reader.labels(raw_status, at, "list_labels"),
             )
         )
     codes = [s.code for s in statuses]

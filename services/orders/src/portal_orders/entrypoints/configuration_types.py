@@ -20,6 +20,9 @@ class Label:
 class StatusDefinition:
     code: str
     label: str
+    list_label: str = strawberry.field(
+        description="The heading of a list of orders in this status (plural: Beställda)."
+    )
     category: str
     terminal: bool
 
@@ -103,6 +106,7 @@ def configuration_of(configuration: TenantConfiguration, locale: str) -> OrderCo
                     StatusDefinition(
                         code=s.code,
                         label=s.label(locale),
+                        list_label=s.list_label(locale),
                         category=s.category.value,
                         terminal=s.terminal,
                     )

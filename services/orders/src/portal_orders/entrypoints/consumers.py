@@ -26,10 +26,17 @@ def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> 
         register = register_of(event.tenant)
         if event.name == "created":
             await register.created(
-                organisation_id, kind=data.get("kind"), parent_id=data.get("parent_id")
+                organisation_id,
+                kind=data.get("kind"),
+                parent_id=data.get("parent_id"),
+                name=data.get("display_name"),
             )
         elif event.name == "updated":
-            await register.updated(organisation_id, active=bool(data.get("active", True)))
+            await register.updated(
+                organisation_id,
+                active=bool(data.get("active", True)),
+                name=data.get("display_name"),
+            )
 
     return handle
 

@@ -17,7 +17,12 @@ class DashboardCell:
 @strawberry.type(name="OrderDashboardRow")
 class DashboardRow:
     status: str
-    label: str
+    label: str = strawberry.field(
+        description="The status's list heading in the caller's language (Beställda, Accepterade)."
+    )
+    status_label: str = strawberry.field(
+        description="The status's own label in the caller's language (Beställd, Accepterad)."
+    )
     cells: list[DashboardCell]
     total: int
 
@@ -34,7 +39,7 @@ class Dashboard:
 
 
 def dashboard_of(matrix: Matrix, configuration: TenantConfiguration, locale: str) -> Dashboard:
-    labels = {s.code: s.label(locale) for s in configuration.statuses()}
+    statuses = {s.code: s for s in configuration.statuses()}
     return Dashboard(
         order_types=list(matrix.order_types),
         order_type_labels=[
@@ -43,7 +48,8 @@ def dashboard_of(matrix: Matrix, configuration: TenantConfiguration, locale: str
         rows=[
             DashboardRow(
                 status=status,
-                label=labels.get(status, status),
+                label=statuses[status].list_label(locale) if status in statuses else status,
+                status_label=statuses[status].label(locale) if status in statuses else status,
                 cells=[
                     DashboardCell(order_type=t, count=matrix.cell(status, t))
                     for t in matrix.order_types

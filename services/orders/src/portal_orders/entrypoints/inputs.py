@@ -391,7 +391,14 @@ class OrderSortInput:
 @strawberry.input
 class OrderFilterInput:
     search: str | None = strawberry.field(
-        default=None, description="Words to find in number, description, address or phrase."
+        default=None,
+        description=(
+            "Words to find in number, description, address or phrase; the order whose number "
+            "is the whole search comes first."
+        ),
+    )
+    number: str | None = strawberry.field(
+        default=None, description="Exactly this order number (no order that merely contains it)."
     )
     statuses: list[str] = strawberry.field(default_factory=list)
     order_types: list[str] = strawberry.field(default_factory=list)

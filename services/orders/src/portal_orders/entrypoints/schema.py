@@ -58,6 +58,7 @@ def _filter(wanted: OrderFilterInput | None) -> OrderFilter:
         raise _bad_input("at most 50 statuses and 50 order types")
     return OrderFilter(
         search=wanted.search,
+        number=wanted.number,
         statuses=tuple(wanted.statuses),
         order_types=tuple(wanted.order_types),
         view=wanted.view.value,

@@ -102,7 +102,7 @@ class OrderDesk:
         viewer = await self.viewer()
         if viewer is None:
             return None
-        return OrderQueries(self.orders, viewer, self.clock())
+        return OrderQueries(self.orders, viewer, self.clock(), self.organisations)
 
     # -- reading ----------------------------------------------------------------------------
 

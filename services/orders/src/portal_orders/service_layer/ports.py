@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from portal_kit.repository import Keyset
 
 from portal_orders.domain.order import Order
+from portal_orders.domain.workflow import Category
 from portal_orders.service_layer.access import Sight
 
 VIEWS = ("ALL", "ACTIVE", "COMPLETED")
@@ -32,18 +33,26 @@ SORT_COLUMNS = (
     "ADDRESS",
 )
 NUMERIC_COLUMNS = frozenset({"NUMBER", "PRIORITY"})
+# Columns that show a label rather than what is stored (a status code, an organisation id):
+# they sort by the label's collation key in the caller's language (`Sort.keys`).
+LABELLED_COLUMNS = frozenset({"STATUS", "ORDER_TYPE", "ASSIGNEE"})
+# The COMPLETED view is the manuals' done orders ('Utførte bestillinger siste 6 måneder',
+# Familjebostäder's 'Utförda'), later invoiced or not; declined orders are not among them.
+DONE_CATEGORIES = frozenset({Category.DONE, Category.INVOICED})
 
 
 @dataclass(frozen=True)
 class OrderFilter:
     """Which of the orders in sight a list wants; every part given must hold.
 
-    `view`: ALL, ACTIVE (new, open or waiting) or COMPLETED (done, rejected or invoiced, closed
-    inside the tenant's window). `search`: every word of it occurs in the order's searchable
-    text, compared folded.
+    `view`: ALL, ACTIVE (new, open or waiting) or COMPLETED (done or invoiced, closed inside
+    the tenant's window). `search`: every word of it occurs in the order's searchable text,
+    compared folded; the order whose number is the whole search comes first. `number`: exactly
+    this order number.
     """
 
     search: str | None = None
+    number: str | None = None
     statuses: tuple[str, ...] = ()
     order_types: tuple[str, ...] = ()
     view: str = "ALL"
@@ -55,10 +64,25 @@ class OrderFilter:
     customer_organisation_ids: tuple[str, ...] = ()
 
 
+def exact_number(search: str | None) -> str | None:
+    """The order number a search may be (one word, as typed): ranked first when one has it."""
+    words = (search or "").split()
+    return words[0] if len(words) == 1 else None
+
+
 @dataclass(frozen=True)
 class Sort:
+    """A column and direction. For a labelled column, `keys` are the collation keys of the
+    labels the caller sees, by stored value (status or order type code, organisation id), and
+    `locale` the language they are in; a stored value without a key sorts first."""
+
     column: str = "NUMBER"
     descending: bool = False
+    keys: tuple[tuple[str, str], ...] = ()
+    locale: str = "en"
+
+    def key_of(self, stored: str | None) -> str:
+        return dict(self.keys).get(stored or "", "")
 
     @property
     def value_type(self) -> type:
@@ -126,4 +150,8 @@ class Organisations(Protocol):
 
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
         """The organisations and every department below them."""
+        ...
+
+    async def names(self) -> dict[str, str]:
+        """The display name of each organisation whose name people's events have told."""
         ...

@@ -3,16 +3,25 @@ and bundles. Everything stays inside the caller's sight; the repository makes th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from portal_kit.repository import Keyset
 
+from portal_orders.domain.collation import collation_key
 from portal_orders.domain.order import Order
 from portal_orders.service_layer.access import Seen, Viewer
-from portal_orders.service_layer.ports import SORT_COLUMNS, VIEWS, OrderFilter, Orders, Sort
+from portal_orders.service_layer.ports import (
+    SORT_COLUMNS,
+    VIEWS,
+    OrderFilter,
+    Orders,
+    Organisations,
+    Sort,
+)
 
 MAX_SEARCH = 200
+MAX_NUMBER = 40
 # Bundles are read with up to this many orders each, on average.
 ORDERS_PER_BUNDLE = 20
 
@@ -54,12 +63,17 @@ def checked(wanted: OrderFilter) -> OrderFilter:
         raise BadQuery(f"view must be one of {', '.join(VIEWS)}")
     if wanted.search and len(wanted.search) > MAX_SEARCH:
         raise BadQuery(f"search text is at most {MAX_SEARCH} characters")
+    if wanted.number is not None and not 0 < len(wanted.number.strip()) <= MAX_NUMBER:
+        raise BadQuery(f"an order number is 1 to {MAX_NUMBER} characters")
     return wanted
 
 
 class OrderQueries:
-    def __init__(self, orders: Orders, viewer: Viewer, now: datetime) -> None:
+    def __init__(
+        self, orders: Orders, viewer: Viewer, now: datetime, organisations: Organisations
+    ) -> None:
         self.orders = orders
+        self.organisations = organisations
         self.viewer = viewer
         self.now = now
         self.sight = viewer.sight(now)
@@ -78,10 +92,28 @@ class OrderQueries:
     ) -> SeenPage:
         if sort.column not in SORT_COLUMNS:
             raise BadQuery(f"unknown sort column {sort.column}")
-        page = await self.orders.listing(self.sight, checked(wanted), sort, after=after, size=size)
+        labelled = await self.labelled(sort)
+        page = await self.orders.listing(
+            self.sight, checked(wanted), labelled, after=after, size=size
+        )
         seen = self.seen(page.items)
         assert len(seen) == len(page.items)  # the repository let only visible orders through
         return SeenPage(seen, page.positions, page.has_next, page.total)
+
+    async def labelled(self, sort: Sort) -> Sort:
+        """`sort` with the keys of what its column shows the caller: status and order type
+        labels in the caller's language, contractor organisations' names."""
+        locale = self.viewer.principal.locale
+        configuration = self.viewer.configuration
+        shown: dict[str, str] = {}
+        if sort.column == "STATUS":
+            shown = {s.code: s.label(locale) for s in configuration.statuses()}
+        elif sort.column == "ORDER_TYPE":
+            shown = {t.code: t.label(locale) for t in configuration.order_types}
+        elif sort.column == "ASSIGNEE":
+            shown = await self.organisations.names()
+        keys = tuple((code, collation_key(label, locale)) for code, label in shown.items())
+        return replace(sort, keys=keys, locale=locale)
 
     async def dashboard(self, view: str = "ALL") -> Matrix:
         """Counts by status × order type inside the caller's sight."""
