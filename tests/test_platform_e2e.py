@@ -327,3 +327,82 @@ def test_after_the_demo_each_manuals_user_sees_its_orders_at_once(platform):
         "order": {"number": "2378", "invoiceReference": "AO2378"},
         "userErrors": [],
     }
+
+
+LIST = """query($filter: OrderFilterInput, $sort: OrderSortInput) {
+  orders(filter: $filter, sort: $sort, first: 100) { edges { node { number status } } } }"""
+
+
+def test_lists_sort_find_numbers_and_head_rows_as_the_manuals_do(platform):
+    # JM's staff (Norwegian) register three orders beside the manual's 'TEST' (status Ny).
+    staff = platform.log_in("jm", "pm.testare")
+
+    def ask(query: str, **variables: object) -> dict:
+        body = platform.graphql(query, token=staff, variables=variables).json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    def numbers(**variables: object) -> list[str]:
+        return [e["node"]["number"] for e in ask(LIST, **variables)["orders"]["edges"]]
+
+    [test] = numbers(filter={"search": "TEST"})
+    operator = ask("{ organisations(kind: OPERATOR) { edges { node { id } } } }")
+    customer = operator["organisations"]["edges"][0]["node"]["id"]
+
+    def order(description: str, status: str | None = None, **changes: str) -> str:
+        created = ask(
+            """mutation($input: CreateOrderInput!) { createOrder(input: $input) {
+                 order { id number version } userErrors { code } } }""",
+            input={
+                "orderType": "billable",
+                "description": description,
+                "customerOrganisationId": customer,
+            },
+        )["createOrder"]["order"]
+        if status is not None:
+            moved = ask(
+                """mutation($input: TransitionOrderInput!) { transitionOrder(input: $input) {
+                     order { status } userErrors { field code } } }""",
+                input={
+                    "id": created["id"],
+                    "version": created["version"],
+                    "status": status,
+                    "changes": changes,
+                },
+            )["transitionOrder"]
+            assert moved == {"order": {"status": status}, "userErrors": []}
+        number: str = created["number"]
+        return number
+
+    # Its text holds TEST's number, as a reference or a phone number would.
+    mention = order(f"Gjelder {test}, ring 40905101")
+    received = order("Bestilling mottatt", "order_received")
+    declined = order("Avslått", "declined", actionTaken="Ikke vårt fag")
+
+    # An exact number filter finds TEST alone; a search for it ranks TEST first.
+    assert numbers(filter={"number": test}) == [test]
+    newest_first = {"column": "NUMBER", "descending": True}
+    assert numbers(filter={"search": test}, sort=newest_first) == [test, mention]
+
+    # 'Utførte bestillinger siste 6 måneder' holds done orders: not the declined one.
+    assert declined not in numbers(filter={"view": "COMPLETED"})
+    assert received in numbers(filter={"view": "ACTIVE"})
+
+    # Status sorts by the Norwegian labels: Avslår, Bestilling mottatt, Ny (not by code).
+    ours = {test, mention, received, declined}
+    by_status = [
+        e["node"]["status"]
+        for e in ask(LIST, sort={"column": "STATUS"})["orders"]["edges"]
+        if e["node"]["number"] in ours
+    ]
+    assert by_status == ["declined", "order_received", "new", "new"]
+
+    # Familjebostäder's dashboard rows are the manual's list headings.
+    contractor = platform.log_in("familjebostader", "1999/99999")
+    board = platform.graphql(
+        "{ orderDashboard { rows { status label statusLabel } } }", token=contractor
+    ).json()["data"]["orderDashboard"]
+    rows = {r["status"]: (r["label"], r["statusLabel"]) for r in board["rows"]}
+    assert rows["ordered"] == ("Beställda", "Beställd")
+    assert rows["accepted"] == ("Accepterade", "Accepterad")
+    assert rows["cancelled"] == ("Makulerade", "Makulerad")
