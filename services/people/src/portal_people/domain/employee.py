@@ -191,7 +191,10 @@ class Employee(Aggregate):
         if changed:
             self.record(
                 EmployeeUpdated(
-                    employee_id=self.id, organisation_id=self.organisation_id, changed=changed
+                    employee_id=self.id,
+                    organisation_id=self.organisation_id,
+                    changed=changed,
+                    active=self.active,
                 )
             )
 

@@ -140,7 +140,9 @@ class InvitationRedeemed(DomainEvent):
 
 
 class EmployeeCreated(DomainEvent):
-    """For CRM sync: ids and codes only; the CRM reads names and addresses through the API."""
+    """For CRM sync and orders' read model of employees: ids and codes only; the CRM reads
+    names and addresses through the API. Every employee event names the employee's
+    organisation as it is after the change."""
 
     aggregate: ClassVar[str] = "employee"
     name: ClassVar[str] = "created"
@@ -155,6 +157,9 @@ class EmployeeUpdated(DomainEvent):
     employee_id: str
     organisation_id: str
     changed: list[str]
+    # With `organisation_id`, the whole of what a read model keeps: each event is a snapshot,
+    # so one that arrives late (a redelivery) can be told apart by its time and dropped.
+    active: bool
 
 
 class EmployeeDeactivated(DomainEvent):
