@@ -5,6 +5,7 @@ show (the operator organisation, the operator's contact person, colleagues) is r
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from portal_gateway.testing.serving import serving
 from portal_kit.testing.nats_server import free_port
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
+from portal_orders.testing import publish_people_event
 from portal_tickets.app import create_app as create_tickets_app
 from portal_tickets.settings import TicketsSettings
 from starlette.applications import Starlette
@@ -365,14 +367,56 @@ async def health_check_booking(staff: Caller, *employees: str, **order: Any) -> 
     version = slotted["version"]
     for employee in employees:
         version = (
-            await staff.do(
-                "bookEmployee",
-                id=created["id"],
-                version=version,
-                bookingId=slotted["bookings"][0]["id"],
-                employeeId=employee,
+            await book_when_known(
+                staff, created["id"], version, slotted["bookings"][0]["id"], employee
             )
         )["order"]["version"]
+
+
+async def book_when_known(
+    caller: Caller, order_id: str, version: int, booking_id: str, employee_id: str
+) -> dict[str, Any]:
+    """Books, giving people's employee event a few seconds to reach orders' read model (an
+    employee just added is refused with UNKNOWN_EMPLOYEE until then)."""
+    deadline = asyncio.get_running_loop().time() + 15
+    while True:
+        body = await caller.query(
+            "mutation($input: BookEmployeeInput!) { bookEmployee(input: $input) { "
+            f"{SELECTIONS['bookEmployee']} userErrors {{ field code message }} }} }}",
+            {
+                "input": {
+                    "id": order_id,
+                    "version": version,
+                    "bookingId": booking_id,
+                    "employeeId": employee_id,
+                }
+            },
+        )
+        assert "errors" not in body, body
+        result: dict[str, Any] = body["data"]["bookEmployee"]
+        late = [e["code"] for e in result["userErrors"]] == ["UNKNOWN_EMPLOYEE"]
+        if not late or asyncio.get_running_loop().time() > deadline:
+            assert result["userErrors"] == [], result
+            return result
+        await asyncio.sleep(0.1)
+
+
+async def known_to_orders_only(
+    nats_client: Any, namespace: Any, tenant: str, employee_id: str, organisation_id: str
+) -> None:
+    """An employee orders' read model knows (from a people event) but people holds no record
+    of (say, erased there since): a booking can name an id nobody can resolve."""
+    await publish_people_event(
+        nats_client,
+        namespace.event_prefix,
+        tenant,
+        "employee.created",
+        {
+            "employee_id": employee_id,
+            "organisation_id": organisation_id,
+            "national_id_registered": False,
+        },
+    )
 
 
 AVONOVA_ORDERS = """{ orders { edges { node { description
@@ -380,7 +424,9 @@ AVONOVA_ORDERS = """{ orders { edges { node { description
   bookings { booked employees { firstName lastName } } } } } }"""
 
 
-async def test_a_booking_naming_an_unknown_employee_still_lists_with_that_employee_null(gw, issuer):
+async def test_a_booking_naming_an_unknown_employee_still_lists_with_that_employee_null(
+    gw, issuer, nats_client, namespace
+):
     loader, ids = await tenant_with(
         gw,
         issuer,
@@ -399,6 +445,7 @@ async def test_a_booking_naming_an_unknown_employee_still_lists_with_that_employ
         email="donald.duck@testeren.example",
     )
     staff = member(gw, issuer, "avonova", kari, avonova, "admin", staff=True)
+    await known_to_orders_only(nats_client, namespace, "avonova", "no-such-employee", customer)
     await health_check_booking(
         staff, donald["employee"]["id"], "no-such-employee", customerOrganisationId=customer
     )
@@ -473,7 +520,7 @@ REFERENCE_PATHS = {
 
 @pytest.mark.parametrize("people_answers", ["null", "null with errors", "nothing (down)"])
 async def test_every_reference_is_null_alone_when_people_resolves_none(
-    people_answers, settings_for, issuer, start_gateway
+    people_answers, settings_for, issuer, start_gateway, nats_client, namespace
 ):
     assert set(REFERENCE_PATHS) == set(cross_service_references(SUPERGRAPH.read_text()))
     async with contextlib.AsyncExitStack() as stack:
@@ -496,6 +543,7 @@ async def test_every_reference_is_null_alone_when_people_resolves_none(
         )
         staff = member(gw, issuer, "avonova", "kari", "avonova-org", "admin", staff=True)
         customer = member(gw, issuer, "avonova", "testweb", "demokunde", "admin")
+        await known_to_orders_only(nats_client, namespace, "avonova", "donald", "demokunde")
         await health_check_booking(
             staff,
             "donald",
@@ -527,3 +575,72 @@ async def test_every_reference_is_null_alone_when_people_resolves_none(
         for key in path:
             value = value[key]
         assert value is None, field
+
+
+# -- a booking takes only the customer's own employees ----------------------------------------
+
+
+async def test_the_avonova_customer_admin_books_only_its_own_employees(gw, issuer):
+    loader, ids = await tenant_with(
+        gw,
+        issuer,
+        "avonova",
+        {
+            "Avonova Helse AS": "OPERATOR",
+            "Demokunde_Test": "CUSTOMER",
+            "Annen Kunde AS": "CUSTOMER",
+        },
+    )
+    avonova, customer, other = (
+        ids["Avonova Helse AS"],
+        ids["Demokunde_Test"],
+        ids["Annen Kunde AS"],
+    )
+    kari = await user_in(loader, avonova, "kundeansvarlig", "Kari", ["admin"])
+    testweb = await user_in(loader, customer, "testweb", "Test Bruker", ["admin"])
+    # The other customer's employee first: once orders knows Donald (added after), it has
+    # read Mikke's event too (one consumer, in the order people published them).
+    mikke = await loader.do(
+        "addEmployee", organisationId=other, firstName="Mikke", lastName="Mus", email="m@x.example"
+    )
+    donald = await loader.do(
+        "addEmployee",
+        organisationId=customer,
+        firstName="Donald",
+        lastName="Duck",
+        email="d@x.example",
+    )
+    staff = member(gw, issuer, "avonova", kari, avonova, "admin", staff=True)
+    await health_check_booking(staff, customerOrganisationId=customer)
+    admin = member(gw, issuer, "avonova", testweb, customer, "admin")
+    listing = await admin.query("{ orders { edges { node { id version bookings { id } } } } }")
+    (order,) = _nodes(listing)
+    slot = order["bookings"][0]["id"]
+
+    booked = (
+        await book_when_known(admin, order["id"], order["version"], slot, donald["employee"]["id"])
+    )["order"]
+    for employee in ("made-up-employee", mikke["employee"]["id"]):
+        refused = await admin.query(
+            "mutation($input: BookEmployeeInput!) { bookEmployee(input: $input) { "
+            "order { id } userErrors { field code message } } }",
+            {
+                "input": {
+                    "id": order["id"],
+                    "version": booked["version"],
+                    "bookingId": slot,
+                    "employeeId": employee,
+                }
+            },
+        )
+        assert "errors" not in refused, refused
+        assert refused["data"]["bookEmployee"]["order"] is None
+        (error,) = refused["data"]["bookEmployee"]["userErrors"]
+        assert (error["field"], error["code"]) == ("employeeId", "UNKNOWN_EMPLOYEE"), employee
+        assert "a moment ago" in error["message"]
+    after = await admin.query(AVONOVA_ORDERS.replace("description", "description version"))
+    (node,) = _nodes(after)
+    assert node["version"] == booked["version"]  # nothing changed
+    assert node["bookings"] == [
+        {"booked": 1, "employees": [{"firstName": "Donald", "lastName": "Duck"}]}
+    ]

@@ -186,6 +186,30 @@ class FakeOrganisations:
         return seen
 
 
+class FakeEmployees:
+    """As `EmployeeDirectory`: the newest state by `as_of` is kept, an older one dropped."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, dict[str, Any]] = {}
+
+    async def record(
+        self, employee_id: str, *, organisation_id: str, active: bool, as_of: int
+    ) -> bool:
+        kept = self.stored.get(employee_id)
+        if kept is not None and kept["as_of"] > as_of:
+            return False
+        self.stored[employee_id] = {
+            "organisation_id": organisation_id,
+            "active": active,
+            "as_of": as_of,
+        }
+        return True
+
+    async def employer(self, employee_id: str) -> str | None:
+        kept = self.stored.get(employee_id)
+        return str(kept["organisation_id"]) if kept is not None and kept["active"] else None
+
+
 class FakeFiles:
     def __init__(self) -> None:
         self.stored: dict[str, tuple[StoredFile, bytes]] = {}
@@ -225,6 +249,7 @@ class FakeTenant:
         self.configuration = shipped_configurations()[tenant]
         self.orders = FakeOrders(tenant)
         self.organisations = FakeOrganisations()
+        self.employees = FakeEmployees()
         self.counters = InMemoryCounters()
         self.files = FakeFiles()
 
@@ -235,6 +260,7 @@ class FakeTenant:
             self.configuration,
             orders=self.orders,
             organisations=self.organisations,
+            employees=self.employees,
             counters=self.counters,
             files=self.files,
             clock=self.clock,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import orjson
 from portal_kit.testing.plugin import make_principal
 from portal_orders.demo_data import AVONOVA_307390
+from portal_orders.entrypoints.consumers import EMPLOYEES_DURABLE
 from portal_orders.testing import (
     BOOK,
     CREATE,
@@ -19,7 +20,7 @@ from portal_orders.testing import (
     errors,
     listed,
     ok,
-    publish_organisation_event,
+    publish_people_event,
     read,
     stream_events,
     wait_for_handled,
@@ -32,13 +33,33 @@ OUTSIDER = make_principal("avonova", user="x", memberships={"annen-kunde": ("use
 
 
 async def publish_organisation(nats_client, namespace, organisation_id, parent_id=None):
-    data = {
-        "organisation_id": organisation_id,
-        "kind": "customer",
-        "display_name": organisation_id,
-        "parent_id": parent_id,
-    }
-    await publish_organisation_event(nats_client, namespace, "avonova", "created", data)
+    await publish_people_event(
+        nats_client,
+        namespace.event_prefix,
+        "avonova",
+        "organisation.created",
+        {
+            "organisation_id": organisation_id,
+            "kind": "customer",
+            "display_name": organisation_id,
+            "parent_id": parent_id,
+        },
+        event_id=f"evt-{organisation_id}",
+    )
+
+
+async def publish_employee(nats_client, namespace, employee_id, organisation_id):
+    await publish_people_event(
+        nats_client,
+        namespace.event_prefix,
+        "avonova",
+        "employee.created",
+        {
+            "employee_id": employee_id,
+            "organisation_id": organisation_id,
+            "national_id_registered": False,
+        },
+    )
 
 
 async def test_a_customer_orders_and_the_account_managers_organisation_sees_it(
@@ -47,7 +68,10 @@ async def test_a_customer_orders_and_the_account_managers_organisation_sees_it(
     await publish_organisation(nats_client, namespace, "demokunde")
     await publish_organisation(nats_client, namespace, "testbedriften", parent_id="demokunde")
     await publish_organisation(nats_client, namespace, "bergen", parent_id="demokunde")
+    await publish_employee(nats_client, namespace, "employee-donald", "bergen")
+    await publish_employee(nats_client, namespace, "employee-dolly", "bergen")
     await wait_for_handled(service, 3)
+    await wait_for_handled(service, 2, EMPLOYEES_DURABLE)
 
     form = {
         "customerOrganisationId": "bergen",

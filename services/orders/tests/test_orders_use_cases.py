@@ -13,10 +13,12 @@ import pytest
 from portal_kit.domain import DomainError, StaleVersion, ValidationFailed
 from portal_kit.sensitive import SENSITIVE_DATA
 from portal_kit.testing.plugin import make_principal
+from portal_orders.domain.bookings import UnknownEmployee
 from portal_orders.domain.order import OrderDraft
 from portal_orders.domain.record import CustomerRequest, Person, Phone, Resident
 from portal_orders.domain.workflow import Actor
 from portal_orders.service_layer.attachments import Upload
+from portal_orders.service_layer.employees import EmployeeRegister
 from portal_orders.service_layer.ports import OrderFilter, Sort
 from portal_orders.service_layer.sla import SlaWatch
 
@@ -259,3 +261,69 @@ async def test_a_user_of_two_customers_sees_and_orders_for_the_active_one_alone(
     with pytest.raises(ValidationFailed) as unnamed:
         await avonova.desk(avonova_user()).create_order(avonova_draft(""))
     assert refusals(unnamed.value) == [("customerOrganisationId", "REQUIRED")]
+
+
+# -- bookings take only the customer's employees ----------------------------------------------
+
+TESTWEB = make_principal("avonova", user="testweb", memberships={"demokunde": ("admin",)})
+
+
+async def test_a_booking_takes_only_an_active_employee_of_the_orders_customer(clock):
+    avonova = FakeTenant("avonova", clock)
+    await avonova.organisations.upsert("bergen", {"kind": "customer", "parent_id": "demokunde"})
+    register = EmployeeRegister(avonova.employees)
+    at = clock()
+    await register.changed("donald", organisation_id="bergen", active=True, at=at)  # department
+    await register.changed("mikke", organisation_id="annen-kunde", active=True, at=at)
+    await register.changed("dolly", organisation_id="demokunde", active=False, at=at)
+    created = await avonova.desk(AVONOVA_STAFF).create_order(
+        OrderDraft(
+            order_type="health_check",
+            priority="",
+            description="Helsekontroll",
+            customer_organisation_id="demokunde",
+            order_date=date(2025, 6, 26),
+        )
+    )
+    slotted, slot = await avonova.desk(AVONOVA_STAFF).add_booking_slot(
+        created.order.id,
+        created.order.version,
+        starts_at=datetime(2025, 7, 10, 7, tzinfo=UTC),
+        ends_at=datetime(2025, 7, 10, 8, tzinfo=UTC),
+        place="Oslo",
+        capacity=5,
+        cut_off=None,
+    )
+    before = (slotted.order.version, list(avonova.orders.committed))
+
+    # Made up, another customer's, deactivated, not even an id: all answer alike.
+    for employee in ("no-such-employee", "mikke", "dolly", "not an id!"):
+        with pytest.raises(UnknownEmployee) as refused:
+            await avonova.desk(TESTWEB).book_employee(
+                created.order.id, slotted.order.version, slot.id, employee, book=True
+            )
+        assert refusals(refused.value) == [("employeeId", "UNKNOWN_EMPLOYEE")]
+        assert "a moment ago" in refused.value.message  # says an added one may be on its way
+    stored = await avonova.desk(TESTWEB).seen(created.order.id)
+    assert stored is not None and stored.order.bookings[0].employees == []
+    assert (stored.order.version, avonova.orders.committed) == before
+
+    booked = await avonova.desk(TESTWEB).book_employee(
+        created.order.id, slotted.order.version, slot.id, " donald ", book=True
+    )
+    assert booked.order.bookings[0].employees == ["donald"]
+    assert avonova.orders.committed[-1].name == "booking_changed"
+
+    # Deactivated later (a late, older event changes nothing): no new booking, but the one
+    # already made can still be taken off.
+    await register.changed("donald", organisation_id="bergen", active=False, at=at.replace(hour=9))
+    assert not await register.changed("donald", organisation_id="bergen", active=True, at=at)
+    assert await avonova.employees.employer("donald") is None
+    unbooked = await avonova.desk(TESTWEB).book_employee(
+        created.order.id, booked.order.version, slot.id, "donald", book=False
+    )
+    assert unbooked.order.bookings[0].employees == []
+    with pytest.raises(UnknownEmployee):
+        await avonova.desk(TESTWEB).book_employee(
+            created.order.id, unbooked.order.version, slot.id, "donald", book=True
+        )

@@ -1,9 +1,9 @@
 """The composition root of the orders service: settings in, the running parts out.
 
 `bootstrap()` checks the shipped configurations (a bad one stops the service here), builds the
-kit's `ServiceRuntime` (database, NATS, outbox relay) with the organisation consumer and the SLA
-job, and returns an `OrdersService`, which builds the use-case objects on the repositories of
-one tenant. `app.py` turns it into the Starlette app.
+kit's `ServiceRuntime` (database, NATS, outbox relay) with the organisation and employee
+consumers and the SLA job, and returns an `OrdersService`, which builds the use-case objects on
+the repositories of one tenant. `app.py` turns it into the Starlette app.
 """
 
 from __future__ import annotations
@@ -21,14 +21,17 @@ from starlette.requests import Request
 
 from portal_orders.adapters.configuration import shipped_configurations
 from portal_orders.adapters.repositories import (
+    EMPLOYEE_INDEXES,
     INDEXES,
     OUTBOX_COLLECTIONS,
+    EmployeeDirectory,
     OrderRepository,
     OrganisationDirectory,
 )
 from portal_orders.domain.workflow import TenantConfiguration
-from portal_orders.entrypoints.consumers import organisation_consumer
+from portal_orders.entrypoints.consumers import employee_consumer, organisation_consumer
 from portal_orders.entrypoints.context import OrdersContext
+from portal_orders.service_layer.employees import EmployeeRegister
 from portal_orders.service_layer.orders import OrderDesk
 from portal_orders.service_layer.organisations import OrganisationRegister
 from portal_orders.service_layer.sla import SlaWatch
@@ -52,6 +55,7 @@ def order_desk(
         configurations.get(tenant),
         orders=OrderRepository(database, tenant, on_commit=on_commit),
         organisations=OrganisationDirectory(database, tenant),
+        employees=EmployeeDirectory(database, tenant),
         counters=Counters(database, tenant),
         files=GridFSStore(database, tenant),
         clock=clock,
@@ -84,6 +88,9 @@ class OrdersService:
     def organisation_register(self, tenant: str) -> OrganisationRegister:
         return OrganisationRegister(OrganisationDirectory(self.runtime.database, tenant))
 
+    def employee_register(self, tenant: str) -> EmployeeRegister:
+        return EmployeeRegister(EmployeeDirectory(self.runtime.database, tenant))
+
     def system(self, tenant: str) -> SystemDesk:
         """The platform's own changes, for event consumers (billing's "order invoiced")."""
         return SystemDesk(self.configurations.get(tenant), self.orders(tenant), clock=self.clock)
@@ -100,11 +107,14 @@ def bootstrap(
     def register_of(tenant: str) -> OrganisationRegister:
         return service.organisation_register(tenant)
 
+    def employees_of(tenant: str) -> EmployeeRegister:
+        return service.employee_register(tenant)
+
     runtime = ServiceRuntime(
         settings,
         outbox_collections=OUTBOX_COLLECTIONS,
-        indexes=INDEXES,
-        on_start=[organisation_consumer(register_of)],
+        indexes=(*INDEXES, *EMPLOYEE_INDEXES),
+        on_start=[organisation_consumer(register_of), employee_consumer(employees_of)],
     )
     service = OrdersService(runtime, clock, configurations)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-from portal_kit.events import CloudEvent
+from portal_kit.clock import utc_now
+from portal_kit.events import CloudEvent, new_event_id
 from portal_kit.principal import Principal
 from portal_kit.testing.harness import RunningService
 
@@ -107,32 +108,61 @@ async def stream_events(
         await subscription.unsubscribe()
 
 
-async def publish_organisation_event(
-    nats_client: Any, namespace: Any, tenant: str, event: str, data: dict[str, Any]
-) -> None:
-    """People's `organisation.<event>` with `data`, as people would publish it."""
-    organisation_id = data["organisation_id"]
-    message = CloudEvent(
-        id=f"evt-{organisation_id}-{event}",
+async def publish_people_event(
+    nats_client: Any,
+    prefix: str,
+    tenant: str,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    event_id: str | None = None,
+    time: datetime | None = None,
+    deduplicated: bool = True,
+) -> str:
+    """Publishes an event as the people service would (`event_type` such as
+    "employee.created") and returns its id: what orders' read models learn from, without a
+    people service (or of records people no longer holds). Not `deduplicated`: published
+    without `Nats-Msg-Id`, so the stream keeps a republished id and the consumer sees it again."""
+    aggregate, name = event_type.split(".")
+    event = CloudEvent(
+        id=event_id or new_event_id(),
         source="/portal/people",
-        type=f"portal.people.organisation.{event}",
-        subject=organisation_id,
-        time="2025-06-01T00:00:00Z",
+        type=f"portal.people.{aggregate}.{name}",
+        subject=str(data.get(f"{aggregate}_id", aggregate)),
+        time=time or utc_now(),
         data=data,
         tenant=tenant,
     )
     await nats_client.jetstream().publish(
-        f"{namespace.event_prefix}.{tenant}.people.organisation.{event}",
-        orjson.dumps(message.model_dump(mode="json")),
-        headers={"Nats-Msg-Id": message.id},
+        f"{prefix}.{tenant}.people.{aggregate}.{name}",
+        event.model_dump_json().encode(),
+        headers={"Nats-Msg-Id": event.id} if deduplicated else None,
+    )
+    return event.id
+
+
+async def publish_organisation_event(
+    nats_client: Any, namespace: Any, tenant: str, event: str, data: dict[str, Any]
+) -> None:
+    """People's `organisation.<event>` with `data`, as people would publish it."""
+    await publish_people_event(
+        nats_client,
+        namespace.event_prefix,
+        tenant,
+        f"organisation.{event}",
+        data,
+        event_id=f"evt-{data['organisation_id']}-{event}",
+        time=datetime(2025, 6, 1, tzinfo=UTC),
     )
 
 
-async def wait_for_handled(svc: RunningService, count: int) -> None:
-    """Until the service's first consumer has handled `count` events (10 s at most)."""
-    consumer = svc.runtime.consumers[0]
+async def wait_for_handled(
+    svc: RunningService, count: int, durable: str = "orders-organisations"
+) -> None:
+    """Until the service's consumer `durable` has handled `count` events (10 s at most)."""
+    consumer = next(c for c in svc.runtime.consumers if c.durable == durable)
     for _ in range(200):
         if consumer.handled >= count:
             return
         await asyncio.sleep(0.05)
-    raise AssertionError("organisation events were not handled")
+    raise AssertionError(f"{durable}: people's events were not handled")

@@ -421,3 +421,41 @@ class OrganisationDirectory:
 
 
 assert set(SORT_PATHS) == set(SORT_COLUMNS), "every sortable column has a stored sort value"
+
+
+EMPLOYEES = "employees"
+# Apart from INDEXES (bootstrap ensures both), so this read model sits in one place of the file.
+EMPLOYEE_INDEXES = (IndexSpec(EMPLOYEES, (_T, ("employee_id", ASCENDING)), unique=True),)
+
+
+class EmployeeDirectory:
+    """The local read model of the people service's employees: id, organisation, active, and
+    the time (`as_of`, microseconds) of the people event the state comes from.
+
+    Fed by people's employee events; lets a booking refuse an employee who is not an active one
+    of the order's customer.
+    """
+
+    def __init__(self, database: Database, tenant: str) -> None:
+        self._documents = database.for_tenant(EMPLOYEES, tenant)
+
+    async def record(
+        self, employee_id: str, *, organisation_id: str, active: bool, as_of: int
+    ) -> bool:
+        try:
+            await self._documents.find_one_and_update(
+                # Over an older (or the same) state only: for a late event no document matches,
+                # and its upsert collides with the newer state on the unique index.
+                {"employee_id": employee_id, "as_of": {"$lte": as_of}},
+                {"$set": {"organisation_id": organisation_id, "active": active, "as_of": as_of}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def employer(self, employee_id: str) -> str | None:
+        found = await self._documents.find_one(
+            {"employee_id": employee_id, "active": True}, projection={"organisation_id": 1}
+        )
+        return None if found is None else str(found["organisation_id"])

@@ -14,6 +14,21 @@ from portal_orders.domain.workflow import Actor
 MAX_CAPACITY = 10_000
 
 
+class UnknownEmployee(DomainError):
+    """The employee is not one of the order's customer's, as far as orders knows: made up,
+    deactivated, another organisation's (which answers exactly like a missing one), or added in
+    people so recently that its event has not reached orders yet."""
+
+    code = "UNKNOWN_EMPLOYEE"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no such employee of this order's customer; an employee added only a moment ago "
+            "may take a few seconds to be known here, so try again shortly",
+            field="employeeId",
+        )
+
+
 @dataclass
 class Booking:
     """A predefined time slot (e.g. health checks) customers put their employees on."""
@@ -50,7 +65,11 @@ class Booking:
         problems.raise_if_any()
         return cls(new_id(), starts_at, ends_at, place, capacity, cut_off)
 
-    def add(self, employee_id: str) -> None:
+    def add(self, employee_id: str, *, of_customer: bool) -> None:
+        """`of_customer`: the employee is an active one of the order's customer organisation
+        (or of its departments), which the use case looks up in orders' read model."""
+        if not of_customer:
+            raise UnknownEmployee()
         if employee_id in self.employees:
             raise DomainError("already on this slot", field="employeeId", code="DUPLICATE")
         if len(self.employees) >= self.capacity:

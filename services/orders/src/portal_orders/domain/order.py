@@ -600,10 +600,17 @@ class Order(Aggregate):
         return booking
 
     def book(
-        self, booking_id: str, employee_id: str, *, actor: Actor, user: str, now: datetime
+        self,
+        booking_id: str,
+        employee_id: str,
+        *,
+        of_customer: bool,
+        actor: Actor,
+        user: str,
+        now: datetime,
     ) -> Booking:
         booking = self._open_slot(booking_id, actor, now)
-        booking.add(employee_id)
+        booking.add(employee_id, of_customer=of_customer)
         self._booking_changed(booking, employee_id, "booked", actor=actor, user=user, now=now)
         return booking
 

@@ -1,5 +1,6 @@
-"""Event consumers: the people service's organisation events keep the local read model of
-organisations (through the service layer's `OrganisationRegister`)."""
+"""Event consumers: the people service's organisation and employee events keep orders' local
+read models of them (through the service layer's `OrganisationRegister` and `EmployeeRegister`).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, ensure_service_streams
 from portal_kit.runtime import ServiceRuntime, StartHook
 
+from portal_orders.service_layer.employees import EmployeeRegister
 from portal_orders.service_layer.organisations import OrganisationRegister
 
 DURABLE = "orders-organisations"
+EMPLOYEES_DURABLE = "orders-employees"
+
+
+def _required_id(event: CloudEvent, key: str) -> str:
+    value = event.data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{event.aggregate} event without {key}")
+    return value
 
 
 def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> Handler:
@@ -20,9 +30,7 @@ def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> 
 
     async def handle(event: CloudEvent) -> None:
         data = event.data
-        organisation_id = data.get("organisation_id")
-        if not isinstance(organisation_id, str) or not organisation_id:
-            raise ValueError("organisation event without organisation_id")
+        organisation_id = _required_id(event, "organisation_id")
         register = register_of(event.tenant)
         if event.name == "created":
             await register.created(
@@ -41,8 +49,36 @@ def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> 
     return handle
 
 
-def organisation_consumer(register_of: Callable[[str], OrganisationRegister]) -> StartHook:
-    """On start: follow people's organisation events (its stream is made if not there yet)."""
+# What each employee event says of being active; `updated` carries it in its payload.
+_ACTIVE_AFTER = {"created": True, "reactivated": True, "deactivated": False}
+
+
+def employee_handler(register_of: Callable[[str], EmployeeRegister]) -> Handler:
+    """`register_of(tenant)`: the employee read model of the event's tenant. Every employee
+    event (created, updated, deactivated, reactivated) names the employee's organisation after
+    the change; other events of the aggregate are ignored."""
+
+    async def handle(event: CloudEvent) -> None:
+        if event.name == "updated":
+            active = event.data.get("active")
+            if not isinstance(active, bool):
+                raise ValueError("employee updated event without active")
+        elif event.name in _ACTIVE_AFTER:
+            active = _ACTIVE_AFTER[event.name]
+        else:
+            return
+        await register_of(event.tenant).changed(
+            _required_id(event, "employee_id"),
+            organisation_id=_required_id(event, "organisation_id"),
+            active=active,
+            at=event.time,
+        )
+
+    return handle
+
+
+def _people_consumer(durable: str, aggregate: str, handler: Handler) -> StartHook:
+    """On start: follow people's events of one aggregate (its stream is made if not there yet)."""
 
     async def start(runtime: ServiceRuntime) -> None:
         people = StreamNames(runtime.settings.event_prefix, "people")
@@ -52,11 +88,19 @@ def organisation_consumer(register_of: Callable[[str], OrganisationRegister]) ->
                 runtime.js,
                 runtime.database,
                 runtime.names,
-                durable=DURABLE,
+                durable=durable,
                 stream=people.stream,
-                filter_subject=f"{people.prefix}.*.people.organisation.>",
-                handler=organisation_handler(register_of),
+                filter_subject=f"{people.prefix}.*.people.{aggregate}.>",
+                handler=handler,
             )
         )
 
     return start
+
+
+def organisation_consumer(register_of: Callable[[str], OrganisationRegister]) -> StartHook:
+    return _people_consumer(DURABLE, "organisation", organisation_handler(register_of))
+
+
+def employee_consumer(register_of: Callable[[str], EmployeeRegister]) -> StartHook:
+    return _people_consumer(EMPLOYEES_DURABLE, "employee", employee_handler(register_of))

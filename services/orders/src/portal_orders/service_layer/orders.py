@@ -1,7 +1,7 @@
 """Use cases of orders for one caller: load what the caller may see, act, save.
 
 `OrderDesk` gets the caller's tenant's ports (`service_layer/ports.py`: orders, organisations,
-counters, files) and a clock from `bootstrap.py`, or in-memory fakes in the fast tests.
+employees, counters, files) and a clock from `bootstrap.py`, or in-memory fakes in the fast tests.
 
 Every mutation of an existing order takes the version the client saw; a stale one is refused
 before anything is written. Refusals are `DomainError`s and change nothing: no document, no
@@ -43,7 +43,7 @@ from portal_orders.service_layer.cleaning import (
     clean_changes,
     clean_text,
 )
-from portal_orders.service_layer.ports import Orders, Organisations
+from portal_orders.service_layer.ports import Employees, Orders, Organisations
 from portal_orders.service_layer.queries import OrderQueries
 
 
@@ -61,6 +61,7 @@ class OrderDesk:
         *,
         orders: Orders,
         organisations: Organisations,
+        employees: Employees,
         counters: Sequences,
         files: FileStore,
         clock: Clock = utc_now_to_the_millisecond,
@@ -70,6 +71,7 @@ class OrderDesk:
         self.configuration = configuration
         self.orders = orders
         self.organisations = organisations
+        self.employees = employees
         self.counters = counters
         self.files = files
         self.clock = clock
@@ -409,14 +411,35 @@ class OrderDesk:
         self, order_id: str, version: int, booking_id: str, employee_id: str, *, book: bool
     ) -> Seen:
         seen = await self._load(order_id, version)
-        problems = Problems()
-        employee = problems.check(
-            lambda: check_reference(employee_id, field="employeeId", what="employee"), ""
-        )
-        problems.raise_if_any()
-        act = seen.order.book if book else seen.order.unbook
-        act(booking_id, employee, actor=seen.actor, user=self.principal.user, now=self.clock())
+        employee = employee_id.strip()
+        if not employee:
+            raise DomainError("this is required", field="employeeId", code="REQUIRED")
+        user, now = self.principal.user, self.clock()
+        if book:
+            of_customer = await self._of_customer(seen.order, employee)
+            seen.order.book(
+                booking_id, employee, of_customer=of_customer, actor=seen.actor, user=user, now=now
+            )
+        else:
+            # Taking someone off needs no register: a deactivated employee must be removable.
+            employee = check_reference(employee, field="employeeId", what="employee")
+            seen.order.unbook(booking_id, employee, actor=seen.actor, user=user, now=now)
         return await self._save(seen)
+
+    async def _of_customer(self, order: Order, employee_id: str) -> bool:
+        """An active employee of the order's customer organisation or of one of its
+        departments, by orders' read model of people's employees. A malformed id is simply
+        not one: every unknown employee answers alike."""
+        try:
+            employee_id = check_reference(employee_id, field="employeeId", what="employee")
+        except NotFound:
+            return False
+        employer = await self.employees.employer(employee_id)
+        if employer is None:
+            return False
+        return employer in await self.organisations.with_descendants(
+            [order.customer_organisation_id]
+        )
 
     # -- helpers ----------------------------------------------------------------------------
 

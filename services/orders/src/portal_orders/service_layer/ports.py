@@ -1,8 +1,9 @@
 """What the use cases need of the world, as Protocols, and the values those ports exchange.
 
 `adapters/` implements them on MongoDB and GridFS (`OrderRepository`, `OrganisationDirectory`,
-`portal_kit.gridfs.GridFSStore`, and `portal_kit.counters.Counters` for `Sequences`); the fast
-tests implement them in memory (`tests/fakes.py`). Every port belongs to one tenant.
+`EmployeeDirectory`, `portal_kit.gridfs.GridFSStore`, and `portal_kit.counters.Counters` for
+`Sequences`); the fast tests implement them in memory (`tests/fakes.py`). Every port belongs to
+one tenant.
 """
 
 from __future__ import annotations
@@ -154,4 +155,20 @@ class Organisations(Protocol):
 
     async def names(self) -> dict[str, str]:
         """The display name of each organisation whose name people's events have told."""
+        ...
+
+
+class Employees(Protocol):
+    """The local read model of the people service's employees: each one's organisation and
+    whether they are active, as of the newest people event about them."""
+
+    async def record(
+        self, employee_id: str, *, organisation_id: str, active: bool, as_of: int
+    ) -> bool:
+        """Keeps this state unless a newer one (a larger `as_of`) is kept already; True when
+        kept. Recording the same state again changes nothing."""
+        ...
+
+    async def employer(self, employee_id: str) -> str | None:
+        """The organisation of an active employee; None for one unknown or deactivated."""
         ...
