@@ -97,6 +97,9 @@ async def test_avonova_employee_register_from_adding_to_deactivation(people):
     crm = [e for e in partner.effects if e.type.startswith("portal.people.employee.")]
     assert [e.type.rsplit(".", 1)[1] for e in crm] == ["created", "updated", "deactivated"]
     assert crm[1].data["changed"] == ["email", "birth_date"]
+    # What orders' read model of employees keeps, in every one of them: organisation, active.
+    assert all(e.data["organisation_id"] == avonova.department for e in crm)
+    assert crm[1].data["active"] is True
     for event in partner.effects:
         text = event.model_dump_json()
         assert FNR not in text and "151086" not in text
