@@ -119,9 +119,20 @@ class PrincipalMiddleware:
 
 class ServiceGraphQL(GraphQL[Any, None]):
     def __init__(
-        self, schema: Schema, runtime: ServiceRuntime, context_factory: ContextFactory
+        self,
+        schema: Schema,
+        runtime: ServiceRuntime,
+        context_factory: ContextFactory,
+        *,
+        multipart_uploads: bool = False,
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if runtime.settings.dev_mode else None)
+        # Multipart requests (file uploads) come only from the gateway, with a signed principal;
+        # the browser-facing CSRF checks for them are the gateway's.
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if runtime.settings.dev_mode else None,
+            multipart_uploads_enabled=multipart_uploads,
+        )
         self.runtime = runtime
         self.context_factory = context_factory
 
@@ -135,6 +146,8 @@ def build_service_app(
     schema: Schema,
     context_factory: ContextFactory,
     extra_routes: Sequence[BaseRoute] = (),
+    *,
+    multipart_uploads: bool = False,
 ) -> Starlette:
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "up", "service": runtime.settings.service_name})
@@ -155,7 +168,7 @@ def build_service_app(
         finally:
             await runtime.stop()
 
-    graphql = ServiceGraphQL(schema, runtime, context_factory)
+    graphql = ServiceGraphQL(schema, runtime, context_factory, multipart_uploads=multipart_uploads)
     app = Starlette(
         routes=[
             Route("/healthz", healthz),

@@ -15,7 +15,11 @@ from portal_orders.settings import OrdersSettings
 def create_app(settings: OrdersSettings, *, clock: Clock = utc_now_to_the_millisecond) -> Starlette:
     service = bootstrap(settings, clock=clock)
     app = build_service_app(
-        service.runtime, schema, service.context, extra_routes=attachment_routes(service.desk)
+        service.runtime,
+        schema,
+        service.context,
+        extra_routes=attachment_routes(service.desk),
+        multipart_uploads=True,  # dialog attachments (OrderAttachmentInput.file)
     )
     app.state.runtime = service.runtime
     app.state.service = service

@@ -6,14 +6,16 @@ import base64
 import binascii
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from portal_kit.domain import DomainError, ValidationFailed
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
 
 from portal_orders.domain import record
 from portal_orders.domain.order import OrderDraft
-from portal_orders.service_layer.attachments import Upload
+from portal_orders.service_layer.attachments import Upload as FileUpload
 
 # Base64 larger than this cannot decode to a file any tenant accepts; refused before decoding.
 MAX_BASE64 = 15 * 1024 * 1024
@@ -311,22 +313,38 @@ class AnswerOrderQuestionInput:
 @strawberry.input(name="OrderAttachmentInput")
 class AttachmentInput:
     filename: str
-    content_base64: str = strawberry.field(
-        description="The file, base64; its type is read from the content, never from the client."
+    file: Upload | None = strawberry.field(
+        default=None,
+        description=(
+            "The file, as a part of a GraphQL multipart request (the gateway takes files up to "
+            "the tenant's attachment limit); its type is read from the content, never from the "
+            "client."
+        ),
+    )
+    content_base64: str | None = strawberry.field(
+        default=None,
+        description="The file, base64 in the JSON request: small files only.",
+        deprecation_reason="send `file` in a GraphQL multipart request",
     )
 
-    def upload(self, index: int) -> Upload:
-        if len(self.content_base64) > MAX_BASE64:
-            raise DomainError(
-                "the file is too large", field=f"attachments.{index}.content", code="TOO_LARGE"
-            )
+    async def upload(self, index: int, max_bytes: int | None) -> FileUpload:
+        """The file's bytes: from the multipart part (read to one byte past the tenant's limit,
+        so a larger file is refused as TOO_LARGE without being read whole) or from base64."""
+        field = f"attachments.{index}.content"
+        if (self.file is None) == (self.content_base64 is None):
+            raise DomainError("send the file in `file` (or in `contentBase64`)", field=field)
+        if self.file is not None:
+            limit = (MAX_BASE64 if max_bytes is None else max_bytes) + 1
+            data = await cast(UploadFile, self.file).read(limit)
+            return FileUpload(self.filename, data, index)
+        content = self.content_base64 or ""
+        if len(content) > MAX_BASE64:
+            raise DomainError("the file is too large", field=field, code="TOO_LARGE")
         try:
-            data = base64.b64decode(self.content_base64, validate=True)
+            data = base64.b64decode(content, validate=True)
         except (binascii.Error, ValueError):
-            raise DomainError(
-                "not valid base64", field=f"attachments.{index}.content", code="INVALID"
-            ) from None
-        return Upload(self.filename, data, index)
+            raise DomainError("not valid base64", field=field, code="INVALID") from None
+        return FileUpload(self.filename, data, index)
 
 
 @strawberry.input

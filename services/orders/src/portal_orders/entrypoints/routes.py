@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 from portal_kit.principal import Principal
 from starlette.requests import Request
@@ -10,6 +11,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from portal_orders.service_layer.orders import OrderDesk
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name in UTF-8 (RFC 6266's `filename*`: "skade på flis.png" stays
+    so) and an ASCII fallback for old clients; HTTP headers themselves carry only Latin-1."""
+    safe = "".join(c for c in filename if c.isalnum() or c in "._- ")[:100] or "file"
+    fallback = "".join(c if c.isascii() else "_" for c in safe)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(safe, safe='')}"
 
 
 def attachment_routes(desk_of: Callable[[Principal], OrderDesk]) -> list[BaseRoute]:
@@ -23,12 +32,11 @@ def attachment_routes(desk_of: Callable[[Principal], OrderDesk]) -> list[BaseRou
         if found is None:
             return JSONResponse({"error": "not found"}, status_code=404)
         info, data = found
-        safe_name = "".join(c for c in info.filename if c.isalnum() or c in "._- ")[:100]
         return Response(
             data,
             media_type=info.content_type,
             headers={
-                "Content-Disposition": f'attachment; filename="{safe_name or "file"}"',
+                "Content-Disposition": content_disposition(info.filename),
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "private, no-store",
             },

@@ -244,15 +244,18 @@ class Mutation:
         async def act() -> Seen:
             problems = Problems()
             uploads = []
+            rules = desk.configuration.attachments if desk.configuration else None
             for index, attachment in enumerate(input.attachments[:20]):
-                upload = problems.check(functools.partial(attachment.upload, index), None)
-                if upload is not None:
-                    uploads.append(upload)
+                try:
+                    uploads.append(
+                        await attachment.upload(index, rules.max_bytes if rules else None)
+                    )
+                except DomainError as problem:
+                    problems.add(problem)
             if len(input.attachments) > 20:
                 problems.add(DomainError("at most 10 files", field="attachments", code="TOO_MANY"))
             if problems.found:
                 # Name the other files' problems too, so the client sees them all at once.
-                rules = desk.configuration.attachments if desk.configuration else None
                 if rules is not None:
                     nothing_checked: list[CheckedUpload] = []
                     problems.check(
