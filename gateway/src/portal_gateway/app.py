@@ -17,7 +17,7 @@ import orjson
 from cryptography.exceptions import UnsupportedAlgorithm
 from portal_kit.http import RequestContextMiddleware
 from portal_kit.logging import request_id_var, tenant_var
-from portal_kit.principal import PrincipalSigner
+from portal_kit.principal import Principal, PrincipalSigner
 from portal_kit.settings import SettingsError
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -26,11 +26,16 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
-from portal_gateway import cookies, metrics
+from portal_gateway import attachments, cookies, metrics, uploads
 from portal_gateway.authentication import Authenticator, build_authenticator
 from portal_gateway.circuit import Circuit
-from portal_gateway.engine import Engine
-from portal_gateway.errors import AuthenticationFailed, GatewayError, without_internals
+from portal_gateway.engine import Engine, RequestError
+from portal_gateway.errors import (
+    AuthenticationFailed,
+    GatewayError,
+    SubgraphUnavailable,
+    without_internals,
+)
 from portal_gateway.federation.executor import FetchFailed
 from portal_gateway.federation.plan import Fetch
 from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
@@ -147,14 +152,19 @@ class Gateway:
         cookie_mode = self.settings.cookie_mode
         media = negotiate(request.headers.get("accept"))
         try:
-            if request.method == "POST":
-                operation = await operation_from_body(request, self.settings.max_request_bytes)
-            elif self._wants_ide(request):
-                return HTMLResponse(self._ide_html)
+            if request.method == "POST" and uploads.is_multipart(request):
+                status, answer = await self._multipart(request)
             else:
-                operation = operation_from_query(request)
-            credentials = cookies.authenticated_headers(request) if cookie_mode else request.headers
-            status, answer = await self.execute(request, operation, credentials)
+                if request.method == "POST":
+                    operation = await operation_from_body(request, self.settings.max_request_bytes)
+                elif self._wants_ide(request):
+                    return HTMLResponse(self._ide_html)
+                else:
+                    operation = operation_from_query(request)
+                credentials = (
+                    cookies.authenticated_headers(request) if cookie_mode else request.headers
+                )
+                status, answer = await self.execute(request, operation, credentials)
         except GatewayError as error:
             metrics.REQUESTS.labels(str(error.status)).inc()
             return error.response(media)
@@ -168,15 +178,49 @@ class Gateway:
             cookies.set_session(response, session, self.settings.cookie_secure)
         return response
 
-    async def execute(
-        self,
-        request: Request,
-        operation: Mapping[str, Any],
-        credentials: Mapping[str, str],
-    ) -> tuple[int, dict[str, Any]]:
-        """Authenticate, then run one GraphQL operation through the engine."""
+    async def _multipart(self, request: Request) -> tuple[int, dict[str, Any]]:
+        """A GraphQL multipart request (file uploads, `uploads.py`): only with a session, read
+        within the upload limit, its files sent on to the one subgraph whose root mutation
+        fields take them."""
+        credentials = self._credentials(request, csrf=True)
+        principal = await self._session_principal(credentials)
+        limit = self.settings.max_upload_bytes + self.settings.max_request_bytes
+        async with uploads.read_multipart(
+            request, limit, self.settings.max_request_bytes
+        ) as multipart:
+            operation = multipart.operation
+            try:
+                document = self.engine.document(
+                    self.engine.persisted(operation.get("query"), operation.get("extensions"))
+                )
+                node = self.engine.operation(document, operation.get("operationName"))
+            except RequestError as error:
+                return error.status, error.body()
+            uploads.check_targets(self.supergraph, node, document.fragments, multipart)
+            return await self.execute(request, operation, credentials, principal, multipart)
+
+    def _credentials(self, request: Request, *, csrf: bool) -> Mapping[str, str]:
+        """The request's headers with the session cookie as bearer token in cookie mode (after
+        the CSRF check when `csrf`)."""
+        if not self.settings.cookie_mode:
+            return request.headers
+        if csrf:
+            return cookies.authenticated_headers(request)
+        return cookies.session_headers(request)
+
+    async def _session_principal(self, credentials: Mapping[str, str]) -> Principal:
+        """The caller's principal; files are for callers with a session only (401 before
+        anything is read or asked of a subgraph)."""
+        if "authorization" not in credentials:
+            raise AuthenticationFailed("log in first: files need a session")
         principal = await self.authenticator.principal(credentials)
-        tenant_var.set(principal.tenant)  # for the request's log line; one task per request
+        if principal.first_login_pending:
+            raise GatewayError(
+                "complete the first login first", status=403, code=FIRST_LOGIN_REQUIRED
+            )
+        return principal
+
+    def _subgraph_headers(self, request: Request, principal: Principal) -> dict[str, str]:
         headers = self.people.headers(
             principal,
             request.headers,
@@ -188,6 +232,23 @@ class Gateway:
         )
         if client_chain:
             headers["x-forwarded-for"] = client_chain
+        return headers
+
+    async def execute(
+        self,
+        request: Request,
+        operation: Mapping[str, Any],
+        credentials: Mapping[str, str],
+        principal: Principal | None = None,
+        multipart: uploads.MultipartOperation | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """Authenticate (unless done), then run one GraphQL operation through the engine; the
+        fetches that carry `multipart`'s files go as multipart requests."""
+        if principal is None:
+            principal = await self.authenticator.principal(credentials)
+        tenant_var.set(principal.tenant)  # for the request's log line; one task per request
+        headers = self._subgraph_headers(request, principal)
+        file_timeout = self.settings.file_timeout_seconds
         subgraphs = self.subgraphs
         # Identical query fetches of one principal in flight together are sent once.
         share = (principal, request.headers.get("accept-language"))
@@ -202,6 +263,13 @@ class Gateway:
             subgraph = subgraphs.get(fetch.graph)
             if subgraph is None:
                 raise FetchFailed(f"{fetch.graph} service unavailable")
+            if multipart is not None:
+                sent, paths = multipart.files_of(body)
+                if paths:
+                    if fetch.path is not None or fetch.operation_kind != "mutation":
+                        raise FetchFailed("files go to root mutation fields only")
+                    files = {key: (targets, multipart.files[key]) for key, targets in paths.items()}
+                    return await subgraph.upload(sent, files, headers, file_timeout)
             shared = share if fetch.operation_kind == "query" else None
             return await subgraph.query(body, headers, shared)
 
@@ -215,6 +283,27 @@ class Gateway:
             method=request.method,
             show_plan=request.headers.get("x-portal-query-plan") == "1",
         )
+
+    # -- /attachments/{file_id} -------------------------------------------------------------
+
+    async def attachment(self, request: Request) -> Response:
+        """A dialog attachment, streamed from orders, for a caller with a session. A download
+        link is a plain GET: in cookie mode the access cookie (SameSite=Strict, so never sent
+        by another site's page) serves without the CSRF header a link cannot send."""
+        try:
+            principal = await self._session_principal(self._credentials(request, csrf=False))
+            tenant_var.set(principal.tenant)
+            orders = self.subgraphs.get("orders")
+            if orders is None:
+                raise SubgraphUnavailable("orders service unavailable")
+            return await attachments.download(
+                orders,
+                request.path_params["file_id"],
+                self._subgraph_headers(request, principal),
+                self.settings.file_timeout_seconds,
+            )
+        except GatewayError as error:
+            return error.response()
 
     # -- cookie mode: /auth/refresh and /auth/logout ---------------------------------------
 
@@ -294,6 +383,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/healthz", gateway.healthz, methods=["GET"]),
             Route("/readyz", gateway.readyz, methods=["GET"]),
             Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
+            Route("/attachments/{file_id}", gateway.attachment, methods=["GET"]),
             Route("/metrics", gateway.metrics, methods=["GET"]),
             Route("/auth/refresh", gateway.refresh, methods=["POST"]),
             Route("/auth/logout", gateway.logout, methods=["POST"]),

@@ -56,6 +56,14 @@ def authenticated_headers(request: Request) -> Mapping[str, str]:
     return {**request.headers, "authorization": f"Bearer {request.cookies[ACCESS]}"}
 
 
+def session_headers(request: Request) -> Mapping[str, str]:
+    """The request's headers with the access cookie as bearer token, without the CSRF check:
+    for safe requests a plain link makes (file downloads), which change nothing."""
+    if "authorization" in request.headers or ACCESS not in request.cookies:
+        return request.headers
+    return {**request.headers, "authorization": f"Bearer {request.cookies[ACCESS]}"}
+
+
 def take_sessions(data: Any) -> list[dict[str, Any]]:
     """Session payloads in an answer's root fields; their tokens are removed from the body."""
     sessions = []

@@ -12,9 +12,9 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import jwt
@@ -92,6 +92,18 @@ class CachedSigner:
         return token
 
 
+class FilePart(Protocol):
+    """A file of a multipart request, as the gateway holds it until it is forwarded."""
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+
 @dataclass(frozen=True)
 class UpstreamResponse:
     status: int
@@ -166,7 +178,10 @@ class Subgraph:
         return (await asyncio.shield(future))[1]
 
     async def _exchange(
-        self, data: bytes, headers: Mapping[str, str]
+        self,
+        data: bytes | aiohttp.MultipartWriter,
+        headers: Mapping[str, str],
+        limit: aiohttp.ClientTimeout | None = None,
     ) -> tuple[bytes, dict[str, Any]]:
         unavailable = f"{self.name} service unavailable"
         if not self.circuit.allows():
@@ -178,7 +193,7 @@ class Subgraph:
         ):
             try:
                 async with self.session.post(
-                    self.url, data=data, headers=headers, timeout=self.timeout
+                    self.url, data=data, headers=headers, timeout=limit or self.timeout
                 ) as response:
                     payload = await response.read()
                     status = response.status
@@ -239,6 +254,63 @@ class Subgraph:
             log.error("subgraph failed", extra={"subgraph": self.name, "status": status})
             raise SubgraphUnavailable(f"{self.name} service unavailable")
         return UpstreamResponse(status, payload, content_type)
+
+    async def open_file(
+        self, path: str, headers: Mapping[str, str], timeout_seconds: float
+    ) -> aiohttp.ClientResponse:
+        """`GET path` on the subgraph (a file download), its response open for streaming: the
+        caller reads the body and releases it. The whole exchange, body included, ends after
+        `timeout_seconds` (aiohttp's total timeout covers reading)."""
+        if not self.circuit.allows():
+            metrics.SUBGRAPH_ERRORS.labels(self.name, "circuit_open").inc()
+            raise SubgraphUnavailable(f"{self.name} service unavailable")
+        timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=min(timeout_seconds, 3.0))
+        file_headers = {k: v for k, v in headers.items() if k != "content-type"}
+        file_headers["accept"] = "*/*"
+        try:
+            response = await self.session.get(
+                self.url.with_path(path), headers=file_headers, timeout=timeout
+            )
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            self._failed(type(error).__name__)
+            raise SubgraphUnavailable(f"{self.name} service unavailable") from None
+        if response.status == 401 or response.status >= 500:
+            response.release()
+            if response.status == 401:
+                log.error("subgraph refused the gateway's principal", extra={"subgraph": self.name})
+            self._failed(f"http_{response.status}")
+            raise SubgraphUnavailable(f"{self.name} service unavailable")
+        self.circuit.succeeded()
+        return response
+
+    async def upload(
+        self,
+        operation: dict[str, Any],
+        files: Mapping[str, tuple[list[str], FilePart]],
+        headers: Mapping[str, str],
+        timeout_seconds: float,
+    ) -> dict[str, Any]:
+        """One root mutation fetch as a GraphQL multipart request: `operation` (files as null),
+        then each file streamed from where the gateway spooled it, under its map key with the
+        variable paths it fills. The answer as `query` gives it, or `FetchFailed`."""
+        writer = aiohttp.MultipartWriter("form-data")
+        writer.append(orjson.dumps(operation), {"content-type": JSON}).set_content_disposition(
+            "form-data", name="operations"
+        )
+        paths = {key: targets for key, (targets, _) in files.items()}
+        writer.append(orjson.dumps(paths), {"content-type": JSON}).set_content_disposition(
+            "form-data", name="map"
+        )
+        for key, (_, part) in files.items():
+            payload = aiohttp.payload.AsyncIterablePayload(
+                part.chunks(), content_type=part.content_type
+            )
+            writer.append_payload(payload).set_content_disposition(
+                "form-data", name=key, filename=part.filename
+            )
+        upload_headers = {k: v for k, v in headers.items() if k != "content-type"}
+        timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=min(timeout_seconds, 3.0))
+        return (await self._exchange(writer, upload_headers, timeout))[1]
 
     async def ready(self) -> bool:
         try:

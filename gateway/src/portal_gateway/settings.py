@@ -55,6 +55,12 @@ class GatewaySettings(BaseSettings):
     upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     upstream_connections: int = Field(default=100, ge=1, le=10_000)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    # The largest attachment any tenant accepts (orders' configuration `attachments.max_bytes`;
+    # JM: 10 MiB): a GraphQL multipart request may carry this much in files, plus
+    # max_request_bytes for its operation and framing. JSON requests keep max_request_bytes.
+    max_upload_bytes: int = Field(default=10_485_760, ge=1024)
+    # Uploads and downloads of files (streamed to and from the orders subgraph) end after this.
+    file_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Addresses of proxies in front of the gateway whose X-Forwarded-For may be believed
     # (comma-separated, or "*"); empty: the client is whoever connected, whatever it claims.
     trusted_proxies: str = Field(default="", max_length=2000)
