@@ -14,6 +14,7 @@ import orjson
 import pytest
 from portal_gateway.settings import GatewaySettings
 from portal_gateway.testing.serving import serving
+from portal_kit.principal import FIRST_LOGIN_SCOPE
 from portal_orders.adapters.configuration import shipped_configurations
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
@@ -178,6 +179,16 @@ async def test_a_contractor_uploads_six_mib_and_downloads_it_byte_identical_thro
             assert anonymous.status_code == 401
             assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
             assert anonymous.content != photo
+        # A first login pending: only people serves the user, files included.
+        pending = issuer.token(
+            user="ue-3",
+            tenant="jm",
+            memberships=[{"organisation": "org-contractor", "roles": ["user"]}],
+            scopes=[FIRST_LOGIN_SCOPE],
+        )
+        first_login = await gw.get(path, headers=bearer(pending))
+        assert first_login.status_code == 403
+        assert first_login.json()["errors"][0]["extensions"]["code"] == "FIRST_LOGIN_REQUIRED"
 
         # JSON requests keep their small limit.
         too_big_json = await gw.post(
