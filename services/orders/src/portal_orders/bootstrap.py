@@ -21,7 +21,6 @@ from starlette.requests import Request
 
 from portal_orders.adapters.configuration import shipped_configurations
 from portal_orders.adapters.repositories import (
-    EMPLOYEE_INDEXES,
     INDEXES,
     OUTBOX_COLLECTIONS,
     EmployeeDirectory,
@@ -113,7 +112,7 @@ def bootstrap(
     runtime = ServiceRuntime(
         settings,
         outbox_collections=OUTBOX_COLLECTIONS,
-        indexes=(*INDEXES, *EMPLOYEE_INDEXES),
+        indexes=INDEXES,
         on_start=[organisation_consumer(register_of), employee_consumer(employees_of)],
     )
     service = OrdersService(runtime, clock, configurations)

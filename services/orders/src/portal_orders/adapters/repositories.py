@@ -36,6 +36,7 @@ from portal_orders.service_layer.ports import (
 
 ORDERS = "orders"
 ORGANISATIONS = "organisations"
+EMPLOYEES = "employees"
 OUTBOX_COLLECTIONS = (ORDERS,)
 ACTIVITY = "activity"
 SEARCH = "search"
@@ -43,6 +44,7 @@ SORT_KEY = "sequence"
 
 _T = ("tenant", ASCENDING)
 INDEXES = (
+    IndexSpec(EMPLOYEES, (_T, ("employee_id", ASCENDING)), unique=True),
     IndexSpec(ORDERS, (_T, ("number", ASCENDING)), unique=True),
     IndexSpec(ORDERS, (_T, (SORT_KEY, ASCENDING), ("_id", ASCENDING))),
     # The contractor's lists: their organisation's active or recently finished orders.
@@ -421,11 +423,6 @@ class OrganisationDirectory:
 
 
 assert set(SORT_PATHS) == set(SORT_COLUMNS), "every sortable column has a stored sort value"
-
-
-EMPLOYEES = "employees"
-# Apart from INDEXES (bootstrap ensures both), so this read model sits in one place of the file.
-EMPLOYEE_INDEXES = (IndexSpec(EMPLOYEES, (_T, ("employee_id", ASCENDING)), unique=True),)
 
 
 class EmployeeDirectory:
