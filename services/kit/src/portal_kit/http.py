@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
 from portal_kit.logging import request_id_var, tenant_var, traceparent_var
+from portal_kit.messages import locale_var
 from portal_kit.principal import HEADER, InvalidPrincipal, Principal
 from portal_kit.runtime import ServiceRuntime
 
@@ -111,9 +112,11 @@ class PrincipalMiddleware:
             return
         scope.setdefault("state", {})["principal"] = principal
         token = tenant_var.set(principal.tenant)
+        language = locale_var.set(principal.locale)
         try:
             await self.app(scope, receive, send)
         finally:
+            locale_var.reset(language)
             tenant_var.reset(token)
 
 
