@@ -20,6 +20,7 @@ from portal_kit.sensitive import check_no_national_id
 from portal_kit.values import Problems, check_code, check_reference, check_text
 
 from portal_orders.domain.fields import check_close_out, client_field
+from portal_orders.domain.messages import _
 from portal_orders.domain.order import OrderDraft
 from portal_orders.domain.workflow import CODED_FIELDS, Actor, TenantConfiguration
 
@@ -95,7 +96,7 @@ def checked_draft(
     description = clean_text(draft.description, "description", problems, required=True)
     customer = problems.check(
         lambda: check_reference(
-            draft.customer_organisation_id, field="customerOrganisationId", what="organisation"
+            draft.customer_organisation_id, field="customerOrganisationId", what=_("organisation")
         ),
         "",
     )
@@ -105,14 +106,14 @@ def checked_draft(
             lambda: check_reference(
                 draft.assignee_organisation_id or "",
                 field="assigneeOrganisationId",
-                what="organisation",
+                what=_("organisation"),
             ),
             None,
         )
     if actor is Actor.CONTRACTOR:
         assignee = draft.assignee_organisation_id  # the caller's: see OrderDesk._creator_role
     if actor is Actor.CUSTOMER and customer and customer not in organisations:
-        problems.add(NotFound("no such organisation", field="customerOrganisationId"))
+        problems.add(NotFound(_("no such organisation"), field="customerOrganisationId"))
     cleaned = clean(
         dataclasses.replace(
             draft,
@@ -159,7 +160,7 @@ def clean_changes(changes: dict[str, Any], configuration: TenantConfiguration) -
             continue
         if isinstance(value, datetime):
             if value.utcoffset() is None:
-                problems.add(DomainError("a time with its UTC offset", field=client_field(name)))
+                problems.add(DomainError(_("a time with its UTC offset"), field=client_field(name)))
             else:
                 cleaned[name] = to_the_millisecond(value)
             continue

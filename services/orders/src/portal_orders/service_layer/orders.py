@@ -23,6 +23,7 @@ from portal_kit.principal import Principal
 from portal_kit.values import Problems, check_reference
 
 from portal_orders.domain.bookings import Booking
+from portal_orders.domain.messages import _
 from portal_orders.domain.numbering import (
     FIRST_IN_BUNDLE,
     BundlePlace,
@@ -79,7 +80,7 @@ class OrderDesk:
 
     def require_configuration(self) -> TenantConfiguration:
         if self.configuration is None:
-            raise NotConfigured("orders are not set up for this tenant")
+            raise NotConfigured(_("orders are not set up for this tenant"))
         return self.configuration
 
     async def viewer(self) -> Viewer | None:
@@ -123,10 +124,10 @@ class OrderDesk:
     async def _load(self, order_id: str, version: int) -> Seen:
         seen = await self.seen(order_id)
         if seen is None:
-            raise NotFound("no such order", field="id")
+            raise NotFound(_("no such order"), field="id")
         if seen.order.version != version:
             raise StaleVersion(
-                "it was changed by someone else since you loaded it; reload and try again",
+                _("it was changed by someone else since you loaded it; reload and try again"),
                 field="version",
             )
         return seen
@@ -142,10 +143,10 @@ class OrderDesk:
         viewer = await self.viewer()
         assert viewer is not None
         if not self.principal.authenticated:
-            raise Forbidden("sign in to do this")
+            raise Forbidden(_("sign in to do this"))
         actor = await self._creator_role(viewer, draft)
         if actor not in configuration.creators:
-            raise Forbidden("you may not register orders here")
+            raise Forbidden(_("you may not register orders here"))
         if (
             actor is Actor.CUSTOMER
             and not draft.customer_organisation_id
@@ -206,7 +207,7 @@ class OrderDesk:
         problems = Problems()
         organisation = problems.check(
             lambda: check_reference(
-                organisation_id, field="assigneeOrganisationId", what="organisation"
+                organisation_id, field="assigneeOrganisationId", what=_("organisation")
             ),
             "",
         )
@@ -309,9 +310,9 @@ class OrderDesk:
         problems.raise_if_any()
         checked = check_uploads(uploads, configuration.attachments)
         if seen.actor is Actor.CONTRACTOR and visibility is Visibility.INTERNAL:
-            raise Forbidden("internal entries are for the operator's staff", field="visibility")
+            raise Forbidden(_("internal entries are for the operator's staff"), field="visibility")
         if not text and not checked:
-            raise DomainError("write a comment or attach a file", field="text", code="REQUIRED")
+            raise DomainError(_("write a comment or attach a file"), field="text", code="REQUIRED")
         # Files first: a file no entry refers to can never be downloaded, so a refused save
         # leaves nothing reachable behind; and what a refused comment stored is removed at once
         # rather than left in the bucket.
@@ -391,7 +392,7 @@ class OrderDesk:
         place = clean_text(place, "place", problems, required=True)
         for name, moment in (("startsAt", starts_at), ("endsAt", ends_at), ("cutOff", cut_off)):
             if moment is not None and moment.utcoffset() is None:
-                problems.add(DomainError("a time with its UTC offset", field=name))
+                problems.add(DomainError(_("a time with its UTC offset"), field=name))
         problems.raise_if_any()
         starts_at, ends_at = to_the_millisecond(starts_at), to_the_millisecond(ends_at)
         cut_off = to_the_millisecond(cut_off) if cut_off is not None else None
@@ -413,7 +414,7 @@ class OrderDesk:
         seen = await self._load(order_id, version)
         employee = employee_id.strip()
         if not employee:
-            raise DomainError("this is required", field="employeeId", code="REQUIRED")
+            raise DomainError(_("this is required"), field="employeeId", code="REQUIRED")
         user, now = self.principal.user, self.clock()
         if book:
             of_customer = await self._of_customer(seen.order, employee)
@@ -422,7 +423,7 @@ class OrderDesk:
             )
         else:
             # Taking someone off needs no register: a deactivated employee must be removable.
-            employee = check_reference(employee, field="employeeId", what="employee")
+            employee = check_reference(employee, field="employeeId", what=_("employee"))
             seen.order.unbook(booking_id, employee, actor=seen.actor, user=user, now=now)
         return await self._save(seen)
 
@@ -431,7 +432,7 @@ class OrderDesk:
         departments, by orders' read model of people's employees. A malformed id is simply
         not one: every unknown employee answers alike."""
         try:
-            employee_id = check_reference(employee_id, field="employeeId", what="employee")
+            employee_id = check_reference(employee_id, field="employeeId", what=_("employee"))
         except NotFound:
             return False
         employer = await self.employees.employer(employee_id)
@@ -447,5 +448,5 @@ class OrderDesk:
         configuration = self.require_configuration()
         order_type = configuration.order_type(order.order_type)
         if order_type is None:
-            raise NotConfigured("this order's type is no longer configured", field="id")
+            raise NotConfigured(_("this order's type is no longer configured"), field="id")
         return order_type.workflow

@@ -11,6 +11,7 @@ from __future__ import annotations
 from portal_kit.clock import Clock
 from portal_kit.domain import NotFound
 
+from portal_orders.domain.messages import _
 from portal_orders.domain.order import Order
 from portal_orders.domain.workflow import Actor, TenantConfiguration
 from portal_orders.service_layer.ports import Orders
@@ -32,10 +33,10 @@ class SystemDesk:
         """Move an order as the system actor; the workflow decides whether the system may."""
         order = await self.orders.get(order_id)
         if self.configuration is None or order is None:
-            raise NotFound("no such order", field="id")
+            raise NotFound(_("no such order"), field="id")
         order_type = self.configuration.order_type(order.order_type)
         if order_type is None:
-            raise NotFound("no such order type", field="id")
+            raise NotFound(_("no such order type"), field="id")
         order.transition(
             order_type.workflow, status, actor=Actor.SYSTEM, user=SYSTEM_USER, now=self.clock()
         )
