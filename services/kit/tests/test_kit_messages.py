@@ -1,6 +1,6 @@
 from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.graphql import user_errors
-from portal_kit.messages import Message, Messages, locale_var, translate
+from portal_kit.messages import Message, Messages, code_label, locale_var, translate
 from portal_kit.testing.catalogues import missing_translations, unmarked_messages
 from portal_kit.values import check_reference, check_text
 
@@ -54,3 +54,10 @@ def test_a_refusal_keeps_its_english_text_outside_a_request() -> None:
 def test_every_kit_message_exists_in_every_locale() -> None:
     assert missing_translations("portal_kit") == []
     assert unmarked_messages("portal_kit") == []
+
+
+def test_a_code_label_is_the_catalogues_or_the_code_in_words() -> None:
+    labels = {"required": Message("portal_kit", "this is required")}
+    assert code_label(labels, "required", "sv") == "detta måste fyllas i"
+    assert code_label(labels, "status_changed", "sv") == "Status changed"
+    assert code_label({"new": _.label("status", "new")}, "new", "en") == "New"

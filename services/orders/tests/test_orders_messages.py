@@ -11,11 +11,11 @@ from importlib import resources
 import pytest
 from portal_kit.domain import DomainError
 from portal_kit.graphql import user_errors
-from portal_kit.messages import locale_var, translate
+from portal_kit.messages import code_label, locale_var, translate
 from portal_kit.testing.catalogues import missing_translations, unmarked_messages
 from portal_orders.domain.bookings import Booking
 from portal_orders.domain.workflow import ENTRY_KINDS, ConfigurationError, parse_configuration
-from portal_orders.entrypoints.types import ENTRY_KIND_LABELS, code_label
+from portal_orders.entrypoints.types import ENTRY_KIND_LABELS
 
 
 def document(tenant: str) -> dict:

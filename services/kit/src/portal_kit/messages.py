@@ -104,6 +104,15 @@ def translate(text: str, locale: str | None = None) -> str:
         return text.template.format(**params) if params else text.template
 
 
+def code_label(labels: Mapping[str, Message], code: str, locale: str | None = None) -> str:
+    """The label of a displayed code (`labels` maps codes to their `label()` messages) in the
+    locale; in English, the catalogues' source whose template is the code itself, and for a code
+    without a label, the code written as words ('status_changed': 'Status changed')."""
+    found = labels.get(code)
+    text = code if found is None else translate(found, locale)
+    return text.replace("_", " ").capitalize() if text == code else text
+
+
 def locale_for(requested: str | None, offered: tuple[str, ...], default: str) -> str:
     """The requested locale when the tenant offers it, else the tenant's default."""
     return requested if requested in offered else default

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 
 import strawberry
-from portal_kit.messages import Message, translate
+from portal_kit.messages import code_label
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
@@ -65,14 +65,6 @@ SLA_BREACH_LABELS = {
     "contact": _.label("SLA date", "contact"),
     "delivery": _.label("SLA date", "delivery"),
 }
-
-
-def code_label(labels: dict[str, Message], code: str, locale: str) -> str:
-    """The catalogue's label of a platform code; in English (the catalogues' source, where the
-    code itself is the template) the code written as words."""
-    found = labels.get(code)
-    text = code if found is None else translate(found, locale)
-    return text.replace("_", " ").capitalize() if text == code else text
 
 
 @strawberry.federation.type(
