@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError
 from portal_people.adapters.auth_repositories import AUTH_COLLECTIONS, AUTH_INDEXES
 from portal_people.adapters.employee_repositories import EMPLOYEE_COLLECTIONS, EMPLOYEE_INDEXES
 from portal_people.adapters.stored_values import aware, unique_key
+from portal_people.domain.messages import _
 from portal_people.domain.organisation import Organisation, OrganisationKind, PostalAddress
 from portal_people.domain.tenant import Tenant, TenantConfiguration
 from portal_people.domain.user import ResetTicket, User, UserMembership
@@ -71,7 +72,7 @@ class TenantRepository(AggregateRepository[Tenant]):
         )
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
-        return "a tenant with this id already exists"
+        return _("a tenant with this id already exists")
 
 
 class TenantRegistry:
@@ -275,8 +276,8 @@ class UserRepository(AggregateRepository[User]):
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         details: Mapping[str, Any] = error.details or {}
         if "email_key" in str(details.get("keyPattern", details)):
-            return "a user with this e-mail already exists in this portal"
-        return "a user with this user name already exists in this portal"
+            return _("a user with this e-mail already exists in this portal")
+        return _("a user with this user name already exists in this portal")
 
 
 def _postal_address(raw: Any) -> PostalAddress | None:

@@ -10,6 +10,7 @@ from portal_kit.domain import Aggregate, DomainError, new_id
 from portal_kit.values import Problems, check_text
 
 from portal_people.domain.events import OrganisationCreated, OrganisationUpdated
+from portal_people.domain.messages import _
 from portal_people.domain.tenant import display_name
 
 
@@ -66,10 +67,10 @@ class Organisation(Aggregate):
     ) -> Organisation:
         if parent is not None:
             if parent.tenant != tenant:
-                raise DomainError("no such organisation", field="parentId", code="NOT_FOUND")
+                raise DomainError(_("no such organisation"), field="parentId", code="NOT_FOUND")
             if parent.kind is not kind:
                 raise DomainError(
-                    "a department is of the same kind as its parent organisation",
+                    _("a department is of the same kind as its parent organisation"),
                     field="kind",
                 )
         organisation = cls(

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from portal_kit.domain import Aggregate, DomainError
 
+from portal_people.domain.messages import _
+
 # Enough to recognise the replay of any recent token; older ones only answer 'invalid'.
 REMEMBERED_HASHES = 50
 
@@ -20,7 +22,7 @@ class InvalidRefreshToken(DomainError):
     code = "INVALID_REFRESH_TOKEN"
 
     def __init__(self) -> None:
-        super().__init__("the session has ended; log in again", field="refreshToken")
+        super().__init__(_("the session has ended; log in again"), field="refreshToken")
 
 
 class RefreshTokenReused(InvalidRefreshToken):

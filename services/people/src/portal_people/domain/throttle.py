@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from portal_kit.domain import Aggregate, DomainError
 
 from portal_people.domain.events import LoginLocked
+from portal_people.domain.messages import _
 
 ACCOUNT, ADDRESS = "account", "address"
 
@@ -31,7 +32,8 @@ class LoginThrottled(DomainError):
 
     def __init__(self, seconds: int) -> None:
         super().__init__(
-            f"too many failed attempts; try again in {seconds} seconds", field="password"
+            _("too many failed attempts; try again in {seconds} seconds", seconds=seconds),
+            field="password",
         )
         self.seconds = seconds
 

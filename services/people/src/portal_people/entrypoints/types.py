@@ -16,12 +16,14 @@ from portal_kit.graphql import (
     page_connection,
     page_size,
 )
+from portal_kit.messages import code_label
 from portal_kit.repository import Page
 from strawberry.scalars import JSON
 
 from portal_people.domain import organisation as org_domain
 from portal_people.domain import tenant as tenant_domain
 from portal_people.domain import user as user_domain
+from portal_people.domain.messages import _
 from portal_people.entrypoints.context import Info
 from portal_people.service_layer.access import UserReading
 
@@ -41,6 +43,25 @@ class Gender(Enum):
     FEMALE = "female"
     MALE = "male"
     OTHER = "other"
+
+
+# Codes of the platform a client shows, labelled from the catalogue in the caller's language.
+ORGANISATION_KIND_LABELS = {
+    "operator": _.label("organisation kind", "operator"),
+    "customer": _.label("organisation kind", "customer"),
+    "contractor": _.label("organisation kind", "contractor"),
+}
+GENDER_LABELS = {
+    "female": _.label("gender", "female"),
+    "male": _.label("gender", "male"),
+    "other": _.label("gender", "other"),
+}
+# The platform's default roles; a tenant's own roles read as their code in words.
+ROLE_LABELS = {
+    "admin": _.label("role", "admin"),
+    "user": _.label("role", "user"),
+    "billing": _.label("role", "billing"),
+}
 
 
 @strawberry.federation.type(keys=["id"], description="A portal running on the platform.")
@@ -126,6 +147,10 @@ class Organisation:
         found = await info.context.directory.organisation_by_reference(str(id))
         return cls.of(found) if found else None
 
+    @strawberry.field(description="The kind in the caller's language.")
+    def kind_label(self) -> str:
+        return code_label(ORGANISATION_KIND_LABELS, self.kind.value)
+
     @strawberry.field(description="Child organisations (departments).")
     async def departments(self, info: Info) -> list[Organisation]:
         children = await info.context.directory.departments(self.tenant_id, str(self.id))
@@ -136,6 +161,10 @@ class Organisation:
 class Membership:
     organisation_id: strawberry.ID
     roles: list[str]
+
+    @strawberry.field(description="The roles in the caller's language, in the order of `roles`.")
+    def role_labels(self) -> list[str]:
+        return [code_label(ROLE_LABELS, role) for role in self.roles]
 
     @strawberry.field
     async def organisation(self, info: Info) -> Organisation | None:

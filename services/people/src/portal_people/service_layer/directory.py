@@ -10,6 +10,7 @@ from portal_kit.principal import Principal
 from portal_kit.repository import Keyset, Page
 from portal_kit.values import Problems
 
+from portal_people.domain.messages import _
 from portal_people.domain.organisation import Organisation, OrganisationKind, PostalAddress
 from portal_people.domain.tenant import Tenant, parse_configuration
 from portal_people.domain.user import User, check_password
@@ -78,14 +79,14 @@ class Directory:
     async def _tenant_for_change(self, tenant_id: str, version: int) -> Tenant:
         tenant = await self.tenant(tenant_id)
         if tenant is None:
-            raise NotFound("no such tenant", field="id")
+            raise NotFound(_("no such tenant"), field="id")
         tenant.version = version
         return tenant
 
     async def own_tenant(self) -> Tenant:
         tenant = await self.tenants.get(self.principal.tenant)
         if tenant is None:
-            raise NotFound("the tenant does not exist")
+            raise NotFound(_("the tenant does not exist"))
         return tenant
 
     # -- organisations -----------------------------------------------------------------------
@@ -155,12 +156,12 @@ class Directory:
         try:
             organisation_kind = OrganisationKind(kind)
         except ValueError:
-            raise DomainError("unknown organisation kind", field="kind") from None
+            raise DomainError(_("unknown organisation kind"), field="kind") from None
         parent = None
         if parent_id is not None:
             parent = await self.organisation(parent_id)
             if parent is None:
-                raise NotFound("no such organisation", field="parentId")
+                raise NotFound(_("no such organisation"), field="parentId")
         self._require_may_manage(parent)
         organisation = Organisation.create(
             tenant_id, name, organisation_kind, parent, invoice_address=invoice_address
@@ -179,7 +180,7 @@ class Directory:
     ) -> Organisation:
         organisation = await self.organisation(organisation_id)
         if organisation is None:
-            raise NotFound("no such organisation", field="id")
+            raise NotFound(_("no such organisation"), field="id")
         self._require_may_manage(organisation)
         organisation.version = version
         organisation.change(name=name, active=active, invoice_address=invoice_address)
@@ -210,7 +211,7 @@ class Directory:
         principal = self.principal
         user = await self.users.get(principal.user) if principal.authenticated else None
         if user is None or not user.active:
-            raise Forbidden("log in first")
+            raise Forbidden(_("log in first"))
         return user
 
     async def user(self, user_id: str) -> User | None:
@@ -281,12 +282,12 @@ class Directory:
         problems = Problems()
         if not memberships:
             problems.add(
-                DomainError("a user belongs to at least one organisation", field="memberships")
+                DomainError(_("a user belongs to at least one organisation"), field="memberships")
             )
         for membership in memberships:
             organisation = await self.organisations.get(membership.organisation_id)
             if organisation is None:
-                problems.add(NotFound("no such organisation", field="memberships"))
+                problems.add(NotFound(_("no such organisation"), field="memberships"))
             else:
                 organisations.append((organisation, membership.roles))
         user = problems.check(
@@ -325,8 +326,9 @@ class Directory:
         for field in await self.users.taken(user):
             problems.add(
                 DomainError(
-                    f"a user with this {field.replace('username', 'user name')} "
-                    "already exists in this portal",
+                    _("a user with this e-mail already exists in this portal")
+                    if field == "email"
+                    else _("a user with this user name already exists in this portal"),
                     field=field,
                     code="DUPLICATE",
                 )
@@ -349,7 +351,7 @@ class Directory:
     ) -> User:
         user = await self.user(user_id)
         if user is None:
-            raise NotFound("no such user", field="id")
+            raise NotFound(_("no such user"), field="id")
         access.require_staff(self.principal, self.principal.tenant)
         tenant = await self.own_tenant()
         user.version = version
@@ -363,10 +365,10 @@ class Directory:
     ) -> User:
         user = await self.user(user_id)
         if user is None:
-            raise NotFound("no such user", field="userId")
+            raise NotFound(_("no such user"), field="userId")
         organisation = await self.organisation(organisation_id)
         if organisation is None:
-            raise NotFound("no such organisation", field="organisationId")
+            raise NotFound(_("no such organisation"), field="organisationId")
         # Staff manage every membership; a customer organisation's admin those of its own
         # organisation and departments.
         self._require_may_manage(organisation)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from portal_kit.clock import Clock
 from portal_kit.domain import Conflict, DomainError, StaleVersion, new_id
 
+from portal_people.domain import messages
 from portal_people.domain.bearer_secrets import hash_secret, new_secret
 from portal_people.domain.session import InvalidRefreshToken, RefreshTokenReused, SessionFamily
 from portal_people.domain.throttle import ACCOUNT, ADDRESS, LoginThrottle, ThrottlePolicy
@@ -35,7 +36,9 @@ class Session:
 
 
 def invalid_credentials() -> DomainError:
-    return DomainError("wrong user name or password", field="password", code="INVALID_CREDENTIALS")
+    return DomainError(
+        messages._("wrong user name or password"), field="password", code="INVALID_CREDENTIALS"
+    )
 
 
 class Sessions:
