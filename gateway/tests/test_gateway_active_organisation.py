@@ -35,6 +35,8 @@ CREATE_TICKET = """mutation($input: CreateTicketInput!) { createTicket(input: $i
   ticket { number } userErrors { field code } } }"""
 CREATE_INVOICE = """mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) {
   invoice { number } userErrors { field code } } }"""
+ORGANISATIONS = """{ organisations(first: 50) { edges { node { id } } }
+  me { memberships { organisation { id } } } }"""
 SEEN = """{
   orders(first: 50) { edges { node { customerOrganisationId } } }
   orderDashboard { total }
@@ -231,3 +233,33 @@ async def test_a_user_of_two_customers_sees_the_chosen_ones_orders_tickets_and_i
     assert seen(await call(gateway, staff, SEEN))["orders"] == sorted(
         [first, first, department, department, second]
     )
+
+
+async def test_a_user_who_chose_a_customer_lists_only_that_customer_and_its_departments(
+    gateway, avonova
+):
+    tenant, second = avonova
+    first, department = tenant.customer, tenant.department
+    user = await log_in(gateway, "hr.felles")
+
+    def listed(data: dict[str, Any]) -> dict[str, list[str]]:
+        memberships = data["me"]["memberships"]
+        return {
+            "organisations": sorted(e["node"]["id"] for e in data["organisations"]["edges"]),
+            "memberships": sorted(m["organisation"]["id"] for m in memberships),
+        }
+
+    before = listed(await call(gateway, user, ORGANISATIONS))
+    at_first = listed(await call(gateway, await choose(gateway, user, first), ORGANISATIONS))
+    at_second = listed(await call(gateway, await choose(gateway, user, second), ORGANISATIONS))
+    assert before == {
+        "organisations": sorted([first, department, second]),
+        "memberships": sorted([first, second]),
+    }
+    # The list narrows to the chosen customer (with its department); the memberships still
+    # name both, so the user can switch back ('Vælg kunde').
+    assert at_first == {
+        "organisations": sorted([first, department]),
+        "memberships": sorted([first, second]),
+    }
+    assert at_second == {"organisations": [second], "memberships": sorted([first, second])}

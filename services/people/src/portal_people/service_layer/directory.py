@@ -91,7 +91,13 @@ class Directory:
 
     # -- organisations -----------------------------------------------------------------------
 
-    async def organisation_sight(self, tenant_id: str) -> OrganisationSight:
+    async def organisation_sight(
+        self, tenant_id: str, *, listing: bool = False
+    ) -> OrganisationSight:
+        """What the caller sees of the tenant's organisations. A list (`listing`) shows only the
+        organisation the user works for now when one is chosen ('Vælg kunde', the principal's
+        active organisation) with its departments; a record naming another of its own still
+        reads it (`me`'s memberships, the switch between them)."""
         if access.is_tenant_staff(self.principal, tenant_id) or self.principal.platform_admin:
             return OrganisationSight(everything=True)
         if self.principal.tenant != tenant_id:
@@ -103,7 +109,8 @@ class Directory:
             account = await self.users.get(self.principal.user)
             owned = account.memberships if account is not None and account.active else []
             return OrganisationSight(organisations=tuple(m.organisation_id for m in owned))
-        own = await self.organisations.descendants(list(self.principal.organisations))
+        mine = self.principal.acting_for if listing else self.principal.organisations
+        own = await self.organisations.descendants(list(mine))
         return OrganisationSight(organisations=tuple(own), operators=self.principal.authenticated)
 
     async def organisation(self, organisation_id: str) -> Organisation | None:
@@ -134,7 +141,7 @@ class Directory:
         """None when the caller may not list the tenant's organisations at all."""
         if await self.tenant(tenant_id) is None:
             return None
-        sight = await self.organisation_sight(tenant_id)
+        sight = await self.organisation_sight(tenant_id, listing=True)
         return await self.organisations_of(tenant_id).page_for(
             sight, after, size, kind=kind, parent_id=parent_id
         )
