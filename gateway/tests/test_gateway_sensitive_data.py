@@ -63,7 +63,8 @@ def refused_for_sensitive_data(payload: dict[str, Any], field: str) -> str:
     [error] = payload["userErrors"]
     assert (error["field"], error["code"]) == (field, "SENSITIVE_DATA")
     message: str = error["message"]
-    assert "national identity number" in message
+    # In the caller's language (these callers: nb, sv), naming the kinds of number it looks like.
+    assert "personnummer" in message and "henkilötunnus" in message, message
     assert not any(part in message for part in NUMBER_PARTS), message
     return message
 

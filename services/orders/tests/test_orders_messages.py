@@ -15,7 +15,7 @@ from portal_kit.messages import code_label, locale_var, translate
 from portal_kit.testing.catalogues import missing_translations, unmarked_messages
 from portal_orders.domain.bookings import Booking
 from portal_orders.domain.workflow import ENTRY_KINDS, ConfigurationError, parse_configuration
-from portal_orders.entrypoints.types import ENTRY_KIND_LABELS
+from portal_orders.entrypoints.types import BOOKING_EVENT_LABELS, ENTRY_KIND_LABELS
 
 
 def document(tenant: str) -> dict:
@@ -34,6 +34,7 @@ def test_every_log_entry_kind_has_a_catalogue_label() -> None:
     assert code_label(ENTRY_KIND_LABELS, "status_changed", "fi") == "Tila muutettu"
     # English is the catalogues' source, where the code is the template: written as words.
     assert code_label(ENTRY_KIND_LABELS, "status_changed", "en") == "Status changed"
+    assert code_label(BOOKING_EVENT_LABELS, "booked", "nb") == "Ansatt booket"
 
 
 def test_a_refusal_reads_in_the_callers_language_with_its_parameters() -> None:

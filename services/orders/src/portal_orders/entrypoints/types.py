@@ -65,6 +65,11 @@ SLA_BREACH_LABELS = {
     "contact": _.label("SLA date", "contact"),
     "delivery": _.label("SLA date", "delivery"),
 }
+BOOKING_EVENT_LABELS = {
+    "slot_added": _.label("booking event", "slot_added"),
+    "booked": _.label("booking event", "booked"),
+    "unbooked": _.label("booking event", "unbooked"),
+}
 
 
 @strawberry.federation.type(
@@ -271,7 +276,10 @@ class ActivityEntry:
     status_to: str | None
     status_to_label: str | None
     event: str | None
-    event_label: str | None
+    event_label: str | None = strawberry.field(
+        description="The note event's label (the tenant's), a booking change's, or for a "
+        "passed SLA date that date's name, in the caller's language."
+    )
     phrase: str | None
     phrase_label: str | None
     question_id: strawberry.ID | None
@@ -315,7 +323,11 @@ def _entry(entry: record.Entry, seen: Seen, locale: str) -> ActivityEntry:
     configuration = seen.viewer.configuration
     order_type = seen.order.order_type
     event_label = phrase_label = None
-    if entry.event_code:
+    if entry.kind == record.EntryKind.BOOKING and entry.event_code:
+        event_label = code_label(BOOKING_EVENT_LABELS, entry.event_code, locale)
+    elif entry.kind == record.EntryKind.SLA_BREACHED:
+        event_label = code_label(SLA_BREACH_LABELS, entry.text, locale)
+    elif entry.event_code:
         note = configuration.order_type(order_type)
         found = note.workflow.note_event(entry.event_code) if note else None
         event_label = found.label(locale) if found else entry.event_code
