@@ -113,7 +113,7 @@ async def test_a_familjebostader_contractor_reads_refusals_and_the_log_in_swedis
         (
             "status",
             "TRANSITION_NOT_ALLOWED",
-            "arbetsflödet tillåter inte att gå från ”ordered” till ”done”",
+            "arbetsflödet tillåter inte att gå från ”Beställd” till ”Utförd”",
         )
     ]
     assert messages(no_action) == [("actionTaken", "REQUIRED", "måste fyllas i för denna status")]

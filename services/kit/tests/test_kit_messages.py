@@ -1,6 +1,6 @@
 from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.graphql import user_errors
-from portal_kit.messages import Message, Messages, code_label, locale_var, translate
+from portal_kit.messages import Labelled, Message, Messages, code_label, locale_var, translate
 from portal_kit.testing.catalogues import missing_translations, unmarked_messages
 from portal_kit.values import check_reference, check_text
 
@@ -61,3 +61,12 @@ def test_a_code_label_is_the_catalogues_or_the_code_in_words() -> None:
     assert code_label(labels, "required", "sv") == "detta måste fyllas i"
     assert code_label(labels, "status_changed", "sv") == "Status changed"
     assert code_label({"new": _.label("status", "new")}, "new", "en") == "New"
+
+
+def test_a_tenants_labelled_code_as_a_parameter_reads_as_the_tenants_label() -> None:
+    status = Labelled("ordered", {"sv": "Beställd", "en": "Ordered"})
+    message = _("no such {what}", what=status)
+    assert message == "no such ordered"
+    assert translate(message, "sv") == "finns inte: Beställd"
+    assert translate(message, "en") == "no such Ordered"
+    assert translate(message, "fi") == "ei löydy: Ordered"

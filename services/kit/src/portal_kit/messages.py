@@ -5,7 +5,9 @@ its package's marker — `_ = Messages("portal_orders")`, then `_("this slot is 
 `_("at most {limit} files", limit=5)` — which returns a `Message`: a `str` (the English text, so
 logs and tests read it) that remembers its template, its parameters and the package it belongs
 to. Codes a client displays (log entry kinds, statuses of a fixed platform workflow) are marked
-with `labels.label("log entry kind", "created")`, a gettext message with a context.
+with `labels.label("log entry kind", "created")`, a gettext message with a context; a code the
+tenant labels itself (a workflow's status) goes into a message as `Labelled(code, labels)`, which
+translates to the tenant's label. `code_label` reads a platform code's label.
 
 Nothing is translated where the message is made. At the edge (`portal_kit.graphql.user_errors`,
 a mail template) `translate(message, locale)` looks the template up in the package's catalogue
@@ -62,6 +64,19 @@ class Message(str):
         return self
 
 
+class Labelled(str):
+    """A code a tenant labels itself (a status of its workflow), given to a message as a
+    parameter: reads as the code, translates to the tenant's label in the locale (else English,
+    else the code)."""
+
+    labels: Mapping[str, str]
+
+    def __new__(cls, code: str, labels: Mapping[str, str]) -> Labelled:
+        self = super().__new__(cls, code)
+        self.labels = dict(labels)
+        return self
+
+
 class Messages:
     """A package's marker for messages; call it `_` so gettext tools find the messages."""
 
@@ -88,9 +103,11 @@ def catalogue(package: str, locale: str) -> Catalog | None:
 
 def translate(text: str, locale: str | None = None) -> str:
     """The text in the locale (the caller's when not given); plain strings pass unchanged."""
+    locale = locale or locale_var.get()
+    if isinstance(text, Labelled):
+        return text.labels.get(locale) or text.labels.get(SOURCE_LOCALE) or str(text)
     if not isinstance(text, Message):
         return text
-    locale = locale or locale_var.get()
     params = {name: translate(value, locale) for name, value in text.params.items()}
     template = text.template
     if locale != SOURCE_LOCALE and (found := catalogue(text.package, locale)) is not None:

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from portal_kit.domain import Aggregate, DomainError, Forbidden, NotFound, ValidationFailed, new_id
+from portal_kit.messages import Labelled
 from portal_kit.text import fold
 from portal_kit.values import Problems
 
@@ -354,8 +355,13 @@ class Order(Aggregate):
             raise DomainError(
                 _(
                     "the workflow does not allow going from '{current}' to '{target}'",
-                    current=self.status,
-                    target=target,
+                    current=Labelled(
+                        self.status,
+                        workflow.status(self.status).labels
+                        if workflow.has_status(self.status)
+                        else {},
+                    ),
+                    target=Labelled(target, workflow.status(target).labels),
                 ),
                 field="status",
                 code="TRANSITION_NOT_ALLOWED",
