@@ -27,6 +27,16 @@ from portal_people.adapters.auth_repositories import (
 )
 from portal_people.adapters.crypto import FieldCipher
 from portal_people.adapters.employee_repositories import EmployeeRepository, RevealRepository
+from portal_people.adapters.mail_renderer import JinjaMailRenderer
+from portal_people.adapters.notification_repositories import (
+    NOTIFICATION_INDEXES,
+    DeliveryQueueRepository,
+    MailOutboxRepository,
+    OrderFactsRepository,
+    PreferenceRepository,
+    RecipientLookup,
+    SettingsRepository,
+)
 from portal_people.adapters.notifications import Notifications
 from portal_people.adapters.passwords import Argon2Passwords
 from portal_people.adapters.repositories import (
@@ -39,9 +49,17 @@ from portal_people.adapters.repositories import (
 from portal_people.adapters.tokens import TokenIssuer
 from portal_people.domain.throttle import ACCOUNT, ADDRESS, ThrottlePolicy
 from portal_people.entrypoints.context import PeopleContext
+from portal_people.entrypoints.notification_consumers import notification_consumers
 from portal_people.service_layer.credentials import Credentials
 from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.employees import Employees
+from portal_people.service_layer.notifications import (
+    DeliveryPolicy,
+    DigestRound,
+    MailDelivery,
+    NotificationDesk,
+    Notifier,
+)
 from portal_people.service_layer.onboarding import Onboarding
 from portal_people.service_layer.profile import Profile
 from portal_people.service_layer.sessions import Sessions
@@ -61,8 +79,10 @@ class PeopleService:
     tokens: TokenIssuer
     notifications: Notifications
     cipher: FieldCipher
+    mailer: Mailer
     clock: Clock = utc_now_to_the_millisecond
     passwords: Argon2Passwords = field(default_factory=Argon2Passwords)
+    renderer: JinjaMailRenderer = field(default_factory=JinjaMailRenderer)
 
     def context(
         self, runtime: ServiceRuntime, principal: Principal, request: Request
@@ -120,6 +140,63 @@ class PeopleService:
     def profile(self, directory: Directory, sessions: Sessions) -> Profile:
         return Profile(directory, sessions=sessions)
 
+    # -- notifications (services/people/README.md, "Notifications") -----------------------
+
+    def mail_outbox(self, tenant: str) -> MailOutboxRepository:
+        return MailOutboxRepository(self.runtime.database, tenant)
+
+    def _recipients(self, tenant: str) -> RecipientLookup:
+        return RecipientLookup(
+            TenantRegistry(self.runtime.database, on_commit=self.runtime.wake_relay),
+            self._repository(UserRepository, tenant),
+            self._repository(EmployeeRepository, tenant),
+            tenant,
+        )
+
+    def notifier(self, tenant: str) -> Notifier:
+        database = self.runtime.database
+        return Notifier(
+            settings=SettingsRepository(database, tenant),
+            orders=OrderFactsRepository(database, tenant),
+            directory=self._recipients(tenant),
+            preferences=PreferenceRepository(database, tenant),
+            outbox=self.mail_outbox(tenant),
+            renderer=self.renderer,
+            public_url=self.settings.public_url,
+            clock=self.clock,
+        )
+
+    def delivery(self) -> MailDelivery:
+        return MailDelivery(
+            DeliveryQueueRepository(self.runtime.database),
+            self.mailer,
+            policy=DeliveryPolicy(
+                retry_seconds=self.settings.mail_retry_seconds,
+                max_retry_seconds=self.settings.mail_max_retry_seconds,
+            ),
+            clock=self.clock,
+        )
+
+    def digests(self) -> DigestRound:
+        tenants = TenantRegistry(self.runtime.database, on_commit=self.runtime.wake_relay)
+        return DigestRound(
+            DeliveryQueueRepository(self.runtime.database),
+            self.mail_outbox,
+            self.renderer,
+            tenants.get,
+            clock=self.clock,
+        )
+
+    def notification_desk(self, principal: Principal) -> NotificationDesk:
+        database, tenant = self.runtime.database, principal.tenant
+        return NotificationDesk(
+            principal,
+            settings=SettingsRepository(database, tenant),
+            preferences=PreferenceRepository(database, tenant),
+            outbox=self.mail_outbox(tenant),
+            directory=self._recipients(tenant),
+        )
+
     def employees(self, directory: Directory) -> Employees:
         tenant = directory.principal.tenant
         return Employees(
@@ -134,16 +211,40 @@ class PeopleService:
 def bootstrap(
     settings: PeopleSettings, *, clock: Clock = utc_now_to_the_millisecond
 ) -> PeopleService:
-    runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS, indexes=INDEXES)
+    def notifier_of(tenant: str) -> Notifier:
+        return service.notifier(tenant)
+
+    runtime = ServiceRuntime(
+        settings,
+        outbox_collections=OUTBOX_COLLECTIONS,
+        indexes=(*INDEXES, *NOTIFICATION_INDEXES),
+        on_start=[notification_consumers(notifier_of)],
+    )
     tokens, cipher = token_issuer(settings), cipher_for(settings)
-    return PeopleService(
+    service = PeopleService(
         settings=settings,
         runtime=runtime,
         tokens=tokens,
-        notifications=Notifications(mailer_for(settings), settings.public_url),
+        notifications=Notifications(
+            lambda tenant: service.mail_outbox(tenant),
+            lambda: service.delivery(),
+            settings.public_url,
+            lambda: service.clock(),
+        ),
         cipher=cipher,
+        mailer=mailer_for(settings),
         clock=clock,
     )
+
+    async def deliver() -> None:
+        await service.delivery().round()
+
+    async def digest() -> None:
+        await service.digests().round()
+
+    runtime.every(settings.mail_poll_seconds, "mail-delivery", deliver)
+    runtime.every(settings.mail_digest_check_seconds, "mail-digests", digest)
+    return service
 
 
 # -- adapters made from the settings -------------------------------------------------------

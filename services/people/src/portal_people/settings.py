@@ -38,5 +38,12 @@ class PeopleSettings(ServiceSettings):
     smtp_password: str | None = None
     smtp_use_tls: bool = False
     smtp_start_tls: bool | None = None
-    # Where links in e-mails point (the SPA).
+    # The mail outbox: how often due mails are sent, and the backoff of a failed try (doubling
+    # from the first delay up to the ceiling; a mail is never given up on for a server outage).
+    mail_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    mail_retry_seconds: float = Field(default=5.0, gt=0, le=3600)
+    mail_max_retry_seconds: float = Field(default=300.0, gt=0, le=86400)
+    mail_digest_check_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Where links in e-mails point (the SPA): `<public_url>/<tenant>` unless the tenant's
+    # notification settings name its own portal address.
     public_url: str = Field(default="http://127.0.0.1:4000", max_length=200)
