@@ -10,7 +10,9 @@ with `python -m portal_people.demo`, then the manuals' orders through the gatewa
 it shows that child's log tail and stops the rest.
 
 Everything it writes lives in `.dev/` at the repository root: the gateway's principal key pair
-(`.dev/keys`), the JetStream store (`.dev/nats`) and one log per process (`.dev/logs`).
+(`.dev/keys`), the JetStream store (`.dev/nats`), one log per process (`.dev/logs`) and every
+mail the platform sent (`.dev/mail`, one `.eml` each): `deploy/dev/mail_catcher.py` is the SMTP
+server the services send to, and lists the mails on http://127.0.0.1:8025/.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import IO, Any
 
 REPO = Path(__file__).resolve().parents[2]
@@ -207,6 +209,10 @@ def orders_demo_env(people_env: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def demo_password() -> str:
+    return orders_demo_env({}).get("PORTAL_DEMO_PASSWORD", "Portal-demo-2026!")
+
+
 def tail(path: Path, lines: int = 20) -> str:
     try:
         text = path.read_text(errors="replace")
@@ -348,6 +354,17 @@ def stop_on_signals() -> Iterator[None]:
 
 
 # -- the run ----------------------------------------------------------------------------------
+
+
+def mail_catcher() -> ModuleType:
+    """deploy/dev/mail_catcher.py (the SMTP catcher and its page), loaded beside this file."""
+    spec = importlib.util.spec_from_file_location(
+        "mail_catcher", Path(__file__).with_name("mail_catcher.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def start_nats(platform: Platform, binary: str, store: Path, timeout: float) -> str:
@@ -519,9 +536,11 @@ def run(args: argparse.Namespace) -> int:
     with stop_on_signals():
         try:
             nats_url = start_nats(platform, binary, store, args.ready_timeout)
+            mail = mail_catcher()
+            mail.start_mail_catcher(platform, args.ready_timeout)
             envs: dict[str, dict[str, str]] = {}
             for child in [*children, GATEWAY]:
-                envs[child.name] = child_env(child, os.environ, keys, nats_url)
+                envs[child.name] = mail.mail_env(child_env(child, os.environ, keys, nats_url))
                 platform.spawn(
                     child.name,
                     [sys.executable, "-m", child.module],
@@ -533,9 +552,11 @@ def run(args: argparse.Namespace) -> int:
                 if running.ready_url is not None:
                     platform.wait_ready(running, args.ready_timeout)
                     print(f"{running.name}: ready on {running.url}", flush=True)
+            invited = None
             if not args.no_demo:
                 load_demos(platform, envs, keys)
-            print(summary(platform, keys), flush=True)
+                invited = mail.send_demo_invitation(GATEWAY.base_url, demo_password())
+            print(summary(platform, keys) + mail.banner(invited), flush=True)
             platform.watch()
         except Failure as failure:
             print(f"\n{failure}", file=sys.stderr)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from typing import Protocol
 
 import aiosmtplib
@@ -70,6 +70,7 @@ def compose(mail: OutgoingMail, *, sender: str, sender_name: str) -> EmailMessag
     message["From"] = formataddr((mail.sender_name or sender_name, address))
     message["To"] = mail.to
     message["Subject"] = mail.subject
+    message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = mail.message_id or make_msgid(domain=address.rpartition("@")[2] or None)
     message.set_content(mail.text)
     if mail.html is not None:
