@@ -221,6 +221,7 @@ def bootstrap(
         on_start=[notification_consumers(notifier_of)],
     )
     tokens, cipher = token_issuer(settings), cipher_for(settings)
+    renderer = JinjaMailRenderer()
     service = PeopleService(
         settings=settings,
         runtime=runtime,
@@ -228,12 +229,14 @@ def bootstrap(
         notifications=Notifications(
             lambda tenant: service.mail_outbox(tenant),
             lambda: service.delivery(),
+            renderer,
             settings.public_url,
             lambda: service.clock(),
         ),
         cipher=cipher,
         mailer=mailer_for(settings),
         clock=clock,
+        renderer=renderer,
     )
 
     async def deliver() -> None:

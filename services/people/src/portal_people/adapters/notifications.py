@@ -11,9 +11,13 @@ from urllib.parse import quote
 from portal_kit.clock import Clock
 from portal_kit.events import new_event_id
 
-from portal_people.adapters.mail_templates import INVITATION, PASSWORD_RESET, Template, render
 from portal_people.domain.notifications import OutboxMail, Status, notification_id
-from portal_people.service_layer.notifications import MailDelivery, MailOutbox
+from portal_people.service_layer.notifications import (
+    MailDelivery,
+    MailOutbox,
+    MailRenderer,
+    RenderedMail,
+)
 
 
 class Notifications:
@@ -21,16 +25,18 @@ class Notifications:
         self,
         outbox_of: Callable[[str], MailOutbox],
         delivery: Callable[[], MailDelivery],
+        renderer: MailRenderer,
         public_url: str,
         clock: Clock,
     ) -> None:
+        self.renderer = renderer
         self.outbox_of = outbox_of
         self.delivery = delivery
         self.public_url = public_url.rstrip("/")
         self.clock = clock
 
     async def _send(
-        self, tenant: str, kind: str, to: str, locale: str, portal: str, mail: Template
+        self, tenant: str, kind: str, to: str, locale: str, portal: str, mail: RenderedMail
     ) -> bool:
         now = self.clock()
         event_id = new_event_id()
@@ -44,7 +50,8 @@ class Notifications:
             locale=locale,
             subject=mail.subject,
             text=mail.text,
-            html=None,
+            html=mail.html,
+            link=None,
             created_at=now,
             next_attempt_at=now,
             sender_name=portal,
@@ -65,21 +72,21 @@ class Notifications:
         days: int,
     ) -> bool:
         link = f"{self.public_url}/{quote(tenant)}/invitation?code={quote(code)}"
-        mail = render(
-            INVITATION,
-            locale,
-            name=name,
-            portal=portal,
-            organisation=organisation,
-            link=link,
-            code=code,
-            days=days,
-        )
+        values = {
+            "name": name,
+            "portal": portal,
+            "organisation": organisation,
+            "link": link,
+            "code": code,
+            "days": days,
+        }
+        mail = self.renderer.render("invitation", locale, values)
         return await self._send(tenant, "invitation", to, locale, portal, mail)
 
     async def password_reset(
         self, *, to: str, locale: str, name: str, portal: str, tenant: str, token: str, minutes: int
     ) -> bool:
         link = f"{self.public_url}/{quote(tenant)}/reset-password?token={quote(token)}"
-        mail = render(PASSWORD_RESET, locale, name=name, portal=portal, link=link, minutes=minutes)
+        values = {"name": name, "portal": portal, "link": link, "minutes": minutes}
+        mail = self.renderer.render("password_reset", locale, values)
         return await self._send(tenant, "password_reset", to, locale, portal, mail)
