@@ -242,13 +242,18 @@ class NotificationSettings(BaseModel):
     # Customer organisation id -> the operator user who manages it.
     account_managers: Mapping[str, str] = Field(default_factory=dict)
 
+    def rules_in_force(self) -> tuple[Rule, ...]:
+        return DEFAULT_RULES if self.rules is None else self.rules
+
     def rules_for(self, event: str) -> list[Rule]:
-        rules = DEFAULT_RULES if self.rules is None else self.rules
-        return [r for r in rules if r.event == event and r.kind not in self.disabled_kinds]
+        return [
+            r
+            for r in self.rules_in_force()
+            if r.event == event and r.kind not in self.disabled_kinds
+        ]
 
     def kinds(self) -> tuple[str, ...]:
-        rules = DEFAULT_RULES if self.rules is None else self.rules
-        return tuple(dict.fromkeys(rule.kind for rule in rules))
+        return tuple(dict.fromkeys(rule.kind for rule in self.rules_in_force()))
 
     def default_enabled(self, kind: str, roles: tuple[str, ...]) -> bool:
         return not any(kind in self.default_off.get(role, ()) for role in roles)
@@ -288,6 +293,7 @@ class Recipient:
     email: str | None
     locale: str | None
     roles: tuple[str, ...] = ()
+    known: bool = True  # False: nobody by that id (a mail to them fails, for staff to see)
 
 
 def notification_id(event_id: str, kind: str, recipient_key: str) -> str:
@@ -316,6 +322,7 @@ def next_digest(now: datetime, hour: int, offset: timedelta) -> datetime:
 # Reasons recorded for a mail that cannot be sent at all (never the address itself).
 NO_ADDRESS = "the recipient has no e-mail address"
 UNKNOWN_RECIPIENT = "no such recipient"
+NO_TEMPLATE = "no mail template for this kind"
 
 
 @dataclass

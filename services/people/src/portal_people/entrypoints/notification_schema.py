@@ -4,6 +4,7 @@ notification settings and account managers, and the mails that failed (operator 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from portal_kit.domain import DomainError
@@ -16,6 +17,7 @@ from portal_kit.graphql import (
     page_connection,
 )
 from portal_kit.graphql import page_size as bounded_page_size
+from strawberry.scalars import JSON
 
 from portal_people.domain import notifications as domain
 from portal_people.entrypoints.context import Info
@@ -95,6 +97,7 @@ class NotificationSettings:
     digest_kinds: list[str]
     digest_hour: int
     account_managers: list[AccountManager]
+    rules: JSON = strawberry.field(description="The rules in force (the defaults when not set).")
 
     @classmethod
     def of(cls, settings: domain.NotificationSettings) -> NotificationSettings:
@@ -107,6 +110,7 @@ class NotificationSettings:
             attention_statuses=list(settings.attention_statuses),
             digest_kinds=list(settings.digest_kinds),
             digest_hour=settings.digest_hour,
+            rules=cast(JSON, [rule.model_dump(mode="json") for rule in settings.rules_in_force()]),
             account_managers=[
                 AccountManager(organisation_id=strawberry.ID(o), user_id=strawberry.ID(u))
                 for o, u in sorted(settings.account_managers.items())
@@ -130,6 +134,11 @@ class ConfigureNotificationsInput:
     attention_statuses: list[str] | None = None
     digest_kinds: list[str] | None = None
     digest_hour: int | None = None
+    rules: JSON | None = strawberry.field(
+        default=None,
+        description="The tenant's own rules (a list of {kind, event, recipients, ...}); "
+        "an empty list goes back to the platform's defaults.",
+    )
 
 
 @strawberry.input
@@ -210,6 +219,7 @@ class NotificationMutation:
             "attention_statuses": input.attention_statuses,
             "digest_kinds": input.digest_kinds,
             "digest_hour": input.digest_hour,
+            "rules": input.rules,
         }
         found, errors = await attempt(lambda: info.context.notifications.configure(changes))
         return NotificationSettingsPayload(

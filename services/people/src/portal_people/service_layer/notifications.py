@@ -33,11 +33,13 @@ from portal_kit.events import CloudEvent
 from portal_kit.mail import Mailer, MailNotSent, OutgoingMail
 from portal_kit.principal import Principal
 from portal_kit.repository import Keyset, Page
+from pydantic import ValidationError
 
 from portal_people.domain.contact import check_email
 from portal_people.domain.employee import Employee
 from portal_people.domain.notifications import (
     NO_ADDRESS,
+    NO_TEMPLATE,
     UNKNOWN_RECIPIENT,
     Mode,
     NotificationSettings,
@@ -269,7 +271,7 @@ class Notifier:
                     found.append(
                         user_recipient(user)
                         if user is not None
-                        else Recipient(f"user:{user_id}", user_id, None, None)
+                        else Recipient(f"user:{user_id}", user_id, None, None, known=False)
                     )
             elif source.source == "members":
                 for organisation in _ids(value):
@@ -291,14 +293,21 @@ class Notifier:
                     found.append(
                         user_recipient(managers[0])
                         if managers
-                        else Recipient(f"user:{manager}", manager, None, None)
+                        else Recipient(f"user:{manager}", manager, None, None, known=False)
                     )
             elif source.source == "employee":
                 for employee_id in _ids(value):
                     employee = await self.directory.employee(employee_id)
                     email = employee.email if employee is not None and employee.active else None
-                    email = email or None
-                    found.append(Recipient(f"employee:{employee_id}", None, email, None))
+                    found.append(
+                        Recipient(
+                            f"employee:{employee_id}",
+                            None,
+                            email or None,
+                            None,
+                            known=employee is not None,
+                        )
+                    )
         return found
 
     async def _mail(
@@ -329,7 +338,13 @@ class Notifier:
             "link": link,
             "kind": rule.kind,
         }
-        rendered = self.renderer.render(rule.kind, locale, values)
+        problem = None
+        try:
+            rendered = self.renderer.render(rule.kind, locale, values)
+        except LookupError:
+            # A tenant's own rule naming a kind no template exists for: failed, for staff to see.
+            rendered = RenderedMail(subject=rule.kind, text="", html=None)
+            problem = NO_TEMPLATE
         mail = OutboxMail(
             id=notification_id(event.id, rule.kind, recipient.key),
             tenant=tenant.id,
@@ -347,21 +362,18 @@ class Notifier:
             sender_address=settings.sender_address,
             link=link,
         )
-        if not recipient.email:
-            reason = NO_ADDRESS if recipient_known(recipient) else UNKNOWN_RECIPIENT
+        if problem is None and not recipient.email:
+            problem = NO_ADDRESS if recipient.known else UNKNOWN_RECIPIENT
+        if problem is not None:
             log.warning(
                 "notification cannot be sent",
-                extra={"notification": mail.id, "kind": rule.kind, "problem": reason},
+                extra={"notification": mail.id, "kind": rule.kind, "problem": problem},
             )
-            return undeliverable(mail, reason)
+            return undeliverable(mail, problem)
         if mode is Mode.DIGEST:
             mail.status = Status.DIGEST
             mail.digest_due = next_digest(now, settings.digest_hour, time_zone_offset(tenant, now))
         return mail
-
-
-def recipient_known(recipient: Recipient) -> bool:
-    return recipient.locale is not None or recipient.roles != ()
 
 
 def portal_address(settings: NotificationSettings, public_url: str, tenant: str) -> str:
@@ -531,6 +543,11 @@ class DigestRound:
 # -- what users and staff read and change ----------------------------------------------------
 
 
+def camel(name: str) -> str:
+    """A setting's name as the API's input field names it (`digest_kinds` -> `digestKinds`)."""
+    return "".join(p.title() if i else p for i, p in enumerate(name.split("_")))
+
+
 @dataclass(frozen=True)
 class KindPreference:
     kind: str
@@ -599,15 +616,10 @@ class NotificationDesk:
         return await self.settings.get()
 
     async def configure(self, changes: Mapping[str, Any]) -> NotificationSettings:
+        """Staff: the given settings replace the current ones (None: unchanged; `rules=[]`:
+        the platform's defaults again)."""
         self._require_staff()
         current = await self.settings.get()
-        kinds = current.kinds()
-        for name in ("disabled_kinds", "digest_kinds"):
-            unknown = [k for k in changes.get(name) or () if k not in kinds]
-            if unknown:
-                raise DomainError(
-                    texts("no such kind of notification"), field=name, code="UNKNOWN_CODE"
-                )
         url = changes.get("portal_url")
         if url and not str(url).startswith(("https://", "http://")):
             raise DomainError(
@@ -615,19 +627,28 @@ class NotificationDesk:
                 field="portalUrl",
                 code="INVALID",
             )
-        if changes.get("sender_address"):
-            changes = {
-                **changes,
-                "sender_address": check_email(
-                    str(changes["sender_address"]), field="senderAddress"
-                ),
-            }
+        given = {k: v for k, v in changes.items() if v is not None}
+        if given.get("sender_address"):
+            given["sender_address"] = check_email(
+                str(given["sender_address"]), field="senderAddress"
+            )
         merged = current.model_dump()
-        merged.update({k: v for k, v in changes.items() if v is not None})
+        merged.update(given)
+        if given.get("rules") == []:
+            merged["rules"] = None
         try:
             updated = NotificationSettings.model_validate(merged)
-        except ValueError as error:
-            raise DomainError(texts("not a valid setting"), code="INVALID") from error
+        except ValidationError as error:
+            first = str(error.errors()[0]["loc"][0]) if error.errors() else ""
+            raise DomainError(
+                texts("not a valid setting"), field=camel(first), code="INVALID"
+            ) from error
+        kinds = updated.kinds()
+        for name in ("disabled_kinds", "digest_kinds"):
+            if any(k not in kinds for k in getattr(updated, name)):
+                raise DomainError(
+                    texts("no such kind of notification"), field=camel(name), code="UNKNOWN_CODE"
+                )
         await self.settings.put(updated)
         return updated
 
