@@ -20,7 +20,6 @@ from portal_kit.events import CloudEvent, utc_now
 from portal_kit.testing.mailbox import Mailbox, plain_text
 from portal_kit.testing.nats_server import free_port
 from portal_kit.testing.plugin import make_principal
-from portal_people.adapters.crypto import FieldCipher
 from portal_people.settings import PeopleSettings
 from portal_people.testing import add_user, seed_tenant
 
@@ -44,19 +43,16 @@ class Refusing(Mailbox):
 
 
 @pytest.fixture
-def people_settings(settings_for: Any, smtp: tuple[Mailbox, int]) -> PeopleSettings:
-    settings: PeopleSettings = settings_for(
-        PeopleSettings,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp[1],
-        national_id_key=FieldCipher.generate_key(),
-        public_url="https://portal.example",
-        mail_poll_seconds=0.1,
-        mail_retry_seconds=0.1,
-        mail_max_retry_seconds=0.2,
-        mail_digest_check_seconds=0.1,
+def people_settings(people_settings: PeopleSettings) -> PeopleSettings:
+    """The conftest's settings with a quick delivery job and digest check."""
+    return people_settings.model_copy(
+        update={
+            "mail_poll_seconds": 0.1,
+            "mail_retry_seconds": 0.1,
+            "mail_max_retry_seconds": 0.2,
+            "mail_digest_check_seconds": 0.1,
+        }
     )
-    return settings
 
 
 async def publish(nats_client: Any, prefix: str, name: str, data: dict[str, Any]) -> str:
