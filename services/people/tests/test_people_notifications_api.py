@@ -32,7 +32,9 @@ PREFERENCE = """mutation($input: SetMyNotificationPreferenceInput!) {
   setMyNotificationPreference(input: $input) {
     preference { kind enabled mode } userErrors { field code message } } }"""
 FAILED = """{ failedNotifications(first: 50) {
-  totalCount edges { node { kind status reason recipient attempts } } } }"""
+  totalCount edges { node { id kind status reason recipient attempts } } } }"""
+RETRY = """mutation($input: RetryNotificationInput!) { retryNotification(input: $input) {
+  notification { status attempts } userErrors { field code } } }"""
 
 
 class Refusing(Mailbox):
@@ -232,6 +234,7 @@ async def test_a_server_refusing_for_good_fails_the_mail_with_its_reason(
                 await asyncio.sleep(0.1)
             assert nodes == [
                 {
+                    "id": nodes[0]["id"],
                     "kind": "order_sent",
                     "status": "FAILED",
                     "reason": "SMTPDataError: (550, '5.7.1 refused for <address>')",
@@ -239,6 +242,21 @@ async def test_a_server_refusing_for_good_fails_the_mail_with_its_reason(
                     "attempts": 3,
                 }
             ]
+            # Staff send it again (say, once the address was fixed): queued as new.
+            member = make_principal("jm", user="x", memberships={jm.contractor: ("user",)})
+            retry = {"input": {"id": nodes[0]["id"]}}
+            refused = (await people.graphql(RETRY, retry, principal=member))["retryNotification"]
+            assert refused["userErrors"] == [{"field": None, "code": "FORBIDDEN"}]
+            again = (await people.graphql(RETRY, retry, principal=jm.staff))["retryNotification"]
+            assert again == {
+                "notification": {"status": "QUEUED", "attempts": 0},
+                "userErrors": [],
+            }
+            unknown = {"input": {"id": "no-such-mail"}}
+            missing = (await people.graphql(RETRY, unknown, principal=jm.staff))[
+                "retryNotification"
+            ]
+            assert missing["userErrors"] == [{"field": "id", "code": "NOT_FOUND"}]
     finally:
         controller.stop()
 

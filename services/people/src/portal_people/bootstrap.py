@@ -195,6 +195,7 @@ class PeopleService:
             preferences=PreferenceRepository(database, tenant),
             outbox=self.mail_outbox(tenant),
             directory=self._recipients(tenant),
+            clock=self.clock,
         )
 
     def employees(self, directory: Directory) -> Employees:

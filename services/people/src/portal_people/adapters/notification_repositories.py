@@ -141,6 +141,19 @@ class MailOutboxRepository:
         total = await self._mails.count(trouble)
         return Page([_from_document(d) for d in found[:size]], len(found) > size, total)
 
+    async def requeue(self, mail_id: str, now: datetime) -> OutboxMail | None:
+        """A failed mail that has an address, queued again as new; None for any other."""
+        found = await self._mails.find_one_and_update(
+            {
+                "_id": mail_id,
+                "status": Status.FAILED.value,
+                "to": {"$ne": None},
+                "text": {"$ne": None},
+            },
+            {"$set": {"status": Status.QUEUED.value, "attempts": 0, "next_attempt_at": now}},
+        )
+        return None if found is None else _from_document(found)
+
     async def to_recipient(self, recipient_key: str) -> list[OutboxMail]:
         found = await self._mails.find(
             {"recipient_key": recipient_key}, sort=(("created_key", ASCENDING),)

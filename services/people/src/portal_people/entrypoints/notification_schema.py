@@ -149,6 +149,17 @@ class SetAccountManagerInput:
     )
 
 
+@strawberry.input
+class RetryNotificationInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class NotificationMailPayload:
+    notification: NotificationMail | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class NotificationPreferencePayload:
     preference: NotificationPreference | None
@@ -238,4 +249,13 @@ class NotificationMutation:
         )
         return NotificationSettingsPayload(
             settings=NotificationSettings.of(found) if found else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Staff: send a failed notification again.")
+    async def retry_notification(
+        self, info: Info, input: RetryNotificationInput
+    ) -> NotificationMailPayload:
+        found, errors = await attempt(lambda: info.context.notifications.retry(str(input.id)[:64]))
+        return NotificationMailPayload(
+            notification=NotificationMail.of(found) if found else None, user_errors=errors
         )

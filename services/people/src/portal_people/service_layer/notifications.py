@@ -111,6 +111,7 @@ class MailOutbox(Protocol):
 
     async def get(self, mail_id: str) -> OutboxMail | None: ...
     async def failed(self, after: Keyset | None, size: int) -> Page[OutboxMail]: ...
+    async def requeue(self, mail_id: str, now: datetime) -> OutboxMail | None: ...
     async def digest_items(self, recipient_key: str, due: datetime) -> list[OutboxMail]: ...
     async def mark_digested(self, mail_ids: Sequence[str]) -> None: ...
 
@@ -565,7 +566,9 @@ class NotificationDesk:
         preferences: PreferenceStore,
         outbox: MailOutbox,
         directory: RecipientDirectory,
+        clock: Clock,
     ) -> None:
+        self.clock = clock
         self.principal = principal
         self.settings = settings
         self.preferences = preferences
@@ -674,3 +677,11 @@ class NotificationDesk:
         """Mails that failed for good or are waiting for another try (staff)."""
         self._require_staff()
         return await self.outbox.failed(after, size)
+
+    async def retry(self, mail_id: str) -> OutboxMail:
+        """Staff: send a failed mail again (after the address or the server was fixed)."""
+        self._require_staff()
+        requeued = await self.outbox.requeue(mail_id, self.clock())
+        if requeued is None:
+            raise NotFound(texts("no failed notification that can be sent again"), field="id")
+        return requeued
