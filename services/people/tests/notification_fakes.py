@@ -68,6 +68,13 @@ class Orders:
     async def facts(self, order_id: str) -> dict[str, Any]:
         return dict(self.known.get(order_id, {}))
 
+    async def include(self, key: str, fact: str, value: str, present: bool) -> None:
+        values = self.known.setdefault(key, {}).setdefault(fact, [])
+        if present and value not in values:
+            values.append(value)
+        elif not present and value in values:
+            values.remove(value)
+
     async def booking_change(
         self, order_id: str, booking_id: str, employee_id: str, event_id: str
     ) -> str:

@@ -236,34 +236,48 @@ async def test_unknown_recipients_and_missing_addresses_are_failed_for_staff_to_
 
 
 async def test_ticket_creator_and_followers_hear_of_public_posts_and_status_never_internal():
+    """Events of the shapes the tickets service publishes (its branch): `created`,
+    `follower_added`/`follower_removed`, `post_added` (`internal`, `author_id`),
+    `status_changed` (`changed_by`)."""
     world = World()
-    ticket = {
-        "ticket_id": "t-1",
-        "number": "2026-0042",
-        "created_by": "kunde",
-        "follower_user_ids": ["emma-2", "pm"],
-    }
-    public = event(
-        "tickets.ticket.post_added",
-        {**ticket, "author": "pm", "visibility": "public"},
-        event_id="p1",
+    ticket = {"ticket_id": "t-1", "number": "2026-0042"}
+
+    async def publish(name: str, event_id: str, **data: object) -> None:
+        await world.notifier.handle(
+            event(f"tickets.ticket.{name}", {**ticket, **data}, event_id=event_id)
+        )
+
+    await publish(
+        "created",
+        "t-created",
+        ticket_type="unclassified",
+        status="new",
+        organisation_id=HOUSING,
+        created_by="kunde",
+        private=False,
     )
-    internal = event(
-        "tickets.ticket.post_added",
-        {**ticket, "author": "pm", "visibility": "internal"},
-        event_id="p2",
+    for follower in ("emma-2", "pm", "betaler"):
+        await publish("follower_added", f"f-{follower}", follower_id=follower, added_by="kunde")
+    await publish("follower_removed", "f-off", follower_id="betaler", removed_by="betaler")
+    post = {"entry_id": "p", "author_side": "staff", "files": 0}
+    await publish("post_added", "p1", author_id="pm", internal=False, **post)
+    await publish("post_added", "p2", author_id="pm", internal=True, **post)
+    await publish(
+        "status_changed",
+        "s1",
+        from_status="new",
+        to_status="closed",
+        category="closed",
+        changed_by="kunde",
     )
-    status = event(
-        "tickets.ticket.status_changed",
-        {**ticket, "actor": "kunde", "status_to": "closed"},
-        event_id="s1",
-    )
-    await world.notifier.handle(public)
-    await world.notifier.handle(internal)
-    await world.notifier.handle(status)
+    # The creator (Finnish, a locale the tenant does not offer: nb) and the followers but the
+    # author; nobody hears of the internal note; the one who changed the status is not told.
     assert world.to("ticket_post") == {"user:kunde": "nb", "user:emma-2": "sv"}
+    assert len(world.outbox.of_kind("ticket_post")) == 2
     assert world.to("ticket_status") == {"user:emma-2": "sv", "user:pm": "nb"}
     assert "https://portal.example/jm/tickets/t-1" in world.outbox.of_kind("ticket_post")[0].text
+    subject = next(m.subject for m in world.outbox.of_kind("ticket_post") if m.locale == "sv")
+    assert subject == "JM: nytt svar i ärende 2026-0042"
 
 
 async def test_the_payers_billing_members_hear_of_an_invoice_issued_and_overdue():

@@ -57,18 +57,22 @@ def people_settings(people_settings: PeopleSettings) -> PeopleSettings:
     )
 
 
-async def publish(nats_client: Any, prefix: str, name: str, data: dict[str, Any]) -> str:
+async def publish(
+    nats_client: Any, prefix: str, name: str, data: dict[str, Any], source: str = "orders.order"
+) -> str:
+    service, aggregate = source.split(".")
+    subject_id = data.get(f"{aggregate}_id")
     event = CloudEvent(
-        id=f"evt-{name}-{data['order_id']}-{utc_now().timestamp()}",
-        source="/portal/orders",
-        type=f"portal.orders.order.{name}",
-        subject=data["order_id"],
+        id=f"evt-{name}-{subject_id}-{utc_now().timestamp()}",
+        source=f"/portal/{service}",
+        type=f"portal.{source}.{name}",
+        subject=str(subject_id),
         time=utc_now(),
         data=data,
         tenant="jm",
     )
     await nats_client.jetstream().publish(
-        f"{prefix}.jm.orders.order.{name}",
+        f"{prefix}.jm.{source}.{name}",
         event.model_dump_json().encode(),
         headers={"Nats-Msg-Id": event.id},
     )
@@ -294,3 +298,37 @@ async def test_a_daily_digest_gathers_the_days_notifications_into_one_mail(
     assert "JM: bestilling N-d-2 er sendt til deg" in text
     await asyncio.sleep(0.5)
     assert len(mailbox.to("emma-1@example.com")) == 1
+
+
+async def test_ticket_followers_are_kept_from_the_tickets_events_and_told_of_public_posts(
+    people, mailbox, nats_client, people_settings
+):
+    jm = await seed_tenant(people, "jm")
+    creator = await add_user(people, jm, "kunde", organisation=jm.customer)
+    follower = await add_user(people, jm, "kollega", organisation=jm.customer)
+    gone = await add_user(people, jm, "borte", organisation=jm.customer)
+    prefix, ticket = people_settings.event_prefix, {"ticket_id": "t-7", "number": "T-7"}
+
+    async def ticket_event(name: str, **data: Any) -> None:
+        await publish(nats_client, prefix, name, {**ticket, **data}, source="tickets.ticket")
+
+    await ticket_event(
+        "created",
+        ticket_type="unclassified",
+        status="new",
+        organisation_id=jm.customer,
+        created_by=creator["id"],
+        private=False,
+    )
+    for user in (follower, gone):
+        await ticket_event("follower_added", follower_id=user["id"], added_by=creator["id"])
+    await ticket_event("follower_removed", follower_id=gone["id"], removed_by=gone["id"])
+    post = {"entry_id": "p", "author_id": "staff-1", "author_side": "staff", "files": 0}
+    await ticket_event("post_added", internal=True, **post)
+    await ticket_event("post_added", internal=False, **{**post, "entry_id": "q"})
+    told = await mailbox.wait_for("kollega@example.com")
+    assert told["Subject"] == "JM: nytt svar i sak T-7"
+    await mailbox.wait_for("kunde@example.com")
+    await asyncio.sleep(0.5)
+    assert len(mailbox.to("kunde@example.com")) == 1  # the internal note told nobody
+    assert mailbox.to("borte@example.com") == []

@@ -310,7 +310,7 @@ class PreferenceRepository:
 
 
 class OrderFactsRepository:
-    """What people keeps of each order, learnt from orders' events."""
+    """What people keeps of each order (and ticket, keyed `ticket:<id>`), learnt from events."""
 
     def __init__(self, database: Database, tenant: str) -> None:
         self._orders: TenantCollection = database.for_tenant(ORDERS, tenant)
@@ -330,6 +330,12 @@ class OrderFactsRepository:
     async def facts(self, order_id: str) -> dict[str, Any]:
         found = await self._orders.find_one({"_id": self._key(order_id)})
         return dict((found or {}).get("facts") or {})
+
+    async def include(self, key: str, fact: str, value: str, present: bool) -> None:
+        operator = "$addToSet" if present else "$pull"
+        await self._orders.find_one_and_update(
+            {"_id": self._key(key)}, {operator: {f"facts.{fact}": value}}, upsert=True
+        )
 
     async def booking_change(
         self, order_id: str, booking_id: str, employee_id: str, event_id: str

@@ -8,8 +8,10 @@ role and name each customer organisation's account manager. Ticket and invoice e
 the same way (their rules are among the defaults; they fire once those services publish them).
 
 The facts a rule reads are the event's payload merged with what the people service keeps of the
-order (its contractor, operator contact, customer, bookings): `Recipients.field` names one of
-them. Nobody is told of their own action (`Rule.actor_field` names who acted).
+order (its contractor, operator contact, customer, bookings) or the ticket (its creator and
+followers, from the ticket's `created` and `follower_added`/`follower_removed` events):
+`Recipients.field` names one of them. Nobody is told of their own action (`Rule.actor_field`
+names who acted).
 """
 
 from __future__ import annotations
@@ -185,8 +187,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
             Recipients(source="users", field="created_by"),
             Recipients(source="users", field="follower_user_ids"),
         ),
-        actor_field="author",
-        unless={"visibility": ("internal",)},
+        actor_field="author_id",
+        unless={"internal": ("True",)},
         link=TICKET_LINK,
     ),
     Rule(
@@ -196,7 +198,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
             Recipients(source="users", field="created_by"),
             Recipients(source="users", field="follower_user_ids"),
         ),
-        actor_field="actor",
+        actor_field="changed_by",
         link=TICKET_LINK,
     ),
     # The payer's billing members hear of an invoice issued, and of one overdue.

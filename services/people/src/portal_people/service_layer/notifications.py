@@ -89,10 +89,14 @@ class PreferenceStore(Protocol):
 
 
 class OrderFacts(Protocol):
-    """What people keeps of each order from orders' events, for rules to read."""
+    """What people keeps of each order (by its id) and ticket (by `ticket:<id>`) from their
+    services' events, for rules to read."""
 
     async def learn(self, order_id: str, facts: Mapping[str, Any]) -> None: ...
     async def facts(self, order_id: str) -> dict[str, Any]: ...
+    async def include(self, key: str, fact: str, value: str, present: bool) -> None:
+        """Adds `value` to the list fact (or takes it out when not `present`)."""
+
     async def booking_change(
         self, order_id: str, booking_id: str, employee_id: str, event_id: str
     ) -> str: ...
@@ -172,6 +176,7 @@ def time_zone_offset(tenant: Tenant, now: datetime) -> timedelta:
 
 ORDER_FACTS = ("number", "assignee_organisation_id", "operator_contact_user_id")
 ORDER_FACTS_ON_CREATE = (*ORDER_FACTS, "customer_organisation_id", "created_by")
+TICKET_FACTS_ON_CREATE = ("number", "created_by", "organisation_id", "private")
 
 
 class Notifier:
@@ -198,9 +203,25 @@ class Notifier:
         self.public_url = public_url.rstrip("/")
         self.clock = clock
 
+    async def _ticket_facts(self, event: CloudEvent, facts: dict[str, Any]) -> dict[str, Any]:
+        ticket_id = facts.get("ticket_id")
+        if not isinstance(ticket_id, str) or not ticket_id:
+            return facts
+        key = f"ticket:{ticket_id}"
+        if event.name == "created":
+            await self.orders.learn(key, {k: facts.get(k) for k in TICKET_FACTS_ON_CREATE})
+        elif event.name in ("follower_added", "follower_removed"):
+            follower = facts.get("follower_id")
+            if isinstance(follower, str) and follower:
+                present = event.name == "follower_added"
+                await self.orders.include(key, "follower_user_ids", follower, present)
+        return {**(await self.orders.facts(key)), **facts}
+
     async def facts_of(self, event: CloudEvent) -> dict[str, Any]:
-        """The event's payload with what people keeps of its order (orders' events only)."""
+        """The event's payload with what people keeps of its order or ticket."""
         facts: dict[str, Any] = dict(event.data)
+        if event.type.startswith("portal.tickets.ticket."):
+            return await self._ticket_facts(event, facts)
         if not event.type.startswith("portal.orders.order."):
             return facts
         order_id = facts.get("order_id")
