@@ -6,6 +6,7 @@ reason; digests gather a day's mails; every mail text exists in every locale."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -397,3 +398,26 @@ def test_every_mail_text_is_translated_in_every_locale():
             if entry is None or not entry.string or entry.fuzzy:
                 missing.append(f"{where}: {locale} lacks {template!r}")
     assert missing == []
+
+
+@given(
+    members=st.sets(st.sampled_from(["a", "b", "c", "d", "e"]), max_size=5),
+    actor=st.sampled_from(["a", "b", "pm", "nobody"]),
+    redeliveries=st.integers(min_value=1, max_value=3),
+)
+def test_the_contractors_members_but_the_actor_are_told_once_however_often_it_comes(
+    members, actor, redeliveries
+):
+    world = World()
+    for name in members:
+        world.directory.people[name] = user(name, [("other", Kind.CONTRACTOR, ("user",))])
+
+    async def run() -> None:
+        for _ in range(redeliveries):
+            await world.notifier.handle(
+                created("e", assignee_organisation_id="other", created_by=actor)
+            )
+
+    asyncio.run(run())
+    assert set(world.to("order_sent")) == {f"user:{m}" for m in members - {actor}}
+    assert len(world.outbox.of_kind("order_sent")) == len(members - {actor})

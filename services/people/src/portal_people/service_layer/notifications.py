@@ -404,7 +404,7 @@ def portal_address(settings: NotificationSettings, public_url: str, tenant: str)
 
 # -- delivering ------------------------------------------------------------------------------
 
-_ADDRESS = re.compile(r"[^\s<>\"']+@[^\s<>\"']+")
+_ADDRESS = re.compile(r"[^\s<>]+@[A-Za-z0-9.-]+")
 
 
 def without_addresses(reason: str) -> str:
