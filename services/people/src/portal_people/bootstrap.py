@@ -36,6 +36,7 @@ from portal_people.adapters.notification_repositories import (
     PreferenceRepository,
     RecipientLookup,
     SettingsRepository,
+    ensure_delivery_index,
 )
 from portal_people.adapters.notifications import Notifications
 from portal_people.adapters.passwords import Argon2Passwords
@@ -215,11 +216,14 @@ def bootstrap(
     def notifier_of(tenant: str) -> Notifier:
         return service.notifier(tenant)
 
+    async def delivery_index(runtime: ServiceRuntime) -> None:
+        await ensure_delivery_index(runtime.database)
+
     runtime = ServiceRuntime(
         settings,
         outbox_collections=OUTBOX_COLLECTIONS,
         indexes=(*INDEXES, *NOTIFICATION_INDEXES),
-        on_start=[notification_consumers(notifier_of)],
+        on_start=[delivery_index, notification_consumers(notifier_of)],
     )
     tokens, cipher = token_issuer(settings), cipher_for(settings)
     renderer = JinjaMailRenderer()

@@ -179,6 +179,14 @@ class MailOutboxRepository:
             )
 
 
+async def ensure_delivery_index(database: Database) -> None:
+    """The delivery job's index: due mails across tenants (platform machinery, like the outbox
+    relay's sweep; the tenant-first indexes above serve everything a tenant asks)."""
+    await database.system_collection(MAILS).create_index(
+        [("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="mails_due"
+    )
+
+
 class DeliveryQueueRepository:
     """Every tenant's due mails, for the delivery job (platform machinery, across tenants)."""
 
