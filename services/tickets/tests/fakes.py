@@ -4,9 +4,87 @@ service's `fakes`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from portal_kit.gridfs import StoredFile
+from portal_kit.repository import Keyset, Page
 from portal_kit.testing.fakes import InMemorySighted
 from portal_tickets.domain.ticket import Ticket
+from portal_tickets.service_layer.access import Sort, TicketSight, TicketView, sort_value
 
 
 class InMemoryTickets(InMemorySighted[Ticket]):
-    """The `Tickets` port of one tenant: `TicketSight.sees` in place of the query."""
+    """The `Tickets` port of one tenant: `TicketSight.sees` and `TicketView.takes` in place of
+    the queries."""
+
+    async def listed(
+        self, sight: TicketSight, view: TicketView, after: Keyset | None, size: int
+    ) -> Page[Ticket]:
+        descending = view.sort is not Sort.OLDEST
+        taken = self.matching(lambda t: sight.sees(t) and view.takes(t, sight))
+
+        def key(ticket: Ticket) -> tuple[int, str]:
+            return (sort_value(ticket, view.sort), ticket.id)
+
+        ordered = sorted(taken, key=key, reverse=descending)
+        if after is not None:
+            position = (after.value, after.last_id)
+            ordered = [
+                t for t in ordered if (key(t) < position if descending else key(t) > position)
+            ]
+        return Page(ordered[:size], has_next=len(ordered) > size, total=len(taken))
+
+    async def with_file(self, sight: TicketSight, file_id: str) -> Ticket | None:
+        found = self.matching(lambda t: sight.sees(t) and t.file(file_id) is not None)
+        return found[0] if found else None
+
+
+class InMemoryProductAccess:
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str], tuple[frozenset[str], int]] = {}
+
+    async def products_of(self, holder_kind: str, holder_id: str) -> frozenset[str] | None:
+        found = self.kept.get((holder_kind, holder_id))
+        return None if found is None else found[0]
+
+    async def record(
+        self, holder_kind: str, holder_id: str, products: frozenset[str], *, as_of: int
+    ) -> bool:
+        known = self.kept.get((holder_kind, holder_id))
+        if known is not None and known[1] > as_of:
+            return False
+        self.kept[(holder_kind, holder_id)] = (products, as_of)
+        return True
+
+
+class InMemoryFileStore:
+    """Files by id, with their bytes (the kit's `FileStore`)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[StoredFile, bytes]] = {}
+
+    async def put(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        content_type: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> StoredFile:
+        stored = StoredFile(
+            f"f{len(self.files):04d}", filename, content_type, len(data), datetime.now(UTC), {}
+        )
+        self.files[stored.id] = (stored, data)
+        return stored
+
+    async def delete(self, file_ids: Sequence[str]) -> int:
+        gone = [self.files.pop(i) for i in file_ids if i in self.files]
+        return len(gone)
+
+    async def info(self, file_id: str) -> StoredFile | None:
+        return self.files[file_id][0] if file_id in self.files else None
+
+    async def read(self, file_id: str) -> bytes | None:
+        return self.files[file_id][1] if file_id in self.files else None

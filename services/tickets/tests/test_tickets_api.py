@@ -39,7 +39,8 @@ TICKET_FIELDS = """id number ticketType subject description organisationId creat
 CREATE = f"""mutation($input: CreateTicketInput!) {{ createTicket(input: $input) {{
     ticket {{ {TICKET_FIELDS} }} userErrors {{ field code message }} }} }}"""
 TICKET = f"query($id: ID!) {{ ticket(id: $id) {{ {TICKET_FIELDS} }} }}"
-TICKETS = """query($first: Int, $after: String) { tickets(first: $first, after: $after) {
+TICKETS = """query($first: Int, $after: String) {
+  tickets(first: $first, after: $after, sort: OLDEST) {
     totalCount edges { cursor node { id number } }
     pageInfo { hasNextPage hasPreviousPage endCursor } } }"""
 
@@ -277,6 +278,12 @@ async def test_the_created_event_reaches_jetstream_without_free_text(
         "organisation_id": "org-school",
         "created_by": "anna",
         "private": True,
+        "service": None,
+        "sub_service": None,
+        "urgency": None,
+        "impact": None,
+        "topic": None,
+        "files": 0,
     }
     assert "Svensson" not in json.dumps(event) and "Call me" not in json.dumps(event)
 
