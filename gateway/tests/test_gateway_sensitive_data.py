@@ -165,7 +165,7 @@ async def test_a_henkilotunnus_in_a_ticket_description_is_refused(
         memberships=[{"organisation": "skola-1", "roles": ["user"]}],
         locale="sv",
     )
-    ticket = {"subject": "Schemat syns inte", "organisationId": "skola-1"}
+    ticket = {"subject": "Schemat syns inte", "organisationId": "skola-1", "service": "wilma"}
     async with start_gateway(people_url=people, tickets_url=tickets, jwks_url=issuer.url) as gw:
         with_id = f"Eleven med henkilötunnus {HENKILOTUNNUS} ser inte sitt schema."
         refused = await mutate(gw, user, CREATE_TICKET, description=with_id, **ticket)

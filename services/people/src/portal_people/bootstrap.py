@@ -29,6 +29,7 @@ from portal_people.adapters.crypto import FieldCipher
 from portal_people.adapters.employee_repositories import EmployeeRepository, RevealRepository
 from portal_people.adapters.notifications import Notifications
 from portal_people.adapters.passwords import Argon2Passwords
+from portal_people.adapters.product_access_repository import ProductAccessRepository
 from portal_people.adapters.repositories import (
     INDEXES,
     OUTBOX_COLLECTIONS,
@@ -43,6 +44,7 @@ from portal_people.service_layer.credentials import Credentials
 from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.employees import Employees
 from portal_people.service_layer.onboarding import Onboarding
+from portal_people.service_layer.product_access import ProductAccessDesk
 from portal_people.service_layer.profile import Profile
 from portal_people.service_layer.sessions import Sessions
 from portal_people.settings import PeopleSettings
@@ -129,6 +131,10 @@ class PeopleService:
             cipher=self.cipher,
             clock=self.clock,
         )
+
+    def product_access(self, directory: Directory) -> ProductAccessDesk:
+        tenant = directory.principal.tenant
+        return ProductAccessDesk(directory, self._repository(ProductAccessRepository, tenant))
 
 
 def bootstrap(

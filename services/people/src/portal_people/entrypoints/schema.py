@@ -18,12 +18,25 @@ from portal_people.entrypoints.employee_schema import EmployeeMutation, Employee
 from portal_people.entrypoints.first_login import FirstLoginGate
 from portal_people.entrypoints.input_guard import InvalidTextGuard
 from portal_people.entrypoints.onboarding_schema import OnboardingMutation, OnboardingQuery
+from portal_people.entrypoints.product_access_schema import (
+    ProductAccessMutation,
+    ProductAccessQuery,
+)
 from portal_people.entrypoints.profile_schema import ProfileMutation
 
-Query = merge_types("Query", (DirectoryQuery, AuthQuery, OnboardingQuery, EmployeeQuery))
+Query = merge_types(
+    "Query", (DirectoryQuery, AuthQuery, OnboardingQuery, EmployeeQuery, ProductAccessQuery)
+)
 Mutation = merge_types(
     "Mutation",
-    (DirectoryMutation, AuthMutation, OnboardingMutation, ProfileMutation, EmployeeMutation),
+    (
+        DirectoryMutation,
+        AuthMutation,
+        OnboardingMutation,
+        ProfileMutation,
+        EmployeeMutation,
+        ProductAccessMutation,
+    ),
 )
 
 schema = strawberry.federation.Schema(

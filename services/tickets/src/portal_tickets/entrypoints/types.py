@@ -162,10 +162,6 @@ class TicketForm:
     )
     default_customer_id: strawberry.ID | None
 
-    @strawberry.field(description="The customers (people); an unreadable one is null.")
-    def customers(self) -> list[Organisation | None]:
-        return [Organisation(id=i) for i in self.customer_ids]
-
     @classmethod
     def of(cls, form: Form) -> TicketForm:
         configuration, locale = form.configuration, form.locale
