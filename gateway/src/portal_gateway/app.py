@@ -290,17 +290,25 @@ class Gateway:
         """A dialog attachment, streamed from orders, for a caller with a session. A download
         link is a plain GET: in cookie mode the access cookie (SameSite=Strict, so never sent
         by another site's page) serves without the CSRF header a link cannot send."""
+        return await self._file(request, "orders", "/attachments")
+
+    async def ticket_file(self, request: Request) -> Response:
+        """A ticket's file, streamed from tickets, like a dialog attachment from orders."""
+        return await self._file(request, "tickets", "/ticket-files")
+
+    async def _file(self, request: Request, service: str, route: str) -> Response:
         try:
             principal = await self._session_principal(self._credentials(request, csrf=False))
             tenant_var.set(principal.tenant)
-            orders = self.subgraphs.get("orders")
-            if orders is None:
-                raise SubgraphUnavailable("orders service unavailable")
+            subgraph = self.subgraphs.get(service)
+            if subgraph is None:
+                raise SubgraphUnavailable(f"{service} service unavailable")
             return await attachments.download(
-                orders,
+                subgraph,
                 request.path_params["file_id"],
                 self._subgraph_headers(request, principal),
                 self.settings.file_timeout_seconds,
+                route=route,
             )
         except GatewayError as error:
             return error.response()
@@ -384,6 +392,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/readyz", gateway.readyz, methods=["GET"]),
             Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
             Route("/attachments/{file_id}", gateway.attachment, methods=["GET"]),
+            Route("/ticket-files/{file_id}", gateway.ticket_file, methods=["GET"]),
             Route("/metrics", gateway.metrics, methods=["GET"]),
             Route("/auth/refresh", gateway.refresh, methods=["POST"]),
             Route("/auth/logout", gateway.logout, methods=["POST"]),
