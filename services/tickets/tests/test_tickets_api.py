@@ -1,6 +1,7 @@
 """The tickets subgraph in-process, against real NATS and MongoDB (or the stand-in)."""
 
 import asyncio
+import base64
 import json
 from datetime import UTC, datetime
 
@@ -352,3 +353,156 @@ async def test_any_create_input_is_answered_with_a_ticket_or_user_errors(
         assert payload["userErrors"] == []
         assert after["totalCount"] == before["totalCount"] + 1
         assert payload["ticket"]["number"] == str(after["totalCount"])
+
+
+# -- Visma Enterprise's form: hypothesis over create and post ---------------------------------
+
+PATRICK = make_principal(
+    "visma-enterprise", user="patrick", memberships={"bpo": ("user",)}, locale="da"
+)
+AGENT = make_principal("visma-enterprise", user="agent", staff=True, locale="da")
+VE_CREATE = """mutation($input: CreateTicketInput!) { createTicket(input: $input) {
+    ticket { id number version } userErrors { field code message } } }"""
+VE_POST = """mutation($input: AddTicketPostInput!) { addTicketPost(input: $input) {
+    ticket { id version feed { kind text } files { filename } }
+    userErrors { field code message } } }"""
+VE_COUNT = "{ tickets(first: 0) { totalCount } }"
+VE_READ = "query($id: ID!) { ticket(id: $id) { version feed { id } files { id } } }"
+
+_code = st.one_of(
+    st.none(), st.text(max_size=20), st.sampled_from(["visma_lon_abc", "fejl", "mindre"])
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    service_code=st.one_of(_code, st.just("visma_lon_abc")),
+    ticket_type=st.one_of(_code, st.just("fejl")),
+    urgency=st.one_of(_code, st.just("mindre")),
+    impact=st.one_of(_code, st.just("users_10_0")),
+    topic=st.one_of(_code, st.just("konsulentbistand")),
+    title=st.one_of(st.none(), _text),
+    description=st.one_of(st.none(), st.text(), st.just("x" * 20001)),
+    private=st.one_of(st.none(), st.booleans()),
+    organisation=st.one_of(st.none(), st.just("bpo"), st.text(max_size=70)),
+    file=st.one_of(st.none(), st.binary(max_size=64), st.just(b"\x89PNG\r\n\x1a\n\x00\x00")),
+)
+async def test_any_visma_enterprise_create_input_is_a_case_or_user_errors(
+    service,
+    service_code,
+    ticket_type,
+    urgency,
+    impact,
+    topic,
+    title,
+    description,
+    private,
+    organisation,
+    file,
+):
+    before = (await service.graphql(VE_COUNT, principal=AGENT))["tickets"]["totalCount"]
+    attachments = (
+        None
+        if file is None
+        else [{"filename": "f.png", "contentBase64": base64.b64encode(file).decode()}]
+    )
+    response = await service.post_graphql(
+        VE_CREATE,
+        {
+            "input": {
+                "organisationId": organisation,
+                "service": service_code,
+                "ticketType": ticket_type,
+                "urgency": urgency,
+                "impact": impact,
+                "topic": topic,
+                "title": title,
+                "description": description,
+                "private": private,
+                "attachments": attachments,
+            }
+        },
+        PATRICK,
+    )
+    assert response.status_code == 200
+    body = orjson.loads(response.content)
+    assert "errors" not in body, body["errors"]
+    payload = body["data"]["createTicket"]
+    after = (await service.graphql(VE_COUNT, principal=AGENT))["tickets"]["totalCount"]
+    if payload["ticket"] is None:
+        assert payload["userErrors"] and all(e["field"] for e in payload["userErrors"])
+        assert after == before
+    else:
+        assert payload["userErrors"] == []
+        assert after == before + 1
+        assert payload["ticket"]["number"] == str(2195 + after).zfill(8)
+
+
+@pytest.fixture
+async def case(service):
+    payload = await service.graphql(
+        VE_CREATE,
+        {
+            "input": {
+                "service": "visma_lon_abc",
+                "ticketType": "fejl",
+                "urgency": "mindre",
+                "impact": "users_10_0",
+                "topic": "konsulentbistand",
+                "title": "Fejl",
+                "description": "Systemfejl",
+            }
+        },
+        principal=PATRICK,
+    )
+    assert payload["createTicket"]["userErrors"] == []
+    return payload["createTicket"]["ticket"]["id"]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    text=_text,
+    internal=st.booleans(),
+    principal=st.sampled_from([PATRICK, AGENT]),
+    stale=st.booleans(),
+    file=st.one_of(st.none(), st.binary(max_size=64), st.just(b"\x89PNG\r\n\x1a\n\x00\x00")),
+)
+async def test_any_post_is_an_entry_or_user_errors_and_nothing_else_changes(
+    service, case, text, internal, principal, stale, file
+):
+    before = (await service.graphql(VE_READ, {"id": case}, principal=AGENT))["ticket"]
+    attachments = (
+        None
+        if file is None
+        else [{"filename": "f.png", "contentBase64": base64.b64encode(file).decode()}]
+    )
+    variables = {
+        "input": {
+            "id": case,
+            "version": before["version"] - 1 if stale else before["version"],
+            "text": text,
+            "internal": internal,
+            "attachments": attachments,
+        }
+    }
+    response = await service.post_graphql(VE_POST, variables, principal)
+    body = orjson.loads(response.content)
+    assert response.status_code == 200 and "errors" not in body, body
+    payload = body["data"]["addTicketPost"]
+    after = (await service.graphql(VE_READ, {"id": case}, principal=AGENT))["ticket"]
+    if payload["ticket"] is None:
+        assert payload["userErrors"]
+        assert after == before
+    else:
+        assert not stale and payload["userErrors"] == []
+        assert len(after["feed"]) == len(before["feed"]) + 1
+        assert after["version"] == before["version"] + 1
+        assert len(after["files"]) == len(before["files"]) + (file is not None)
