@@ -143,7 +143,7 @@ def test_children_get_their_port_keys_and_dev_settings(runner, tmp_path):
     assert not any(k.endswith("KEY_FILE") for k in orders_demo)
 
 
-@pytest.mark.parametrize(("people_loads", "loaded"), [(True, 2), (False, 1)])
+@pytest.mark.parametrize(("people_loads", "loaded"), [(True, 3), (False, 1)])
 def test_the_orders_demo_follows_the_people_demo_only_when_it_loaded(
     runner, tmp_path, monkeypatch, people_loads, loaded
 ):
@@ -155,9 +155,9 @@ def test_the_orders_demo_follows_the_people_demo_only_when_it_loaded(
 
     monkeypatch.setattr(runner, "load_demo", load_demo)
     keys = runner.Keys(tmp_path / "p.key", tmp_path / "p.pub", tmp_path / "tokens.key")
-    envs = {"people": {"PATH": "/bin"}, "orders": {}}
+    envs = {"people": {"PATH": "/bin"}, "orders": {}, "tickets": {}}
     runner.load_demos(runner.Platform(tmp_path), envs, keys)
-    assert calls == ["portal_people.demo", "portal_orders.demo"][:loaded]
+    assert calls == ["portal_people.demo", "portal_orders.demo", "portal_tickets.demo"][:loaded]
 
 
 def test_keys_are_made_once_and_kept(runner, tmp_path):

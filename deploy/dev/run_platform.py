@@ -74,6 +74,7 @@ GATEWAY = Child("gateway", "portal_gateway", 4000)
 # the tenants' demo users, so they need people's users).
 DEMO_MODULE = "portal_people.demo"
 ORDERS_DEMO_MODULE = "portal_orders.demo"
+TICKETS_DEMO_MODULE = "portal_tickets.demo"
 
 # Inherited settings that would make every child the same process or undo the dev keys.
 NOT_INHERITED = (
@@ -419,12 +420,15 @@ def load_demo(
 
 
 def load_demos(platform: Platform, envs: Mapping[str, Mapping[str, str]], keys: Keys) -> None:
-    """People's demo, then (only if it loaded: the orders' walk logs in as its users) the
-    manuals' orders."""
+    """People's demo, then (only if it loaded: the orders' and tickets' walks log in as its
+    users) the manuals' orders and tickets."""
     if "people" not in envs or not load_demo(platform, demo_env(envs["people"], keys)):
         return
     if "orders" in envs:
         load_demo(platform, orders_demo_env(envs["people"]), ORDERS_DEMO_MODULE, "demo-orders")
+    if "tickets" in envs:
+        # A client of the gateway like the orders loader: the same environment.
+        load_demo(platform, orders_demo_env(envs["people"]), TICKETS_DEMO_MODULE, "demo-tickets")
 
 
 def _tee(source: IO[bytes] | None, log: IO[bytes]) -> None:
