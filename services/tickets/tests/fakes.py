@@ -88,3 +88,19 @@ class InMemoryFileStore:
 
     async def read(self, file_id: str) -> bytes | None:
         return self.files[file_id][1] if file_id in self.files else None
+
+
+class InMemoryOrganisations:
+    """The `OrganisationTree` port: each organisation's parent."""
+
+    def __init__(self) -> None:
+        self.parents: dict[str, str | None] = {}
+
+    async def record(self, organisation_id: str, *, parent_id: str | None) -> None:
+        self.parents[organisation_id] = parent_id
+
+    async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
+        found = list(dict.fromkeys(organisation_ids))
+        for organisation in found:  # grows while it is walked: every level below
+            found += [c for c, p in self.parents.items() if p == organisation and c not in found]
+        return found

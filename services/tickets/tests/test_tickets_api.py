@@ -506,3 +506,73 @@ async def test_any_post_is_an_entry_or_user_errors_and_nothing_else_changes(
         assert len(after["feed"]) == len(before["feed"]) + 1
         assert after["version"] == before["version"] + 1
         assert len(after["files"]) == len(before["files"]) + (file is not None)
+
+
+# -- people's events keep the read models -----------------------------------------------------
+
+
+async def publish_people_event(nats_client, namespace, tenant, event_type, data):
+    from portal_kit.clock import utc_now
+    from portal_kit.events import CloudEvent, new_event_id
+
+    aggregate, name = event_type.split(".")
+    event = CloudEvent(
+        id=new_event_id(),
+        source="/portal/people",
+        type=f"portal.people.{aggregate}.{name}",
+        subject=aggregate,
+        time=utc_now(),
+        data=data,
+        tenant=tenant,
+    )
+    await nats_client.jetstream().publish(
+        f"{namespace.event_prefix}.{tenant}.people.{aggregate}.{name}",
+        event.model_dump_json().encode(),
+        headers={"Nats-Msg-Id": event.id},
+    )
+
+
+async def eventually(check, seconds=10.0):
+    for _ in range(int(seconds / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the read model never caught up")
+
+
+async def test_peoples_events_let_a_parent_see_departments_and_offer_a_customer_its_products(
+    service, nats_client, namespace
+):
+    dora = make_principal("visma", user="dora", memberships={"org-dept": ("user",)})
+    ticket = await created(service, dora, organisationId="org-dept")
+    await publish_people_event(
+        nats_client,
+        namespace,
+        "visma",
+        "organisation.created",
+        {"organisation_id": "org-dept", "kind": "customer", "parent_id": "org-school"},
+    )
+
+    async def parent_sees() -> bool:
+        return await read(service, ticket["id"], ANNA) is not None
+
+    await eventually(parent_sees)
+    assert await read(service, ticket["id"], CARL) is None
+
+    form = "{ ticketForm { services { code } } }"
+    assert (await service.graphql(form, principal=PATRICK))["ticketForm"]["services"] == [
+        {"code": c} for c in ("visma_lon_abc", "visma_hr", "visma_lonservice")
+    ]
+    await publish_people_event(
+        nats_client,
+        namespace,
+        "visma-enterprise",
+        "product_access.changed",
+        {"holder_kind": "organisation", "holder_id": "bpo", "products": ["visma_hr"]},
+    )
+
+    async def offered() -> bool:
+        answer = await service.graphql(form, principal=PATRICK)
+        return answer["ticketForm"]["services"] == [{"code": "visma_hr"}]
+
+    await eventually(offered)

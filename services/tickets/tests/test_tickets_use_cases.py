@@ -26,7 +26,12 @@ from portal_tickets.service_layer.access import TicketView, View
 from portal_tickets.service_layer.files import Upload
 from portal_tickets.service_layer.tickets import TicketDesk
 
-from .fakes import InMemoryFileStore, InMemoryProductAccess, InMemoryTickets
+from .fakes import (
+    InMemoryFileStore,
+    InMemoryOrganisations,
+    InMemoryProductAccess,
+    InMemoryTickets,
+)
 
 NOON = datetime(2025, 6, 26, 12, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -47,6 +52,7 @@ class Tenant:
         self.numbers = InMemoryCounters()
         self.files = InMemoryFileStore()
         self.access = InMemoryProductAccess()
+        self.organisations = InMemoryOrganisations()
         self.now = NOON
 
     def desk(self, principal: Principal) -> TicketDesk:
@@ -57,6 +63,7 @@ class Tenant:
             self.numbers,
             files=self.files,
             product_access=self.access,
+            organisations=self.organisations,
             clock=lambda: self.now,
         )
 
@@ -376,3 +383,21 @@ async def test_staff_assign_to_a_team_and_views_follow_the_active_customer():
     assert [
         t.number for t in (await tenant.desk(AGENT).page(size=5, after=None, view=by_number)).items
     ] == ["00002196"]
+
+
+async def test_a_parent_organisations_member_sees_its_departments_tickets():
+    tenant = Tenant()
+    await tenant.organisations.record("org-dept", parent_id="org-school")
+    department = make_principal("visma", user="dora", memberships={"org-dept": ("user",)})
+    public = await open_ticket(tenant.desk(department), organisation="org-dept")
+    private = await open_ticket(tenant.desk(department), organisation="org-dept", private=True)
+    parent = tenant.desk(ANNA)
+    assert await parent.ticket(public.id) == public  # type: ignore[attr-defined]
+    assert await parent.ticket(private.id) is None  # type: ignore[attr-defined]
+    organisation = TicketView(view=View.ORGANISATION)
+    assert (await parent.page(size=5, after=None, view=organisation)).total == 1
+    # ... and opens tickets for it; the department does not see the parent's.
+    for_department = await open_ticket(parent, organisation="org-dept")
+    assert for_department.organisation_id == "org-dept"  # type: ignore[attr-defined]
+    own = await open_ticket(parent)
+    assert await tenant.desk(department).ticket(own.id) is None  # type: ignore[attr-defined]

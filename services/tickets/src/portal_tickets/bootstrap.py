@@ -1,9 +1,9 @@
 """The composition root of the tickets service: what the app and each request are built from.
 
 `bootstrap()` checks the shipped configuration documents (a bad one stops the service here,
-naming the problem), builds the kit's `ServiceRuntime` with the consumer of people's
-product-access events, and returns a `TicketsService`, which builds the use cases of one caller
-on the repositories of its tenant."""
+naming the problem), builds the kit's `ServiceRuntime` with the consumers of people's
+product-access and organisation events, and returns a `TicketsService`, which builds the use
+cases of one caller on the repositories of its tenant."""
 
 from __future__ import annotations
 
@@ -22,12 +22,17 @@ from portal_tickets.adapters.configuration import Configurations, shipped_config
 from portal_tickets.adapters.repositories import (
     INDEXES,
     OUTBOX_COLLECTIONS,
+    OrganisationBook,
     ProductAccessBook,
     TicketRepository,
 )
-from portal_tickets.entrypoints.consumers import product_access_consumer
+from portal_tickets.entrypoints.consumers import organisation_consumer, product_access_consumer
 from portal_tickets.entrypoints.context import TicketsContext
-from portal_tickets.service_layer.tickets import ProductAccessRegister, TicketDesk
+from portal_tickets.service_layer.tickets import (
+    OrganisationRegister,
+    ProductAccessRegister,
+    TicketDesk,
+)
 from portal_tickets.settings import TicketsSettings
 
 
@@ -49,6 +54,7 @@ def ticket_desk(
         Counters(database, tenant),
         files=GridFSStore(database, tenant),
         product_access=ProductAccessBook(database, tenant),
+        organisations=OrganisationBook(database, tenant),
         clock=clock,
     )
 
@@ -74,6 +80,9 @@ class TicketsService:
     def product_access(self, tenant: str) -> ProductAccessRegister:
         return ProductAccessRegister(ProductAccessBook(self.runtime.database, tenant))
 
+    def organisations(self, tenant: str) -> OrganisationRegister:
+        return OrganisationRegister(OrganisationBook(self.runtime.database, tenant))
+
     def context(
         self, runtime: ServiceRuntime, principal: Principal, request: Request
     ) -> TicketsContext:
@@ -89,11 +98,14 @@ def bootstrap(
     def register_of(tenant: str) -> ProductAccessRegister:
         return service.product_access(tenant)
 
+    def tree_of(tenant: str) -> OrganisationRegister:
+        return service.organisations(tenant)
+
     runtime = ServiceRuntime(
         settings,
         outbox_collections=OUTBOX_COLLECTIONS,
         indexes=INDEXES,
-        on_start=[product_access_consumer(register_of)],
+        on_start=[product_access_consumer(register_of), organisation_consumer(tree_of)],
     )
     service = TicketsService(runtime=runtime, clock=clock, configurations=configurations)
     return service

@@ -33,6 +33,7 @@ from portal_tickets.service_layer.access import (
 
 TICKETS = "tickets"
 PRODUCT_ACCESS = "product_access"
+ORGANISATIONS = "organisations"
 OUTBOX_COLLECTIONS = (TICKETS,)
 SORT_KEY = "sequence"
 UPDATED = "updated_ms"
@@ -52,6 +53,7 @@ INDEXES = (
         (("tenant", ASCENDING), ("holder_kind", ASCENDING), ("holder_id", ASCENDING)),
         unique=True,
     ),
+    IndexSpec(ORGANISATIONS, (("tenant", ASCENDING), ("parent_id", ASCENDING))),
     COUNTERS_INDEX,
     *gridfs_indexes(),
 )
@@ -283,3 +285,28 @@ class ProductAccessBook:
         except DuplicateKeyError:
             return False
         return True
+
+
+class OrganisationBook:
+    """The local read model of people's organisations (the `OrganisationTree` port): each
+    organisation's parent, so a parent's members see its departments' tickets."""
+
+    def __init__(self, database: Database, tenant: str) -> None:
+        self._documents = database.for_tenant(ORGANISATIONS, tenant)
+
+    async def record(self, organisation_id: str, *, parent_id: str | None) -> None:
+        # The same `$set` for a repeated event: idempotent.
+        await self._documents.find_one_and_update(
+            {"_id": organisation_id}, {"$set": {"parent_id": parent_id}}, upsert=True
+        )
+
+    async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
+        found = list(dict.fromkeys(organisation_ids))
+        below = list(found)
+        while below:  # breadth first; an organisation seen once is not followed again
+            children = await self._documents.find(
+                {"parent_id": {"$in": below}}, projection={"_id": 1}
+            )
+            below = [c["_id"] for c in children if c["_id"] not in found]
+            found += below
+        return found

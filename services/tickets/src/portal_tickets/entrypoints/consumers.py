@@ -1,6 +1,6 @@
-"""Event consumers: the people service's product-access events keep the tickets service's local
-read model of which users and customer organisations have access to which products (through
-the service layer's `ProductAccessRegister`)."""
+"""Event consumers: the people service's events keep the tickets service's local read models of
+which users and customer organisations have access to which products (`ProductAccessRegister`)
+and of which organisation is a department of which (`OrganisationRegister`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, ensure_service_streams
 from portal_kit.runtime import ServiceRuntime, StartHook
 
-from portal_tickets.service_layer.tickets import ProductAccessRegister
+from portal_tickets.service_layer.tickets import OrganisationRegister, ProductAccessRegister
 
 DURABLE = "tickets-product-access"
+ORGANISATIONS_DURABLE = "tickets-organisations"
 
 
 def product_access_handler(register_of: Callable[[str], ProductAccessRegister]) -> Handler:
@@ -47,9 +48,34 @@ def _microseconds(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> Handler:
+    """A `created` organisation event names its parent (a department's); others are ignored."""
+
+    async def handle(event: CloudEvent) -> None:
+        if event.name != "created":
+            return
+        organisation_id, parent_id = event.data.get("organisation_id"), event.data.get("parent_id")
+        if not isinstance(organisation_id, str) or not organisation_id:
+            raise ValueError("organisation event without organisation_id")
+        await register_of(event.tenant).created(
+            organisation_id, parent_id=parent_id if isinstance(parent_id, str) else None
+        )
+
+    return handle
+
+
+def organisation_consumer(register_of: Callable[[str], OrganisationRegister]) -> StartHook:
+    return _people_consumer(
+        ORGANISATIONS_DURABLE, "organisation", organisation_handler(register_of)
+    )
+
+
 def product_access_consumer(register_of: Callable[[str], ProductAccessRegister]) -> StartHook:
     """On start: follow people's product-access events (its stream is made if not there yet)."""
+    return _people_consumer(DURABLE, "product_access", product_access_handler(register_of))
 
+
+def _people_consumer(durable: str, aggregate: str, handler: Handler) -> StartHook:
     async def start(runtime: ServiceRuntime) -> None:
         people = StreamNames(runtime.settings.event_prefix, "people")
         await ensure_service_streams(runtime.js, people)
@@ -58,10 +84,10 @@ def product_access_consumer(register_of: Callable[[str], ProductAccessRegister])
                 runtime.js,
                 runtime.database,
                 runtime.names,
-                durable=DURABLE,
+                durable=durable,
                 stream=people.stream,
-                filter_subject=f"{people.prefix}.*.people.product_access.>",
-                handler=product_access_handler(register_of),
+                filter_subject=f"{people.prefix}.*.people.{aggregate}.>",
+                handler=handler,
             )
         )
 

@@ -3,8 +3,10 @@ terms: `adapters/repositories.py` turns a `TicketSight` and a `TicketView` into 
 
 - Operator staff see every ticket of their tenant, every feed entry and every file.
 - A customer organisation's member sees the tickets they opened, their organisations' tickets
-  unless private (a private ticket is for its creator alone, and staff), and the tickets they
-  follow; of the feed, the public posts and the activity, never the internal notes.
+  (a parent organisation's members also its departments': `TicketDesk.seen` adds them from the
+  read model of people's organisations) unless private (a private ticket is for its creator
+  alone, and staff), and the tickets they follow; of the feed, the public posts and the
+  activity, never the internal notes.
 - A member of several customers who chose one to work for ('Vælg kunde': the principal's
   active organisation) sees that customer's tickets alone, their own ones among them (and the
   ones they follow there).
@@ -162,11 +164,13 @@ def require_staff(principal: Principal) -> None:
         raise Forbidden(_("only the operator's staff may do this"))
 
 
-def require_may_open_for(principal: Principal, organisation_id: str) -> None:
-    """Staff open tickets for any organisation; others only for one they belong to, and with an
-    active organisation chosen only for that one (any other is out of their sight, so it answers
-    like a missing one)."""
+def require_may_open_for(
+    principal: Principal, organisation_id: str, organisations: tuple[str, ...] = ()
+) -> None:
+    """Staff open tickets for any organisation; others only for one they act for (the active
+    one when chosen) or one of its departments (`organisations`: those with their departments);
+    any other is out of their sight, so it answers like a missing one."""
     if principal.is_staff:
         return
-    if organisation_id not in principal.acting_for:
+    if organisation_id not in principal.acting_for and organisation_id not in organisations:
         raise NotFound(_("no such customer"), field="organisationId")

@@ -37,3 +37,13 @@ class ProductAccess(Protocol):
     ) -> bool:
         """Stores the holder's products as of `as_of` (microseconds); False when a newer state
         is kept (a late redelivery changes nothing)."""
+
+
+class OrganisationTree(Protocol):
+    """The local read model of the people service's organisations: which is a department of
+    which. Kept from people's events."""
+
+    async def record(self, organisation_id: str, *, parent_id: str | None) -> None: ...
+
+    async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
+        """The organisations and every department below them."""

@@ -4,7 +4,7 @@ change of one (load, act, save), with optimistic concurrency on each change."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from portal_kit.clock import Clock
 from portal_kit.counters import Sequences
@@ -29,7 +29,7 @@ from portal_tickets.domain.ticket import (
 from portal_tickets.service_layer import access
 from portal_tickets.service_layer.access import TicketSight, TicketView
 from portal_tickets.service_layer.files import CheckedFile, Upload, check_files
-from portal_tickets.service_layer.ports import ProductAccess, Tickets
+from portal_tickets.service_layer.ports import OrganisationTree, ProductAccess, Tickets
 
 _ = Messages("portal_tickets")
 
@@ -61,6 +61,7 @@ class TicketDesk:
         *,
         files: FileStore,
         product_access: ProductAccess,
+        organisations: OrganisationTree,
         clock: Clock,
     ) -> None:
         self.principal = principal
@@ -70,8 +71,22 @@ class TicketDesk:
         self.files = files
         self.product_access = product_access
         self.clock = clock
+        self.organisations = organisations
+        # What the caller sees before departments are added (enough for entries and files).
         self.sight = TicketSight.of(principal)
+        self._seen: TicketSight | None = None
         self.locale = configuration.locale_for(principal.locale)
+
+    async def seen(self) -> TicketSight:
+        """The caller's sight with the departments of its organisations (a parent sees its
+        departments' tickets), from the read model of people's organisations."""
+        if self._seen is None:
+            sight = self.sight
+            if sight.organisations and not sight.everything:
+                expanded = await self.organisations.with_descendants(list(sight.organisations))
+                sight = replace(sight, organisations=tuple(expanded))
+            self._seen = sight
+        return self._seen
 
     # -- the form ---------------------------------------------------------------------------
 
@@ -97,13 +112,13 @@ class TicketDesk:
     async def ticket(self, ticket_id: str) -> Ticket | None:
         """The ticket if the caller may see it; None for missing, invisible or another
         tenant's."""
-        return await self.tickets.visible(self.sight, ticket_id)
+        return await self.tickets.visible(await self.seen(), ticket_id)
 
     async def page(
         self, *, size: int, after: Keyset | None, view: TicketView | None = None
     ) -> Page[Ticket]:
         """Visible tickets that `view` takes, in its order, `size` of them after `after`."""
-        return await self.tickets.listed(self.sight, view or TicketView(), after, size)
+        return await self.tickets.listed(await self.seen(), view or TicketView(), after, size)
 
     def feed(self, ticket: Ticket, *, search: str = "") -> list[FeedEntry]:
         """The entries of the ticket the caller sees, newest first; with `search`, those whose
@@ -121,7 +136,7 @@ class TicketDesk:
 
     async def file(self, file_id: str) -> tuple[StoredFile, bytes] | None:
         """A file for a caller who may see its ticket and its entry; None otherwise."""
-        ticket = await self.tickets.with_file(self.sight, file_id)
+        ticket = await self.tickets.with_file(await self.seen(), file_id)
         if ticket is None:
             return None
         found = ticket.file(file_id)
@@ -141,8 +156,12 @@ class TicketDesk:
         values = problems.check(lambda: check_values(self.configuration, given), None)
         organisation = given.get("organisation")
         if isinstance(organisation, str) and not problems.about("organisationId"):
+            sight = await self.seen()
             problems.check(
-                lambda: access.require_may_open_for(self.principal, organisation.strip()), None
+                lambda: access.require_may_open_for(
+                    self.principal, organisation.strip(), sight.organisations
+                ),
+                None,
             )
         if values is not None and values.service is not None:
             offered = {s.code for s in await self._services_for(values.organisation_id)}
@@ -218,7 +237,7 @@ class TicketDesk:
 
     async def _load(self, ticket_id: str, version: int) -> Ticket:
         access.require_signed_in(self.principal)
-        ticket = await self.tickets.visible(self.sight, ticket_id)
+        ticket = await self.tickets.visible(await self.seen(), ticket_id)
         if ticket is None:
             raise NotFound(_("no such ticket"), field="id")
         if ticket.version != version:
@@ -336,6 +355,17 @@ class TicketDesk:
         return ticket
 
 
+class OrganisationRegister:
+    """What people's organisation events change in the tickets service's read model of them
+    (which organisation is a department of which)."""
+
+    def __init__(self, organisations: OrganisationTree) -> None:
+        self.organisations = organisations
+
+    async def created(self, organisation_id: str, *, parent_id: str | None) -> None:
+        await self.organisations.record(organisation_id, parent_id=parent_id)
+
+
 class ProductAccessRegister:
     """What people's product-access events change in the tickets service's read model."""
 
@@ -350,4 +380,4 @@ class ProductAccessRegister:
         return await self.book.record(holder_kind, holder_id, products, as_of=as_of)
 
 
-__all__ = ["Form", "ProductAccessRegister", "TicketDesk", "TicketValues"]
+__all__ = ["Form", "OrganisationRegister", "ProductAccessRegister", "TicketDesk", "TicketValues"]
