@@ -1,7 +1,8 @@
 """The two support manuals walked through the gateway, over the real people and tickets subgraphs
 (issue 12): Visma InSchool's OTRS portal (shared/seeds/003_…, Swedish and Finnish) and Visma
 Enterprise's customer portal (shared/seeds/004_…, Danish). Users log in with people's tokens; the
-ticket form, the lists, the feed and the files come back in the caller's language."""
+ticket form, the lists, the feed and the files come back in the caller's language. Last, the demo
+loader (`python -m portal_tickets.demo`): after it a new user sees what the manuals show."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ import httpx
 import orjson
 import pytest
 from portal_gateway.testing.serving import serving
+from portal_kit.gateway_client import GatewayClient
 from portal_kit.testing.harness import RunningService
 from portal_people.testing import CREATE_ORGANISATION, SeededTenant, add_user, seed_tenant
 from portal_tickets.app import create_app as create_tickets_app
+from portal_tickets.demo import TicketDemo
+from portal_tickets.demo_data import ENTERPRISE, INSCHOOL
 from portal_tickets.settings import TicketsSettings
 
 PASSWORD = "a long secret phrase"
@@ -531,3 +535,114 @@ async def test_visma_enterprise_manual_case_followers_switch_customer_posts_and_
     assert waiting["statusLabel"] == "Afventer kunde"
     not_yours = await at_b.do(STATUS, id=waiting["id"], version=waiting["version"], status="loest")
     assert codes(not_yours) == [("status", "TRANSITION_NOT_ALLOWED")]
+
+
+# -- the demo (python -m portal_tickets.demo) -----------------------------------------------------
+
+DEMO_PASSWORD = "Portal-demo-2026!"
+DEMO_CASES = """{ tickets(first: 20, view: MINE) { edges { node { number heading statusLabel
+  ownerTeam { label } organisation { name } } } } }"""
+DEMO_CASE = """query($search: String) { tickets(first: 1, search: $search) { edges { node {
+  number private feed { kind text summary } files { filename downloadPath } } } } }"""
+
+
+async def demo_tenants(service: RunningService) -> None:
+    """The two tenants as people's demo makes them (the same names, logins and password)."""
+    inschool = await seed_tenant(service, "visma-inschool", country="FI")
+    school = await demo_organisation(service, inschool.staff, "Exempelskolan i Vasa")
+    await add_user(
+        service,
+        inschool,
+        "maria.westerback@visma.example",
+        email="maria.westerback@visma.example",
+        organisation=inschool.operator,
+        roles=("admin",),
+        password=DEMO_PASSWORD,
+    )
+    await add_user(
+        service,
+        inschool,
+        "rektor@skola.example",
+        email="rektor@skola.example",
+        organisation=school,
+        password=DEMO_PASSWORD,
+    )
+    enterprise = await seed_tenant(service, "visma-enterprise", country="DK")
+    bpo = await demo_organisation(service, enterprise.staff, "BPO Account")
+    kunde_b = await demo_organisation(service, enterprise.staff, "Kunde B ApS")
+    await add_user(
+        service,
+        enterprise,
+        "support.agent",
+        name="BPO Team 1",
+        organisation=enterprise.operator,
+        roles=("admin",),
+        password=DEMO_PASSWORD,
+    )
+    await add_user(
+        service,
+        enterprise,
+        "patrick.stjerne",
+        name="Patrick Stjerne",
+        memberships=[
+            {"organisationId": bpo, "roles": ["user"]},
+            {"organisationId": kunde_b, "roles": ["user"]},
+        ],
+        password=DEMO_PASSWORD,
+    )
+
+
+async def demo_organisation(service: RunningService, staff: Any, name: str) -> str:
+    as_admin = staff.model_copy(update={"scopes": ("platform:admin",)})
+    created = await service.graphql(
+        CREATE_ORGANISATION, {"input": {"name": name, "kind": "CUSTOMER"}}, principal=as_admin
+    )
+    organisation_id: str = created["createOrganisation"]["organisation"]["id"]
+    return organisation_id
+
+
+async def test_the_demo_shows_case_00002196_and_the_schools_tickets(gateway, people_service):
+    service, _ = people_service
+    await demo_tenants(service)
+    client = GatewayClient(f"{gateway.base_url}/graphql", DEMO_PASSWORD)
+    demo = TicketDemo(client)
+    loaded = await asyncio.to_thread(demo.load, ENTERPRISE)
+    assert loaded == ["00002196", "00002197", "00002198", "00002199"]
+    assert await asyncio.to_thread(demo.load, INSCHOOL) == ["1", "2", "3", "4", "5"]
+    assert await asyncio.to_thread(demo.load, ENTERPRISE) == []  # again: nothing doubled
+
+    patrick = await asyncio.to_thread(
+        client.call, "visma-enterprise", "patrick.stjerne", DEMO_CASES
+    )
+    cases = {e["node"]["number"]: e["node"] for e in patrick["tickets"]["edges"]}
+    assert cases["00002196"] == {
+        "number": "00002196",
+        "heading": "Test",
+        "statusLabel": "Under behandling",
+        "ownerTeam": {"label": "BPO Team 1"},
+        "organisation": {"name": "BPO Account"},
+    }
+    case = (
+        await asyncio.to_thread(
+            client.call, "visma-enterprise", "patrick.stjerne", DEMO_CASE, {"search": "00002196"}
+        )
+    )["tickets"]["edges"][0]["node"]
+    assert [e["text"] for e in case["feed"] if e["kind"] == "POST"] == [
+        "Tak, vi undersøger fejlen og vender tilbage i dag.",
+        "Ved oprettelse af ny medarbejder får jeg systemfejl. Se vedhæftet log.",
+    ]
+    assert "Sagsejer (ved brug af tildelingsregel) ændret til BPO Team 1" in [
+        e["summary"] for e in case["feed"]
+    ]
+    assert sorted(f["filename"] for f in case["files"]) == ["fejllog.txt", "skaermbillede.png"]
+
+    rektor = await asyncio.to_thread(
+        client.call,
+        "visma-inschool",
+        "rektor@skola.example",
+        "{ tickets(first: 20, state: CLOSED) { edges { node { heading } } } }",
+    )
+    assert [e["node"]["heading"] for e in rektor["tickets"]["edges"]] == [
+        "Uppdatering av SaaS-miljön",
+        "PrimusQuery svarar inte",
+    ]

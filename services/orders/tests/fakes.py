@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from portal_kit.clock import Clock
-from portal_kit.gridfs import StoredFile
 from portal_kit.principal import Principal
 from portal_kit.repository import Keyset
-from portal_kit.testing.fakes import InMemoryAggregates, InMemoryCounters
+from portal_kit.testing.fakes import InMemoryAggregates, InMemoryCounters, InMemoryFiles
 from portal_kit.text import term_patterns
 from portal_orders.adapters.configuration import shipped_configurations
 from portal_orders.domain.collation import SEPARATOR, collation_key
@@ -210,36 +209,6 @@ class FakeEmployees:
         return str(kept["organisation_id"]) if kept is not None and kept["active"] else None
 
 
-class FakeFiles:
-    def __init__(self) -> None:
-        self.stored: dict[str, tuple[StoredFile, bytes]] = {}
-
-    async def put(
-        self,
-        data: bytes,
-        *,
-        filename: str,
-        content_type: str,
-        metadata: dict[str, Any] | None = None,
-    ) -> StoredFile:
-        file_id = f"file-{len(self.stored) + 1}"
-        meta = {**(metadata or {}), "contentType": content_type}
-        info = StoredFile(file_id, filename, content_type, len(data), datetime.now(UTC), meta)
-        self.stored[file_id] = (info, data)
-        return info
-
-    async def delete(self, file_ids: Sequence[str]) -> int:
-        return sum(self.stored.pop(f, None) is not None for f in file_ids)
-
-    async def info(self, file_id: str) -> StoredFile | None:
-        found = self.stored.get(file_id)
-        return None if found is None else found[0]
-
-    async def read(self, file_id: str) -> bytes | None:
-        found = self.stored.get(file_id)
-        return None if found is None else found[1]
-
-
 class FakeTenant:
     """One tenant's ports in memory, and the use cases of any caller on them."""
 
@@ -251,7 +220,7 @@ class FakeTenant:
         self.organisations = FakeOrganisations()
         self.employees = FakeEmployees()
         self.counters = InMemoryCounters()
-        self.files = FakeFiles()
+        self.files = InMemoryFiles()
 
     def desk(self, principal: Principal) -> OrderDesk:
         assert principal.tenant == self.tenant

@@ -4,11 +4,6 @@ service's `fakes`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
-
-from portal_kit.gridfs import StoredFile
 from portal_kit.repository import Keyset, Page
 from portal_kit.testing.fakes import InMemorySighted
 from portal_tickets.domain.ticket import Ticket
@@ -57,37 +52,6 @@ class InMemoryProductAccess:
             return False
         self.kept[(holder_kind, holder_id)] = (products, as_of)
         return True
-
-
-class InMemoryFileStore:
-    """Files by id, with their bytes (the kit's `FileStore`)."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, tuple[StoredFile, bytes]] = {}
-
-    async def put(
-        self,
-        data: bytes,
-        *,
-        filename: str,
-        content_type: str,
-        metadata: dict[str, Any] | None = None,
-    ) -> StoredFile:
-        stored = StoredFile(
-            f"f{len(self.files):04d}", filename, content_type, len(data), datetime.now(UTC), {}
-        )
-        self.files[stored.id] = (stored, data)
-        return stored
-
-    async def delete(self, file_ids: Sequence[str]) -> int:
-        gone = [self.files.pop(i) for i in file_ids if i in self.files]
-        return len(gone)
-
-    async def info(self, file_id: str) -> StoredFile | None:
-        return self.files[file_id][0] if file_id in self.files else None
-
-    async def read(self, file_id: str) -> bytes | None:
-        return self.files[file_id][1] if file_id in self.files else None
 
 
 class InMemoryOrganisations:

@@ -83,7 +83,7 @@ def test_a_bad_document_is_refused_naming_every_problem():
         parse_configuration(bad)
     text = "\n".join(refused.value.problems)
     for expected in (
-        "$.ticket_types[0].labels: no text for locale 'da'",
+        "$.ticket_types[0].labels: no label for locale 'da'",
         "$.default_ticket_type: not one of the types",
         "unknown status 'gone'",
         "$.fields.colour: not a ticket field",

@@ -8,7 +8,7 @@ import pytest
 from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.principal import Principal
 from portal_kit.sensitive import SENSITIVE_DATA
-from portal_kit.testing.fakes import InMemoryCounters
+from portal_kit.testing.fakes import InMemoryCounters, InMemoryFiles
 from portal_kit.testing.plugin import make_principal
 from portal_tickets.adapters.configuration import shipped_configurations
 from portal_tickets.domain.configuration import Category
@@ -27,7 +27,6 @@ from portal_tickets.service_layer.files import Upload
 from portal_tickets.service_layer.tickets import TicketDesk
 
 from .fakes import (
-    InMemoryFileStore,
     InMemoryOrganisations,
     InMemoryProductAccess,
     InMemoryTickets,
@@ -50,7 +49,7 @@ class Tenant:
         self.tenant = tenant
         self.tickets = InMemoryTickets(tenant)
         self.numbers = InMemoryCounters()
-        self.files = InMemoryFileStore()
+        self.files = InMemoryFiles()
         self.access = InMemoryProductAccess()
         self.organisations = InMemoryOrganisations()
         self.now = NOON

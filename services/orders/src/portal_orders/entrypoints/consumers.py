@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from portal_kit.consumer import EventConsumer, Handler
+from portal_kit.consumer import Handler
 from portal_kit.events import CloudEvent
-from portal_kit.jetstream import StreamNames, ensure_service_streams
-from portal_kit.runtime import ServiceRuntime, StartHook
+from portal_kit.following import follow_events
+from portal_kit.runtime import StartHook
 
 from portal_orders.service_layer.employees import EmployeeRegister
 from portal_orders.service_layer.organisations import OrganisationRegister
@@ -78,24 +78,7 @@ def employee_handler(register_of: Callable[[str], EmployeeRegister]) -> Handler:
 
 
 def _people_consumer(durable: str, aggregate: str, handler: Handler) -> StartHook:
-    """On start: follow people's events of one aggregate (its stream is made if not there yet)."""
-
-    async def start(runtime: ServiceRuntime) -> None:
-        people = StreamNames(runtime.settings.event_prefix, "people")
-        await ensure_service_streams(runtime.js, people)
-        runtime.consumers.append(
-            EventConsumer(
-                runtime.js,
-                runtime.database,
-                runtime.names,
-                durable=durable,
-                stream=people.stream,
-                filter_subject=f"{people.prefix}.*.people.{aggregate}.>",
-                handler=handler,
-            )
-        )
-
-    return start
+    return follow_events(durable, "people", aggregate, handler)
 
 
 def organisation_consumer(register_of: Callable[[str], OrganisationRegister]) -> StartHook:

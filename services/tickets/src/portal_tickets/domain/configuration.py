@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-LOCALES = ("nb", "sv", "da", "fi", "en")
+from portal_kit.documents import ConfigurationError as ConfigurationError
+from portal_kit.documents import DocumentReader
+from portal_kit.messages import LOCALES
 
 # The fields a tenant's form may have; the names are those of the ticket record.
 FORM_FIELDS = (
@@ -67,12 +69,6 @@ class Actor(StrEnum):
     CREATOR = "creator"
     CUSTOMER = "customer"
     STAFF = "staff"
-
-
-class ConfigurationError(ValueError):
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
 
 
 Labels = Mapping[str, str]
@@ -266,37 +262,8 @@ def _find(choices: Iterable[Choice], code: str) -> Choice | None:
     return next((c for c in choices if c.code == code), None)
 
 
-class _Reader:
-    """Collects every problem of a document instead of stopping at the first."""
-
-    def __init__(self, locales: Sequence[str]) -> None:
-        self.problems: list[str] = []
-        self.locales = tuple(locales)
-
-    def need(self, source: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
-        value = source.get(key)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            self.problems.append(f"{where}.{key}: expected {kind.__name__}")
-            return kind()
-        return value
-
-    def labels(
-        self, source: Mapping[str, Any], where: str, key: str = "labels", *, required: bool = True
-    ) -> dict[str, str]:
-        labels = source.get(key)
-        if labels is None and not required:
-            return {}
-        if not isinstance(labels, dict) or not labels:
-            self.problems.append(f"{where}.{key}: a label per locale is required")
-            return {}
-        for locale, text in labels.items():
-            if locale not in LOCALES or not isinstance(text, str) or not text.strip():
-                self.problems.append(f"{where}.{key}.{locale}: unknown locale or empty text")
-        # Every locale the tenant offers has its text, so no screen falls back to a code.
-        for locale in self.locales:
-            if locale not in labels:
-                self.problems.append(f"{where}.{key}: no text for locale {locale!r}")
-        return {str(k): str(v) for k, v in labels.items() if isinstance(v, str)}
+class _Reader(DocumentReader):
+    """The kit's reader, with the codes and coded lists of a ticket document."""
 
     def code(self, source: Mapping[str, Any], where: str) -> str:
         code = source.get("code")
@@ -333,9 +300,7 @@ class _Reader:
                     nested,
                 )
             )
-        codes = [c.code for c in found]
-        for duplicate in sorted({c for c in codes if codes.count(c) > 1}):
-            self.problems.append(f"{where}.{key}: code {duplicate!r} is defined twice")
+        self.no_twice([c.code for c in found], f"{where}.{key}", "code")
         return tuple(found)
 
 
@@ -382,9 +347,7 @@ def _statuses(reader: _Reader, document: Mapping[str, Any]) -> tuple[Status, ...
             reader.problems.append(f"{at}.category: open or closed, not {raw.get('category')!r}")
             category = Category.OPEN
         statuses.append(Status(reader.code(raw, at), category, reader.labels(raw, at)))
-    codes = [s.code for s in statuses]
-    for duplicate in sorted({c for c in codes if codes.count(c) > 1}):
-        reader.problems.append(f"$.statuses: status {duplicate!r} is defined twice")
+    reader.no_twice([s.code for s in statuses], "$.statuses", "status")
     if not any(s.category is Category.OPEN for s in statuses) or not any(
         s.category is Category.CLOSED for s in statuses
     ):
@@ -401,23 +364,9 @@ def _transitions(
         if not isinstance(raw, dict):
             reader.problems.append(f"{at}: expected an object")
             continue
-        sources = raw.get("from")
-        sources = [sources] if isinstance(sources, str) else sources
-        if not isinstance(sources, list) or not sources:
-            reader.problems.append(f"{at}.from: one status or a list of statuses")
-            sources = []
+        sources = reader.sources(raw, at, codes)
         target = reader.need(raw, "to", str, at)
-        for code in [*sources, target]:
-            if code and code not in codes:
-                reader.problems.append(f"{at}: unknown status {code!r}")
-        actors: set[Actor] = set()
-        for actor in reader.need(raw, "actors", list, at):
-            try:
-                actors.add(Actor(actor))
-            except ValueError:
-                reader.problems.append(f"{at}.actors: unknown actor {actor!r}")
-        if not actors:
-            reader.problems.append(f"{at}.actors: nobody may take this transition")
+        actors = reader.members(raw, "actors", Actor, at)
         for source in sources:
             if source == target:
                 reader.problems.append(f"{at}: a transition from {source!r} to itself")
@@ -500,9 +449,7 @@ def _teams(reader: _Reader, document: Mapping[str, Any]) -> tuple[Team, ...]:
             reader.problems.append(f"{at}.members: a list of user ids")
             members = []
         teams.append(Team(reader.code(raw, at), reader.labels(raw, at), tuple(members)))
-    codes = [t.code for t in teams]
-    for duplicate in sorted({c for c in codes if codes.count(c) > 1}):
-        reader.problems.append(f"$.teams: team {duplicate!r} is defined twice")
+    reader.no_twice([t.code for t in teams], "$.teams", "team")
     return tuple(teams)
 
 
@@ -608,8 +555,7 @@ def parse_configuration(document: Mapping[str, Any]) -> TicketConfiguration:
     attachments = _attachments(reader, document)
     teams = _teams(reader, document)
     rules = _rules(reader, document, teams, lists)
-    if reader.problems:
-        raise ConfigurationError(reader.problems)
+    reader.raise_if_any()
     return TicketConfiguration(
         tenant=tenant,
         version=version,

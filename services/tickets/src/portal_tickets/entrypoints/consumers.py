@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from portal_kit.consumer import EventConsumer, Handler
+from portal_kit.consumer import Handler
 from portal_kit.events import CloudEvent
-from portal_kit.jetstream import StreamNames, ensure_service_streams
-from portal_kit.runtime import ServiceRuntime, StartHook
+from portal_kit.following import follow_events
+from portal_kit.runtime import StartHook
 
 from portal_tickets.service_layer.tickets import OrganisationRegister, ProductAccessRegister
 
@@ -76,19 +76,4 @@ def product_access_consumer(register_of: Callable[[str], ProductAccessRegister])
 
 
 def _people_consumer(durable: str, aggregate: str, handler: Handler) -> StartHook:
-    async def start(runtime: ServiceRuntime) -> None:
-        people = StreamNames(runtime.settings.event_prefix, "people")
-        await ensure_service_streams(runtime.js, people)
-        runtime.consumers.append(
-            EventConsumer(
-                runtime.js,
-                runtime.database,
-                runtime.names,
-                durable=durable,
-                stream=people.stream,
-                filter_subject=f"{people.prefix}.*.people.{aggregate}.>",
-                handler=handler,
-            )
-        )
-
-    return start
+    return follow_events(durable, "people", aggregate, handler)
