@@ -400,3 +400,40 @@ async def test_a_parent_organisations_member_sees_its_departments_tickets():
     assert for_department.organisation_id == "org-dept"  # type: ignore[attr-defined]
     own = await open_ticket(parent)
     assert await tenant.desk(department).ticket(own.id) is None  # type: ignore[attr-defined]
+
+
+async def test_each_side_edits_the_fields_the_tenant_lets_it_and_a_stale_version_changes_nothing():
+    tenant = Tenant(VE)
+    desk = tenant.desk(PATRICK_AT_BPO)
+    case = await desk.create_ticket(CASE)
+    edited = await desk.edit_ticket(case.id, case.version, {"urgency": "kritisk"})
+    assert edited.values.urgency == "kritisk"
+    assert next(e for e in edited.feed if e.activity == "edited").details == {"fields": "urgency"}
+    with pytest.raises(ValidationFailed) as refused:
+        await desk.edit_ticket(edited.id, edited.version, {"service": "visma_hr", "title": " "})
+    assert problems_of(refused) == [("service", "FORBIDDEN")]
+    with pytest.raises(DomainError) as stale:
+        await desk.edit_ticket(case.id, case.version, {"urgency": "mindre"})
+    assert problems_of(stale) == [("version", "STALE_VERSION")]
+    with pytest.raises(ValidationFailed) as unknown:
+        await tenant.desk(AGENT).edit_ticket(
+            edited.id, edited.version, {"service": "visma_hr", "topic": "nothing"}
+        )
+    assert problems_of(unknown) == [("topic", "UNKNOWN_CODE")]
+    moved = await tenant.desk(AGENT).edit_ticket(edited.id, edited.version, {"service": "visma_hr"})
+    assert moved.values.service == "visma_hr"
+    assert (await tenant.tickets.get(case.id)).values.service == "visma_hr"  # type: ignore[union-attr]
+
+
+async def test_a_file_of_an_internal_note_is_for_staff_alone():
+    tenant = Tenant(VE)
+    case = await tenant.desk(PATRICK_AT_BPO).create_ticket(CASE)
+    noted = await tenant.desk(AGENT).add_post(
+        case.id, case.version, "Log fra kunden", internal=True, uploads=[Upload("intern.png", PNG)]
+    )
+    [file] = noted.files
+    seen = await tenant.desk(KAREN).ticket(case.id)
+    assert seen is not None
+    assert tenant.desk(KAREN).related_files(seen) == []
+    assert await tenant.desk(KAREN).file(file.id) is None
+    assert await tenant.desk(AGENT).file(file.id) is not None
