@@ -236,6 +236,8 @@ async def test_visma_enterprise_requires_every_field_and_numbers_from_00002196()
     assert [f.filename for f in case.files] == ["skærmbillede.png"]
     owner = next(e for e in case.feed if e.activity == "owner_changed")
     assert owner.details["from_user"] == "patrick" and owner.details["by_rule"] == "true"
+    # Newest first, also within one moment: the rule acted after the case was opened.
+    assert [e.activity for e in desk.feed(case)] == ["owner_changed", "created"]
     assert [type(e) for e in tenant.tickets.committed] == [TicketCreated, TicketOwnerChanged]
     assert (await desk.create_ticket(CASE)).number == "00002197"
 

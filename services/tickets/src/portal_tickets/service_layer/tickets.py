@@ -127,12 +127,12 @@ class TicketDesk:
         entries = [e for e in ticket.feed if self.sight.sees_entry(e)]
         if terms:
             entries = [e for e in entries if all(t in fold(e.text) for t in terms)]
-        return sorted(entries, key=lambda e: e.at, reverse=True)
+        return entries[::-1]  # the feed is stored in the order it happened
 
     def related_files(self, ticket: Ticket) -> list[TicketFile]:
         """'Relaterede': every file of the ticket the caller sees, newest first."""
         seen = [f for f in ticket.files if self.sight.sees_file(ticket, f)]
-        return sorted(seen, key=lambda f: f.uploaded_at, reverse=True)
+        return seen[::-1]
 
     async def file(self, file_id: str) -> tuple[StoredFile, bytes] | None:
         """A file for a caller who may see its ticket and its entry; None otherwise."""
