@@ -40,6 +40,7 @@ TICKET = """id number version heading subject title description private status s
   category ticketType type { code label } service { label } subService { label }
   urgency { label } impact { label } topic { label }
   organisationId creator { name } ownerTeam { code label } followers { name }
+  nextStatuses { code label }
   feed { kind text authorSide summary activity author { name } previousOwner { name }
     files { filename } }
   files { id filename size contentType downloadPath }"""
@@ -533,6 +534,13 @@ async def test_visma_enterprise_manual_case_followers_switch_customer_posts_and_
         STATUS, id=for_b["id"], version=for_b["version"], status="afventer_kunde"
     )
     assert waiting["statusLabel"] == "Afventer kunde"
+    assert [s["label"] for s in waiting["nextStatuses"]] == [
+        "Under behandling",
+        "Løst",
+        "Lukket",
+    ]
+    customer_sees = (await at_b.call(READ, id=waiting["id"]))["ticket"]["nextStatuses"]
+    assert customer_sees == [{"code": "lukket", "label": "Lukket"}]
     not_yours = await at_b.do(STATUS, id=waiting["id"], version=waiting["version"], status="loest")
     assert codes(not_yours) == [("status", "TRANSITION_NOT_ALLOWED")]
 

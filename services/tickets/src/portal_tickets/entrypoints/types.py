@@ -386,6 +386,17 @@ class Ticket:
         desk = info.context.tickets
         return _status_label(desk.configuration, self.status, desk.locale)
 
+    @strawberry.field(
+        description="The statuses you may move it to now (the tenant's workflow, your role)."
+    )
+    def next_statuses(self, info: Info) -> list[TicketStatus]:
+        desk = info.context.tickets
+        configuration = desk.configuration
+        return [
+            TicketStatus.of(configuration.status(code), desk.locale)
+            for code in self.record.next_statuses(configuration, desk.actor(self.record))
+        ]
+
     @strawberry.field(description="The owner team ('Sagsejer'), with its label.")
     def owner_team(self, info: Info) -> TicketTeam | None:
         desk = info.context.tickets

@@ -247,7 +247,8 @@ class TicketDesk:
             )
         return ticket
 
-    def _actor(self, ticket: Ticket) -> Actor:
+    def actor(self, ticket: Ticket) -> Actor:
+        """How the workflow sees the caller on `ticket`."""
         return access.actor_of(self.principal, ticket)
 
     async def edit_ticket(
@@ -257,7 +258,7 @@ class TicketDesk:
         ticket.edit(
             self.configuration,
             given,
-            actor=self._actor(ticket),
+            actor=self.actor(ticket),
             by=self.principal.user,
             at=self.clock(),
         )
@@ -269,7 +270,7 @@ class TicketDesk:
         ticket.change_status(
             self.configuration,
             status.strip(),
-            actor=self._actor(ticket),
+            actor=self.actor(ticket),
             by=self.principal.user,
             at=self.clock(),
         )
@@ -309,7 +310,7 @@ class TicketDesk:
         rules = self.configuration.attachments
         problems.check(lambda: check_files(list(uploads), rules), nothing)
         problems.raise_if_any()
-        actor = self._actor(ticket)
+        actor = self.actor(ticket)
         entry_id = new_id()
         # The workflow's refusals come before anything is stored.
         ticket.require_may_post(self.configuration, internal=internal, actor=actor)
@@ -341,7 +342,7 @@ class TicketDesk:
                 code="NO_PRODUCT_ACCESS",
             )
         ticket.add_follower(
-            follower, actor=self._actor(ticket), by=self.principal.user, at=self.clock()
+            follower, actor=self.actor(ticket), by=self.principal.user, at=self.clock()
         )
         await self.tickets.save(ticket)
         return ticket
@@ -349,7 +350,7 @@ class TicketDesk:
     async def remove_follower(self, ticket_id: str, version: int, user_id: str) -> Ticket:
         ticket = await self._load(ticket_id, version)
         ticket.remove_follower(
-            user_id.strip(), actor=self._actor(ticket), by=self.principal.user, at=self.clock()
+            user_id.strip(), actor=self.actor(ticket), by=self.principal.user, at=self.clock()
         )
         await self.tickets.save(ticket)
         return ticket
