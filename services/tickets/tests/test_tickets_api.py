@@ -576,3 +576,77 @@ async def test_peoples_events_let_a_parent_see_departments_and_offer_a_customer_
         return answer["ticketForm"]["services"] == [{"code": "visma_hr"}]
 
     await eventually(offered)
+
+
+async def test_every_change_is_an_event_on_jetstream_without_free_text(
+    service, nats_client, namespace
+):
+    await publish_people_event(
+        nats_client,
+        namespace,
+        "visma-enterprise",
+        "product_access.changed",
+        {"holder_kind": "user", "holder_id": "karen", "products": ["visma_lon_abc"]},
+    )
+    create = """mutation($input: CreateTicketInput!) { createTicket(input: $input) {
+        ticket { id version } userErrors { code } } }"""
+    change = """mutation($input: %s!) { %s(input: $input) {
+        ticket { id version } userErrors { field code } } }"""
+    secret = "Ring Karen Kollega på 20 30 40 50"
+    case = (
+        await service.graphql(
+            create,
+            {
+                "input": {
+                    "service": "visma_lon_abc",
+                    "ticketType": "fejl",
+                    "urgency": "mindre",
+                    "impact": "users_10_0",
+                    "topic": "konsulentbistand",
+                    "title": secret,
+                    "description": secret,
+                }
+            },
+            principal=PATRICK,
+        )
+    )["createTicket"]["ticket"]
+
+    async def do(principal, input_type, field, **input):
+        for _ in range(100):
+            answer = (
+                await service.graphql(
+                    change % (input_type, field),
+                    {"input": {"id": case["id"], "version": case["version"], **input}},
+                    principal=principal,
+                )
+            )[field]
+            if answer["userErrors"] == []:
+                case.update(answer["ticket"])
+                return
+            await asyncio.sleep(0.05)  # the follower's product access is on its way
+        raise AssertionError(answer)
+
+    await do(PATRICK, "TicketFollowerInput", "addTicketFollower", userId="karen")
+    await do(AGENT, "AddTicketPostInput", "addTicketPost", text=secret)
+    await do(PATRICK, "TicketVersionInput", "closeTicket")
+    await do(PATRICK, "TicketVersionInput", "reopenTicket")
+    await do(PATRICK, "TicketFollowerInput", "removeTicketFollower", userId="karen")
+    await do(AGENT, "AssignTicketInput", "assignTicket", teamCode="loen_team")
+    events = await stream_events(nats_client, namespace, "visma-enterprise", 10)
+    assert [e["type"].rsplit(".", 1)[1] for e in events] == [
+        "created",
+        "owner_changed",
+        "follower_added",
+        "post_added",
+        "status_changed",
+        "closed",
+        "status_changed",
+        "reopened",
+        "follower_removed",
+        "owner_changed",
+    ] + [e["type"].rsplit(".", 1)[1] for e in events[10:]]
+    assert all(
+        e["subject"] == case["id"] and e["data"]["number"] == "00002196" for e in events[:10]
+    )
+    assert "Karen" not in json.dumps(events) and "20 30" not in json.dumps(events)
+    assert events[3]["data"]["author_side"] == "staff" and events[3]["data"]["internal"] is False

@@ -134,3 +134,54 @@ def test_check_values_reports_every_problem_at_once():
         ("subject", "REQUIRED"),
         ("ticketType", "UNKNOWN_CODE"),
     ]
+
+
+def test_a_bad_shipped_document_stops_the_loader_naming_the_file(tmp_path, monkeypatch):
+    from portal_tickets.adapters import configuration as loader
+
+    for name in ("default", "visma-enterprise"):
+        (tmp_path / f"{name}.json").write_text(json.dumps(document(name)), encoding="utf-8")
+    broken = document("visma-inschool")
+    broken["initial_status"] = "closed"
+    (tmp_path / "visma-inschool.json").write_text(json.dumps(broken), encoding="utf-8")
+    monkeypatch.setattr(loader.resources, "files", lambda _package: tmp_path)
+    with pytest.raises(ConfigurationError) as refused:
+        loader.shipped_configurations.__wrapped__()
+    assert refused.value.problems == [
+        "visma-inschool.json: $.initial_status: a new ticket is open",
+        "visma-inschool.json: $.statuses: 'new' can never be reached",
+    ]
+
+
+def test_a_person_owner_must_be_of_the_team_when_the_team_lists_its_members():
+    document_ = document("visma-enterprise")
+    document_["teams"][0]["members"] = ["agent-1"]
+    configuration = parse_configuration(document_)
+    values = check_values(
+        configuration,
+        {
+            "organisation": "bpo",
+            "service": "visma_hr",
+            "ticket_type": "fejl",
+            "urgency": "mindre",
+            "impact": "users_10_0",
+            "topic": "konsulentbistand",
+            "title": "x",
+            "description": "y",
+        },
+    )
+    ticket = Ticket.create(
+        "visma-enterprise",
+        1,
+        values,
+        configuration,
+        created_by="u-1",
+        side=Side.CUSTOMER,
+        created_at=NOW,
+    )
+    assert ticket.owner_team == "loen_team"  # the catch-all rule
+    with pytest.raises(ValidationFailed) as refused:
+        ticket.assign(configuration, team="bpo_team_1", user="agent-2", by="s", at=NOW)
+    assert [(p.field, p.code) for p in refused.value.problems] == [("userId", "NOT_A_MEMBER")]
+    ticket.assign(configuration, team="bpo_team_1", user="agent-1", by="s", at=NOW)
+    assert (ticket.owner_team, ticket.owner_user) == ("bpo_team_1", "agent-1")
