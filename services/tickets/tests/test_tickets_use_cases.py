@@ -350,7 +350,7 @@ async def test_posts_notes_and_files_by_who_may_see_them():
             answered.version,
             "filer",
             uploads=[
-                Upload("big.png", PNG + b"\x00" * 26214400),
+                Upload("big.png", PNG + b"\x00" * 10485760),
                 Upload("x.exe", b"MZ\x90\x00", 1),
             ],
         )
