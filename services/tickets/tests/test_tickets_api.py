@@ -650,3 +650,18 @@ async def test_every_change_is_an_event_on_jetstream_without_free_text(
     )
     assert "Karen" not in json.dumps(events) and "20 30" not in json.dumps(events)
     assert events[3]["data"]["author_side"] == "staff" and events[3]["data"]["internal"] is False
+
+
+async def test_another_tenants_ticket_cannot_be_changed_and_answers_like_a_missing_one(service):
+    ticket = await created(service)
+    post = """mutation($input: AddTicketPostInput!) { addTicketPost(input: $input) {
+        ticket { id } userErrors { field code } } }"""
+    for ticket_id in (ticket["id"], "no-such-ticket"):
+        answer = await service.graphql(
+            post, {"input": {"id": ticket_id, "version": 1, "text": "hej"}}, principal=FOREIGN_STAFF
+        )
+        assert answer["addTicketPost"] == {
+            "ticket": None,
+            "userErrors": [{"field": "id", "code": "NOT_FOUND"}],
+        }
+    assert (await read(service, ticket["id"], ANNA))["version"] == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 
 import pytest
 from portal_kit.domain import DomainError, ValidationFailed
@@ -11,7 +13,7 @@ from portal_kit.sensitive import SENSITIVE_DATA
 from portal_kit.testing.fakes import InMemoryCounters, InMemoryFiles
 from portal_kit.testing.plugin import make_principal
 from portal_tickets.adapters.configuration import shipped_configurations
-from portal_tickets.domain.configuration import Category
+from portal_tickets.domain.configuration import Category, parse_configuration
 from portal_tickets.domain.events import (
     TicketClosed,
     TicketCreated,
@@ -22,6 +24,7 @@ from portal_tickets.domain.events import (
     TicketReopened,
     TicketStatusChanged,
 )
+from portal_tickets.domain.ticket import check_values
 from portal_tickets.service_layer.access import TicketView, View
 from portal_tickets.service_layer.files import Upload
 from portal_tickets.service_layer.tickets import TicketDesk
@@ -439,3 +442,27 @@ async def test_a_file_of_an_internal_note_is_for_staff_alone():
     assert tenant.desk(KAREN).related_files(seen) == []
     assert await tenant.desk(KAREN).file(file.id) is None
     assert await tenant.desk(AGENT).file(file.id) is not None
+
+
+async def test_another_customers_ticket_answers_like_a_missing_one():
+    tenant = Tenant(VE)
+    case = await tenant.desk(PATRICK_AT_BPO).create_ticket(CASE)
+    stranger = make_principal(VE, user="x", memberships={"kunde-c": ("user",)})
+    # (Another tenant's are not even in reach: each tenant has its own repository.)
+    with pytest.raises(DomainError) as refused:
+        await tenant.desk(stranger).add_post(case.id, case.version, "hej")
+    assert problems_of(refused) == [("id", "NOT_FOUND")]
+    assert [type(e) for e in tenant.tickets.committed].count(TicketPostAdded) == 0
+
+
+def test_an_inactive_code_is_refused_for_new_tickets_and_kept_on_old_ones():
+    path = resources.files("portal_tickets.configuration") / f"{VE}.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["topics"][0]["active"] = False
+    configuration = parse_configuration(document)
+    given = {**CASE}
+    with pytest.raises(ValidationFailed) as refused:
+        check_values(configuration, given)
+    assert problems_of(refused) == [("topic", "UNKNOWN_CODE")]
+    kept = configuration.choice("topic", "konsulentbistand")
+    assert kept is not None and kept.label("da") == "Konsulentbistand"
