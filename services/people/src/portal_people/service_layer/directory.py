@@ -250,7 +250,11 @@ class Directory:
         return UserSight(
             own=self.principal.user,
             organisations=tuple(admin_scope),
-            colleagues=tuple(self.principal.organisations),
+            # A parent organisation's members see its departments' tickets and orders, and so
+            # read the contact card of whoever in a department wrote one.
+            colleagues=tuple(
+                await self.organisations.descendants(list(self.principal.organisations))
+            ),
             operator_staff=True,
         )
 
