@@ -30,6 +30,8 @@ class OrganisationCreated(DomainEvent):
     kind: str
     display_name: str
     parent_id: str | None
+    # The business registry number (billing's invoices carry it); never a person's number.
+    organisation_number: str | None = None
 
 
 class OrganisationUpdated(DomainEvent):
@@ -40,6 +42,7 @@ class OrganisationUpdated(DomainEvent):
     active: bool
     # The name after the change, so read models (orders' contractor sort) follow a rename.
     display_name: str
+    organisation_number: str | None = None
 
 
 class UserCreated(DomainEvent):

@@ -122,6 +122,10 @@ class Organisation:
         description="Where its invoices go (with the name: Familjebostäder's "
         "'Fakturauppgifter' on a work order)."
     )
+    organisation_number: str | None = strawberry.field(
+        description="The business registry number (organisasjonsnummer, organisationsnummer, "
+        "CVR, Y-tunnus)."
+    )
     version: int
 
     @classmethod
@@ -139,6 +143,7 @@ class Organisation:
             else PostalAddress(
                 street=address.street, postal_code=address.postal_code, city=address.city
             ),
+            organisation_number=organisation.organisation_number,
             version=organisation.version,
         )
 
