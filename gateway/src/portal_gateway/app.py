@@ -296,7 +296,19 @@ class Gateway:
         """A ticket's file, streamed from tickets, like a dialog attachment from orders."""
         return await self._file(request, "tickets", "/ticket-files")
 
-    async def _file(self, request: Request, service: str, route: str) -> Response:
+    async def invoice_document(self, request: Request) -> Response:
+        """An issued invoice's PDF or UBL document (or a credit note's), streamed from billing,
+        which decides whether the caller may see the invoice; 404 alike for anything else."""
+        invoice_id = request.path_params["invoice_id"]
+        if not attachments.FILE_ID.match(invoice_id) or not attachments.INVOICE_DOCUMENT.match(
+            request.path_params["kind"]
+        ):
+            return attachments.not_found().response()
+        return await self._file(request, "billing", f"/invoices/{invoice_id}", name="kind")
+
+    async def _file(
+        self, request: Request, service: str, route: str, *, name: str = "file_id"
+    ) -> Response:
         try:
             principal = await self._session_principal(self._credentials(request, csrf=False))
             tenant_var.set(principal.tenant)
@@ -305,7 +317,7 @@ class Gateway:
                 raise SubgraphUnavailable(f"{service} service unavailable")
             return await attachments.download(
                 subgraph,
-                request.path_params["file_id"],
+                request.path_params[name],
                 self._subgraph_headers(request, principal),
                 self.settings.file_timeout_seconds,
                 route=route,
@@ -393,6 +405,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
             Route("/attachments/{file_id}", gateway.attachment, methods=["GET"]),
             Route("/ticket-files/{file_id}", gateway.ticket_file, methods=["GET"]),
+            Route("/invoices/{invoice_id}/{kind}", gateway.invoice_document, methods=["GET"]),
             Route("/metrics", gateway.metrics, methods=["GET"]),
             Route("/auth/refresh", gateway.refresh, methods=["POST"]),
             Route("/auth/logout", gateway.logout, methods=["POST"]),
