@@ -6,8 +6,9 @@ Starts (or reuses) a nats-server with JetStream on 127.0.0.1:4222, the four serv
 (people 4001, orders 4002, tickets 4003, billing 4004) and the gateway (4000) as child
 processes, waits until each answers /readyz, loads the demo data (people's tenants and users
 with `python -m portal_people.demo`, then the manuals' orders through the gateway with
-`python -m portal_orders.demo`), prints what runs where and then watches: if a child dies,
-it shows that child's log tail and stops the rest.
+`python -m portal_orders.demo`, the tickets with `python -m portal_tickets.demo` and the
+invoices with `python -m portal_billing.demo`), prints what runs where and then watches: if a
+child dies, it shows that child's log tail and stops the rest.
 
 Everything it writes lives in `.dev/` at the repository root: the gateway's principal key pair
 (`.dev/keys`), the JetStream store (`.dev/nats`) and one log per process (`.dev/logs`).
@@ -75,6 +76,7 @@ GATEWAY = Child("gateway", "portal_gateway", 4000)
 DEMO_MODULE = "portal_people.demo"
 ORDERS_DEMO_MODULE = "portal_orders.demo"
 TICKETS_DEMO_MODULE = "portal_tickets.demo"
+BILLING_DEMO_MODULE = "portal_billing.demo"
 
 # Inherited settings that would make every child the same process or undo the dev keys.
 NOT_INHERITED = (
@@ -421,7 +423,7 @@ def load_demo(
 
 def load_demos(platform: Platform, envs: Mapping[str, Mapping[str, str]], keys: Keys) -> None:
     """People's demo, then (only if it loaded: the orders' and tickets' walks log in as its
-    users) the manuals' orders and tickets."""
+    users) the manuals' orders, tickets and invoices."""
     if "people" not in envs or not load_demo(platform, demo_env(envs["people"], keys)):
         return
     if "orders" in envs:
@@ -429,6 +431,9 @@ def load_demos(platform: Platform, envs: Mapping[str, Mapping[str, str]], keys: 
     if "tickets" in envs:
         # A client of the gateway like the orders loader: the same environment.
         load_demo(platform, orders_demo_env(envs["people"]), TICKETS_DEMO_MODULE, "demo-tickets")
+    if "billing" in envs:
+        # A client of the gateway too; it walks a Familjebostäder work order to 'Fakturerad'.
+        load_demo(platform, orders_demo_env(envs["people"]), BILLING_DEMO_MODULE, "demo-billing")
 
 
 def _tee(source: IO[bytes] | None, log: IO[bytes]) -> None:

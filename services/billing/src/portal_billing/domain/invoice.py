@@ -414,13 +414,16 @@ class Invoice(Aggregate):
         *,
         issue_date: date,
         version: int | None = None,
+        due_date: date | None = None,
     ) -> None:
-        """Number, dates and payment reference; the draft goes to the payer."""
+        """Number, dates and payment reference; the draft goes to the payer. The due date
+        follows the tenant's payment terms unless other terms were agreed (`due_date`)."""
         self.check_issuable(version)
+        check_due_date(issue_date, due_date)
         self.sequence = sequence
         self.number = configuration.invoice_number(sequence, issue_date)
         self.issue_date = issue_date
-        self.due_date = issue_date + timedelta(days=configuration.payment_terms_days)
+        self.due_date = due_date or issue_date + timedelta(days=configuration.payment_terms_days)
         self.payment_reference = (
             kid(self.number) if configuration.payment_reference == "kid" else self.number
         )
@@ -562,6 +565,11 @@ class Invoice(Aggregate):
             )
         )
         return True
+
+
+def check_due_date(issue_date: date, due_date: date | None) -> None:
+    if due_date is not None and due_date < issue_date:
+        raise DomainError(_("the due date cannot be before the invoice date"), field="dueDate")
 
 
 def check_reason(reason: str) -> str:

@@ -50,6 +50,10 @@ class IssueInvoiceInput:
     id: strawberry.ID
     version: int
     issue_date: date | None = strawberry.field(default=None, description="Today if left out.")
+    due_date: date | None = strawberry.field(
+        default=None,
+        description="Other agreed terms; by the tenant's payment terms if left out.",
+    )
 
 
 @strawberry.input

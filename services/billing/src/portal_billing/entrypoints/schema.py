@@ -128,7 +128,10 @@ class Mutation:
         invoices = info.context.invoices
         result = await attempt(
             lambda: invoices.issue_invoice(
-                str(input.id), version=input.version, issue_date=input.issue_date
+                str(input.id),
+                version=input.version,
+                issue_date=input.issue_date,
+                due_date=input.due_date,
             )
         )
         return InvoicePayload.of(result, invoices.today(), invoices.status_label)

@@ -22,6 +22,7 @@ from portal_billing.domain.invoice import (
     InvoiceRequest,
     LineInput,
     Payer,
+    check_due_date,
     check_reason,
 )
 from portal_billing.service_layer import access
@@ -171,7 +172,12 @@ class InvoiceDesk:
         return found
 
     async def issue_invoice(
-        self, invoice_id: str, *, version: int, issue_date: date | None = None
+        self,
+        invoice_id: str,
+        *,
+        version: int,
+        issue_date: date | None = None,
+        due_date: date | None = None,
     ) -> Invoice:
         """Numbered only once every check passed: the numbers have no gaps."""
         configuration = self._configured()
@@ -180,8 +186,9 @@ class InvoiceDesk:
         if day > self.today() + timedelta(days=1):
             raise DomainError(_("an invoice cannot be dated in the future"), field="issueDate")
         invoice.check_issuable(version)
+        check_due_date(day, due_date)
         sequence = await self.sequences.next(INVOICE_SEQUENCE)
-        invoice.issue(configuration, sequence, issue_date=day, version=version)
+        invoice.issue(configuration, sequence, issue_date=day, version=version, due_date=due_date)
         await self.invoices.save(invoice)
         return invoice
 
