@@ -188,42 +188,28 @@ class BillingDemo:
                     {"id": order["id"], "version": order["version"], "status": status, **extra},
                 )["order"]
         if order["status"] == "done":
-            answer = payload(
-                self.gateway.call(
-                    "familjebostader",
-                    FB_CONTRACTOR,
-                    REGISTER,
-                    {
-                        "input": {
-                            "invoiceNumber": FB_INVOICE_NUMBER,
-                            "amount": FB_INVOICE_AMOUNT,
-                            "invoiceDate": self.today.isoformat(),
-                            "reference": f"AO{order['number']}",
-                        }
-                    },
-                )
-            )
-            deadline = time.monotonic() + SETTLE_SECONDS
-            while answer["userErrors"] and time.monotonic() < deadline:
-                codes = {e["code"] for e in answer["userErrors"]}
-                if codes & {"ALREADY_INVOICED", "DUPLICATE"}:
-                    break
-                time.sleep(0.5)
-                answer = payload(
+            invoice = {
+                "invoiceNumber": FB_INVOICE_NUMBER,
+                "amount": FB_INVOICE_AMOUNT,
+                "invoiceDate": self.today.isoformat(),
+                "reference": f"AO{order['number']}",
+            }
+
+            def register() -> dict[str, Any]:
+                return payload(
                     self.gateway.call(
-                        "familjebostader",
-                        FB_CONTRACTOR,
-                        REGISTER,
-                        {
-                            "input": {
-                                "invoiceNumber": FB_INVOICE_NUMBER,
-                                "amount": FB_INVOICE_AMOUNT,
-                                "invoiceDate": self.today.isoformat(),
-                                "reference": f"AO{order['number']}",
-                            }
-                        },
+                        "familjebostader", FB_CONTRACTOR, REGISTER, {"input": invoice}
                     )
                 )
+
+            answer = register()
+            deadline = time.monotonic() + SETTLE_SECONDS
+            # Billing learns of the done order from orders' event a moment later.
+            while answer["userErrors"] and time.monotonic() < deadline:
+                if {e["code"] for e in answer["userErrors"]} & {"ALREADY_INVOICED", "DUPLICATE"}:
+                    break
+                time.sleep(0.5)
+                answer = register()
             codes = {e["code"] for e in answer["userErrors"]}
             if codes - {"ALREADY_INVOICED", "DUPLICATE"}:
                 raise DemoRefused(f"familjebostader: the AO invoice was refused: {answer}")
