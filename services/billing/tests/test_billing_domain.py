@@ -122,3 +122,22 @@ def test_the_total_is_the_sum_of_the_rounded_line_amounts(pairs):
     )
     assert parsed.total == expected
     assert Decimal(format_amount(parsed.total)) == expected
+
+
+def test_a_configuration_with_a_bad_seller_number_or_format_stops_the_service():
+    import json
+    from importlib import resources
+
+    from portal_billing.domain.configuration import ConfigurationError, parse_configuration
+
+    text = resources.files("portal_billing.configuration").joinpath("avonova.json").read_text()
+    document = json.loads(text)
+    assert parse_configuration(document).invoice_number(1, date(2017, 12, 31)) == "2017-118350"
+    for broken in (
+        {**document, "seller": {**document["seller"], "organisation_number": "982463719"}},
+        {**document, "number_format": "{year}"},
+        {**document, "default_vat_rate": "12"},
+        {**document, "status_labels": {**document["status_labels"], "overdue": {"en": "x"}}},
+    ):
+        with pytest.raises(ConfigurationError):
+            parse_configuration(broken)

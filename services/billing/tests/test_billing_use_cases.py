@@ -482,3 +482,29 @@ def test_outstanding_is_total_less_payments_and_credits_and_never_below_zero(ste
         assert invoice.outstanding >= 0
         assert invoice.outstanding == invoice.total - paid - credited
         assert (invoice.outstanding == 0) == (invoice.status is not InvoiceStatus.ISSUED)
+
+
+async def test_cancelled_or_invoiced_orders_are_billed_and_matched_no_more():
+    tenant = Tenant()
+    register = OrderRegister(tenant.billable)
+    await completed(tenant, "o1", "1", "course", "bergen")
+    await completed(tenant, "o2", "2", "course", "bergen")
+    await register.moved("o1", "cancelled")
+    await register.moved("o2", "open")  # other moves change nothing
+    made = await tenant.desk(STAFF).run_invoices(up_to=date(2018, 3, 1))
+    assert [i.order_ids for i in made] == [["o2"]]
+
+    fb = Tenant("familjebostader")
+    await completed(fb, "wo-1", "2375", "fel", "fb", assignee="ue-1", reference="AO2375")
+    await OrderRegister(fb.billable).moved("wo-1", "invoiced")
+    with pytest.raises(DomainError) as refused:
+        await fb.incoming_desk(CONTRACTOR).register(
+            contractor_organisation_id=None,
+            invoice_number="F-1",
+            amount="100",
+            currency=None,
+            invoice_date=date(2019, 8, 30),
+            reference="AO2375",
+        )
+    assert refused.value.code == "ALREADY_INVOICED"
+    assert fb.incoming.stored == {}

@@ -15,7 +15,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from stdnum.dk import cvr
+from stdnum.fi import ytunnus
+from stdnum.no import orgnr as no_orgnr
+from stdnum.se import orgnr as se_orgnr
+
 from portal_billing.domain.money import CURRENCIES
+
+# The seller's organisation number, checked by its country's check digits (python-stdnum).
+REGISTRIES = {"NO": no_orgnr, "SE": se_orgnr, "DK": cvr, "FI": ytunnus}
 
 LOCALES = ("nb", "sv", "da", "fi", "en")
 # What the list shows: the stored status, with 'issued' split by the due date.
@@ -143,6 +151,9 @@ def parse_configuration(document: Mapping[str, Any]) -> BillingConfiguration:
         if default_vat not in vat_rates:
             raise ConfigurationError(f"{tenant}: default_vat_rate is not among vat_rates")
         seller = Seller(**document["seller"])
+        registry = REGISTRIES.get(seller.country)
+        if registry is None or not registry.is_valid(seller.organisation_number):
+            raise ConfigurationError(f"{tenant}: the seller's organisation number is not valid")
         labels = {
             status: _labels(document["status_labels"].get(status), f"{tenant}: {status}", locales)
             for status in LIST_STATUSES
