@@ -153,6 +153,7 @@ class InMemoryOrganisations:
 class InMemoryBillable:
     def __init__(self) -> None:
         self.orders: dict[str, BillableOrder] = {}
+        self.pending: dict[str, datetime] = {}
 
     async def completed(self, order: BillableOrder) -> None:
         before = self.orders.get(order.order_id)
@@ -188,18 +189,32 @@ class InMemoryBillable:
         ]
         return sorted(found, key=lambda o: (o.completed_at, o.order_id))[:limit]
 
-    async def claim_for_invoice(self, order_id: str, invoice_id: str) -> bool:
+    async def claim_for_invoice(self, order_id: str, invoice_id: str, at: datetime) -> bool:
         order = self.orders.get(order_id)
         if order is None or order.invoice_id is not None or order.state != "completed":
             return False
         self.orders[order_id] = dataclasses.replace(order, invoice_id=invoice_id)
+        self.pending[order_id] = at
         return True
+
+    async def confirm_invoice(self, order_ids: list[str], invoice_id: str) -> None:
+        for order_id in order_ids:
+            if self.orders[order_id].invoice_id == invoice_id:
+                self.pending.pop(order_id, None)
+
+    async def pending_claims(self, before: datetime, *, limit: int) -> list[tuple[str, str]]:
+        return [
+            (order_id, str(self.orders[order_id].invoice_id))
+            for order_id, at in self.pending.items()
+            if at < before
+        ][:limit]
 
     async def release_invoice(self, order_ids: list[str], invoice_id: str) -> None:
         for order_id in order_ids:
             order = self.orders[order_id]
             if order.invoice_id == invoice_id:
                 self.orders[order_id] = dataclasses.replace(order, invoice_id=None)
+                self.pending.pop(order_id, None)
 
     async def claim_for_incoming(self, order_id: str, incoming_id: str) -> bool:
         order = self.orders.get(order_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -508,3 +508,19 @@ async def test_cancelled_or_invoiced_orders_are_billed_and_matched_no_more():
         )
     assert refused.value.code == "ALREADY_INVOICED"
     assert fb.incoming.stored == {}
+
+
+async def test_a_run_that_stopped_before_storing_its_invoice_loses_no_order():
+    tenant = Tenant()
+    await completed(tenant, "o1", "1", "course", "bergen")
+    await completed(tenant, "o2", "2", "course", "bergen")
+    # A run claimed o1 for an invoice it never stored (it crashed), and o2 for a stored one
+    # whose claim it did not confirm.
+    earlier = NOON - timedelta(hours=1)
+    await tenant.billable.claim_for_invoice("o1", "never-stored", earlier)
+    stored = await issued(tenant, "bergen")
+    await tenant.billable.claim_for_invoice("o2", stored.id, earlier)
+    made = await tenant.desk(STAFF).run_invoices(up_to=date(2018, 3, 1))
+    assert [i.order_ids for i in made] == [["o1"]]
+    assert tenant.billable.pending == {}
+    assert await tenant.desk(STAFF).run_invoices(up_to=date(2018, 3, 1)) == []

@@ -76,6 +76,10 @@ INDEXES = (
     IndexSpec(BILLABLE, (("tenant", ASCENDING), ("number", ASCENDING))),
     IndexSpec(
         BILLABLE,
+        (("tenant", ASCENDING), ("claim_pending", ASCENDING), ("claimed_at", ASCENDING)),
+    ),
+    IndexSpec(
+        BILLABLE,
         (
             ("tenant", ASCENDING),
             ("state", ASCENDING),
@@ -461,17 +465,32 @@ class BillableOrderDirectory:
         )
         return [self._order(d) for d in found]
 
-    async def claim_for_invoice(self, order_id: str, invoice_id: str) -> bool:
+    async def claim_for_invoice(self, order_id: str, invoice_id: str, at: datetime) -> bool:
         claimed = await self._documents.update_one(
             {"_id": order_id, "invoice_id": None, "state": "completed"},
-            {"$set": {"invoice_id": invoice_id}},
+            {"$set": {"invoice_id": invoice_id, "claim_pending": True, "claimed_at": at}},
         )
         return claimed == 1
+
+    async def confirm_invoice(self, order_ids: list[str], invoice_id: str) -> None:
+        for order_id in order_ids:
+            await self._documents.update_one(
+                {"_id": order_id, "invoice_id": invoice_id}, {"$set": {"claim_pending": False}}
+            )
+
+    async def pending_claims(self, before: datetime, *, limit: int) -> list[tuple[str, str]]:
+        found = await self._documents.find(
+            {"claim_pending": True, "claimed_at": {"$lt": before}},
+            projection={"_id": 1, "invoice_id": 1},
+            limit=limit,
+        )
+        return [(str(d["_id"]), str(d["invoice_id"])) for d in found]
 
     async def release_invoice(self, order_ids: list[str], invoice_id: str) -> None:
         for order_id in order_ids:
             await self._documents.update_one(
-                {"_id": order_id, "invoice_id": invoice_id}, {"$set": {"invoice_id": None}}
+                {"_id": order_id, "invoice_id": invoice_id},
+                {"$set": {"invoice_id": None, "claim_pending": False}},
             )
 
     async def claim_for_incoming(self, order_id: str, incoming_id: str) -> bool:

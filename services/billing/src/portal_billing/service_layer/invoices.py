@@ -43,6 +43,8 @@ _ = Messages("portal_billing")
 INVOICE_SEQUENCE = "invoice"
 PAYER_KINDS = frozenset({"customer", "contractor"})
 RUN_BATCH = 1000
+# A claim older than this and still pending belongs to a run that stopped (a crash).
+CLAIM_GRACE = timedelta(minutes=10)
 
 
 def not_configured() -> DomainError:
@@ -236,6 +238,7 @@ class InvoiceDesk:
         configuration = self._configured()
         if payer_organisation_id is not None:
             await self.payer(payer_organisation_id)
+        await self._recover_claims()
         end = datetime.combine(up_to + timedelta(days=1), time(0), tzinfo=UTC)
         types = tuple(configuration.billable)
         made: list[Invoice] = []
@@ -254,6 +257,18 @@ class InvoiceDesk:
                 if invoice is not None:
                     made.append(invoice)
 
+    async def _recover_claims(self) -> None:
+        """Claims of a run that stopped before storing its invoice are released (the orders
+        bill again), those whose invoice is there confirmed: no order is lost or billed
+        twice."""
+        before = self.clock() - CLAIM_GRACE
+        while claims := await self.billable.pending_claims(before, limit=RUN_BATCH):
+            for order_id, invoice_id in claims:
+                if await self.invoices.get(invoice_id) is None:
+                    await self.billable.release_invoice([order_id], invoice_id)
+                else:
+                    await self.billable.confirm_invoice([order_id], invoice_id)
+
     async def _invoice_of(
         self,
         configuration: BillingConfiguration,
@@ -267,7 +282,7 @@ class InvoiceDesk:
         invoice_id = new_id()
         claimed: list[BillableOrder] = []
         for order in orders:
-            if await self.billable.claim_for_invoice(order.order_id, invoice_id):
+            if await self.billable.claim_for_invoice(order.order_id, invoice_id, self.clock()):
                 claimed.append(order)
         if not claimed:
             return None
@@ -302,4 +317,5 @@ class InvoiceDesk:
         except Exception:
             await self.billable.release_invoice([o.order_id for o in claimed], invoice_id)
             raise
+        await self.billable.confirm_invoice([o.order_id for o in claimed], invoice_id)
         return invoice

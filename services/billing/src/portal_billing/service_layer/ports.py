@@ -167,8 +167,16 @@ class BillableOrders(Protocol):
         self, order_types: tuple[str, ...], payer: str | None, up_to: datetime, *, limit: int
     ) -> list[BillableOrder]: ...
 
-    async def claim_for_invoice(self, order_id: str, invoice_id: str) -> bool:
-        """Whether this call claimed the order for the invoice (each order bills once)."""
+    async def claim_for_invoice(self, order_id: str, invoice_id: str, at: datetime) -> bool:
+        """Whether this call claimed the order for the invoice (each order bills once); the
+        claim is pending until `confirm_invoice`."""
+
+    async def confirm_invoice(self, order_ids: list[str], invoice_id: str) -> None:
+        """The invoice is stored: its orders' claims are final."""
+
+    async def pending_claims(self, before: datetime, *, limit: int) -> list[tuple[str, str]]:
+        """(order id, invoice id) of claims made before `before` and never confirmed: a run
+        that stopped between claiming and storing its invoice."""
 
     async def release_invoice(self, order_ids: list[str], invoice_id: str) -> None: ...
 
