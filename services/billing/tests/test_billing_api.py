@@ -66,7 +66,7 @@ INVOICE_FIELDS = """id number payerOrganisationId payerName status listStatus st
     lines { description quantity vatRate unitPrice { amount currency } amount { amount } }
     vatSubtotals { rate net { amount } vat { amount } }
     payments { amount { amount } paidOn reference }
-    creditNotes { number amount { amount } issuedOn reason } createdAt version"""
+    creditNotes { number amount { amount } issuedOn reason ublPath } createdAt version"""
 PAYLOAD = f"{{ invoice {{ {INVOICE_FIELDS} }} userErrors {{ field code message }} }}"
 CREATE = f"mutation($input: CreateInvoiceInput!) {{ createInvoice(input: $input) {PAYLOAD} }}"
 ISSUE = f"mutation($input: IssueInvoiceInput!) {{ issueInvoice(input: $input) {PAYLOAD} }}"
@@ -585,6 +585,38 @@ async def test_the_pdf_and_the_ubl_document_are_for_those_who_see_the_invoice(se
     ):
         assert (await download(path, principal)).status_code == 404, (path, principal.user)
     assert (await service.client.get(invoice["pdfPath"])).status_code == 401
+
+    # A credit note, as a UBL CreditNote referring to the invoice, its amount split by VAT rate.
+    credited = await mutate(
+        service,
+        CREDIT,
+        id=invoice["id"],
+        version=invoice["version"],
+        amount="1350",
+        reason="Kurset ble avlyst",
+    )
+    assert credited["userErrors"] == []
+    (note,) = credited["invoice"]["creditNotes"]
+    assert note["ublPath"] == f"/invoices/{invoice['id']}/credit-1"
+    answer = await download(note["ublPath"], PAYER_BILLING)
+    assert answer.status_code == 200
+    credit_schema = etree.XMLSchema(etree.parse(str(UBL_SCHEMA.parent / "UBL-CreditNote-2.1.xsd")))
+    credit = etree.fromstring(answer.content)
+    assert credit_schema.validate(credit), credit_schema.error_log
+    assert credit.findtext("cbc:ID", namespaces=ns) == note["number"]
+    assert (
+        credit.findtext("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", namespaces=ns)
+        == "2018-118350"
+    )
+    # 1350 of 5550 (1800 without VAT, 3750 with 25 %): 437.84 + 912.16 (729.73 + 182.43 VAT).
+    assert credit.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=ns) == "1350.00"
+    assert credit.findtext("cac:TaxTotal/cbc:TaxAmount", namespaces=ns) == "182.43"
+    for path, principal in (
+        (f"/invoices/{invoice['id']}/credit-2", STAFF),
+        (f"/invoices/{invoice['id']}/credit-0", STAFF),
+        (note["ublPath"], DEPARTMENT_BILLING),
+    ):
+        assert (await download(path, principal)).status_code == 404
 
 
 async def publish(nats_client, prefix, tenant, service_name, event_type, data, event_id=None):

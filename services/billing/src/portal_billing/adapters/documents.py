@@ -188,6 +188,28 @@ def _category(parent: etree._Element, tag: str, rate: Decimal) -> None:
     _el(_el(category, "cac:TaxScheme"), "cbc:ID", "VAT")
 
 
+def _parties(root: etree._Element, invoice: Invoice, configuration: BillingConfiguration) -> None:
+    seller = configuration.seller
+    _party(
+        root,
+        "cac:AccountingSupplierParty",
+        name=seller.name,
+        country=seller.country,
+        number=seller.organisation_number,
+        street=seller.street,
+        postal_code=seller.postal_code,
+        city=seller.city,
+        vat=seller.vat_registered,
+    )
+    _party(
+        root,
+        "cac:AccountingCustomerParty",
+        name=invoice.payer.name or invoice.payer_organisation_id,
+        country=configuration.country,
+        number=invoice.payer.organisation_number,
+    )
+
+
 def invoice_ubl(invoice: Invoice, configuration: BillingConfiguration) -> bytes:
     """EHF / Peppol BIS Billing 3.0: the elements in the order the UBL 2.1 schema wants."""
     if invoice.number is None or invoice.issue_date is None or invoice.due_date is None:
@@ -207,24 +229,7 @@ def invoice_ubl(invoice: Invoice, configuration: BillingConfiguration) -> bytes:
     _el(root, "cbc:InvoiceTypeCode", "380")
     _el(root, "cbc:DocumentCurrencyCode", currency)
     _el(root, "cbc:BuyerReference", invoice.invoice_marking or invoice.payer_organisation_id)
-    _party(
-        root,
-        "cac:AccountingSupplierParty",
-        name=seller.name,
-        country=seller.country,
-        number=seller.organisation_number,
-        street=seller.street,
-        postal_code=seller.postal_code,
-        city=seller.city,
-        vat=seller.vat_registered,
-    )
-    _party(
-        root,
-        "cac:AccountingCustomerParty",
-        name=invoice.payer.name or invoice.payer_organisation_id,
-        country=configuration.country,
-        number=invoice.payer.organisation_number,
-    )
+    _parties(root, invoice, configuration)
     means = _el(root, "cac:PaymentMeans")
     _el(means, "cbc:PaymentMeansCode", "30")
     if invoice.payment_reference:
@@ -259,6 +264,59 @@ def invoice_ubl(invoice: Invoice, configuration: BillingConfiguration) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
+CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+
+
+def credit_note_ubl(invoice: Invoice, index: int, configuration: BillingConfiguration) -> bytes:
+    """The invoice's `index`-th credit note (from 1) as a Peppol BIS Billing 3.0 UBL 2.1
+    CreditNote referring to the invoice; its amount split over the invoice's VAT rates."""
+    if invoice.number is None or not 1 <= index <= len(invoice.credit_notes):
+        raise ValueError("no such credit note")
+    note = invoice.credit_notes[index - 1]
+    currency = invoice.currency
+    parts = invoice.credit_breakdown(note)
+    net = sum((p.net for p in parts), Decimal(0))
+
+    def amount(parent: etree._Element, tag: str, value: Decimal) -> None:
+        _el(parent, tag, format_amount(value, currency), currencyID=currency)
+
+    nsmap = {**NS, None: CREDIT_NOTE_NS}
+    root = etree.Element(f"{{{CREDIT_NOTE_NS}}}CreditNote", nsmap=nsmap)  # type: ignore[arg-type]
+    _el(root, "cbc:CustomizationID", CUSTOMIZATION)
+    _el(root, "cbc:ProfileID", PROFILE)
+    _el(root, "cbc:ID", note.number)
+    _el(root, "cbc:IssueDate", note.issued_on.isoformat())
+    _el(root, "cbc:CreditNoteTypeCode", "381")
+    _el(root, "cbc:Note", note.reason)
+    _el(root, "cbc:DocumentCurrencyCode", currency)
+    _el(root, "cbc:BuyerReference", invoice.invoice_marking or invoice.payer_organisation_id)
+    reference = _el(_el(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
+    _el(reference, "cbc:ID", invoice.number)
+    _parties(root, invoice, configuration)
+    tax = _el(root, "cac:TaxTotal")
+    amount(tax, "cbc:TaxAmount", note.amount - net)
+    for part in parts:
+        subtotal = _el(tax, "cac:TaxSubtotal")
+        amount(subtotal, "cbc:TaxableAmount", part.net)
+        amount(subtotal, "cbc:TaxAmount", part.vat)
+        _category(subtotal, "cac:TaxCategory", part.rate)
+    totals = _el(root, "cac:LegalMonetaryTotal")
+    amount(totals, "cbc:LineExtensionAmount", net)
+    amount(totals, "cbc:TaxExclusiveAmount", net)
+    amount(totals, "cbc:TaxInclusiveAmount", note.amount)
+    amount(totals, "cbc:PayableAmount", note.amount)
+    for number, part in enumerate(parts, start=1):
+        line = _el(root, "cac:CreditNoteLine")
+        _el(line, "cbc:ID", str(number))
+        _el(line, "cbc:CreditedQuantity", "1", unitCode="EA")
+        amount(line, "cbc:LineExtensionAmount", part.net)
+        item = _el(line, "cac:Item")
+        _el(item, "cbc:Name", f"{note.reason[:80]} ({invoice.number})")
+        _category(item, "cac:ClassifiedTaxCategory", part.rate)
+        amount(_el(line, "cac:Price"), "cbc:PriceAmount", part.net)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
 class InvoiceDocuments:
     """The `Documents` port: PDF and UBL of an issued invoice."""
 
@@ -267,3 +325,8 @@ class InvoiceDocuments:
 
     def ubl(self, invoice: Invoice, configuration: BillingConfiguration) -> bytes:
         return invoice_ubl(invoice, configuration)
+
+    def credit_note(
+        self, invoice: Invoice, index: int, configuration: BillingConfiguration
+    ) -> bytes:
+        return credit_note_ubl(invoice, index, configuration)

@@ -550,6 +550,24 @@ class Invoice(Aggregate):
         )
         return note
 
+    def credit_breakdown(self, note: CreditNote) -> list[VatSubtotal]:
+        """A credit note's amount (VAT included) split over the invoice's VAT rates in
+        proportion to their totals: net and VAT per rate, the rounding left in the last."""
+        total = self.total
+        parts: list[VatSubtotal] = []
+        left = note.amount
+        for index, subtotal in enumerate(self.vat_subtotals):
+            last = index == len(self.vat_subtotals) - 1
+            share = (
+                left
+                if last or total == 0
+                else round_money(note.amount * (subtotal.net + subtotal.vat) / total, self.currency)
+            )
+            left -= share
+            net = round_money(share * 100 / (100 + subtotal.rate), self.currency)
+            parts.append(VatSubtotal(subtotal.rate, net, share - net))
+        return parts
+
     def announce_overdue(self, today: date) -> bool:
         """Once: the first check after the due date that finds something outstanding."""
         if self.overdue_announced or not self.is_overdue(today) or self.due_date is None:

@@ -104,6 +104,9 @@ class CreditNote:
     amount: Money
     issued_on: date
     reason: str
+    ubl_path: str = strawberry.field(
+        description="Where the gateway serves it as a Peppol BIS 3.0 UBL CreditNote."
+    )
 
 
 @strawberry.type
@@ -214,9 +217,13 @@ class Invoice:
             ],
             credit_notes=[
                 CreditNote(
-                    number=c.number, amount=money(c.amount), issued_on=c.issued_on, reason=c.reason
+                    number=c.number,
+                    amount=money(c.amount),
+                    issued_on=c.issued_on,
+                    reason=c.reason,
+                    ubl_path=f"/invoices/{invoice.id}/credit-{index}",
                 )
-                for c in invoice.credit_notes
+                for index, c in enumerate(invoice.credit_notes, start=1)
             ],
             pdf_path=f"/invoices/{invoice.id}/pdf" if issued else None,
             ubl_path=f"/invoices/{invoice.id}/ubl" if issued else None,

@@ -47,6 +47,14 @@ RUN_BATCH = 1000
 CLAIM_GRACE = timedelta(minutes=10)
 
 
+def _credit_note_index(kind: str) -> int | None:
+    """`credit-3` → 3; anything else → None."""
+    prefix, _sep, number = kind.partition("-")
+    if prefix != "credit" or not number.isascii() or not number.isdigit() or len(number) > 3:
+        return None
+    return int(number) if int(number) >= 1 else None
+
+
 def not_configured() -> DomainError:
     return DomainError(_("invoicing is not set up for this tenant"), code="NOT_CONFIGURED")
 
@@ -114,13 +122,22 @@ class InvoiceDesk:
         return await self.invoices.totals(await self.sight(), wanted, today=self.today())
 
     async def document(self, invoice_id: str, kind: str) -> tuple[str, str, bytes] | None:
-        """(file name, media type, content) of an issued invoice the caller may see, as "pdf"
-        or "ubl"; None for anything else, exactly as for an invoice that does not exist."""
-        if self.configuration is None or self.documents is None or kind not in ("pdf", "ubl"):
+        """(file name, media type, content) of an issued invoice the caller may see, as "pdf",
+        "ubl" or "credit-<n>" (its n-th credit note as UBL); None for anything else, exactly
+        as for an invoice that does not exist."""
+        note = _credit_note_index(kind)
+        if self.configuration is None or self.documents is None:
+            return None
+        if kind not in ("pdf", "ubl") and note is None:
             return None
         invoice = await self.invoice(invoice_id)
         if invoice is None or invoice.number is None:
             return None
+        if note is not None:
+            if note > len(invoice.credit_notes):
+                return None
+            content = self.documents.credit_note(invoice, note, self.configuration)
+            return f"{invoice.credit_notes[note - 1].number}.xml", "application/xml", content
         if kind == "pdf":
             content = self.documents.pdf(invoice, self.configuration)
             return f"{invoice.number}.pdf", "application/pdf", content
