@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from portal_kit.clock import Clock, utc_now_to_the_millisecond
+from portal_kit.following import follow_events
 from portal_kit.principal import Principal
 from portal_kit.runtime import ServiceRuntime
 from starlette.requests import Request
@@ -30,7 +31,6 @@ from portal_billing.domain.configuration import BillingConfiguration
 from portal_billing.entrypoints.consumers import (
     ORDERS_DURABLE,
     ORGANISATIONS_DURABLE,
-    following,
     order_handler,
     organisation_handler,
 )
@@ -116,13 +116,13 @@ def bootstrap(
         outbox_collections=OUTBOX_COLLECTIONS,
         indexes=INDEXES,
         on_start=[
-            following(
+            follow_events(
+                ORGANISATIONS_DURABLE,
                 "people",
                 "organisation",
-                ORGANISATIONS_DURABLE,
                 organisation_handler(organisations_of),
             ),
-            following("orders", "order", ORDERS_DURABLE, order_handler(orders_of)),
+            follow_events(ORDERS_DURABLE, "orders", "order", order_handler(orders_of)),
         ],
     )
     service = BillingService(runtime=runtime, clock=clock, configurations=configurations)

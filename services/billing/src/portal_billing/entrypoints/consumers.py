@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from portal_kit.consumer import EventConsumer, Handler
+from portal_kit.consumer import Handler
 from portal_kit.events import CloudEvent
-from portal_kit.jetstream import StreamNames, ensure_service_streams
-from portal_kit.runtime import ServiceRuntime, StartHook
 
 from portal_billing.service_layer.registers import OrderRegister, OrganisationRegister
 
@@ -81,25 +79,3 @@ def order_handler(register_of: Callable[[str], OrderRegister]) -> Handler:
             await register.moved(order_id, "cancelled")
 
     return handle
-
-
-def following(service: str, aggregate: str, durable: str, handler: Handler) -> StartHook:
-    """On start: follow another service's events of one aggregate (its stream is made if it is
-    not there yet)."""
-
-    async def start(runtime: ServiceRuntime) -> None:
-        names = StreamNames(runtime.settings.event_prefix, service)
-        await ensure_service_streams(runtime.js, names)
-        runtime.consumers.append(
-            EventConsumer(
-                runtime.js,
-                runtime.database,
-                runtime.names,
-                durable=durable,
-                stream=names.stream,
-                filter_subject=f"{names.prefix}.*.{service}.{aggregate}.>",
-                handler=handler,
-            )
-        )
-
-    return start
