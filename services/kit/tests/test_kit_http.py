@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from portal_kit.domain import new_id
 from portal_kit.graphql import masking_extension
 from portal_kit.http import build_service_app
 from portal_kit.logging import request_id_var, tenant_var
@@ -14,6 +15,7 @@ from portal_kit.principal import HEADER, Principal, PrincipalSigner, generate_ke
 from portal_kit.runtime import ServiceRuntime
 from portal_kit.settings import ServiceSettings
 from portal_kit.testing.harness import RunningService, running_service
+from portal_kit.testing.notes import Note, NoteAdded, NoteRepository
 from portal_kit.testing.plugin import SettingsFactory, make_principal
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -61,7 +63,7 @@ async def _whoami(request: Request) -> JSONResponse:
 
 
 def create_app(settings: ServiceSettings) -> Starlette:
-    runtime = ServiceRuntime(settings, outbox_collections=())
+    runtime = ServiceRuntime(settings, outbox_collections=("notes",))
     app = build_service_app(
         runtime, schema, _context, extra_routes=[Route("/files/whoami", _whoami)]
     )
@@ -194,23 +196,55 @@ async def test_readyz_reports_its_dependencies(service: RunningService) -> None:
     assert response.json() == {"status": "ready", "checks": {"mongodb": True, "nats": True}}
 
 
-async def test_readyz_is_503_while_nats_is_down(
+async def test_readyz_stays_200_through_a_nats_restart_while_writes_continue(
     settings_for: SettingsFactory, signer: PrincipalSigner, own_nats_server: Any
 ) -> None:
-    settings = settings_for(ServiceSettings, service_name="kit", nats_url=own_nats_server.url)
+    settings = settings_for(
+        ServiceSettings, service_name="kit", nats_url=own_nats_server.url, outbox_sweep_seconds=0.2
+    )
     async with running_service(create_app, settings, signer) as service:
+        runtime = service.runtime
+        notes = runtime.repository(NoteRepository, "acme")
+        written: list[str] = []
+
+        async def write() -> None:
+            note = Note(id=new_id(), tenant="acme", text=f"note {len(written)}")
+            note.record(NoteAdded(note_id=note.id))
+            await notes.add(note)
+            written.append(note.id)
+
+        await write()
         own_nats_server.stop()
         await _sleep(0.2)  # let the client notice the closed connection
-        response = await service.client.get("/readyz")
-        assert response.status_code == 503
-        assert response.json()["checks"] == {"mongodb": True, "nats": False}
-        own_nats_server.start()
-        for _ in range(100):
+        for _ in range(5):  # writes go on while NATS is away
+            await write()
             response = await service.client.get("/readyz")
-            if response.status_code == 200:
+            assert response.status_code == 200
+            body = response.json()
+            assert body["status"] == "degraded"
+            assert body["checks"] == {"mongodb": True, "nats": False}
+            assert "nats" in body["degraded"]
+        metrics = (await service.client.get("/metrics")).text
+        assert 'portal_service_dependency_up{dependency="nats",service="kit"} 0.0' in metrics
+        assert 'portal_service_degraded{service="kit"} 1.0' in metrics
+
+        own_nats_server.start()
+        await write()
+        for _ in range(300):
+            response = await service.client.get("/readyz")
+            assert response.status_code == 200
+            pending = await runtime.database.system_collection("notes").count_documents(
+                {"outbox.0": {"$exists": True}}
+            )
+            if response.json()["status"] == "ready" and pending == 0:
                 break
             await _sleep(0.1)
-        assert response.status_code == 200
+        assert response.json() == {"status": "ready", "checks": {"mongodb": True, "nats": True}}
+        assert pending == 0
+        info = await runtime.js.stream_info(runtime.names.stream)
+        assert info.state.messages == len(written) == 7
+        metrics = (await service.client.get("/metrics")).text
+        assert 'portal_service_degraded{service="kit"} 0.0' in metrics
 
 
 async def _sleep(seconds: float) -> None:
