@@ -40,7 +40,11 @@ from portal_gateway.federation.executor import FetchFailed
 from portal_gateway.federation.plan import Fetch
 from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
 from portal_gateway.forwarding import CachedSigner, Subgraph, forwarded_for, traceparent_for
-from portal_gateway.http_request import operation_from_body, operation_from_query
+from portal_gateway.http_request import (
+    check_variables,
+    operation_from_body,
+    operation_from_query,
+)
 from portal_gateway.limits import Limits
 from portal_gateway.media import JSON, negotiate, status_for
 from portal_gateway.settings import GatewaySettings
@@ -244,6 +248,11 @@ class Gateway:
     ) -> tuple[int, dict[str, Any]]:
         """Authenticate (unless done), then run one GraphQL operation through the engine; the
         fetches that carry `multipart`'s files go as multipart requests."""
+        check_variables(
+            operation.get("variables"),
+            max_depth=self.settings.max_variable_depth,
+            max_values=self.settings.max_variable_values,
+        )
         if principal is None:
             principal = await self.authenticator.principal(credentials)
         tenant_var.set(principal.tenant)  # for the request's log line; one task per request

@@ -70,6 +70,10 @@ class GatewaySettings(BaseSettings):
     max_aliases: int = Field(default=30, ge=0)
     max_root_fields: int = Field(default=20, ge=1)
     max_cost: int = Field(default=50_000, ge=1)
+    # Variables: nesting (the variables object is level 1) and number of values, refused with
+    # VARIABLES_TOO_DEEP / VARIABLES_TOO_LARGE before anything else is done.
+    max_variable_depth: int = Field(default=32, ge=2, le=200)
+    max_variable_values: int = Field(default=10_000, ge=10)
     # A subgraph failing this many fetches in a row is not called for this long.
     circuit_failures: int = Field(default=5, ge=1)
     circuit_reset_seconds: float = Field(default=10.0, gt=0)
