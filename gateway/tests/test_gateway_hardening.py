@@ -4,6 +4,8 @@ own code before any subgraph is called, and a concurrent /healthz is answered me
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from typing import Any
 
 import httpx
@@ -63,3 +65,120 @@ async def test_variables_within_the_limits_pass(fixture_gateway):
             client, {"query": QUERY, "variables": {"u": "p1", "extra": nested(30)}}
         )
     assert response.json() == {"data": {"product": {"name": "Table"}}}
+
+
+# -- 1. fragment graphs -------------------------------------------------------------------
+
+
+def doubling_fragments(levels: int) -> str:
+    """Each fragment spreads the next twice: 2**levels fields once expanded, ~80 bytes a level."""
+    fragments = [f"fragment F{i} on Product {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
+    fragments.append(f"fragment F{levels} on Product {{ name }}")
+    return '{ product(upc: "p1") { ...F0 } } ' + " ".join(fragments)
+
+
+async def test_a_fragment_graph_is_refused_while_a_concurrent_healthz_is_answered(
+    fixture_gateway,
+):
+    query = doubling_fragments(21)
+    assert len(query) < 2_000
+    async with fixture_gateway() as (client, subgraphs):
+        attack = asyncio.gather(*(post(client, {"query": query}) for _ in range(5)))
+        health = await client.get("/healthz")
+        refused = await attack
+    assert health.status_code == 200
+    for response in refused:
+        assert response.status_code == 400
+        assert code_of(response) == "QUERY_TOO_LARGE"
+    assert all(not r.bodies for r in subgraphs.values())
+
+
+async def test_fragments_reused_within_the_budget_are_answered(fixture_gateway):
+    query = doubling_fragments(6)  # 64 fields once expanded
+    async with fixture_gateway() as (client, _):
+        response = await post(client, {"query": query})
+    assert response.json() == {"data": {"product": {"name": "Table"}}}
+    async with fixture_gateway(max_fields=20) as (client, _):
+        small_budget = await post(client, {"query": query})
+    assert code_of(small_budget) == "QUERY_TOO_LARGE"
+
+
+async def test_a_large_document_is_worked_through_off_the_event_loop(fixture_gateway):
+    # As many tokens as the limit allows: graphql-core takes a while to validate it, in a worker
+    # thread, so /healthz, asked after it was sent, is answered before it.
+    query = '{ product(upc: "p1") { ' + "... on Product { name } " * 1_600 + "} }"
+    finished: list[str] = []
+
+    async def big() -> httpx.Response:
+        response = await post(client, {"query": query})
+        finished.append("big")
+        return response
+
+    async def health() -> httpx.Response:
+        await asyncio.sleep(0)  # sent after the big one
+        response = await client.get("/healthz")
+        finished.append("healthz")
+        return response
+
+    async with fixture_gateway(max_query_tokens=10_000) as (client, _):
+        big_answer, health_answer = await asyncio.gather(big(), health())
+    assert health_answer.status_code == 200
+    assert big_answer.status_code in (200, 400)  # answered, whichever its verdict
+    assert finished[0] == "healthz"
+
+
+# -- 2. persisted queries -----------------------------------------------------------------
+
+
+def persisted(query: str | None, digest: str | None = None) -> dict[str, Any]:
+    digest = digest or hashlib.sha256((query or "").encode()).hexdigest()
+    body: dict[str, Any] = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+    if query is not None:
+        body["query"] = query
+    return body
+
+
+async def test_unparsable_or_over_the_limit_persisted_queries_are_never_stored(fixture_gateway):
+    garbage = [f"{{ product(upc: {n}) {{ " + "x" * 900_000 for n in range(20)]
+    too_large = doubling_fragments(21)
+    async with fixture_gateway() as (client, subgraphs):
+        registering = asyncio.gather(*(post(client, persisted(q)) for q in garbage))
+        health = await client.get("/healthz")
+        refused = await registering
+        over = await post(client, persisted(too_large))
+        lookups = [await post(client, persisted(None, _digest(q))) for q in [*garbage, too_large]]
+    assert health.status_code == 200
+    assert {code_of(r) for r in refused} == {"GRAPHQL_PARSE_FAILED"}
+    assert code_of(over) == "QUERY_TOO_LARGE"
+    assert {code_of(r) for r in lookups} == {"PERSISTED_QUERY_NOT_FOUND"}
+    assert all(not r.bodies for r in subgraphs.values())
+
+
+async def test_the_persisted_query_store_is_bounded_by_bytes(fixture_gateway):
+    queries = [f'{{ product(upc: "p{n}") {{ name }} }}' for n in range(1, 4)]
+    size = len(queries[0].encode())
+    async with fixture_gateway(persisted_query_bytes=2 * size) as (client, _):
+        for query in queries:
+            assert "errors" not in (await post(client, persisted(query))).json()
+        found = [await post(client, persisted(None, _digest(q))) for q in queries]
+    assert code_of(found[0]) == "PERSISTED_QUERY_NOT_FOUND"  # the least recently used went
+    assert found[1].json() == {"data": {"product": {"name": "Chair"}}}
+    assert "errors" not in found[2].json()
+
+
+async def test_operators_can_turn_anonymous_registration_off(fixture_gateway):
+    query = '{ product(upc: "p1") { name } }'
+    async with fixture_gateway(persisted_queries_anonymous=False) as (client, _):
+        anonymous = await post(client, persisted(query))
+        after_anonymous = await post(client, persisted(None, _digest(query)))
+        token = client.issuer.token()  # type: ignore[attr-defined]
+        signed_in = await post(client, persisted(query), authorization=f"Bearer {token}")
+        after_signed_in = await post(client, persisted(None, _digest(query)))
+    answer = {"data": {"product": {"name": "Table"}}}
+    assert anonymous.json() == answer  # answered, not stored
+    assert code_of(after_anonymous) == "PERSISTED_QUERY_NOT_FOUND"
+    assert signed_in.json() == after_signed_in.json() == answer
+
+
+def _digest(query: str) -> str:
+    return hashlib.sha256(query.encode()).hexdigest()

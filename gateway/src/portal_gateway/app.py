@@ -31,6 +31,7 @@ from portal_gateway.authentication import Authenticator, build_authenticator
 from portal_gateway.circuit import Circuit
 from portal_gateway.engine import Engine, RequestError
 from portal_gateway.errors import (
+    BAD_REQUEST,
     AuthenticationFailed,
     GatewayError,
     SubgraphUnavailable,
@@ -45,8 +46,9 @@ from portal_gateway.http_request import (
     operation_from_body,
     operation_from_query,
 )
-from portal_gateway.limits import Limits
+from portal_gateway.limits import LimitExceeded, Limits, check_document
 from portal_gateway.media import JSON, negotiate, status_for
+from portal_gateway.persisted import PersistedQueries
 from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway")
@@ -70,6 +72,15 @@ def first_login_refusal(fetch: Fetch, body: Mapping[str, Any]) -> dict[str, Any]
         "extensions": {"code": FIRST_LOGIN_REQUIRED},
     }
     return {"data": None, "errors": [{**error, "path": path} for path in paths] or [error]}
+
+
+# Documents longer than this are parsed and validated in a worker thread (shorter ones take
+# well under a millisecond on the loop).
+OFF_LOOP_CHARACTERS = 2_000
+
+
+def _limit_body(error: LimitExceeded) -> dict[str, Any]:
+    return {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
 
 
 def load_signer(settings: GatewaySettings) -> PrincipalSigner:
@@ -107,9 +118,14 @@ class Gateway:
                 max_aliases=settings.max_aliases,
                 max_root_fields=settings.max_root_fields,
                 max_cost=settings.max_cost,
+                max_fields=settings.max_fields,
             ),
             dev_mode=settings.dev_mode,
             max_tokens=settings.max_query_tokens,
+        )
+        self.queries = PersistedQueries(
+            settings.persisted_query_bytes,
+            anonymous_registration=settings.persisted_queries_anonymous,
         )
         self._session: aiohttp.ClientSession | None = None
         self.subgraphs: dict[str, Subgraph] = {}
@@ -194,12 +210,14 @@ class Gateway:
         ) as multipart:
             operation = multipart.operation
             try:
-                document = self.engine.document(
-                    self.engine.persisted(operation.get("query"), operation.get("extensions"))
-                )
+                text = await self._document_text(operation, principal)
+                document = self.engine.document(text)
                 node = self.engine.operation(document, operation.get("operationName"))
             except RequestError as error:
                 return error.status, error.body()
+            except LimitExceeded as error:
+                return 400, _limit_body(error)
+            operation = {**operation, "query": text, "extensions": None}
             uploads.check_targets(self.supergraph, node, document.fragments, multipart)
             return await self.execute(request, operation, credentials, principal, multipart)
 
@@ -256,6 +274,17 @@ class Gateway:
         if principal is None:
             principal = await self.authenticator.principal(credentials)
         tenant_var.set(principal.tenant)  # for the request's log line; one task per request
+        if multipart is None:
+            try:
+                text = await self._document_text(operation, principal)
+            except RequestError as error:
+                metrics.REQUEST_ERRORS.labels(error.code).inc()
+                return error.status, error.body()
+            except LimitExceeded as error:
+                metrics.REQUEST_ERRORS.labels(error.code).inc()
+                return 400, _limit_body(error)
+            # The persisted query is resolved here; the engine gets the document itself.
+            operation = {**operation, "query": text, "extensions": None}
         headers = self._subgraph_headers(request, principal)
         file_timeout = self.settings.file_timeout_seconds
         subgraphs = self.subgraphs
@@ -292,6 +321,33 @@ class Gateway:
             method=request.method,
             show_plan=request.headers.get("x-portal-query-plan") == "1",
         )
+
+    async def _document_text(self, operation: Mapping[str, Any], principal: Principal) -> str:
+        """The document of the operation (an automatic persisted query resolved or registered),
+        parsed and validated off the event loop when it is large, so that no request holds the
+        loop (and every other client) while graphql-core works through it."""
+        text = await self.queries.resolve(
+            operation.get("query"),
+            operation.get("extensions"),
+            anonymous=not principal.authenticated,
+            check=self._check_document,
+        )
+        if not isinstance(text, str) or not text.strip():
+            raise RequestError("missing `query`: expected a GraphQL document", BAD_REQUEST)
+        if len(text) > OFF_LOOP_CHARACTERS:
+            await asyncio.to_thread(self.engine.document, text)  # cached for the engine's run
+        return text
+
+    async def _check_document(self, text: str) -> None:
+        """Parse, validate and check the limits of every operation of a document (in a worker
+        thread): what a persisted query must pass before it is stored."""
+
+        def check() -> None:
+            document = self.engine.document(text)
+            for node in document.operations.values():
+                check_document(node, document.fragments, self.engine.limits)
+
+        await asyncio.to_thread(check)
 
     # -- /attachments/{file_id} -------------------------------------------------------------
 

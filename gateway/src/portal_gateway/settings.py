@@ -70,6 +70,12 @@ class GatewaySettings(BaseSettings):
     max_aliases: int = Field(default=30, ge=0)
     max_root_fields: int = Field(default=20, ge=1)
     max_cost: int = Field(default=50_000, ge=1)
+    # Field selections of an operation once its fragments are inlined (QUERY_TOO_LARGE).
+    max_fields: int = Field(default=5_000, ge=10)
+    # Automatic persisted queries: the store's size in bytes (least recently used go first),
+    # and whether anonymous callers may register queries (their queries are answered anyway).
+    persisted_query_bytes: int = Field(default=8_388_608, ge=0)
+    persisted_queries_anonymous: bool = True
     # Variables: nesting (the variables object is level 1) and number of values, refused with
     # VARIABLES_TOO_DEEP / VARIABLES_TOO_LARGE before anything else is done.
     max_variable_depth: int = Field(default=32, ge=2, le=200)
