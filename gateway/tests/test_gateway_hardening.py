@@ -182,3 +182,49 @@ async def test_operators_can_turn_anonymous_registration_off(fixture_gateway):
 
 def _digest(query: str) -> str:
     return hashlib.sha256(query.encode()).hexdigest()
+
+
+# -- 7. the tenant configuration ----------------------------------------------------------
+
+CONFIGURATION = {
+    "country": "NO",
+    "locales": ["nb", "en"],
+    "default_locale": "nb",
+    "time_zone": "Europe/Oslo",
+    "roles": ["admin", "user", "billing", "secret-role"],
+    "password_policy": {"min_length": 12, "max_length": 64, "forbid_personal_data": True},
+    "host_names": ["internal.jm.example"],
+}
+
+
+async def test_anonymous_callers_read_only_the_public_part_of_the_tenant_configuration(
+    people, issuer, start_gateway
+):
+    admin = issuer.token(user="root", tenant="platform", scopes=["platform:admin"])
+    create = """mutation($input: CreateTenantInput!) {
+      createTenant(input: $input) { tenant { id } userErrors { code } } }"""
+    query = {"query": "{ tenants { name locales configuration } }"}
+    async with start_gateway(people_url=people, jwks_url=issuer.url) as gateway:
+        created = await gateway.post(
+            "/graphql",
+            json={
+                "query": create,
+                "variables": {"input": {"id": "jm", "name": "JM", "configuration": CONFIGURATION}},
+            },
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        assert created.json()["data"]["createTenant"]["userErrors"] == []
+        anonymous = await post(gateway, query)
+        member = issuer.token(user="u-1", tenant="jm", memberships=[])
+        as_member = await post(gateway, query, authorization=f"Bearer {member}")
+        staff = issuer.token(user="s-1", tenant="jm", staff=True)
+        as_staff = await post(gateway, query, authorization=f"Bearer {staff}")
+    public = {
+        "locales": ["nb", "en"],
+        "default_locale": "nb",
+        "password_policy": {"min_length": 12, "max_length": 64, "forbid_personal_data": True},
+    }
+    expected = {"name": "JM", "locales": ["nb", "en"], "configuration": public}
+    assert anonymous.json() == {"data": {"tenants": [expected]}}
+    assert as_member.json() == {"data": {"tenants": [expected]}}
+    assert as_staff.json()["data"]["tenants"][0]["configuration"] == CONFIGURATION
