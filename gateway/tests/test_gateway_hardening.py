@@ -228,3 +228,17 @@ async def test_anonymous_callers_read_only_the_public_part_of_the_tenant_configu
     assert anonymous.json() == {"data": {"tenants": [expected]}}
     assert as_member.json() == {"data": {"tenants": [expected]}}
     assert as_staff.json()["data"]["tenants"][0]["configuration"] == CONFIGURATION
+
+
+# -- 4. the proxy setting -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("proxies", "warned"), [("*", True), ("10.0.0.1, 10.0.0.2", False)])
+async def test_trusting_every_proxy_is_warned_about_at_start_up(
+    start_gateway, caplog, proxies, warned
+):
+    caplog.set_level("WARNING", logger="portal.gateway")
+    async with start_gateway(trusted_proxies=proxies) as gateway:
+        assert (await gateway.get("/healthz")).status_code == 200
+    said = [r.getMessage() for r in caplog.records if "PORTAL_TRUSTED_PROXIES" in r.getMessage()]
+    assert bool(said) is warned

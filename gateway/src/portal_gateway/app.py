@@ -83,6 +83,18 @@ def _limit_body(error: LimitExceeded) -> dict[str, Any]:
     return {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
 
 
+def warn_about_proxies(settings: GatewaySettings) -> None:
+    """'*' believes X-Forwarded-For from anyone: every client then picks the address people's
+    login throttling counts it under (and can dodge or aim a lock). Allowed, said loudly."""
+    proxies = [part.strip() for part in settings.trusted_proxies.split(",")]
+    if "*" in proxies:
+        log.warning(
+            "PORTAL_TRUSTED_PROXIES='*' believes X-Forwarded-For from every client: each client "
+            "chooses the address its logins are throttled by. Name the addresses of the proxies "
+            "in front of the gateway instead (see gateway/README.md, 'Behind a proxy')."
+        )
+
+
 def load_signer(settings: GatewaySettings) -> PrincipalSigner:
     pem = settings.private_key_pem()
     try:
@@ -131,6 +143,7 @@ class Gateway:
         self.subgraphs: dict[str, Subgraph] = {}
         self.authenticator: Authenticator = build_authenticator(settings, self.session)
         self._ide_html = get_graphql_ide_html("graphiql") if settings.dev_mode else ""
+        warn_about_proxies(settings)
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:

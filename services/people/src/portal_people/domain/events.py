@@ -110,7 +110,9 @@ class FirstLoginCompleted(DomainEvent):
 
 
 class LoginLocked(DomainEvent):
-    """Too many failed logins: an account (user_id) or a client address (no id: personal data)."""
+    """Too many failed logins. `scope`: `pair` (the account from one client address), `account`
+    (the account from anywhere; user_id) or `address` (one client address; no id: personal
+    data). The address itself is never in the event."""
 
     aggregate: ClassVar[str] = "login"
     name: ClassVar[str] = "locked"
