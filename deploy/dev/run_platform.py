@@ -181,7 +181,8 @@ def child_env(child: Child, base: Mapping[str, str], keys: Keys, nats_url: str) 
             env[f"PORTAL_{service.name.upper()}_URL"] = f"{service.base_url}/graphql"
     else:
         env["PORTAL_PRINCIPAL_PUBLIC_KEY_FILE"] = str(keys.principal_public)
-        env["PORTAL_NATS_URL"] = nats_url
+    # The gateway too: it follows people's events for revoked tokens.
+    env["PORTAL_NATS_URL"] = nats_url
     if child.name == "people":
         env["PORTAL_TOKEN_SIGNING_KEY_FILE"] = str(keys.token_signing)
     return env

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from portal_gateway.revocations import Revocations
+from portal_people.testing import add_user, seed_tenant
 
 TENANT = {"X-Portal-Tenant": "jm"}
 QUERY = "query($u: String!) { product(upc: $u) { name } }"
@@ -242,3 +244,114 @@ async def test_trusting_every_proxy_is_warned_about_at_start_up(
         assert (await gateway.get("/healthz")).status_code == 200
     said = [r.getMessage() for r in caplog.records if "PORTAL_TRUSTED_PROXIES" in r.getMessage()]
     assert bool(said) is warned
+
+
+# -- 6. revoked tokens --------------------------------------------------------------------
+
+GATEWAY_LOG_IN = """mutation($input: LogInInput!) {
+  logIn(input: $input) { accessToken refreshToken userErrors { code } } }"""
+GATEWAY_LOG_OUT = """mutation($input: RefreshSessionInput!) { logOut(input: $input) { ok } }"""
+CHANGE_USER = """mutation($input: ChangeUserInput!) {
+  changeUser(input: $input) { user { id } userErrors { code } } }"""
+
+
+async def _log_in(gateway: httpx.AsyncClient, login: str) -> dict[str, Any]:
+    response = await post(
+        gateway,
+        {
+            "query": GATEWAY_LOG_IN,
+            "variables": {"input": {"login": login, "password": "a long secret phrase"}},
+        },
+    )
+    session: dict[str, Any] = response.json()["data"]["logIn"]
+    assert session["userErrors"] == [], session
+    return session
+
+
+async def _me(gateway: httpx.AsyncClient, token: str) -> httpx.Response:
+    return await gateway.post(
+        "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+async def _refused_within_seconds(gateway: httpx.AsyncClient, token: str) -> httpx.Response:
+    for _ in range(100):  # 10 s at most
+        response = await _me(gateway, token)
+        if response.status_code == 401:
+            return response
+        await asyncio.sleep(0.1)
+    raise AssertionError("the revoked token still works")
+
+
+@pytest.fixture
+async def people_gateway(people_service, start_gateway):
+    service, url = people_service
+    settings = service.runtime.settings
+    async with start_gateway(
+        people_url=f"{url}/graphql",
+        jwks_url=f"{url}/.well-known/jwks.json",
+        nats_url=settings.nats_url,
+        event_prefix=settings.event_prefix,
+    ) as gateway:
+        yield service, gateway
+
+
+async def test_a_deactivated_users_token_stops_working_within_seconds(people_gateway):
+    service, gateway = people_gateway
+    jm = await seed_tenant(service, "jm")
+    user = await add_user(service, jm, "ola")
+    await add_user(service, jm, "kari")
+    ola, kari = await _log_in(gateway, "ola"), await _log_in(gateway, "kari")
+    assert (await _me(gateway, ola["accessToken"])).json() == {"data": {"me": {"id": user["id"]}}}
+
+    changed = await service.graphql(
+        CHANGE_USER,
+        {"input": {"id": user["id"], "version": user["version"], "active": False}},
+        principal=jm.staff,
+    )
+    assert changed["changeUser"]["userErrors"] == []
+
+    refused = await _refused_within_seconds(gateway, ola["accessToken"])
+    assert refused.json()["errors"][0]["message"] == "token revoked"
+    assert (await _me(gateway, kari["accessToken"])).status_code == 200  # others unaffected
+
+
+async def test_a_logged_out_session_stops_working_within_seconds_and_a_new_one_works(
+    people_gateway,
+):
+    service, gateway = people_gateway
+    jm = await seed_tenant(service, "jm")
+    await add_user(service, jm, "ola")
+    first, second = await _log_in(gateway, "ola"), await _log_in(gateway, "ola")
+    out = await post(
+        gateway,
+        {"query": GATEWAY_LOG_OUT, "variables": {"input": {"refreshToken": first["refreshToken"]}}},
+    )
+    assert out.json() == {"data": {"logOut": {"ok": True}}}
+
+    await _refused_within_seconds(gateway, first["accessToken"])
+    # Only that session ended: the other login of the same user, and a new one, work.
+    assert (await _me(gateway, second["accessToken"])).status_code == 200
+    third = await _log_in(gateway, "ola")
+    assert (await _me(gateway, third["accessToken"])).status_code == 200
+
+
+def test_revocations_follow_peoples_events():
+    revocations = Revocations(horizon_seconds=960)
+    at = "2026-12-02T10:00:00.500000+00:00"
+    before, after = 1_796_205_600.4, 1_796_205_600.6  # just before and after the event
+    for kind, data in (
+        ("portal.people.user.password_changed", {"user_id": "u1"}),
+        ("portal.people.user.password_reset", {"user_id": "u2"}),
+        ("portal.people.user.updated", {"user_id": "u3", "changed": ["active"], "active": False}),
+        ("portal.people.user.updated", {"user_id": "u4", "changed": ["name"], "active": True}),
+        ("portal.people.session.ended", {"user_id": "u5", "session_id": "s1"}),
+    ):
+        revocations.apply({"type": kind, "tenant": "jm", "time": at, "data": data})
+    for user in ("u1", "u2", "u3"):
+        assert revocations.revoked("jm", user, None, before)
+        assert not revocations.revoked("jm", user, None, after)
+        assert not revocations.revoked("fb", user, None, before)  # tenant by tenant
+    assert not revocations.revoked("jm", "u4", None, before)
+    assert revocations.revoked("jm", "u5", "s1", after)
+    assert not revocations.revoked("jm", "u5", "s2", before)

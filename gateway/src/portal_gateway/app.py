@@ -49,6 +49,7 @@ from portal_gateway.http_request import (
 from portal_gateway.limits import LimitExceeded, Limits, check_document
 from portal_gateway.media import JSON, negotiate, status_for
 from portal_gateway.persisted import PersistedQueries
+from portal_gateway.revocations import RevocationFeed, Revocations
 from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway")
@@ -141,7 +142,20 @@ class Gateway:
         )
         self._session: aiohttp.ClientSession | None = None
         self.subgraphs: dict[str, Subgraph] = {}
-        self.authenticator: Authenticator = build_authenticator(settings, self.session)
+        # Revocations reach us as people's events; tokens are refused from then on.
+        self.revocations = Revocations(
+            horizon_seconds=settings.max_token_seconds + settings.token_leeway_seconds + 60
+        )
+        self.revocation_feed = (
+            RevocationFeed(
+                self.revocations, nats_url=settings.nats_url, prefix=settings.event_prefix
+            )
+            if settings.nats_url
+            else None
+        )
+        self.authenticator: Authenticator = build_authenticator(
+            settings, self.session, self.revocations
+        )
         self._ide_html = get_graphql_ide_html("graphiql") if settings.dev_mode else ""
         warn_about_proxies(settings)
 
@@ -163,6 +177,8 @@ class Gateway:
             ttl_dns_cache=300,
         )
         self._session = aiohttp.ClientSession(connector=connector)
+        if self.revocation_feed is not None:
+            self.revocation_feed.start()
         urls = {**self.supergraph.graphs, **self.settings.subgraph_urls()}
         for name, url in urls.items():
             self.subgraphs[name] = Subgraph(
@@ -175,6 +191,8 @@ class Gateway:
             )
 
     async def stop(self) -> None:
+        if self.revocation_feed is not None:
+            await self.revocation_feed.stop()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -36,6 +36,11 @@ SUBGRAPH_ERRORS = Counter(
     ["subgraph", "reason"],
     registry=REGISTRY,
 )
+REVOCATION_FEED_UP = Gauge(
+    "portal_gateway_revocation_feed_up",
+    "1 while the gateway follows people's revocation events (deactivation, logout, password)",
+    registry=REGISTRY,
+)
 PERSISTED_QUERY_BYTES = Gauge(
     "portal_gateway_persisted_query_bytes",
     "Bytes of the automatic persisted queries stored (bounded by PORTAL_PERSISTED_QUERY_BYTES)",

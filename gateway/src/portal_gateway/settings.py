@@ -38,6 +38,13 @@ class GatewaySettings(BaseSettings):
     token_issuer: str = "portal-people"
     token_audience: str = "portal"
     token_leeway_seconds: float = Field(default=5.0, ge=0, le=300)
+    # The issuer's longest access-token lifetime (people's PORTAL_ACCESS_TOKEN_SECONDS): a
+    # token whose `exp - iat` is longer is refused, whoever signed it.
+    max_token_seconds: int = Field(default=900, ge=30, le=86_400)
+    # People's events on NATS, followed for revocations (deactivation, logout, password change
+    # or reset: revocations.py). Empty: no feed, a token then lives until it expires.
+    nats_url: str = Field(default="nats://127.0.0.1:4222", max_length=2000)
+    event_prefix: str = Field(default="portal", pattern=r"^[a-z][a-z0-9]{0,30}$")
     # Keys are refetched after this long, and at once for a token with an unknown key id ...
     jwks_cache_seconds: float = Field(default=300.0, gt=0)
     # ... but not more often than this, so tokens with made-up key ids cannot flood the issuer.

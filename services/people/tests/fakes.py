@@ -136,7 +136,7 @@ class FakePasswords:
 class FakeTokens:
     """Access tokens that name their user; the real issuer signs the same claims."""
 
-    def issue_access_token(self, user: User) -> tuple[str, int]:
+    def issue_access_token(self, user: User, *, session_id: str | None = None) -> tuple[str, int]:
         return f"access-token-of-{user.id}", 900
 
 

@@ -81,6 +81,19 @@ class PasswordChanged(DomainEvent):
     user_id: str
 
 
+class SessionEnded(DomainEvent):
+    """A login's session (refresh-token family) ended: logged out, or revoked because a used
+    refresh token was shown again. The gateway refuses the access tokens of that session
+    (their `sid` claim) from then on, as it refuses a user's older tokens after
+    `user.updated` (deactivated), `user.password_changed` and `user.password_reset`."""
+
+    aggregate: ClassVar[str] = "session"
+    name: ClassVar[str] = "ended"
+    session_id: str
+    user_id: str
+    reason: str  # "logged_out" or "refresh_token_reused"
+
+
 class PasswordResetRequested(DomainEvent):
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "password_reset_requested"

@@ -81,7 +81,7 @@ class Sessions:
         return self._session(user, family, secret)
 
     def _session(self, user: User, family: SessionFamily, secret: str) -> Session:
-        token, expires_in = self.tokens.issue_access_token(user)
+        token, expires_in = self.tokens.issue_access_token(user, session_id=family.id)
         return Session(
             access_token=token,
             expires_in=expires_in,
@@ -206,7 +206,7 @@ class Sessions:
             try:
                 family.rotate(presented, hash_secret(secret), self.clock(), user.session_epoch)
             except RefreshTokenReused:
-                await self._save_revoked(family)
+                await self._save_revoked(family, "refresh_token_reused")
                 log.warning("refresh token reused: family revoked", extra={"family": family.id})
                 raise
             try:
@@ -216,7 +216,7 @@ class Sessions:
             return self._session(user, family, secret)
         raise InvalidRefreshToken()
 
-    async def _save_revoked(self, family: SessionFamily) -> None:
+    async def _save_revoked(self, family: SessionFamily, reason: str) -> None:
         for _ in range(ATTEMPTS):
             try:
                 await self.families.save(family)
@@ -225,10 +225,10 @@ class Sessions:
                 fresh = await self.families.get(family.id)
                 if fresh is None:
                     return
-                fresh.revoked = True
+                fresh.end(reason)
                 family = fresh
 
     async def log_out(self, refresh_token: str) -> None:
         family, presented = await self._family(refresh_token)
         family.revoke(presented)
-        await self._save_revoked(family)
+        await self._save_revoked(family, "logged_out")
