@@ -156,6 +156,48 @@ async def publish_organisation_event(
     )
 
 
+# The organisations tests name, per tenant, as people's events would have told orders' read
+# model: orders refuses an organisation id it does not know (another tenant's, made up) like a
+# missing one. (An organisation id is unique across tenants, as people's are.)
+KNOWN_ORGANISATIONS: dict[str, tuple[str, ...]] = {
+    "jm": (
+        "contractor",
+        "emma",
+        "jm-housing",
+        "org-contractor",
+        "org-customer",
+        "org-other",
+        "org-second",
+        "ror",
+    ),
+    "familjebostader": ("fb", "fb-housing", "testfirma", "x"),
+    "avonova": (
+        "annen-kunde",
+        "bergen",
+        "customer",
+        "demokunde",
+        "legekontoret",
+        "nordlys",
+        "partner",
+    ),
+}
+
+
+async def know_organisations(
+    svc: RunningService | Any, known: dict[str, tuple[str, ...]] = KNOWN_ORGANISATIONS
+) -> None:
+    """Puts organisations into the service's read model of people's organisations (as their
+    `organisation.created` events would); `svc`: a running service or its app."""
+    from portal_orders.adapters.repositories import OrganisationDirectory
+
+    app = getattr(svc, "app", svc)
+    database = app.state.runtime.database
+    for tenant, ids in known.items():
+        directory = OrganisationDirectory(database, tenant)
+        for organisation_id in ids:
+            await directory.upsert(organisation_id, {"active": True})
+
+
 async def wait_for_handled(
     svc: RunningService, count: int, durable: str = "orders-organisations"
 ) -> None:

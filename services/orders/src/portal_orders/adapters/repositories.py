@@ -415,6 +415,13 @@ class OrganisationDirectory:
             seen += frontier
         return seen
 
+    async def existing(self, organisation_ids: list[str]) -> set[str]:
+        wanted = [i for i in dict.fromkeys(organisation_ids) if isinstance(i, str) and i]
+        if not wanted:
+            return set()
+        found = await self._documents.find({"_id": {"$in": wanted}}, projection={"_id": 1})
+        return {str(d["_id"]) for d in found}
+
     async def names(self) -> dict[str, str]:
         found = await self._documents.find(
             {"name": {"$type": "string"}}, projection={"_id": 1, "name": 1}
