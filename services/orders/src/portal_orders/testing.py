@@ -11,6 +11,7 @@ from portal_kit.clock import utc_now
 from portal_kit.events import CloudEvent, new_event_id
 from portal_kit.principal import Principal
 from portal_kit.testing.harness import RunningService
+from starlette.applications import Starlette
 
 ORDER_FIELDS = """id number version orderType orderTypeLabel status statusLabel statusCategory
     priority description customerOrganisationId assigneeOrganisationId orderDate
@@ -184,13 +185,13 @@ KNOWN_ORGANISATIONS: dict[str, tuple[str, ...]] = {
 
 
 async def know_organisations(
-    svc: RunningService | Any, known: dict[str, tuple[str, ...]] = KNOWN_ORGANISATIONS
+    svc: RunningService | Starlette, known: dict[str, tuple[str, ...]] = KNOWN_ORGANISATIONS
 ) -> None:
     """Puts organisations into the service's read model of people's organisations (as their
     `organisation.created` events would); `svc`: a running service or its app."""
     from portal_orders.adapters.repositories import OrganisationDirectory
 
-    app = getattr(svc, "app", svc)
+    app = svc.app if isinstance(svc, RunningService) else svc
     database = app.state.runtime.database
     for tenant, ids in known.items():
         directory = OrganisationDirectory(database, tenant)
