@@ -355,3 +355,63 @@ def test_revocations_follow_peoples_events():
     assert not revocations.revoked("jm", "u4", None, before)
     assert revocations.revoked("jm", "u5", "s1", after)
     assert not revocations.revoked("jm", "u5", "s2", before)
+
+
+# -- 8. safe retries ------------------------------------------------------------------------
+
+CREATE_ORDER = """mutation($input: CreateOrderInput!) {
+  createOrder(input: $input) { order { id number } userErrors { code } } }"""
+ORDER_COUNT = "{ orders { totalCount } }"
+
+
+@pytest.fixture
+async def orders_gateway(people, settings_for, issuer, start_gateway):
+    from portal_gateway.testing.serving import serving
+    from portal_orders.app import create_app as create_orders_app
+    from portal_orders.settings import OrdersSettings
+    from portal_orders.testing import know_organisations
+
+    app = create_orders_app(settings_for(OrdersSettings))
+    async with serving(app) as url:
+        await know_organisations(app)
+        async with start_gateway(
+            people_url=people, orders_url=f"{url}/graphql", jwks_url=issuer.url
+        ) as gateway:
+            yield gateway
+
+
+async def test_a_retried_mutation_with_the_same_idempotency_key_acts_once(orders_gateway, issuer):
+    gateway = orders_gateway
+    staff = {"Authorization": f"Bearer {issuer.token(user='s-1', tenant='jm', staff=True)}"}
+    order = {
+        "orderType": "billable",
+        "description": "Lekker kran",
+        "customerOrganisationId": "jm-housing",
+    }
+
+    async def create(key: str | None, input_: dict[str, Any] = order) -> httpx.Response:
+        headers = {**staff, **({"Idempotency-Key": key} if key else {})}
+        payload = {"query": CREATE_ORDER, "variables": {"input": input_}}
+        return await gateway.post("/graphql", json=payload, headers=headers)
+
+    first = await create("retry-1")
+    again = await create("retry-1")  # the client never saw the first answer: it retries
+    assert first.json() == again.json()
+    assert first.json()["data"]["createOrder"]["userErrors"] == []
+    # Retries in flight together act once too: they wait for the first outcome.
+    together = await asyncio.gather(*(create("retry-2") for _ in range(4)))
+    assert len({r.json()["data"]["createOrder"]["order"]["id"] for r in together}) == 1
+    # Without a key, or with another key, the same request acts again.
+    other = await create(None)
+    assert (
+        other.json()["data"]["createOrder"]["order"]["id"]
+        != first.json()["data"]["createOrder"]["order"]["id"]
+    )
+    count = await gateway.post("/graphql", json={"query": ORDER_COUNT}, headers=staff)
+    assert count.json()["data"]["orders"]["totalCount"] == 3
+    # Another request under a used key is refused, and acts not at all.
+    reused = await create("retry-1", {**order, "description": "Noe annet"})
+    assert reused.json()["data"] is None
+    assert reused.json()["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    count = await gateway.post("/graphql", json={"query": ORDER_COUNT}, headers=staff)
+    assert count.json()["data"]["orders"]["totalCount"] == 3

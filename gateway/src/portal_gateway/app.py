@@ -7,6 +7,7 @@ engine (`portal_gateway.engine`); /metrics serves Prometheus metrics.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ import aiohttp
 import orjson
 from cryptography.exceptions import UnsupportedAlgorithm
 from portal_kit.http import RequestContextMiddleware
+from portal_kit.idempotency import IDEMPOTENCY_HEADER
 from portal_kit.logging import request_id_var, tenant_var
 from portal_kit.principal import Principal, PrincipalSigner
 from portal_kit.settings import SettingsError
@@ -78,6 +80,7 @@ def first_login_refusal(fetch: Fetch, body: Mapping[str, Any]) -> dict[str, Any]
 # Documents longer than this are parsed and validated in a worker thread (shorter ones take
 # well under a millisecond on the loop).
 OFF_LOOP_CHARACTERS = 2_000
+MAX_IDEMPOTENCY_KEY = 150
 
 
 def _limit_body(error: LimitExceeded) -> dict[str, Any]:
@@ -323,6 +326,15 @@ class Gateway:
         share = (principal, request.headers.get("accept-language"))
 
         first_login_pending = principal.first_login_pending
+        idempotency_key = request.headers.get("idempotency-key")
+        if idempotency_key is not None and (
+            not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable()
+        ):
+            raise GatewayError(
+                f"an Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
+                code="BAD_REQUEST",
+            )
+        retry_safe = idempotency_key is not None and principal.authenticated
 
         async def transport(fetch: Fetch, body: dict[str, Any]) -> dict[str, Any]:
             if first_login_pending and fetch.graph != "people":
@@ -340,7 +352,13 @@ class Gateway:
                     files = {key: (targets, multipart.files[key]) for key, targets in paths.items()}
                     return await subgraph.upload(sent, files, headers, file_timeout)
             shared = share if fetch.operation_kind == "query" else None
-            return await subgraph.query(body, headers, shared)
+            fetch_headers: Mapping[str, str] = headers
+            if retry_safe and fetch.operation_kind == "mutation":
+                # One key per fetch (a mutation may reach several services, or one twice): the
+                # same request again makes the same fetches, so each finds its first outcome.
+                document = hashlib.sha256(str(body.get("query")).encode()).hexdigest()[:16]
+                fetch_headers = {**headers, IDEMPOTENCY_HEADER: f"{idempotency_key}:{document}"}
+            return await subgraph.query(body, fetch_headers, shared)
 
         return await self.engine.run(
             query=operation.get("query"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -51,7 +52,21 @@ class Query:
         raise RuntimeError("secret internal detail at /srv/app.py line 12")
 
 
-schema = Schema(query=Query, extensions=[masking_extension])
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def add_note(self, info: strawberry.Info, text: str) -> int:
+        """Writes a note (slowly, so retries overlap it); how many notes the tenant has."""
+        runtime: ServiceRuntime = info.context["runtime"]
+        principal: Principal = info.context["principal"]
+        await asyncio.sleep(0.2)
+        note = Note(id=new_id(), tenant=principal.tenant, text=text)
+        note.record(NoteAdded(note_id=note.id))
+        await runtime.repository(NoteRepository, principal.tenant).add(note)
+        return await runtime.database.for_tenant("notes", principal.tenant).count()
+
+
+schema = Schema(query=Query, mutation=Mutation, extensions=[masking_extension])
 
 
 def _context(runtime: ServiceRuntime, principal: Principal, request: Request) -> dict[str, Any]:
@@ -260,3 +275,40 @@ async def test_every_route_but_the_probes_needs_a_principal(
     principal = make_principal("acme", user="u-7")
     allowed = await service.client.get("/files/whoami", headers={HEADER: signer.sign(principal)})
     assert allowed.json() == {"user": "u-7"}
+
+
+ADD_NOTE = "mutation($text: String!) { addNote(text: $text) }"
+
+
+async def test_a_mutation_retried_with_its_idempotency_key_acts_once(
+    service: RunningService, signer: PrincipalSigner
+) -> None:
+    from portal_kit.idempotency import IDEMPOTENCY_HEADER
+
+    principal = make_principal("acme", user="u-7")
+
+    async def add(text: str, key: str | None, who: Principal = principal) -> Any:
+        headers = {HEADER: signer.sign(who), **({IDEMPOTENCY_HEADER: key} if key else {})}
+        return await service.client.post(
+            "/graphql", json={"query": ADD_NOTE, "variables": {"text": text}}, headers=headers
+        )
+
+    # The first and its retries in flight together: the retries wait for the first outcome.
+    first, *retries = await asyncio.gather(*(add("one", "k-1") for _ in range(3)))
+    assert first.json() == {"data": {"addNote": 1}}
+    assert all(r.json() == first.json() for r in retries)
+    assert all(r.headers.get("x-idempotent-replay") == "true" for r in retries)
+    later = await add("one", "k-1")
+    assert later.json() == {"data": {"addNote": 1}}
+    # Another key acts; another request under a used key is refused and does nothing.
+    assert (await add("one", "k-2")).json() == {"data": {"addNote": 2}}
+    reused = await add("two", "k-1")
+    assert reused.status_code == 422
+    assert reused.json()["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    # A key is the caller's: another user's same key is another request.
+    other = make_principal("acme", user="u-8")
+    assert (await add("one", "k-1", other)).json() == {"data": {"addNote": 3}}
+    # Anonymous callers never share outcomes: their keys are ignored.
+    anonymous = Principal.anonymous("acme")
+    assert (await add("one", "k-9", anonymous)).json() == {"data": {"addNote": 4}}
+    assert (await add("one", "k-9", anonymous)).json() == {"data": {"addNote": 5}}

@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
 from portal_kit import metrics
+from portal_kit.idempotency import IdempotentGraphQL
 from portal_kit.logging import request_id_var, tenant_var, traceparent_var
 from portal_kit.messages import locale_var
 from portal_kit.principal import HEADER, InvalidPrincipal, Principal
@@ -183,7 +184,11 @@ def build_service_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_route),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                IdempotentGraphQL(graphql, lambda: runtime.database),
+                methods=["GET", "POST"],
+            ),
             *extra_routes,
         ],
         lifespan=lifespan,
