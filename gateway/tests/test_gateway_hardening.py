@@ -415,3 +415,16 @@ async def test_a_retried_mutation_with_the_same_idempotency_key_acts_once(orders
     assert reused.json()["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
     count = await gateway.post("/graphql", json={"query": ORDER_COUNT}, headers=staff)
     assert count.json()["data"]["orders"]["totalCount"] == 3
+
+
+async def test_readiness_says_when_the_revocation_feed_is_away(recorder, issuer, start_gateway):
+    from portal_kit.testing.nats_server import free_port
+
+    _, url = recorder  # stands in for every subgraph, and is ready
+    nowhere = f"nats://127.0.0.1:{free_port()}"
+    urls = {f"{name}_url": url for name in ("people", "orders", "tickets", "billing")}
+    async with start_gateway(jwks_url=issuer.url, nats_url=nowhere, **urls) as gateway:
+        ready = await gateway.get("/readyz")
+    assert ready.status_code == 200  # it serves on; revoked tokens live until they expire
+    assert ready.json()["status"] == "degraded"
+    assert "revocations" in ready.json()["degraded"]

@@ -483,10 +483,13 @@ class Gateway:
         answers = await asyncio.gather(*(self.subgraphs[name].ready() for name in names))
         checks = dict(zip(names, answers, strict=True))
         ready = all(checks.values())
-        return json_response(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            200 if ready else 503,
-        )
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+        if self.revocation_feed is not None and not self.revocation_feed.live:
+            # Serving goes on; revoked tokens then live until they expire (revocations.py).
+            body["degraded"] = {"revocations": "people's events unreachable"}
+            if ready:
+                body["status"] = "degraded"
+        return json_response(body, 200 if ready else 503)
 
 
 def create_app(settings: GatewaySettings) -> Starlette:
