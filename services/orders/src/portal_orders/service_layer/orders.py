@@ -227,7 +227,7 @@ class OrderDesk:
         )
         contact = clean(contact, "assigneeContact", problems)
         if organisation and organisation not in await self._known_organisations([organisation]):
-            problems.add(NotFound("no such organisation", field="assigneeOrganisationId"))
+            problems.add(NotFound(_("no such organisation"), field="assigneeOrganisationId"))
         problems.raise_if_any()
         if seen.order.assign(
             organisation, contact, actor=seen.actor, user=self.principal.user, now=self.clock()

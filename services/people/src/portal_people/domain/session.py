@@ -12,8 +12,8 @@ from datetime import datetime
 
 from portal_kit.domain import Aggregate, DomainError
 
-from portal_people.domain.messages import _
 from portal_people.domain.events import SessionEnded
+from portal_people.domain.messages import _
 
 # Enough to recognise the replay of any recent token; older ones only answer 'invalid'.
 REMEMBERED_HASHES = 50
