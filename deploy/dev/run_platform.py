@@ -298,8 +298,13 @@ def forget_events(
                         await js.purge_stream(stream)
                         done.append(f"purged {stream}")
             if consumers_of is not None:
+                # Only this platform's streams: a NATS server shared with other prefixes (tests,
+                # another checkout) keeps its consumers.
+                ours = {name for child in SERVICES for name in stream_names(child.name, prefix)}
                 for info in await js.streams_info():
                     stream = info.config.name
+                    if stream not in ours:
+                        continue
                     for consumer in await js.consumers_info(stream):
                         name = consumer.name or ""
                         if name.startswith(f"{consumers_of}-"):
