@@ -30,7 +30,7 @@ from portal_gateway.testing.serving import serving
 from portal_kit.testing.nats_server import free_port
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
-from portal_orders.testing import publish_people_event
+from portal_orders.testing import know_organisations, publish_people_event
 from portal_tickets.app import create_app as create_tickets_app
 from portal_tickets.settings import TicketsSettings
 from starlette.applications import Starlette
@@ -138,12 +138,14 @@ async def gw(
     people: str, settings_for: Any, issuer: Any, start_gateway: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway over the real people and orders subgraphs."""
+    orders_app = create_orders_app(settings_for(OrdersSettings))
     async with (
-        serving(create_orders_app(settings_for(OrdersSettings))) as orders,
+        serving(orders_app) as orders,
         start_gateway(
             people_url=people, orders_url=f"{orders}/graphql", jwks_url=issuer.url
         ) as client,
     ):
+        await know_organisations(orders_app)
         yield client
 
 
@@ -591,14 +593,16 @@ async def test_every_reference_is_null_alone_when_people_resolves_none(
             people = await stack.enter_async_context(
                 serving(people_who_resolves_no_one(with_errors=people_answers != "null"))
             )
+        orders_app = create_orders_app(settings_for(OrdersSettings))
         urls = {
             f"{name}_url": f"{await stack.enter_async_context(serving(app))}/graphql"
             for name, app in (
-                ("orders", create_orders_app(settings_for(OrdersSettings))),
+                ("orders", orders_app),
                 ("tickets", create_tickets_app(settings_for(TicketsSettings))),
                 ("billing", create_billing_app(settings_for(BillingSettings))),
             )
         }
+        await know_organisations(orders_app)
         gw = await stack.enter_async_context(
             start_gateway(people_url=f"{people}/graphql", jwks_url=issuer.url, **urls)
         )

@@ -34,3 +34,11 @@ class OrganisationTree:
             frontier = [c["_id"] for c in children if c["_id"] not in seen]
             seen += frontier
         return seen
+
+    async def existing(self, organisation_ids: list[str]) -> set[str]:
+        """Which of the ids name an organisation of the tenant (others are refused as missing)."""
+        wanted = [i for i in dict.fromkeys(organisation_ids) if isinstance(i, str) and i]
+        if not wanted:
+            return set()
+        found = await self._documents.find({"_id": {"$in": wanted}}, projection={"_id": 1})
+        return {str(d["_id"]) for d in found}

@@ -38,7 +38,7 @@ from portal_people.adapters.repositories import (
     UserRepository,
 )
 from portal_people.adapters.tokens import TokenIssuer
-from portal_people.domain.throttle import ACCOUNT, ADDRESS, ThrottlePolicy
+from portal_people.domain.throttle import ACCOUNT, ADDRESS, PAIR, ThrottlePolicy
 from portal_people.entrypoints.context import PeopleContext
 from portal_people.service_layer.credentials import Credentials
 from portal_people.service_layer.directory import Directory
@@ -156,7 +156,8 @@ def bootstrap(
 
 
 def throttle_policies(settings: PeopleSettings) -> dict[str, ThrottlePolicy]:
-    """Failed logins per account and per client address: the limit differs, the times not."""
+    """Failed logins per account from one address, per account and per client address: the
+    limits differ, the times not."""
 
     def policy(max_failures: int) -> ThrottlePolicy:
         return ThrottlePolicy(
@@ -167,6 +168,7 @@ def throttle_policies(settings: PeopleSettings) -> dict[str, ThrottlePolicy]:
         )
 
     return {
+        PAIR: policy(settings.login_pair_max_failures),
         ACCOUNT: policy(settings.login_account_max_failures),
         ADDRESS: policy(settings.login_address_max_failures),
     }
