@@ -27,6 +27,7 @@ from portal_kit.testing.harness import RunningService
 from portal_kit.testing.plugin import make_principal
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
+from portal_orders.testing import know_organisations
 from portal_people.testing import ADMIN, CREATE_ORGANISATION, CREATE_TENANT, configuration
 
 INVOICE = """id number version payerName listStatus statusLabel issueDate dueDate
@@ -50,8 +51,9 @@ async def platform(
     people_service: tuple[RunningService, str], settings_for: Any, issuer: Any, start_gateway: Any
 ) -> AsyncIterator[tuple[httpx.AsyncClient, RunningService]]:
     service, url = people_service
+    orders_app = create_orders_app(settings_for(OrdersSettings))
     async with (
-        serving(create_orders_app(settings_for(OrdersSettings))) as orders,
+        serving(orders_app) as orders,
         serving(create_billing_app(settings_for(BillingSettings))) as billing,
         start_gateway(
             people_url=f"{url}/graphql",
@@ -60,6 +62,7 @@ async def platform(
             jwks_url=issuer.url,
         ) as client,
     ):
+        await know_organisations(orders_app)
         yield client, service
 
 
