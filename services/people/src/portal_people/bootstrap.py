@@ -40,6 +40,7 @@ from portal_people.adapters.notification_repositories import (
 )
 from portal_people.adapters.notifications import Notifications
 from portal_people.adapters.passwords import Argon2Passwords
+from portal_people.adapters.product_access_repository import ProductAccessRepository
 from portal_people.adapters.repositories import (
     INDEXES,
     OUTBOX_COLLECTIONS,
@@ -48,7 +49,7 @@ from portal_people.adapters.repositories import (
     UserRepository,
 )
 from portal_people.adapters.tokens import TokenIssuer
-from portal_people.domain.throttle import ACCOUNT, ADDRESS, ThrottlePolicy
+from portal_people.domain.throttle import ACCOUNT, ADDRESS, PAIR, ThrottlePolicy
 from portal_people.entrypoints.context import PeopleContext
 from portal_people.entrypoints.notification_consumers import notification_consumers
 from portal_people.service_layer.credentials import Credentials
@@ -62,6 +63,7 @@ from portal_people.service_layer.notifications import (
     Notifier,
 )
 from portal_people.service_layer.onboarding import Onboarding
+from portal_people.service_layer.product_access import ProductAccessDesk
 from portal_people.service_layer.profile import Profile
 from portal_people.service_layer.sessions import Sessions
 from portal_people.settings import PeopleSettings
@@ -209,6 +211,10 @@ class PeopleService:
             clock=self.clock,
         )
 
+    def product_access(self, directory: Directory) -> ProductAccessDesk:
+        tenant = directory.principal.tenant
+        return ProductAccessDesk(directory, self._repository(ProductAccessRepository, tenant))
+
 
 def bootstrap(
     settings: PeopleSettings, *, clock: Clock = utc_now_to_the_millisecond
@@ -259,7 +265,8 @@ def bootstrap(
 
 
 def throttle_policies(settings: PeopleSettings) -> dict[str, ThrottlePolicy]:
-    """Failed logins per account and per client address: the limit differs, the times not."""
+    """Failed logins per account from one address, per account and per client address: the
+    limits differ, the times not."""
 
     def policy(max_failures: int) -> ThrottlePolicy:
         return ThrottlePolicy(
@@ -270,6 +277,7 @@ def throttle_policies(settings: PeopleSettings) -> dict[str, ThrottlePolicy]:
         )
 
     return {
+        PAIR: policy(settings.login_pair_max_failures),
         ACCOUNT: policy(settings.login_account_max_failures),
         ADDRESS: policy(settings.login_address_max_failures),
     }

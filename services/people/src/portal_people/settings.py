@@ -21,7 +21,11 @@ class PeopleSettings(ServiceSettings):
     invitation_days: int = Field(default=14, ge=1, le=90)
     password_reset_minutes: int = Field(default=60, ge=5, le=1440)
     # Failed logins: this many within the window lock the key, doubling up to the ceiling.
-    login_account_max_failures: int = Field(default=5, ge=1, le=1000)
+    # Keys (domain/throttle.py): the account from one client address (pair), the account from
+    # anywhere (a slower budget; an address the account logged in from before is exempt from
+    # it), one address across accounts.
+    login_pair_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_account_max_failures: int = Field(default=30, ge=1, le=1000)
     login_address_max_failures: int = Field(default=20, ge=1, le=10000)
     login_failure_window_seconds: int = Field(default=900, ge=1)
     login_lock_seconds: int = Field(default=60, ge=1)

@@ -12,10 +12,12 @@ every problem, so a bad document never reaches a running service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from portal_kit.documents import ConfigurationError, DocumentReader
 
 LOCALES = ("nb", "sv", "da", "fi", "en")
 
@@ -82,12 +84,6 @@ ENTRY_KINDS = frozenset(
 )
 # What a tenant's label of a status change may name: the status the order went to.
 STATUS_PLACEHOLDER = "{status}"
-
-
-class ConfigurationError(ValueError):
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
 
 
 Labels = Mapping[str, str]
@@ -313,33 +309,8 @@ class TenantConfiguration:
 NUMBER_FORMATS = frozenset({"date-time-sequence", "sequential"})
 
 
-class _Reader:
-    """Collects every problem of a document instead of stopping at the first."""
-
-    def __init__(self, locales: Sequence[str] = ()) -> None:
-        self.problems: list[str] = []
-        self.locales = tuple(locales)
-
-    def need(self, source: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
-        value = source.get(key)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            self.problems.append(f"{where}.{key}: expected {kind.__name__}")
-            return kind()
-        return value
-
-    def labels(self, source: Mapping[str, Any], where: str, key: str = "labels") -> dict[str, str]:
-        labels = source.get(key)
-        if not isinstance(labels, dict) or not labels:
-            self.problems.append(f"{where}.{key}: at least one label is required")
-            return {}
-        for locale, text in labels.items():
-            if locale not in LOCALES or not isinstance(text, str) or not text.strip():
-                self.problems.append(f"{where}.{key}.{locale}: unknown locale or empty label")
-        # Every locale the tenant offers has a label, so no screen falls back to a code.
-        for locale in self.locales:
-            if locale not in labels:
-                self.problems.append(f"{where}.{key}: no label for locale {locale!r}")
-        return {str(k): str(v) for k, v in labels.items()}
+# Collects every problem of a document instead of stopping at the first.
+_Reader = DocumentReader
 
 
 def _workflow(reader: _Reader, code: str, raw: Mapping[str, Any]) -> Workflow:

@@ -19,10 +19,22 @@ from portal_people.entrypoints.first_login import FirstLoginGate
 from portal_people.entrypoints.input_guard import InvalidTextGuard
 from portal_people.entrypoints.notification_schema import NotificationMutation, NotificationQuery
 from portal_people.entrypoints.onboarding_schema import OnboardingMutation, OnboardingQuery
+from portal_people.entrypoints.product_access_schema import (
+    ProductAccessMutation,
+    ProductAccessQuery,
+)
 from portal_people.entrypoints.profile_schema import ProfileMutation
 
 Query = merge_types(
-    "Query", (DirectoryQuery, AuthQuery, OnboardingQuery, EmployeeQuery, NotificationQuery)
+    "Query",
+    (
+        DirectoryQuery,
+        AuthQuery,
+        OnboardingQuery,
+        EmployeeQuery,
+        NotificationQuery,
+        ProductAccessQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -33,6 +45,7 @@ Mutation = merge_types(
         ProfileMutation,
         EmployeeMutation,
         NotificationMutation,
+        ProductAccessMutation,
     ),
 )
 
