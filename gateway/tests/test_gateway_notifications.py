@@ -1,5 +1,5 @@
-"""Notifications by e-mail, through the gateway over the real people and orders subgraphs, with
-a real local SMTP server (aiosmtpd) receiving the mails:
+"""Notifications by e-mail, through the gateway over the real people, orders, tickets and billing
+subgraphs, with a real local SMTP server (aiosmtpd) receiving the mails:
 
 - JM (000_): "Når JM sender en bestilling til deg, sendes en e-post til oppgitt e-postadresse":
   the contractor's members get a Norwegian mail (HTML with a plain part, JM as the sender name,
@@ -8,6 +8,15 @@ a real local SMTP server (aiosmtpd) receiving the mails:
   the kind off in their profile gets none for the next order.
 - Avonova (002_): "din kundeansvarlige hos oss blir automatisk informert når ny bestilling
   sendes inn": the account manager staff set for the customer gets a mail for its new order.
+- Visma InSchool (003_): "Svaret på ditt supportärende skickas också till den e-postadress som
+  är ditt användarnamn": support's public answer reaches the creator in Swedish, with the link
+  to the ticket; an internal note reaches nobody; the creator is not told of their own post; a
+  status change reaches the creator.
+- Visma Enterprise (004_): followers "bliver informeret om sagen": a follower gets a Danish mail
+  for a new public post and none for an internal note; a follower's own post reaches the creator
+  and not them; a status change reaches the creator and the followers.
+- Avonova (002_, 'Fakturaer'): an invoice issued, and one that falls overdue, reach the payer's
+  members with the billing role in Norwegian, and no other member.
 - An SMTP outage during a burst of 200 events: staff see the mails waiting with the reason,
   `inviteUser` answers `emailSent: false` meanwhile; once the server is back every mail
   arrives exactly once, redelivered events included.
@@ -20,10 +29,13 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from portal_billing.app import create_app as create_billing_app
+from portal_billing.settings import BillingSettings
 from portal_gateway.testing.serving import serving
 from portal_kit.events import CloudEvent, utc_now
 from portal_kit.logging import JsonFormatter
@@ -35,6 +47,8 @@ from portal_orders.settings import OrdersSettings
 from portal_people.app import create_app as create_people_app
 from portal_people.settings import PeopleSettings
 from portal_people.testing import SeededTenant, add_user, seed_tenant
+from portal_tickets.app import create_app as create_tickets_app
+from portal_tickets.settings import TicketsSettings
 
 PASSWORD = "a long secret phrase"
 LOG_IN = """mutation($input: LogInInput!) { logIn(input: $input) {
@@ -55,6 +69,22 @@ FAILED = """query($first: Int) { failedNotifications(first: $first) {
   totalCount edges { node { kind status attempts reason recipient } } } }"""
 INVITE = """mutation($input: InviteUserInput!) { inviteUser(input: $input) {
   invitation { emailSent } userErrors { field code message } } }"""
+TICKET = "ticket { id number version status } userErrors { field code message }"
+CREATE_TICKET = f"""mutation($input: CreateTicketInput!) {{
+  createTicket(input: $input) {{ {TICKET} }} }}"""
+POST = f"""mutation($input: AddTicketPostInput!) {{
+  addTicketPost(input: $input) {{ {TICKET} }} }}"""
+FOLLOW = f"""mutation($input: TicketFollowerInput!) {{
+  addTicketFollower(input: $input) {{ {TICKET} }} }}"""
+STATUS = f"""mutation($input: ChangeTicketStatusInput!) {{
+  changeTicketStatus(input: $input) {{ {TICKET} }} }}"""
+SET_ACCESS = """mutation($input: SetProductAccessInput!) { setProductAccess(input: $input) {
+  productAccess { products } userErrors { field code } } }"""
+INVOICE = "invoice { id number version } userErrors { field code message }"
+CREATE_INVOICE = f"""mutation($input: CreateInvoiceInput!) {{
+  createInvoice(input: $input) {{ {INVOICE} }} }}"""
+ISSUE = f"""mutation($input: IssueInvoiceInput!) {{
+  issueInvoice(input: $input) {{ {INVOICE} }} }}"""
 
 
 @dataclass
@@ -84,6 +114,12 @@ class Platform:
         payload: dict[str, Any] = next(iter((await self.call(token, query, input=input)).values()))
         return payload
 
+    async def done(self, token: str, query: str, **input: Any) -> dict[str, Any]:
+        payload = await self.mutate(token, query, **input)
+        assert payload["userErrors"] == [], payload
+        ticket: dict[str, Any] = payload["ticket"]
+        return ticket
+
     async def log_in(self, tenant: str, login: str) -> str:
         data = await self.call(
             None, LOG_IN, tenant=tenant, input={"login": login, "password": PASSWORD}
@@ -107,14 +143,19 @@ async def platform(settings_for: Any, signer: Any, start_gateway: Any) -> AsyncI
         mail_max_retry_seconds=1.0,
     )
     people_app = create_people_app(settings)
+    billing = settings_for(BillingSettings, overdue_check_seconds=0.2)
     try:
         async with (
             serving(people_app) as people_url,
             httpx.AsyncClient(base_url=people_url, timeout=30) as client,
             serving(create_orders_app(settings_for(OrdersSettings))) as orders_url,
+            serving(create_tickets_app(settings_for(TicketsSettings))) as tickets_url,
+            serving(create_billing_app(billing)) as billing_url,
             start_gateway(
                 people_url=f"{people_url}/graphql",
                 orders_url=f"{orders_url}/graphql",
+                tickets_url=f"{tickets_url}/graphql",
+                billing_url=f"{billing_url}/graphql",
                 jwks_url=f"{people_url}/.well-known/jwks.json",
             ) as gateway,
         ):
@@ -355,3 +396,263 @@ async def test_an_smtp_outage_during_a_burst_of_200_events_delays_every_mail_and
     lines = [formatter.format(record) for record in ours]
     assert any("will retry" in line for line in lines)
     assert not [line for line in lines if "@example.com" in line or "bestilling" in line]
+
+
+async def quiet(mailbox: Mailbox, count: int) -> None:
+    """Nothing more arrives: a mail wrongly made would have come within these rounds."""
+    await asyncio.sleep(0.8)
+    assert len(mailbox.messages) == count, [(m["To"], m["Subject"]) for m in mailbox.messages]
+
+
+async def test_inschool_creator_gets_supports_answer_in_swedish_and_no_internal_note(platform):
+    tenant = await seed_tenant(
+        platform.people,
+        "visma-inschool",
+        country="FI",
+        locales=["sv", "fi", "en"],
+        default_locale="sv",
+    )
+    await add_user(
+        platform.people,
+        tenant,
+        "maria.westerback@visma.example",
+        email="maria.westerback@visma.example",
+        organisation=tenant.operator,
+        roles=("admin",),
+        password=PASSWORD,
+    )
+    await add_user(
+        platform.people,
+        tenant,
+        "rektor@skola.example",
+        email="rektor@skola.example",
+        organisation=tenant.customer,
+        locale="sv",
+        password=PASSWORD,
+    )
+    rektor = await platform.log_in("visma-inschool", "rektor@skola.example")
+    support = await platform.log_in("visma-inschool", "maria.westerback@visma.example")
+    mailbox = platform.mailbox
+
+    ticket = await platform.done(
+        rektor,
+        CREATE_TICKET,
+        service="wilma",
+        subject="Schemat syns inte i appen",
+        description="Eleverna ser inte veckans schema i Wilma-appen.",
+    )
+    answered = await platform.done(
+        support,
+        POST,
+        id=ticket["id"],
+        version=ticket["version"],
+        text="Hej! Uppdatera appen till den senaste versionen.",
+    )
+    mail = await mailbox.wait_for("rektor@skola.example")
+    assert mail["Subject"] == f"VISMA-INSCHOOL: nytt svar i ärende {ticket['number']}"
+    assert mail["Content-Language"] == "sv"
+    text = plain_text(mail)
+    assert f"Det finns ett nytt svar i ärende {ticket['number']}." in text
+    link = f"https://portal.example/visma-inschool/tickets/{ticket['id']}"
+    assert link in text
+    html = html_text(mail)
+    assert html is not None and f'href="{link}"' in html
+    assert "Uppdatera" not in text and "Schemat" not in text  # no free text in a mail
+
+    # An internal note and the creator's own post tell nobody.
+    noted = await platform.done(
+        support,
+        POST,
+        id=answered["id"],
+        version=answered["version"],
+        text="Känt fel i version 4.2",
+        internal=True,
+    )
+    own = await platform.done(
+        rektor, POST, id=noted["id"], version=noted["version"], text="Tack, det fungerar."
+    )
+    await quiet(mailbox, 1)
+    assert mailbox.to("maria.westerback@visma.example") == []
+
+    # Support moves the ticket on: the creator hears of the new status.
+    await platform.done(
+        support, STATUS, id=own["id"], version=own["version"], status="waiting_for_customer"
+    )
+    changed = await mailbox.wait_for("rektor@skola.example", 2)
+    assert changed["Subject"] == f"VISMA-INSCHOOL: ärende {ticket['number']} har fått ny status"
+    await quiet(mailbox, 2)
+
+
+async def follow_once_known(
+    platform: Platform, token: str, ticket: dict[str, Any], user: str
+) -> dict[str, Any]:
+    for _ in range(100):
+        payload = await platform.mutate(
+            token, FOLLOW, id=ticket["id"], version=ticket["version"], userId=user
+        )
+        if payload["userErrors"] == []:
+            followed: dict[str, Any] = payload["ticket"]
+            return followed
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"tickets never learnt the product access of {user}")
+
+
+async def created_once_known(platform: Platform, token: str, **input: Any) -> dict[str, Any]:
+    for _ in range(100):
+        payload = await platform.mutate(token, CREATE_TICKET, **input)
+        if payload["userErrors"] == []:
+            ticket: dict[str, Any] = payload["ticket"]
+            return ticket
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the ticket was never created: {payload}")
+
+
+async def test_visma_enterprise_follower_hears_of_public_posts_in_danish_never_of_notes(
+    platform,
+):
+    tenant = await seed_tenant(platform.people, "visma-enterprise", country="DK")
+    await add_user(
+        platform.people,
+        tenant,
+        "support.agent",
+        organisation=tenant.operator,
+        roles=("admin",),
+        password=PASSWORD,
+    )
+    ids = {}
+    for login in ("patrick", "karen"):
+        user = await add_user(
+            platform.people, tenant, login, organisation=tenant.customer, password=PASSWORD
+        )
+        ids[login] = user["id"]
+    agent = await platform.log_in("visma-enterprise", "support.agent")
+    patrick = await platform.log_in("visma-enterprise", "patrick")
+    karen = await platform.log_in("visma-enterprise", "karen")
+    for kind, holder in (("ORGANISATION", tenant.customer), ("USER", ids["karen"])):
+        granted = await platform.mutate(
+            agent, SET_ACCESS, holderKind=kind, holderId=holder, products=["visma_lon_abc"]
+        )
+        assert granted["userErrors"] == [], granted
+    mailbox = platform.mailbox
+
+    case = await created_once_known(
+        platform,
+        patrick,
+        service="visma_lon_abc",
+        ticketType="fejl",
+        urgency="mindre",
+        impact="users_10_0",
+        topic="konsulentbistand",
+        title="Fejl ved oprettelse i visma løn",
+        description="Ved oprettelse af ny medarbejder får jeg systemfejl",
+    )
+    followed = await follow_once_known(platform, patrick, case, ids["karen"])
+
+    # A public post by support: the creator and the follower, in Danish.
+    posted = await platform.done(
+        agent, POST, id=followed["id"], version=followed["version"], text="Vi kigger på det."
+    )
+    to_karen = await mailbox.wait_for("karen@example.com")
+    await mailbox.wait_for("patrick@example.com")
+    assert to_karen["Subject"] == f"VISMA-ENTERPRISE: nyt svar i sag {case['number']}"
+    assert to_karen["Content-Language"] == "da"
+    text = plain_text(to_karen)
+    assert f"Der er et nyt svar i sag {case['number']}." in text
+    assert f"https://portal.example/visma-enterprise/tickets/{case['id']}" in text
+    assert "kigger" not in text and "visma løn" not in text
+
+    # An internal note: nobody. Karen's own post: Patrick, not Karen.
+    noted = await platform.done(
+        agent, POST, id=posted["id"], version=posted["version"], text="Intern", internal=True
+    )
+    await quiet(mailbox, 2)
+    by_karen = await platform.done(
+        karen, POST, id=noted["id"], version=noted["version"], text="Samme fejl her."
+    )
+    await mailbox.wait_for("patrick@example.com", 2)
+    await quiet(mailbox, 3)
+    assert len(mailbox.to("karen@example.com")) == 1
+    assert mailbox.to("support.agent@example.com") == []
+
+    # A status change by support: the creator and the follower.
+    await platform.done(
+        agent, STATUS, id=by_karen["id"], version=by_karen["version"], status="under_behandling"
+    )
+    status = await mailbox.wait_for("karen@example.com", 2)
+    await mailbox.wait_for("patrick@example.com", 3)
+    assert status["Subject"] == f"VISMA-ENTERPRISE: sag {case['number']} har fået ny status"
+    await quiet(mailbox, 5)
+
+
+async def issued_invoice(
+    platform: Platform, staff: str, payer: str, issued_on: str
+) -> dict[str, Any]:
+    for _ in range(100):
+        draft = await platform.mutate(
+            staff,
+            CREATE_INVOICE,
+            payerOrganisationId=payer,
+            lines=[{"description": "Helsekontroll", "quantity": "1", "unitPrice": "1500"}],
+        )
+        if draft["invoice"] is not None:
+            break
+        assert [e["code"] for e in draft["userErrors"]] == ["NOT_FOUND"], draft
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("billing never learnt the payer from people's events")
+    issued = await platform.mutate(
+        staff, ISSUE, id=draft["invoice"]["id"], version=1, issueDate=issued_on
+    )
+    assert issued["userErrors"] == [], issued
+    invoice: dict[str, Any] = issued["invoice"]
+    return invoice
+
+
+async def test_avonova_billing_members_hear_of_an_invoice_issued_and_overdue_in_norwegian(
+    platform,
+):
+    avonova = await seed_tenant(platform.people, "avonova")
+    await add_user(
+        platform.people,
+        avonova,
+        "kari",
+        organisation=avonova.operator,
+        roles=("admin",),
+        password=PASSWORD,
+    )
+    for login, roles in (("okonomi", ("user", "billing")), ("testweb", ("admin",))):
+        await add_user(
+            platform.people,
+            avonova,
+            login,
+            organisation=avonova.customer,
+            roles=roles,
+            locale="nb",
+            password=PASSWORD,
+        )
+    staff = await platform.log_in("avonova", "kari")
+    mailbox = platform.mailbox
+
+    today = datetime.now(UTC).date()
+    fresh = await issued_invoice(platform, staff, avonova.customer, today.isoformat())
+    mail = await mailbox.wait_for("okonomi@example.com")
+    assert mail["Subject"] == f"AVONOVA: faktura {fresh['number']}"
+    assert mail["Content-Language"] == "nb"
+    assert f"https://portal.example/avonova/invoices/{fresh['id']}" in plain_text(mail)
+    assert "Helsekontroll" not in plain_text(mail)
+
+    # An invoice issued long ago falls overdue at the next check: issued, then overdue.
+    old = (today - timedelta(days=90)).isoformat()
+    late = await issued_invoice(platform, staff, avonova.customer, old)
+    overdue = await mailbox.wait_for("okonomi@example.com", 3)
+    subjects = sorted(m["Subject"] for m in mailbox.to("okonomi@example.com"))
+    assert subjects == sorted(
+        [
+            f"AVONOVA: faktura {fresh['number']}",
+            f"AVONOVA: faktura {late['number']}",
+            f"AVONOVA: faktura {late['number']} er forfalt",
+        ]
+    ), subjects
+    assert overdue is not None
+    await quiet(mailbox, 3)
+    assert mailbox.to("testweb@example.com") == [] and mailbox.to("kari@example.com") == []
