@@ -7,7 +7,10 @@ subgraphs, with a real local SMTP server (aiosmtpd) receiving the mails:
   'Dialog med JM', and the contractor is not told of their own comment; a member who turned
   the kind off in their profile gets none for the next order.
 - Avonova (002_): "din kundeansvarlige hos oss blir automatisk informert når ny bestilling
-  sendes inn": the account manager staff set for the customer gets a mail for its new order.
+  sendes inn": the account manager staff set for the customer gets a mail for its new order;
+  an employee put on a booking, and taken off it, gets a mail naming its time and place.
+- JM: when staff change an order's operator contact, the contractor's next comment reaches the
+  new contact, not the old one.
 - Visma InSchool (003_): "Svaret på ditt supportärende skickas också till den e-postadress som
   är ditt användarnamn": support's public answer reaches the creator in Swedish, with the link
   to the ticket; an internal note reaches nobody; the creator is not told of their own post; a
@@ -656,3 +659,144 @@ async def test_avonova_billing_members_hear_of_an_invoice_issued_and_overdue_in_
     assert overdue is not None
     await quiet(mailbox, 3)
     assert mailbox.to("testweb@example.com") == [] and mailbox.to("kari@example.com") == []
+
+
+BOOKING_ORDER = "order { id number version bookings { id } } userErrors { field code message }"
+ADD_EMPLOYEE = """mutation($input: AddEmployeeInput!) { addEmployee(input: $input) {
+  employee { id } userErrors { field code message } } }"""
+ADD_SLOT = f"""mutation($input: AddBookingSlotInput!) {{
+  addBookingSlot(input: $input) {{ {BOOKING_ORDER} }} }}"""
+BOOK = f"""mutation($input: BookEmployeeInput!) {{
+  bookEmployee(input: $input) {{ {BOOKING_ORDER} }} }}"""
+UNBOOK = f"""mutation($input: BookEmployeeInput!) {{
+  unbookEmployee(input: $input) {{ {BOOKING_ORDER} }} }}"""
+EDIT = f"""mutation($input: EditOrderInput!) {{ editOrder(input: $input) {{ {ORDER} }} }}"""
+
+
+async def booked_once_known(platform: Platform, token: str, **input: Any) -> dict[str, Any]:
+    """Booked once orders knows the employee from people's event."""
+    for _ in range(100):
+        payload = await platform.mutate(token, BOOK, **input)
+        if not payload["userErrors"]:
+            order: dict[str, Any] = payload["order"]
+            return order
+        assert [e["code"] for e in payload["userErrors"]] == ["UNKNOWN_EMPLOYEE"], payload
+        await asyncio.sleep(0.1)
+    raise AssertionError("orders never learnt the employee from people's events")
+
+
+async def test_avonova_employee_mail_names_the_bookings_time_and_place(platform):
+    avonova = await seed_tenant(platform.people, "avonova")
+    await add_user(
+        platform.people,
+        avonova,
+        "kari",
+        organisation=avonova.operator,
+        roles=("admin",),
+        password=PASSWORD,
+    )
+    staff = await platform.log_in("avonova", "kari")
+    added = await platform.mutate(
+        staff,
+        ADD_EMPLOYEE,
+        organisationId=avonova.customer,
+        firstName="Donald",
+        lastName="Duck",
+        email="donald.duck@testeren.example",
+    )
+    assert added["userErrors"] == [], added
+    donald = added["employee"]["id"]
+    order = await created_order(
+        platform,
+        staff,
+        orderType="health_check",
+        description="Helsekontroll",
+        customerOrganisationId=avonova.customer,
+    )
+    slotted = await platform.mutate(
+        staff,
+        ADD_SLOT,
+        id=order["id"],
+        version=order["version"],
+        startsAt="2099-03-04T08:00:00+00:00",
+        endsAt="2099-03-04T08:30:00+00:00",
+        place="Avonova Bergen",
+        capacity=5,
+    )
+    assert slotted["userErrors"] == [], slotted
+    booking = slotted["order"]["bookings"][0]["id"]
+    booked = await booked_once_known(
+        platform,
+        staff,
+        id=order["id"],
+        version=slotted["order"]["version"],
+        bookingId=booking,
+        employeeId=donald,
+    )
+    mail = await platform.mailbox.wait_for("donald.duck@testeren.example")
+    assert mail["Subject"] == f"AVONOVA: du er booket (bestilling {order['number']})"
+    # The time in the tenant's time zone (Oslo) and the place name; no other person named.
+    assert (
+        f"Du er booket til en avtale 2099-03-04 09:00–09:30 på Avonova Bergen "
+        f"(bestilling {order['number']})." in plain_text(mail)
+    )
+    assert "Donald" not in plain_text(mail)
+
+    unbooked = await platform.mutate(
+        staff,
+        UNBOOK,
+        id=order["id"],
+        version=booked["version"],
+        bookingId=booking,
+        employeeId=donald,
+    )
+    assert unbooked["userErrors"] == [], unbooked
+    off = await platform.mailbox.wait_for("donald.duck@testeren.example", 2)
+    assert "Du er tatt av avtalen 2099-03-04 09:00–09:30 på Avonova Bergen" in plain_text(off)
+
+
+async def test_jm_a_changed_operator_contact_gets_the_next_comment(platform):
+    jm, ids = await jm_with_people(platform)
+    new_contact = (
+        await add_user(
+            platform.people,
+            jm,
+            "pm-ny",
+            organisation=jm.operator,
+            roles=("admin",),
+            password=PASSWORD,
+            locale="nb",
+        )
+    )["id"]
+    pm = await platform.log_in("jm", "pm-testare")
+    emma = await platform.log_in("jm", "emma-1")
+    order = await created_order(
+        platform,
+        pm,
+        orderType="billable",
+        description="Lekkasje under vask",
+        customerOrganisationId=jm.customer,
+        assigneeOrganisationId=jm.contractor,
+        operatorContact={"userId": ids["pm-testare"]},
+    )
+    await platform.mailbox.wait_for("emma-1@example.com")
+    edited = await platform.mutate(
+        pm,
+        EDIT,
+        id=order["id"],
+        version=order["version"],
+        changes={"operatorContact": {"userId": new_contact}},
+    )
+    assert edited["userErrors"] == [], edited
+    commented = await platform.mutate(
+        emma,
+        COMMENT,
+        id=order["id"],
+        version=edited["order"]["version"],
+        text="Vi kommer i morgen",
+    )
+    assert commented["userErrors"] == []
+    mail = await platform.mailbox.wait_for("pm-ny@example.com")
+    assert mail["Subject"] == f"JM: ny kommentar på bestilling {order['number']}"
+    await asyncio.sleep(0.8)  # a mail to the old contact would have come in the same round
+    assert platform.mailbox.to("pm-testare@example.com") == []

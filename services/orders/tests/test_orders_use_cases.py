@@ -50,6 +50,22 @@ async def test_a_new_order_takes_the_next_number_and_its_sla_dates(jm):
     assert [e.name for e in jm.orders.committed] == ["created", "created"]
 
 
+async def test_a_new_operator_contact_is_announced_by_its_user_id_only(jm):
+    created = await jm.desk(JM_STAFF).create_order(DRAFT)
+    edited = await jm.desk(JM_STAFF).edit_order(
+        created.order.id,
+        created.order.version,
+        {"operator_contact": Person(user_id="pm-2", name="Ny Kontakt", phone="+4712345678")},
+    )
+    event = jm.orders.committed[-1].model_dump()
+    assert (event["fields"], event["operator_contact_user_id"]) == (["operator_contact"], "pm-2")
+    assert "Ny Kontakt" not in str(event) and "12345678" not in str(event)
+    await jm.desk(JM_STAFF).edit_order(
+        created.order.id, edited.order.version, {"description": "Ny beskrivelse"}
+    )
+    assert jm.orders.committed[-1].model_dump()["operator_contact_user_id"] is None
+
+
 async def test_the_assigned_contractor_moves_the_order_and_utfort_needs_its_fields(jm):
     created = await jm.desk(JM_STAFF).create_order(DRAFT)
     order_id = created.order.id
@@ -313,6 +329,14 @@ async def test_a_booking_takes_only_an_active_employee_of_the_orders_customer(cl
     )
     assert booked.order.bookings[0].employees == ["donald"]
     assert avonova.orders.committed[-1].name == "booking_changed"
+    # The employee's mail names the slot's time and place: the event carries them (no person).
+    announced = avonova.orders.committed[-1].model_dump()
+    assert (announced["starts_at"], announced["ends_at"], announced["place"]) == (
+        datetime(2025, 7, 10, 7, tzinfo=UTC),
+        datetime(2025, 7, 10, 8, tzinfo=UTC),
+        "Oslo",
+    )
+    assert announced["employee_id"] == "donald"
 
     # Deactivated later (a late, older event changes nothing): no new booking, but the one
     # already made can still be taken off.

@@ -63,7 +63,9 @@ class Orders:
     readings: dict[str, str] = field(default_factory=dict)
 
     async def learn(self, order_id: str, facts: Mapping[str, Any]) -> None:
-        self.known.setdefault(order_id, {}).update({k: v for k, v in facts.items() if v})
+        self.known.setdefault(order_id, {}).update(
+            {k: v for k, v in facts.items() if v is not None}
+        )
 
     async def facts(self, order_id: str) -> dict[str, Any]:
         return dict(self.known.get(order_id, {}))

@@ -128,13 +128,6 @@ async def test_the_contact_hears_of_a_contractors_comment_question_and_marked_st
     world = World(NotificationSettings(attention_statuses=("deviation",)))
     await world.notifier.handle(created())
 
-    def order_event(name: str, event_id: str, **data: object) -> object:
-        return event(
-            f"orders.order.{name}",
-            {"order_id": "o-1", "number": "100234", **data},
-            event_id=event_id,
-        )
-
     comment = {"entry_id": "c", "visibility": "contractor", "attachment_count": 0}
     await world.notifier.handle(order_event("comment_added", "c1", author="emma-1", **comment))
     await world.notifier.handle(order_event("comment_added", "c2", author="pm", **comment))
@@ -195,7 +188,15 @@ async def test_employees_hear_of_being_booked_and_unbooked_once_each():
         email="donald@example.com",
     )
     await world.notifier.handle(created())
-    booking = {"order_id": "o-1", "number": "100234", "booking_id": "b1", "booked": 1}
+    booking = {
+        "order_id": "o-1",
+        "number": "100234",
+        "booking_id": "b1",
+        "booked": 1,
+        "starts_at": "2026-12-03T09:00:00Z",
+        "ends_at": "2026-12-03T09:30:00Z",
+        "place": "Avonova Bergen",
+    }
     on = event(
         "orders.order.booking_changed",
         {**booking, "employee_id": "donald", "capacity": 3},
@@ -217,7 +218,37 @@ async def test_employees_hear_of_being_booked_and_unbooked_once_each():
     await world.notifier.handle(slot)
     assert world.to("booking_added") == {"employee:donald": "nb"}
     assert world.to("booking_removed") == {"employee:donald": "nb"}
-    assert world.outbox.of_kind("booking_added")[0].to == "donald@example.com"
+    booked = world.outbox.of_kind("booking_added")[0]
+    assert booked.to == "donald@example.com"
+    # The time (in the tenant's time zone, Oslo) and the place name, in the tenant's language.
+    assert "Du er booket til en avtale 2026-12-03 10:00–10:30 på Avonova Bergen" in booked.text
+    removed = world.outbox.of_kind("booking_removed")[0]
+    assert "Du er tatt av avtalen 2026-12-03 10:00–10:30 på Avonova Bergen" in removed.text
+
+
+def order_event(name: str, event_id: str, **data: object) -> object:
+    return event(
+        f"orders.order.{name}", {"order_id": "o-1", "number": "100234", **data}, event_id=event_id
+    )
+
+
+async def test_a_changed_operator_contact_is_told_of_the_next_comment_and_the_old_one_not():
+    world = World()
+    world.directory.people["pm-2"] = user("pm-2", [(OPERATOR, Kind.OPERATOR, ("user",))])
+    await world.notifier.handle(created())
+    comment = {"entry_id": "e", "visibility": "contractor"}
+    edited = {"fields": ["operator_contact"], "operator_contact_user_id": "pm-2"}
+    await world.notifier.handle(order_event("edited", "ed1", **edited))
+    await world.notifier.handle(order_event("comment_added", "c1", author="emma-1", **comment))
+    assert world.to("order_comment") == {"user:pm-2": "nb"}
+    # Another field edited: the contact stays; the contact taken off: nobody is told.
+    await world.notifier.handle(order_event("edited", "ed2", fields=["description"]))
+    await world.notifier.handle(order_event("comment_added", "c2", author="emma-1", **comment))
+    assert len(world.outbox.of_kind("order_comment")) == 2
+    gone = {"fields": ["operator_contact"], "operator_contact_user_id": None}
+    await world.notifier.handle(order_event("edited", "ed3", **gone))
+    await world.notifier.handle(order_event("comment_added", "c3", author="emma-1", **comment))
+    assert len(world.outbox.of_kind("order_comment")) == 2
 
 
 async def test_unknown_recipients_and_missing_addresses_are_failed_for_staff_to_see():

@@ -75,10 +75,13 @@ class OrderCancelled(OrderEvent):
 
 
 class OrderEdited(OrderEvent):
-    """Fields of the order changed; their names, never their values."""
+    """Fields of the order changed; their names, never their values. When the operator contact
+    changed (`operator_contact` among the fields), the new contact's user id (an opaque id, None
+    when the contact is no user or was taken off), so notifications follow the new contact."""
 
     name: ClassVar[str] = "edited"
     fields: list[str]
+    operator_contact_user_id: str | None = None
 
 
 class NoteAdded(OrderEvent):
@@ -127,10 +130,14 @@ class SlaBreached(OrderEvent):
 
 
 class BookingChanged(OrderEvent):
-    """A booking slot was added, or an employee put on or taken off one."""
+    """A booking slot was added, or an employee put on or taken off one; the slot's time and
+    place name (the operator's name of a venue, not personal data) for the employee's mail."""
 
     name: ClassVar[str] = "booking_changed"
     booking_id: str
     employee_id: str | None
     booked: int
     capacity: int
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    place: str | None = None

@@ -328,7 +328,15 @@ class Order(Aggregate):
         if changed:
             self.updated_at = now
             self._log(EntryKind.EDITED, actor, user, now, Visibility.CONTRACTOR, fields=changed)
-            self.record(OrderEdited(order_id=self.id, number=self.number, fields=changed))
+            contact = self.operator_contact.user_id if self.operator_contact else None
+            self.record(
+                OrderEdited(
+                    order_id=self.id,
+                    number=self.number,
+                    fields=changed,
+                    operator_contact_user_id=(contact if "operator_contact" in changed else None),
+                )
+            )
         return changed
 
     def transition(
@@ -665,6 +673,9 @@ class Order(Aggregate):
                 employee_id=employee_id,
                 booked=len(booking.employees),
                 capacity=booking.capacity,
+                starts_at=booking.starts_at,
+                ends_at=booking.ends_at,
+                place=booking.place,
             )
         )
 

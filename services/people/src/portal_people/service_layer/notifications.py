@@ -233,6 +233,11 @@ class Notifier:
             await self.orders.learn(
                 order_id, {"assignee_organisation_id": facts.get("assignee_organisation_id")}
             )
+        elif event.name == "edited" and "operator_contact" in _ids(facts.get("fields")):
+            # The operator contact changed: later comments and questions reach the new one
+            # ("" when the new contact is no user, or none: then nobody).
+            contact = facts.get("operator_contact_user_id") or ""
+            await self.orders.learn(order_id, {"operator_contact_user_id": contact})
         known = await self.orders.facts(order_id)
         merged = {**known, **facts}
         booking, employee = facts.get("booking_id"), facts.get("employee_id")
@@ -359,6 +364,8 @@ class Notifier:
             "number": facts.get("number") or "",
             "link": link,
             "kind": rule.kind,
+            "when": appointment_time(facts, tenant),
+            "place": facts.get("place") or "",
         }
         problem = None
         try:
@@ -396,6 +403,35 @@ class Notifier:
             mail.status = Status.DIGEST
             mail.digest_due = next_digest(now, settings.digest_hour, time_zone_offset(tenant, now))
         return mail
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def appointment_time(facts: Mapping[str, Any], tenant: Tenant) -> str:
+    """A booking's time in the tenant's time zone (`2026-12-03 09:00–09:30`), or "" when the
+    event names none (an event published before bookings carried their time)."""
+    starts, ends = _instant(facts.get("starts_at")), _instant(facts.get("ends_at"))
+    if starts is None:
+        return ""
+    try:
+        zone: ZoneInfo | None = ZoneInfo(tenant.configuration.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None
+    local = starts.astimezone(zone) if zone else starts
+    shown = local.strftime("%Y-%m-%d %H:%M")
+    if ends is not None:
+        end = ends.astimezone(zone) if zone else ends
+        shown += "–" + end.strftime("%H:%M" if end.date() == local.date() else "%Y-%m-%d %H:%M")
+    return shown
 
 
 def portal_address(settings: NotificationSettings, public_url: str, tenant: str) -> str:
