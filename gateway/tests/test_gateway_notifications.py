@@ -19,7 +19,8 @@ subgraphs, with a real local SMTP server (aiosmtpd) receiving the mails:
   for a new public post and none for an internal note; a follower's own post reaches the creator
   and not them; a status change reaches the creator and the followers.
 - Avonova (002_, 'Fakturaer'): an invoice issued, and one that falls overdue, reach the payer's
-  members with the billing role in Norwegian, and no other member.
+  members with the billing role in Norwegian, and no other member; a department's invoice
+  reaches the billing members of the customer above it.
 - An SMTP outage during a burst of 200 events: staff see the mails waiting with the reason,
   `inviteUser` answers `emailSent: false` meanwhile; once the server is back every mail
   arrives exactly once, redelivered events included.
@@ -659,6 +660,11 @@ async def test_avonova_billing_members_hear_of_an_invoice_issued_and_overdue_in_
     assert overdue is not None
     await quiet(mailbox, 3)
     assert mailbox.to("testweb@example.com") == [] and mailbox.to("kari@example.com") == []
+
+    # A department's invoice reaches the billing members of the customer above it (who see it).
+    department = await issued_invoice(platform, staff, avonova.department, today.isoformat())
+    above = await mailbox.wait_for("okonomi@example.com", 4)
+    assert above["Subject"] == f"AVONOVA: faktura {department['number']}"
 
 
 BOOKING_ORDER = "order { id number version bookings { id } } userErrors { field code message }"

@@ -116,6 +116,7 @@ class Directory:
     tenant_value: Tenant
     people: dict[str, User] = field(default_factory=dict)
     staff: dict[str, Employee] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)
 
     async def tenant(self) -> Tenant | None:
         return self.tenant_value
@@ -129,6 +130,9 @@ class Directory:
             for u in self.people.values()
             if any(m.organisation_id == organisation_id for m in u.memberships)
         ]
+
+    async def parent_of(self, organisation_id: str) -> str | None:
+        return self.parents.get(organisation_id)
 
     async def employee(self, employee_id: str) -> Employee | None:
         return self.staff.get(employee_id)

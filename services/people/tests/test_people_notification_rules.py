@@ -1,8 +1,9 @@
 """Notification rules and delivery against in-memory fakes (no MongoDB, NATS or SMTP): who is
 told of which event, in which language, never of their own action; ticket and invoice events
-(synthetic: those services do not publish them yet) plug in by their rules; redelivery records
-nothing twice; a failing server delays mail with backoff, a refusing one fails it with the
-reason; digests gather a day's mails; every mail text exists in every locale."""
+(of the shapes tickets and billing publish; the gateway tests use the real ones) plug in by
+their rules; redelivery records nothing twice; a failing server delays mail with backoff, a
+refusing one fails it with the reason; digests gather a day's mails; every mail text exists in
+every locale."""
 
 from __future__ import annotations
 
@@ -319,6 +320,11 @@ async def test_the_payers_billing_members_hear_of_an_invoice_issued_and_overdue(
     await world.notifier.handle(event("billing.invoice.overdue", invoice, event_id="i2"))
     assert world.to("invoice_issued") == {"user:betaler": "da"}
     assert world.outbox.of_kind("invoice_overdue")[0].subject == "JM: faktura AO2375 er forfalden"
+    # A department's invoice: the billing members above it hear of it too (they see it).
+    world.directory.parents["housing-east"] = HOUSING
+    department = {**invoice, "invoice_id": "i-2", "payer_organisation_id": "housing-east"}
+    await world.notifier.handle(event("billing.invoice.issued", department, event_id="i3"))
+    assert len(world.outbox.of_kind("invoice_issued")) == 2
 
 
 # -- delivery ----------------------------------------------------------------------------

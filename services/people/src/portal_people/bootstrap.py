@@ -154,6 +154,7 @@ class PeopleService:
             self._repository(UserRepository, tenant),
             self._repository(EmployeeRepository, tenant),
             tenant,
+            self._organisations_of(tenant),
         )
 
     def notifier(self, tenant: str) -> Notifier:

@@ -19,7 +19,11 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from portal_people.adapters.employee_repositories import EmployeeRepository
-from portal_people.adapters.repositories import TenantRegistry, UserRepository
+from portal_people.adapters.repositories import (
+    OrganisationRepository,
+    TenantRegistry,
+    UserRepository,
+)
 from portal_people.adapters.stored_values import aware
 from portal_people.domain.employee import Employee
 from portal_people.domain.notifications import (
@@ -378,8 +382,10 @@ class RecipientLookup:
         users: UserRepository,
         employees: EmployeeRepository,
         tenant: str,
+        organisations: OrganisationRepository,
     ) -> None:
         self._tenants = tenants
+        self._organisations = organisations
         self._users = users
         self._employees = employees
         self._tenant = tenant
@@ -397,6 +403,10 @@ class RecipientLookup:
         return await self._users.find(
             {"memberships.organisation_id": organisation_id, "active": True}, limit=500
         )
+
+    async def parent_of(self, organisation_id: str) -> str | None:
+        organisation = await self._organisations.get(organisation_id)
+        return organisation.parent_id if organisation is not None else None
 
     async def employee(self, employee_id: str) -> Employee | None:
         return await self._employees.get(employee_id)

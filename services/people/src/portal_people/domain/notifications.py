@@ -5,7 +5,7 @@ A `Rule` says which event (`orders.order.comment_added`) makes which kind of not
 `NotificationSettings` starts from `DEFAULT_RULES` and can switch kinds off, mark the statuses
 that need the operator's attention, allow a daily digest per kind, set default preferences per
 role and name each customer organisation's account manager. Ticket and invoice events plug in
-the same way (their rules are among the defaults; they fire once those services publish them).
+the same way (their rules are among the defaults, over the events tickets and billing publish).
 
 The facts a rule reads are the event's payload merged with what the people service keeps of the
 order (its contractor, operator contact, customer, bookings) or the ticket (its creator and
@@ -54,7 +54,8 @@ class Status(StrEnum):
 class Recipients(BaseModel):
     """Who a rule tells. `field` names a fact (the event's payload or what people keeps of the
     order): `users` its user id or list of ids; `members` the active members of the
-    organisation it names (only those with `role`, when given); `account_manager` the account
+    organisation it names (only those with `role`, when given; with `upward`, also of the
+    organisations above it); `account_manager` the account
     manager the tenant set for the customer organisation it names; `employee` the employee of
     the register it names (employees are not users: they get mail at their register address,
     in the tenant's default language, and have no preferences)."""
@@ -64,6 +65,9 @@ class Recipients(BaseModel):
     source: Literal["users", "members", "account_manager", "employee"]
     field: str = Field(min_length=1, max_length=64)
     role: str | None = Field(default=None, max_length=64)
+    # `members` only: also those of the organisations above it (a customer's billing members
+    # see its departments' invoices, so they hear of them too).
+    upward: bool = False
 
 
 class Rule(BaseModel):
@@ -103,8 +107,8 @@ class Rule(BaseModel):
             return "/"
 
 
-def _members(field_name: str, role: str | None = None) -> Recipients:
-    return Recipients(source="members", field=field_name, role=role)
+def _members(field_name: str, role: str | None = None, *, upward: bool = False) -> Recipients:
+    return Recipients(source="members", field=field_name, role=role, upward=upward)
 
 
 ORDER_LINK = "/orders/{order_id}"
@@ -201,17 +205,18 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         actor_field="changed_by",
         link=TICKET_LINK,
     ),
-    # The payer's billing members hear of an invoice issued, and of one overdue.
+    # The payer's billing members hear of an invoice issued, and of one overdue; so do those of
+    # the organisations above a department (Avonova: the customer sees its departments').
     Rule(
         kind="invoice_issued",
         event="billing.invoice.issued",
-        recipients=(_members("payer_organisation_id", role="billing"),),
+        recipients=(_members("payer_organisation_id", role="billing", upward=True),),
         link=INVOICE_LINK,
     ),
     Rule(
         kind="invoice_overdue",
         event="billing.invoice.overdue",
-        recipients=(_members("payer_organisation_id", role="billing"),),
+        recipients=(_members("payer_organisation_id", role="billing", upward=True),),
         link=INVOICE_LINK,
     ),
 )

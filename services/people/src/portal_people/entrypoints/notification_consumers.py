@@ -1,7 +1,7 @@
 """Durable consumers of the other services' events that notify people by e-mail.
 
-One durable consumer per source stream (orders' orders; tickets' tickets and billing's invoices
-once those services publish them): each event goes to the tenant's `Notifier`, which records
+One durable consumer per source stream (orders' orders, tickets' tickets and billing's
+invoices): each event goes to the tenant's `Notifier`, which records
 the mails in the outbox. The kit's consumer acknowledges an event only after that, retries a
 failing one with backoff, and a redelivered event records nothing twice (the mails' ids are
 made of the event, the kind and the recipient).

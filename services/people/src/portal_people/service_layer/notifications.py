@@ -106,6 +106,7 @@ class RecipientDirectory(Protocol):
     async def tenant(self) -> Tenant | None: ...
     async def users(self, user_ids: Sequence[str]) -> list[User]: ...
     async def members(self, organisation_id: str) -> list[User]: ...
+    async def parent_of(self, organisation_id: str) -> str | None: ...
     async def employee(self, employee_id: str) -> Employee | None: ...
 
 
@@ -284,6 +285,16 @@ class Notifier:
         found = await self.directory.users([actor])
         return bool(found) and bool(side_of(found[0]) & set(sides))
 
+    async def _with_parents(self, organisations: list[str]) -> list[str]:
+        """The organisations and those above them (a department's parents), each once."""
+        found = list(dict.fromkeys(organisations))
+        for organisation in list(found):
+            parent = await self.directory.parent_of(organisation)
+            while parent is not None and parent not in found and len(found) < 20:
+                found.append(parent)
+                parent = await self.directory.parent_of(parent)
+        return found
+
     async def _recipients(
         self, rule: Rule, facts: Mapping[str, Any], settings: NotificationSettings
     ) -> list[Recipient]:
@@ -301,7 +312,10 @@ class Notifier:
                         else Recipient(f"user:{user_id}", user_id, None, None, known=False)
                     )
             elif source.source == "members":
-                for organisation in _ids(value):
+                organisations = _ids(value)
+                if source.upward:
+                    organisations = await self._with_parents(organisations)
+                for organisation in organisations:
                     for user in await self.directory.members(organisation):
                         roles = {
                             r
