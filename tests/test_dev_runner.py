@@ -117,6 +117,10 @@ def test_children_get_their_port_keys_and_dev_settings(runner, tmp_path):
     orders_env = runner.child_env(orders, inherited, keys, nats)
     assert orders_env["PORTAL_HTTP_PORT"] == "4002"
     assert "PORTAL_TOKEN_SIGNING_KEY_FILE" not in orders_env
+    # Billing announces the demo's overdue invoices (and people mails them) within a minute.
+    billing = next(s for s in runner.SERVICES if s.name == "billing")
+    assert runner.child_env(billing, inherited, keys, nats)["PORTAL_OVERDUE_CHECK_SECONDS"] == "30"
+    assert "PORTAL_OVERDUE_CHECK_SECONDS" not in orders_env
 
     gateway_env = runner.child_env(runner.GATEWAY, inherited, keys, nats)
     assert gateway_env["PORTAL_HTTP_PORT"] == "4000"
