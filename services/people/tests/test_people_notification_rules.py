@@ -8,7 +8,8 @@ every locale."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -34,6 +35,7 @@ from portal_people.service_layer.notifications import (
     DigestRound,
     MailDelivery,
     Notifier,
+    appointment_time,
     without_addresses,
 )
 
@@ -379,6 +381,22 @@ def test_backoff_doubles_and_stops_at_the_ceiling(attempts):
     delay = retry_delay(attempts, base=5, ceiling=300)
     assert timedelta(seconds=5) <= delay <= timedelta(seconds=300)
     assert delay <= retry_delay(attempts + 1, base=5, ceiling=300)
+
+
+@given(
+    st.datetimes(datetime(1900, 1, 1), datetime(2200, 1, 1), timezones=st.just(UTC)),
+    st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=2)),
+    st.one_of(st.none(), st.text(max_size=30)),
+)
+def test_a_bookings_time_reads_in_the_tenants_zone_whatever_the_event_holds(start, length, junk):
+    shown = appointment_time(
+        {"starts_at": start.isoformat(), "ends_at": (start + length).isoformat()}, tenant()
+    )
+    local = start.astimezone(ZoneInfo("Europe/Oslo"))
+    assert shown.startswith(local.strftime("%Y-%m-%d %H:%M") + "–")
+    # Missing or unreadable times (an older event) read as none, never as an error.
+    assert isinstance(appointment_time({"starts_at": junk, "ends_at": junk}, tenant()), str)
+    assert appointment_time({}, tenant()) == ""
 
 
 @given(st.emails())

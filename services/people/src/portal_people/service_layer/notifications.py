@@ -440,11 +440,15 @@ def appointment_time(facts: Mapping[str, Any], tenant: Tenant) -> str:
         zone: ZoneInfo | None = ZoneInfo(tenant.configuration.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         zone = None
-    local = starts.astimezone(zone) if zone else starts
-    shown = local.strftime("%Y-%m-%d %H:%M")
-    if ends is not None:
-        end = ends.astimezone(zone) if zone else ends
-        shown += "–" + end.strftime("%H:%M" if end.date() == local.date() else "%Y-%m-%d %H:%M")
+    try:
+        local = starts.astimezone(zone) if zone else starts
+        shown = local.strftime("%Y-%m-%d %H:%M")
+        if ends is not None:
+            end = ends.astimezone(zone) if zone else ends
+            same_day = end.date() == local.date()
+            shown += "–" + end.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError):  # a time at the edge of the calendar
+        return ""
     return shown
 
 
