@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= auto
 SOURCES := services/kit/src services/people/src services/orders/src services/tickets/src \
 	services/billing/src gateway/src
 
-.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-tickets bench-gateway supergraph clean
+.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-tickets bench-knowledge bench-gateway supergraph clean
 
 help:
 	@echo "make dev    run the whole platform on 127.0.0.1 with demo data (Ctrl-C stops it)"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench-people  login latency and throughput, token verification rate"
 	@echo "make bench-orders  order list, search, dashboard and transition latencies"
 	@echo "make bench-tickets  ticket views, search, posting and opening a ticket"
+	@echo "make bench-knowledge  knowledge-base search and suggestions, 1 and 32 clients"
 	@echo "make bench-gateway  gateway vs direct subgraph calls vs Hive Gateway"
 	@echo "make supergraph  recompose deploy/supergraph.graphql from the subgraphs (Node)"
 
@@ -52,6 +53,9 @@ bench-orders: env
 
 bench-tickets: env
 	$(UV) run python services/tickets/bench/bench_tickets.py
+
+bench-knowledge: env
+	$(UV) run python services/tickets/bench/bench_knowledge.py
 
 bench-gateway: env
 	npm ci --prefix gateway/bench --no-audit --no-fund --loglevel=error

@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from portal_tickets.domain.articles import Article, ArticleState, Audience, Revision, texts_of
 from portal_tickets.domain.configuration import Category
-from portal_tickets.domain.search_terms import LANGUAGES, Query, keyed
+from portal_tickets.domain.search_terms import LANGUAGES, Query
 from portal_tickets.domain.ticket import (
     EntryKind,
     FeedEntry,
@@ -457,13 +457,7 @@ class ArticleRepository(SightedRepository[Article, ArticleSight]):
 
     def to_document(self, aggregate: Article) -> Document:
         languages = aggregate.languages
-        title_terms: list[str] = []
-        all_terms: list[str] = []
-        for language in languages:
-            text = aggregate.texts[language]
-            in_title = text.title_terms(language)
-            title_terms += keyed(language, in_title)
-            all_terms += keyed(language, dict.fromkeys([*in_title, *text.body_terms(language)]))
+        title_terms, all_terms = aggregate.search_terms()
         created = aggregate.created_at or datetime.now(UTC)
         return {
             ARTICLE_ORDER: millis(created),
@@ -531,7 +525,6 @@ def _revision(document: Document) -> Revision:
 
 _COUNTERS = (
     "views",
-    "suggested",
     "opened_from_suggestion",
     "ticket_created_after",
     "abandoned_after",

@@ -14,7 +14,7 @@ from portal_kit.messages import Messages
 from portal_kit.values import check_code, check_text
 
 from portal_tickets.domain.events import ArticleArchived, ArticlePublished
-from portal_tickets.domain.search_terms import LANGUAGES, terms
+from portal_tickets.domain.search_terms import LANGUAGES, keyed, terms
 
 _ = Messages("portal_tickets")
 
@@ -143,6 +143,18 @@ class Article(Aggregate):
     @property
     def languages(self) -> list[str]:
         return [language for language in LANGUAGES if language in self.texts]
+
+    def search_terms(self) -> tuple[list[str], list[str]]:
+        """What the index keeps of every version, keyed `language:term`: the title's terms,
+        and all terms (title and body)."""
+        in_titles: list[str] = []
+        in_all: list[str] = []
+        for language in self.languages:
+            text = self.texts[language]
+            title = text.title_terms(language)
+            in_titles += keyed(language, title)
+            in_all += keyed(language, dict.fromkeys([*title, *text.body_terms(language)]))
+        return in_titles, in_all
 
     def served_language(self, wanted: str, default: str) -> str:
         """The version a reader of `wanted` gets: theirs, else the tenant's default, else the

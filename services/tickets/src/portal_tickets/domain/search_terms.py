@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import snowballstemmer  # type: ignore[import-untyped]
@@ -77,8 +77,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold().replace("_", " "))
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str, language: str) -> str:
-    """The word's stem in `language`, folded."""
+    """The word's stem in `language`, folded (cached: snippets stem every word they show)."""
     return fold(_stemmer(language).stemWord(word))
 
 

@@ -62,7 +62,6 @@ class ArticleStatistics:
     views: int
     helpful: int
     not_helpful: int
-    suggested: int = strawberry.field(description="Times shown as a suggestion.")
     opened_from_suggestion: int
     ticket_created_after: int = strawberry.field(
         description="Opened as a suggestion, and the ticket was created after all."

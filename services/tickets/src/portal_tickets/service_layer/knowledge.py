@@ -275,8 +275,9 @@ class KnowledgeBase:
     async def suggest(
         self, subject: str, description: str = "", *, product: str | None = None, size: int = 5
     ) -> list[Hit]:
-        """The best few articles for a ticket being written: any of its words counts (common
-        words left out), the ticket's product first; in the caller's language."""
+        """The best few articles for a ticket being written, in the caller's language: those
+        with every word of it first (common words left out), then those with any; the ticket's
+        product first. Only reads: it runs on every debounced keystroke."""
         size = max(1, min(size, MAX_SUGGESTIONS))
         reader = self.language
         known_products = [s.code for s in self.configuration.services]
@@ -286,15 +287,23 @@ class KnowledgeBase:
         queries = self._queries(text, suggestions=True)
         if all(q.empty for q in queries.values()):
             return []
-        wanted = Wanted(
-            reader,
-            self.default_language,
-            queries,
-            every_term=False,
-            limit=SUGGESTION_CANDIDATES,
-        )
-        candidates = await self.articles.candidates(await self.sight(), wanted)
-        ranked = self._ranked(candidates, queries, reader, every_term=False)
+        sight = await self.sight()
+        ranked: list[tuple[int, Candidate, str]] = []
+        for every_term in (True, False):
+            wanted = Wanted(
+                reader,
+                self.default_language,
+                queries,
+                every_term=every_term,
+                limit=SUGGESTION_CANDIDATES,
+            )
+            found = self._ranked(
+                await self.articles.candidates(sight, wanted), queries, reader, every_term=False
+            )
+            taken = {c.article_id for _, c, _ in ranked}
+            ranked += [r for r in found if r[1].article_id not in taken]
+            if len(ranked) >= size * 2:
+                break
         hits = await self._hits(ranked[: size * 2], queries, reader)
         if product is not None:
 
@@ -303,10 +312,7 @@ class KnowledgeBase:
                 return -(hit.score + bonus), hit.position
 
             hits.sort(key=boosted)
-        chosen = hits[:size]
-        if chosen and not self.principal.is_staff:
-            await self.counts.add([h.served.article.id for h in chosen], "suggested")
-        return chosen
+        return hits[:size]
 
     # -- readers' feedback ------------------------------------------------------------------
 

@@ -102,7 +102,6 @@ class ArticleStatistics:
     views: int = 0
     helpful: int = 0
     not_helpful: int = 0
-    suggested: int = 0
     opened_from_suggestion: int = 0
     ticket_created_after: int = 0
     abandoned_after: int = 0
