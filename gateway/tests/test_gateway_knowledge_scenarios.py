@@ -6,6 +6,7 @@ is typed; votes, views and what suggestions achieved are counted."""
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -391,3 +392,31 @@ async def test_search_pages_through_relay_cursors(gateway, faq):
     assert (await rektor.call(LIST, category="getting_started"))["knowledgeArticles"][
         "totalCount"
     ] == 6  # 'login' is below 'getting_started'
+
+
+IMAGE = """mutation($input: AddArticleImageInput!) { addArticleImage(input: $input) {
+  article { id version images { downloadPath } } image { id contentType downloadPath }
+  userErrors { field code } } }"""
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x01" * 256
+
+
+async def test_a_picture_in_an_article_is_read_through_the_gateway_by_its_readers(gateway, faq):
+    staff = await log_in(gateway, STAFF)
+    rektor = await log_in(gateway, REKTOR)
+    seen = (await staff.call(READ, id=faq[TICKET_TYPE_SV]))["knowledgeArticle"]
+    image = {"filename": "typ.png", "contentBase64": base64.b64encode(PNG).decode()}
+    added = await staff.do(IMAGE, id=seen["id"], version=seen["version"], image=image)
+    assert added["userErrors"] == [] and added["image"]["contentType"] == "image/png"
+    path = added["image"]["downloadPath"]
+    assert added["article"]["images"] == [{"downloadPath": path}]
+    downloaded = await gateway.get(path, headers=rektor.headers)
+    assert downloaded.status_code == 200 and downloaded.content == PNG
+    # The customers-only article's picture is not the visitor's; a script is no picture.
+    assert (await gateway.get(path, headers=Caller(gateway).headers)).status_code in (401, 404)
+    script = {"filename": "x.html", "contentBase64": base64.b64encode(b"<script>").decode()}
+    refused = await staff.do(
+        IMAGE, id=seen["id"], version=added["article"]["version"], image=script
+    )
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        ("image.file", "FORBIDDEN_TYPE")
+    ]

@@ -132,6 +132,10 @@ class InMemoryArticles(InMemorySighted[Article]):
     async def many(self, sight: ArticleSight, article_ids: list[str]) -> list[Article]:
         return self.matching(lambda a: a.id in article_ids and sight.sees(a))
 
+    async def with_image(self, sight: ArticleSight, image_id: str) -> Article | None:
+        found = self.matching(lambda a: sight.sees(a) and a.image(image_id) is not None)
+        return found[0] if found else None
+
 
 class InMemoryArticleCounts:
     """The `ArticleCounts` port: counters and votes in dicts."""

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.principal import Principal
+from portal_kit.testing.fakes import InMemoryFiles
 from portal_kit.testing.plugin import make_principal
 from portal_tickets.adapters.configuration import shipped_configurations
 from portal_tickets.domain.events import ArticleArchived, ArticlePublished
+from portal_tickets.service_layer.files import Upload
 from portal_tickets.service_layer.knowledge import KnowledgeBase, Outcome
 
 from .fakes import InMemoryArticleCounts, InMemoryArticles, InMemoryProductAccess
@@ -30,6 +32,7 @@ class Knowledge:
         self.articles = InMemoryArticles(TENANT)
         self.counts = InMemoryArticleCounts()
         self.product_access = InMemoryProductAccess()
+        self.files = InMemoryFiles()
 
     def of(self, principal: Principal) -> KnowledgeBase:
         return KnowledgeBase(
@@ -38,6 +41,7 @@ class Knowledge:
             self.articles,
             self.counts,
             product_access=self.product_access,
+            files=self.files,
             clock=lambda: NOON,
         )
 
@@ -191,3 +195,24 @@ async def test_bad_article_input_names_every_field_and_writes_nothing(knowledge)
             language="sv", title="t", body="b", category="login", audience="public", products=[]
         )
     assert forbidden.value.code == "FORBIDDEN"
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+async def test_a_picture_is_stored_and_read_by_whoever_reads_the_article(knowledge):
+    staff = knowledge.of(STAFF)
+    article = await staff.create(
+        language="sv", title="Med bild", body="Se bilden.", category="login",
+        audience="customers", products=[],
+    )  # fmt: skip
+    article, image = await staff.add_image(article.id, article.version, Upload("vy.png", PNG))
+    assert (image.content_type, article.revision) == ("image/png", 2)
+    assert await knowledge.of(REKTOR).image(image.id) is None  # a draft's picture: hidden
+    article = await staff.publish(article.id, article.version)
+    found = await knowledge.of(REKTOR).image(image.id)
+    assert found is not None and found[1] == PNG
+    assert await knowledge.of(ANONYMOUS).image(image.id) is None  # customers only
+    with pytest.raises(ValidationFailed) as refused:
+        await staff.add_image(article.id, article.version, Upload("x.txt", b"just text"))
+    assert [(p.field, p.code) for p in refused.value.problems] == [("image.file", "FORBIDDEN_TYPE")]

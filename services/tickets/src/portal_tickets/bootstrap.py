@@ -78,6 +78,7 @@ def knowledge_base(
         ArticleRepository(database, tenant, on_commit=on_commit),
         ArticleCountBook(database, tenant),
         product_access=ProductAccessBook(database, tenant),
+        files=GridFSStore(database, tenant),
         clock=clock,
     )
 

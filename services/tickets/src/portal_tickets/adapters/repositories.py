@@ -13,7 +13,14 @@ from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec
 from portal_kit.repository import NOTHING, Keyset, Page, SightedRepository, after_keyset
 from pymongo.errors import DuplicateKeyError
 
-from portal_tickets.domain.articles import Article, ArticleState, Audience, Revision, texts_of
+from portal_tickets.domain.articles import (
+    Article,
+    ArticleImage,
+    ArticleState,
+    Audience,
+    Revision,
+    texts_of,
+)
 from portal_tickets.domain.configuration import Category
 from portal_tickets.domain.search_terms import LANGUAGES, Query
 from portal_tickets.domain.ticket import (
@@ -67,6 +74,7 @@ INDEXES = (
     IndexSpec(
         ARTICLES, (("tenant", ASCENDING), ("category", ASCENDING), (ARTICLE_ORDER, ASCENDING))
     ),
+    IndexSpec(ARTICLES, (("tenant", ASCENDING), ("images.id", ASCENDING))),
     IndexSpec(
         ARTICLE_VOTES,
         (("tenant", ASCENDING), ("article_id", ASCENDING), ("user", ASCENDING)),
@@ -439,6 +447,10 @@ class ArticleRepository(SightedRepository[Article, ArticleSight]):
             for d in found
         ]
 
+    async def with_image(self, sight: ArticleSight, image_id: str) -> Article | None:
+        found = await self.find({"$and": [{"images.id": image_id}, self.in_sight(sight)]}, limit=1)
+        return found[0] if found else None
+
     async def many(self, sight: ArticleSight, article_ids: list[str]) -> list[Article]:
         if not article_ids:
             return []
@@ -477,6 +489,10 @@ class ArticleRepository(SightedRepository[Article, ArticleSight]):
             "updated_at": aggregate.updated_at,
             "published_at": aggregate.published_at,
             "history": [_revision_document(r) for r in aggregate.history],
+            "images": [
+                {"id": i.id, "filename": i.filename, "content_type": i.content_type, "size": i.size}
+                for i in aggregate.images
+            ],
         }
 
     def from_document(self, document: Document) -> Article:
@@ -496,6 +512,10 @@ class ArticleRepository(SightedRepository[Article, ArticleSight]):
             published_at=_aware(document.get("published_at")),
             history=history,
             stored_history=len(history),
+            images=[
+                ArticleImage(i["id"], i["filename"], i["content_type"], i["size"])
+                for i in document.get("images", [])
+            ],
         )
 
 

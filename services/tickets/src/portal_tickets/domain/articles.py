@@ -21,6 +21,7 @@ _ = Messages("portal_tickets")
 MAX_TITLE = 200
 MAX_BODY = 50_000  # characters of Markdown
 MAX_PRODUCTS = 50
+MAX_IMAGES = 50
 
 
 class Audience(StrEnum):
@@ -48,6 +49,16 @@ class ArticleText:
 
     def body_terms(self, language: str) -> list[str]:
         return terms(self.body, language)
+
+
+@dataclass(frozen=True)
+class ArticleImage:
+    """A picture the body shows (`![text](/ticket-files/<id>)`), stored in the file storage."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,7 @@ class Article(Aggregate):
     published_at: datetime | None = None
     history: list[Revision] = field(default_factory=list)
     stored_history: int = 0
+    images: list[ArticleImage] = field(default_factory=list)
 
     @classmethod
     def write_new(
@@ -191,6 +203,19 @@ class Article(Aggregate):
             raise DomainError(_("an archived article is not changed"), field="id", code="ARCHIVED")
         self.texts[language] = text
         self._revise(at, by, "text_written", language, text)
+
+    def add_image(self, image: ArticleImage, *, by: str, at: datetime) -> None:
+        if self.state is ArticleState.ARCHIVED:
+            raise DomainError(_("an archived article is not changed"), field="id", code="ARCHIVED")
+        if len(self.images) >= MAX_IMAGES:
+            raise DomainError(
+                _("at most {limit} pictures", limit=MAX_IMAGES), field="image", code="TOO_MANY"
+            )
+        self.images.append(image)
+        self._revise(at, by, "image_added")
+
+    def image(self, image_id: str) -> ArticleImage | None:
+        return next((i for i in self.images if i.id == image_id), None)
 
     def change_settings(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
+from portal_tickets.entrypoints.inputs import TicketFileInput
 from portal_tickets.entrypoints.knowledge_types import SuggestionOutcome
 
 
@@ -36,6 +37,16 @@ class ChangeArticleInput:
     category: str
     audience: str
     products: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(
+    description="A picture for the body (staff): PNG, JPEG, GIF or WebP up to 5 MiB, sent "
+    "like a ticket's file (multipart `file`, or `contentBase64`)."
+)
+class AddArticleImageInput:
+    id: strawberry.ID
+    version: int
+    image: TicketFileInput
 
 
 @strawberry.input

@@ -17,6 +17,7 @@ from portal_kit.messages import translate
 from portal_tickets.domain import articles as article_domain
 from portal_tickets.entrypoints.context import Info
 from portal_tickets.entrypoints.knowledge_inputs import (
+    AddArticleImageInput,
     ArticleVersionInput,
     ChangeArticleInput,
     CreateArticleInput,
@@ -25,6 +26,8 @@ from portal_tickets.entrypoints.knowledge_inputs import (
     WriteArticleInput,
 )
 from portal_tickets.entrypoints.knowledge_types import (
+    ArticleImage,
+    ArticleImagePayload,
     ArticlePayload,
     ArticleStatistics,
     KnowledgeArticle,
@@ -33,7 +36,7 @@ from portal_tickets.entrypoints.knowledge_types import (
     SuggestionReportPayload,
     article_payload,
 )
-from portal_tickets.service_layer.knowledge import KnowledgeBase, Outcome
+from portal_tickets.service_layer.knowledge import IMAGE_RULES, KnowledgeBase, Outcome
 
 R = TypeVar("R")
 
@@ -200,6 +203,28 @@ class KnowledgeMutation:
                 audience=input.audience,
                 products=input.products,
             ),
+        )
+
+    @strawberry.mutation(
+        description="Store a picture for the body (staff); put its `downloadPath` into the "
+        "Markdown. A picture is read by whoever may read the article."
+    )
+    async def add_article_image(
+        self, info: Info, input: AddArticleImageInput
+    ) -> ArticleImagePayload:
+        base = info.context.knowledge
+
+        async def act() -> tuple[article_domain.Article, article_domain.ArticleImage]:
+            upload = await input.image.upload(0, IMAGE_RULES.max_bytes)
+            return await base.add_image(str(input.id), input.version, upload)
+
+        result, errors = await attempt(act)
+        if result is None:
+            return ArticleImagePayload(article=None, image=None, user_errors=errors)
+        article, image = result
+        payload = article_payload((article, []), base)
+        return ArticleImagePayload(
+            article=payload.article, image=ArticleImage.of(image), user_errors=[]
         )
 
     @strawberry.mutation(description="Publish: readers of its audience see it (staff).")

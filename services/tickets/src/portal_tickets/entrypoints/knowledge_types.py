@@ -86,6 +86,28 @@ class ArticleRevision:
     author: User | None
 
 
+@strawberry.type(description="A picture of an article's body.")
+class ArticleImage:
+    id: strawberry.ID
+    filename: str
+    content_type: str
+    size: int
+    download_path: str = strawberry.field(
+        description="Where it is read (`![text](<path>)` in the Markdown); the gateway streams "
+        "it with your session."
+    )
+
+    @classmethod
+    def of(cls, image: article_domain.ArticleImage) -> ArticleImage:
+        return cls(
+            id=strawberry.ID(image.id),
+            filename=image.filename,
+            content_type=image.content_type,
+            size=image.size,
+            download_path=f"{knowledge.IMAGE_PATH}{image.id}",
+        )
+
+
 @strawberry.type(
     description="A knowledge-base article in the version you read: yours, else the tenant's "
     "default language, else its first."
@@ -105,6 +127,7 @@ class KnowledgeArticle:
     products: list[str]
     state: ArticleState
     revision: int
+    images: list[ArticleImage]
     created_at: datetime | None
     updated_at: datetime | None
     published_at: datetime | None
@@ -157,6 +180,7 @@ class KnowledgeArticle:
             products=list(article.products),
             state=ArticleState(article.state.value),
             revision=article.revision,
+            images=[ArticleImage.of(i) for i in article.images],
             created_at=article.created_at,
             updated_at=article.updated_at,
             published_at=article.published_at,
@@ -206,6 +230,13 @@ class KnowledgeHit:
 @strawberry.type
 class ArticlePayload:
     article: KnowledgeArticle | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ArticleImagePayload:
+    article: KnowledgeArticle | None
+    image: ArticleImage | None
     user_errors: list[UserError]
 
 

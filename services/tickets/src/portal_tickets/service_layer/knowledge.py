@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from portal_kit.clock import Clock
-from portal_kit.domain import DomainError, NotFound, StaleVersion, new_id
+from portal_kit.domain import DomainError, NotFound, StaleVersion, ValidationFailed, new_id
+from portal_kit.gridfs import FileStore, StoredFile
 from portal_kit.messages import Messages
 from portal_kit.principal import Principal
 from portal_kit.repository import Keyset, Page
@@ -20,6 +21,7 @@ from portal_kit.values import Problems, check_code
 
 from portal_tickets.domain.articles import (
     Article,
+    ArticleImage,
     ArticleText,
     Audience,
     check_body,
@@ -27,7 +29,7 @@ from portal_tickets.domain.articles import (
     check_products,
     check_title,
 )
-from portal_tickets.domain.configuration import TicketConfiguration
+from portal_tickets.domain.configuration import AttachmentRules, TicketConfiguration
 from portal_tickets.domain.search_terms import (
     LANGUAGES,
     Query,
@@ -37,6 +39,7 @@ from portal_tickets.domain.search_terms import (
     snippet,
 )
 from portal_tickets.service_layer.access import ArticleSight, require_signed_in, require_staff
+from portal_tickets.service_layer.files import Upload, check_files
 from portal_tickets.service_layer.ports import (
     ArticleCounts,
     Articles,
@@ -53,6 +56,13 @@ SUGGESTION_CANDIDATES = 100
 MAX_SUGGESTIONS = 10
 PRODUCT_BOOST = 2  # a suggestion for the ticket's product ranks above a general one
 MAX_REPORTED = 20  # suggestions opened, in one report
+# Pictures of an article's body: one at a time, of the types a browser shows, sniffed.
+IMAGE_RULES = AttachmentRules(
+    max_bytes=5 * 1024 * 1024,
+    content_types=frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"}),
+    max_files=1,
+)
+IMAGE_PATH = "/ticket-files/"  # the tickets service's download route serves them too
 
 
 @dataclass(frozen=True)
@@ -109,9 +119,11 @@ class KnowledgeBase:
         counts: ArticleCounts,
         *,
         product_access: ProductAccess,
+        files: FileStore,
         clock: Clock,
     ) -> None:
         self.principal = principal
+        self.files = files
         self.configuration = configuration
         self.articles = articles
         self.counts = counts
@@ -314,6 +326,15 @@ class KnowledgeBase:
             hits.sort(key=boosted)
         return hits[:size]
 
+    async def image(self, image_id: str) -> tuple[StoredFile, bytes] | None:
+        """A picture of an article the caller may read; None otherwise."""
+        article = await self.articles.with_image(await self.sight(), image_id)
+        if article is None or article.image(image_id) is None:
+            return None
+        info = await self.files.info(image_id)
+        data = await self.files.read(image_id) if info is not None else None
+        return None if info is None or data is None else (info, data)
+
     # -- readers' feedback ------------------------------------------------------------------
 
     async def vote(self, article_id: str, helpful: bool) -> Served:
@@ -450,6 +471,32 @@ class KnowledgeBase:
         )
         await self.articles.save(article)
         return article
+
+    async def add_image(
+        self, article_id: str, version: int, upload: Upload
+    ) -> tuple[Article, ArticleImage]:
+        """Stores a picture for the body (staff): its path goes into the Markdown."""
+        article = await self._load(article_id, version)
+        try:
+            [checked] = check_files([upload], IMAGE_RULES)
+        except ValidationFailed as failed:
+            for problem in failed.problems:
+                problem.field = (problem.field or "").replace("attachments.0", "image")
+            raise
+        stored = await self.files.put(
+            checked.data,
+            filename=checked.filename,
+            content_type=checked.content_type,
+            metadata={"article": article.id},
+        )
+        image = ArticleImage(stored.id, checked.filename, checked.content_type, stored.length)
+        try:
+            article.add_image(image, by=self.principal.user, at=self.clock())
+            await self.articles.save(article)
+        except BaseException:
+            await self.files.delete([stored.id])
+            raise
+        return article, image
 
     async def publish(self, article_id: str, version: int) -> Article:
         article = await self._load(article_id, version)

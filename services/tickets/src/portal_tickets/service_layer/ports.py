@@ -96,6 +96,9 @@ class Articles(SightedAggregates[Article, ArticleSight], Protocol):
     async def many(self, sight: ArticleSight, article_ids: list[str]) -> list[Article]:
         """The articles in sight among the ids (in no particular order)."""
 
+    async def with_image(self, sight: ArticleSight, image_id: str) -> Article | None:
+        """The article in sight that shows the picture; None for a missing or hidden one."""
+
 
 @dataclass(frozen=True)
 class ArticleStatistics:
