@@ -152,6 +152,7 @@ SELECTIONS = {
     "assignTicket": "ticket { id version }",
     "addTicketFollower": "ticket { id version }",
     "createInvoice": "invoice { id }",
+    "createArticle": "article { id }",
     "createTenant": "tenant { id }",
     "createOrganisation": "organisation { id }",
     "changeOrganisation": "organisation { id }",
@@ -508,6 +509,7 @@ EVERY_REFERENCE = """{
   tickets { edges { node { subject organisation { name } creator { name } owner { name }
     followers { name } feed { author { name } subjectUser { name } previousOwner { name } } } } }
   invoices { edges { node { number payerOrganisation { name } } } }
+  knowledgeArticles { edges { node { history { author { name } } } } }
 }"""
 # Where each reference of the supergraph is in EVERY_REFERENCE's answer, below its record.
 REFERENCE_PATHS = {
@@ -524,6 +526,7 @@ REFERENCE_PATHS = {
     "TicketEntry.previousOwner": ("tickets", "feed", 1, "previousOwner"),
     "TicketEntry.author": ("tickets", "feed", 3, "author"),
     "Invoice.payerOrganisation": ("invoices", "payerOrganisation"),
+    "ArticleRevision.author": ("knowledgeArticles", "history", 0, "author"),
 }
 
 
@@ -603,6 +606,14 @@ async def test_every_reference_is_null_alone_when_people_resolves_none(
             payerOrganisationId="demokunde",
             currency="NOK",
             lines=[{"description": "Helsekontroll", "quantity": "1", "unitPrice": "1250"}],
+        )
+        await staff.do(
+            "createArticle",
+            language="nb",
+            title="Faktura",
+            body="Om fakturaen.",
+            category="general",
+            audience="customers",
         )
         answer = await staff.query(EVERY_REFERENCE)
 

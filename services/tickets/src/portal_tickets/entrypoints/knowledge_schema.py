@@ -59,7 +59,7 @@ def _locale(base: KnowledgeBase, language: str) -> str:
 @strawberry.type
 class KnowledgeQuery:
     @strawberry.field(description="The tenant's knowledge-base categories, in your language.")
-    def knowledge_categories(self, info: Info) -> list[KnowledgeCategory]:
+    def knowledge_categories(self, info: Info) -> list[KnowledgeCategory] | None:
         base = info.context.knowledge
         locale = _locale(base, base.language)
         return [KnowledgeCategory.of(c, locale) for c in base.configuration.knowledge_categories]
@@ -89,7 +89,7 @@ class KnowledgeQuery:
         after: str | None = None,
         category: str | None = None,
         language: str | None = None,
-    ) -> Connection[KnowledgeArticle]:
+    ) -> Connection[KnowledgeArticle] | None:
         base = info.context.knowledge
         page = await _asked(
             lambda: base.listed(
@@ -115,7 +115,7 @@ class KnowledgeQuery:
         category: str | None = None,
         product: str | None = None,
         language: str | None = None,
-    ) -> Connection[KnowledgeHit]:
+    ) -> Connection[KnowledgeHit] | None:
         base = info.context.knowledge
         hits = await _asked(
             lambda: base.search(
@@ -141,7 +141,7 @@ class KnowledgeQuery:
         description: str | None = None,
         product: str | None = None,
         first: int = 5,
-    ) -> list[KnowledgeHit]:
+    ) -> list[KnowledgeHit] | None:
         base = info.context.knowledge
         hits = await base.suggest(subject, description or "", product=product, size=first)
         return [KnowledgeHit.of(h, _locale(base, h.served.language)) for h in hits]
