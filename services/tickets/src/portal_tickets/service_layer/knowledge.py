@@ -314,7 +314,7 @@ class KnowledgeBase:
             )
             taken = {c.article_id for _, c, _ in ranked}
             ranked += [r for r in found if r[1].article_id not in taken]
-            if len(ranked) >= size * 2:
+            if len(ranked) >= size:  # enough with every word: no second query
                 break
         hits = await self._hits(ranked[: size * 2], queries, reader)
         if product is not None:
