@@ -106,6 +106,7 @@ class Gateway:
             ),
             dev_mode=settings.dev_mode,
             max_tokens=settings.max_query_tokens,
+            deadline_seconds=settings.request_deadline(),
         )
         self._session: aiohttp.ClientSession | None = None
         self.subgraphs: dict[str, Subgraph] = {}
@@ -282,6 +283,9 @@ class Gateway:
             transport=transport,
             method=request.method,
             show_plan=request.headers.get("x-portal-query-plan") == "1",
+            deadline_seconds=None
+            if multipart is None
+            else self.settings.request_deadline(upload=True),
         )
 
     # -- /attachments/{file_id} -------------------------------------------------------------

@@ -4,6 +4,7 @@ answer before any subgraph is called."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -95,6 +96,7 @@ class Engine:
         dev_mode: bool = False,
         max_tokens: int = 10_000,
         cache_size: int = 1000,
+        deadline_seconds: float | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.schema = supergraph.schema
@@ -103,6 +105,7 @@ class Engine:
         self.policies = dict(POLICIES if policies is None else policies)
         self.dev_mode = dev_mode
         self.max_tokens = max_tokens
+        self.deadline_seconds = deadline_seconds  # a request's bound (None: unbounded)
         self._documents = LRU(cache_size)
         self._plans = LRU(cache_size)
         self._persisted = LRU(cache_size * 10)
@@ -182,8 +185,13 @@ class Engine:
         transport: Transport,
         method: str = "POST",
         show_plan: bool = False,
+        deadline_seconds: float | None = None,
     ) -> tuple[int, dict[str, Any]]:
+        """Answer one request; its fetches end `deadline_seconds` (else the engine's bound)
+        from now, and fields not answered by then are null with GATEWAY_TIMEOUT."""
         started = time.perf_counter()
+        seconds = self.deadline_seconds if deadline_seconds is None else deadline_seconds
+        deadline = None if seconds is None else asyncio.get_running_loop().time() + seconds
         try:
             return await self._run(
                 query,
@@ -194,6 +202,7 @@ class Engine:
                 transport,
                 method,
                 show_plan,
+                deadline,
             )
         except RequestError as error:
             metrics.REQUEST_ERRORS.labels(error.code).inc()
@@ -223,6 +232,7 @@ class Engine:
         transport: Transport,
         method: str,
         show_plan: bool,
+        deadline: float | None,
     ) -> tuple[int, dict[str, Any]]:
         text = self.persisted(query, extensions)
         document = self.document(text)
@@ -246,7 +256,7 @@ class Engine:
         plan = self.plan(document, operation, operation_name, variables, who, text)
         check_cost(plan.fields, variables, self.limits)
         with tracer.start_as_current_span("gateway.execute"):
-            outcome = await Executor(transport).execute(plan, variables)
+            outcome = await Executor(transport).execute(plan, variables, deadline)
         if outcome.root_fetches and outcome.failed_roots == outcome.root_fetches:
             metrics.REQUEST_ERRORS.labels("SUBGRAPH_UNAVAILABLE").inc()
             return 502, {"errors": _unique_messages(outcome.errors)}

@@ -26,6 +26,7 @@ JSONDict = dict[str, Any]
 # (fetch, request body) -> the subgraph's JSON answer; raises FetchFailed
 Transport = Callable[[Fetch, JSONDict], Awaitable[JSONDict]]
 UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
+TIMEOUT = "GATEWAY_TIMEOUT"  # the request's deadline passed before the field was answered
 GONE = "__portal_gone"  # marks an object whose entity fetch answered null
 
 
@@ -175,17 +176,36 @@ class Executor:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
 
-    async def execute(self, plan: Plan, variables: Mapping[str, Any]) -> Outcome:
+    async def execute(
+        self, plan: Plan, variables: Mapping[str, Any], deadline: float | None = None
+    ) -> Outcome:
+        """Run the plan's stages in order. At `deadline` (the event loop's clock) the fetches
+        still running are cancelled and those not finished answer their fields with
+        GATEWAY_TIMEOUT; what had arrived stays."""
         outcome = Outcome({}, [], 0, 0)
-        for stage in plan.stages:
-            await self._stage(stage, variables, outcome)
+        for index, stage in enumerate(plan.stages):
+            finished: set[int] = set()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._stage(stage, variables, outcome, finished)
+            except TimeoutError:
+                for late in [stage, *plan.stages[index + 1 :]]:
+                    for fetch in late:
+                        if fetch.id not in finished:
+                            _timed_out(fetch, outcome)
+                break
         return outcome
 
     async def _stage(
-        self, fetches: list[Fetch], variables: Mapping[str, Any], outcome: Outcome
+        self,
+        fetches: list[Fetch],
+        variables: Mapping[str, Any],
+        outcome: Outcome,
+        finished: set[int],
     ) -> None:
         if len(fetches) == 1:
             await self._run(fetches[0], variables, outcome)
+            finished.add(fetches[0].id)
             return
         loop = asyncio.get_running_loop()
         done: dict[int, asyncio.Future[None]] = {f.id: loop.create_future() for f in fetches}
@@ -198,8 +218,10 @@ class Executor:
                 elif waits:
                     await asyncio.gather(*waits)
                 await self._run(fetch, variables, outcome)
+                finished.add(fetch.id)
             finally:
-                done[fetch.id].set_result(None)
+                if not done[fetch.id].done():
+                    done[fetch.id].set_result(None)
 
         await asyncio.gather(*(run(f) for f in fetches))
 
@@ -295,6 +317,20 @@ class Executor:
                     )
         for error in answer.get("errors") or ():
             outcome.errors.extend(_repath(error, targets))
+
+
+def _timed_out(fetch: Fetch, outcome: Outcome) -> None:
+    """The fields a fetch cut off by the request's deadline would have answered: null, with
+    GATEWAY_TIMEOUT at each of their paths (those of objects already there)."""
+    message = "the request took too long: this field was not answered in time"
+    if fetch.path is None:
+        outcome.errors.extend(_error_at(message, [key], TIMEOUT) for key in fetch.root_keys)
+        return
+    for obj, path in objects_at(outcome.data, fetch.path):
+        if str(obj.get("__typename")) in fetch.representations:
+            outcome.errors.extend(
+                _error_at(message, [*path, key], TIMEOUT) for key in fetch.entity_keys
+            )
 
 
 def _clean(error: Any, path: list[str | int] | None) -> JSONDict:
