@@ -253,7 +253,9 @@ class Engine:
             check_document(operation, document.fragments, self.limits)
             document.within_limits.add(operation_name)
         who = profile(principal, self.policies)
-        plan = self.plan(document, operation, operation_name, variables, who, text)
+        # Planned with the coerced values: a variable the client left out takes its default,
+        # which `@skip`/`@include` must follow.
+        plan = self.plan(document, operation, operation_name, coerced.coerced, who, text)
         check_cost(plan.fields, variables, self.limits)
         with tracer.start_as_current_span("gateway.execute"):
             outcome = await Executor(transport).execute(plan, variables, deadline)
