@@ -107,6 +107,7 @@ class Gateway:
             dev_mode=settings.dev_mode,
             max_tokens=settings.max_query_tokens,
             deadline_seconds=settings.request_deadline(),
+            check_plans=settings.dev_mode or settings.check_plans,
         )
         self._session: aiohttp.ClientSession | None = None
         self.subgraphs: dict[str, Subgraph] = {}

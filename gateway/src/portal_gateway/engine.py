@@ -18,6 +18,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
     execute_sync,
@@ -35,7 +36,8 @@ from portal_gateway.federation.operation import normalize, skip_include_variable
 from portal_gateway.federation.plan import Plan, PlanningError
 from portal_gateway.federation.planner import Planner
 from portal_gateway.federation.response import Shaper
-from portal_gateway.federation.supergraph import Supergraph
+from portal_gateway.federation.supergraph import Supergraph, subgraph_schemas
+from portal_gateway.federation.validation import InvalidPlan, check_plan
 from portal_gateway.limits import LimitExceeded, Limits, check_cost, check_document
 from portal_gateway.policy import POLICIES, PolicyFunction, Profile, access_check, profile
 
@@ -97,6 +99,7 @@ class Engine:
         max_tokens: int = 10_000,
         cache_size: int = 1000,
         deadline_seconds: float | None = None,
+        check_plans: bool | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.schema = supergraph.schema
@@ -106,6 +109,9 @@ class Engine:
         self.dev_mode = dev_mode
         self.max_tokens = max_tokens
         self.deadline_seconds = deadline_seconds  # a request's bound (None: unbounded)
+        # Each new plan checked before it runs (validation.py): in dev mode and in tests.
+        self.check_plans = dev_mode if check_plans is None else check_plans
+        self._subgraph_schemas: dict[str, GraphQLSchema] | None = None
         self._documents = LRU(cache_size)
         self._plans = LRU(cache_size)
         self._persisted = LRU(cache_size * 10)
@@ -303,6 +309,18 @@ class Engine:
                 raise RequestError(
                     f"cannot plan the operation: {error}", "PLANNING_FAILED"
                 ) from None
+            if self.check_plans:
+                if self._subgraph_schemas is None:
+                    self._subgraph_schemas = subgraph_schemas(self.supergraph.sdl)
+                try:
+                    check_plan(plan, self._subgraph_schemas)
+                except InvalidPlan as error:
+                    log.error("invalid plan for %r: %s", text, error)
+                    raise RequestError(
+                        f"the gateway planned the operation wrongly: {error}",
+                        "INVALID_PLAN",
+                        status=500,
+                    ) from None
         self._plans.put(key, plan)
         return plan
 

@@ -46,6 +46,8 @@ class GatewaySettings(BaseSettings):
     # Tenant of anonymous callers that send no X-Portal-Tenant header (single-portal setups).
     default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
     dev_mode: bool = False
+    # Check every new plan before it runs (federation/validation.py); always on in dev mode.
+    check_plans: bool = False
     # In dev mode only, the tenant of anonymous callers that name none (after default_tenant):
     # GraphiQL's schema request and a first login from it send no X-Portal-Tenant header.
     dev_default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")

@@ -14,6 +14,7 @@ from graphql import (
     FieldNode,
     GraphQLID,
     GraphQLNonNull,
+    InlineFragmentNode,
     SelectionSetNode,
     Undefined,
     ValueNode,
@@ -86,6 +87,19 @@ def project(value: Any, selection: SelectionSetNode) -> Any:
         return None
     result: JSONDict = {}
     for selection_node in selection.selections:
+        if isinstance(selection_node, InlineFragmentNode):
+            # `@requires` of an abstract type: the object's type picks the fragments that apply,
+            # and the representation names it.
+            typename = value.get("__typename")
+            result["__typename"] = typename
+            condition = selection_node.type_condition
+            if condition is None or condition.name.value == typename:
+                part = project(value, selection_node.selection_set)
+                if part is None:
+                    return None
+                part.pop("__typename", None)
+                result.update(part)
+            continue
         assert isinstance(selection_node, FieldNode)
         name = selection_node.name.value
         source = selection_node.alias.value if selection_node.alias else name

@@ -48,13 +48,19 @@ class SubgraphSelection:
         for key, head in keys.items():
             self.reserved.setdefault(key, head)
 
-    def internal_key(self, name: str) -> str:
-        """The response key under which the planner selects field `name` for itself."""
-        existing = self.fields.get(name)
-        reserved = self.reserved.get(name)
-        if (existing is None or existing[0] == name) and (reserved is None or reserved == name):
-            return name
-        return f"__key_{name}"
+    def internal_key(self, name: str, arguments: str = "") -> str:
+        """The response key under which the planner selects field `name` (with `arguments`,
+        as printed) for itself: its name unless a client field or another planner field with
+        other arguments takes it, else an internal alias."""
+        number = 0
+        while True:
+            key = name if number == 0 else f"__key_{name}" + (f"_{number}" if number > 1 else "")
+            head = head_of(key, name, arguments)
+            existing = self.fields.get(key)
+            reserved = self.reserved.get(key)
+            if (existing is None or existing[0] == head) and (reserved is None or reserved == head):
+                return key
+            number += 1
 
     def add(self, key: str, head: str, with_selection: bool) -> SubgraphSelection | None:
         existing = self.fields.get(key)
@@ -80,13 +86,17 @@ class SubgraphSelection:
             assert isinstance(selection, FieldNode)
             name = selection.name.value
             key = self.internal_key(name)
-            head = name if key == name else f"{key}: {name}"
-            sub = self.add(key, head, bool(selection.selection_set))
+            sub = self.add(key, head_of(key, name), bool(selection.selection_set))
             nested = selection.selection_set
             if sub is not None and nested is not None:
                 nested = sub.add_set(nested)
             selections.append(read_back_field(key, selection, nested))
         return SelectionSetNode(selections=tuple(selections))
+
+
+def head_of(key: str, name: str, arguments: str = "") -> str:
+    """A field as printed up to its selection set: alias (when not its name), name, arguments."""
+    return (name if key == name else f"{key}: {name}") + arguments
 
 
 def read_back_field(
@@ -103,7 +113,7 @@ def read_back_field(
     )
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed as itself
 class Fetch:
     """One request to one subgraph: a root fetch, or an `_entities` fetch for the objects the
     fetches it depends on returned at `path`."""

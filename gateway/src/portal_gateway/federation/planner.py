@@ -35,7 +35,7 @@ from portal_gateway.federation.plan import (
     SubgraphSelection,
     read_back_field,
 )
-from portal_gateway.federation.printer import field_head, write_document
+from portal_gateway.federation.printer import arguments_text, field_head, write_document
 from portal_gateway.federation.supergraph import Key, Supergraph
 
 
@@ -108,8 +108,10 @@ class _Builder:
         self.schema = supergraph.schema
         self.fetches: list[Fetch] = []
         self._ids = 0
-        # (parent fetch id, path, graph) -> entity fetch
-        self._entity_fetches: dict[tuple[int, tuple[str, ...], str], Fetch] = {}
+        # (parent fetch id, path, graph) -> the entity fetches made for them
+        self._entity_fetches: dict[tuple[int, tuple[str, ...], str], list[Fetch]] = {}
+        # While `@requires` fields are planned: the fetches their fields went into
+        self._producers: set[Fetch] | None = None
 
     def new_fetch(self, graph: str, path: tuple[str, ...] | None, kind: str = "query") -> Fetch:
         self._ids += 1
@@ -117,14 +119,28 @@ class _Builder:
         self.fetches.append(fetch)
         return fetch
 
-    def entity_fetch(self, parent: Fetch, path: tuple[str, ...], graph: str) -> Fetch:
-        """The `_entities` fetch of `graph` for the objects `parent` returns at `path`: one per
-        (parent, path, subgraph), so that all their representations go in one request."""
-        fetch = self._entity_fetches.get((parent.id, path, graph))
+    def entity_fetch(
+        self,
+        parent: Fetch,
+        path: tuple[str, ...],
+        graph: str,
+        after: frozenset[Fetch] = frozenset(),
+    ) -> Fetch:
+        """The one constructor of `_entities` fetches: the fetch of `graph` for the objects
+        `parent` returns at `path`, shared by every field planned there (so that all their
+        representations go in one request), and made to wait for the fetches `after` (which
+        produce its `@requires` fields). A fetch those depend on cannot wait for them: another
+        fetch of the same subgraph is made instead, never a cycle."""
+        made = self._entity_fetches.setdefault((parent.id, path, graph), [])
+        before = _upstream(after)
+        fetch = next((f for f in made if f not in before), None)
         if fetch is None:
             fetch = self.new_fetch(graph, path)
             fetch.depends.append(parent)
-            self._entity_fetches[(parent.id, path, graph)] = fetch
+            made.append(fetch)
+        for producer in after:
+            if producer is not fetch and producer not in fetch.depends:
+                fetch.depends.append(producer)
         return fetch
 
     def root_fetch_for(self, root: str, f: Field, by_graph: dict[str, Fetch], kind: str) -> None:
@@ -229,6 +245,8 @@ class _Builder:
 
     def plan_here(self, at: _Objects, f: Field) -> None:
         """Field `f` from the subgraph of `at.fetch`, and its selection below it."""
+        if self._producers is not None:
+            self._producers.add(at.fetch)
         sub = at.out.add(f.key, field_head(f), f.children is not None)
         if sub is None or f.children is None:
             return
@@ -267,21 +285,22 @@ class _Builder:
                 return
             raise PlanningError(f"no subgraph resolves {type_name}.{f.name}")
         # Prefer a subgraph already being fetched for this path (@shareable fields).
-        candidates.sort(key=lambda j: (at.fetch.id, at.path, j.graph) not in self._entity_fetches)
+        candidates.sort(key=lambda j: not self._entity_fetches.get((at.fetch.id, at.path, j.graph)))
         for join in candidates:
             key = self.usable_key(at, join.graph)
             if key is None:
                 continue
-            child = self.entity_fetch(at.fetch, at.path, join.graph)
-            representation = self.represent(child, at, key)
+            producers: frozenset[Fetch] = frozenset()
+            read_back = None
             if join.requires is not None:
-                before = len(self.fetches)
+                # The required fields first, from wherever they come: the entity fetch then
+                # waits for every fetch they went into.
                 required, read_back = self.required_fields(type_name, join.requires, at.out)
-                self.plan_fields(at, required)
+                producers = self.plan_required(at, required)
+            child = self.entity_fetch(at.fetch, at.path, join.graph, producers)
+            representation = self.represent(child, at, key)
+            if read_back is not None:
                 representation.append(read_back)
-                for extra in self.fetches[before:]:
-                    if extra is not child and extra not in child.depends:
-                        child.depends.append(extra)
             child.add_entity_key(f.key)
             self.plan_here(_Objects.entities(child, at.path, type_name), f)
             return
@@ -289,6 +308,20 @@ class _Builder:
             f"{type_name}.{f.name}: no key of {type_name} joins subgraph {at.graph} to "
             f"{', '.join(j.graph for j in candidates)}"
         )
+
+    def plan_required(self, at: _Objects, required: list[Field]) -> frozenset[Fetch]:
+        """Plan `@requires` fields of these objects; the fetches they went into (nested ones
+        included), which the fetch that needs them must wait for."""
+        outer = self._producers
+        self._producers = set()
+        try:
+            self.plan_fields(at, required)
+            producers = frozenset(self._producers)
+        finally:
+            self._producers = outer
+        if outer is not None:
+            outer.update(producers)
+        return producers
 
     def plan_through_interface_object(self, at: _Objects, f: Field) -> bool:
         """A field an `@interfaceObject` subgraph adds to every implementation of an
@@ -370,23 +403,42 @@ class _Builder:
         self, type_name: str, requires: SelectionSetNode, out: SubgraphSelection
     ) -> tuple[list[Field], SelectionSetNode]:
         """`@requires` fields as fields the planner fetches (no client sees them), each under
-        a response key no client field uses; and the selection to read them back with."""
-        parent = self.schema.get_type(type_name)
-        assert isinstance(parent, GraphQLObjectType)
+        a response key no client field uses; and the selection to read them back with. They
+        are read in the supergraph's own schema (a required field may be `@inaccessible`),
+        with their arguments and inline fragments."""
+        schema = self.supergraph.full_schema
+        parent = schema.get_type(type_name)
+        assert isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType))
         fields = []
         read_back = []
         for selection in requires.selections:
-            assert isinstance(selection, FieldNode)
+            if not isinstance(selection, FieldNode):
+                raise PlanningError(f"{type_name}: @requires with a fragment at its top level")
             name = selection.name.value
             definition = parent.fields.get(name)
             if definition is None:
-                raise PlanningError(f"{type_name}.{name}: @requires field not in the API schema")
-            key = out.internal_key(name)
-            fields.append(Field(key, name, (), definition.type, type_name))
-            read_back.append(read_back_field(key, selection, selection.selection_set))
+                raise PlanningError(f"{type_name}.{name}: @requires field not in the supergraph")
+            arguments = tuple(selection.arguments or ())
+            key = out.internal_key(name, arguments_text(arguments))
+            required = Field(key, name, arguments, definition.type, type_name)
             if selection.selection_set is not None:
-                normalizer = Normalizer(self.schema, {}, {}, lambda *_: None)
-                fields[-1].children = normalizer.fields(
-                    fields[-1].named_type, [selection.selection_set]
+                normalizer = Normalizer(schema, {}, {}, lambda *_: None)
+                required.children = normalizer.fields(
+                    required.named_type, [selection.selection_set]
                 )
+            fields.append(required)
+            read_back.append(read_back_field(key, selection, selection.selection_set))
         return fields, SelectionSetNode(selections=tuple(read_back))
+
+
+def _upstream(fetches: frozenset[Fetch]) -> set[Fetch]:
+    """The fetches given and every fetch they wait for, transitively."""
+    seen: set[Fetch] = set()
+    stack = list(fetches)
+    while stack:
+        fetch = stack.pop()
+        if fetch in seen:
+            continue
+        seen.add(fetch)
+        stack.extend(fetch.depends)
+    return seen

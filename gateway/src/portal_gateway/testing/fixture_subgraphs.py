@@ -647,8 +647,11 @@ class Recorded:
         ]
 
 
-def subgraph_route(name: str, recorded: Recorded) -> Route:
-    schema = SCHEMAS.get(name)
+def subgraph_route(
+    name: str, recorded: Recorded, schema: strawberry.federation.Schema | None = None
+) -> Route:
+    """The route of subgraph `name` (a fixture subgraph, or `schema`) at `/{name}/graphql`."""
+    schema = schema or SCHEMAS.get(name)
 
     async def graphql(request: Request) -> Response:
         raw = await request.body()

@@ -1,0 +1,228 @@
+"""Small Federation-2 scenarios for the planner's conformance tests, each a few real Strawberry
+subgraphs composed by the real composer (`composition.compose`), served like the fixture
+subgraphs (`fixture_subgraphs.subgraph_route`) and recorded.
+
+- `requires`: `Item` (catalog: name, `price(currency:)`, a `shape` union, an `@inaccessible`
+  `secretCode`, `weight` is stock's) with `@requires` of an argument, of inline fragments, of
+  an inaccessible field, of a field an existing fetch supplies, and a chain through a third
+  subgraph back to the first (`pricing.label` needs `stock.grade` needs `pricing.discount`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import strawberry
+from starlette.applications import Starlette
+
+from portal_gateway.composition import compose
+from portal_gateway.subgraph_sdl import composable_link, without_federation_internals
+from portal_gateway.testing.fixture_subgraphs import Recorded, subgraph_route
+
+Schemas = dict[str, strawberry.federation.Schema]
+
+# -- requires --------------------------------------------------------------------------------
+
+ITEMS: dict[str, dict[str, Any]] = {
+    "i1": {"name": "Wheel", "price": 10.0, "shape": ("circle", 2.0), "secret": "S-1", "weight": 3},
+    "i2": {"name": "Tile", "price": 4.0, "shape": ("square", 3.0), "secret": "S-2", "weight": 12},
+}
+RATES = {"EUR": 1.0, "USD": 1.5}
+
+
+@strawberry.type
+class Circle:
+    radius: float = strawberry.federation.field(shareable=True)
+
+
+@strawberry.type
+class Square:
+    side: float = strawberry.federation.field(shareable=True)
+
+
+Shape = Annotated[Circle | Square, strawberry.union("Shape")]
+
+
+def _shape(item: str) -> Circle | Square:
+    kind, size = ITEMS[item]["shape"]
+    return Circle(radius=size) if kind == "circle" else Square(side=size)
+
+
+@strawberry.federation.type(keys=["id"], name="Item")
+class CatalogItem:
+    id: strawberry.ID
+
+    @strawberry.field
+    def name(self) -> str:
+        return str(ITEMS[self.id]["name"])
+
+    @strawberry.field
+    def price(self, currency: str = "EUR") -> float | None:
+        return float(ITEMS[self.id]["price"]) * RATES[currency]
+
+    @strawberry.field
+    def shape(self) -> Shape | None:
+        return _shape(self.id)
+
+    @strawberry.federation.field(inaccessible=True)
+    def secret_code(self) -> str | None:
+        return str(ITEMS[self.id]["secret"])
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> CatalogItem:
+        return CatalogItem(id=id)
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field
+    def items(self) -> list[CatalogItem]:
+        return [CatalogItem(id=strawberry.ID(i)) for i in ITEMS]
+
+
+catalog = strawberry.federation.Schema(query=CatalogQuery, types=[Circle, Square])
+
+
+@strawberry.federation.type(keys=["id"], name="Item")
+class PricingItem:
+    id: strawberry.ID
+    required: strawberry.Private[dict[str, Any]]
+    shape: Shape | None = strawberry.federation.field(external=True, default=None)
+    secret_code: str | None = strawberry.federation.field(external=True, default=None)
+    weight: int | None = strawberry.federation.field(external=True, default=None)
+    grade: str | None = strawberry.federation.field(external=True, default=None)
+
+    @strawberry.federation.field(external=True)
+    def price(self, currency: str = "EUR") -> float | None:
+        return None
+
+    @strawberry.federation.field(requires=['price(currency: "USD")'])
+    def usd(self) -> str | None:
+        price = self.required.get("price")
+        return None if price is None else f"{price:.2f} USD"
+
+    @strawberry.federation.field(
+        requires=["shape { ... on Circle { radius } ... on Square { side } }"]
+    )
+    def area(self) -> float | None:
+        shape = self.required.get("shape")
+        if not isinstance(shape, dict):
+            return None
+        if "radius" in shape:
+            return round(3.14159 * float(shape["radius"]) ** 2, 2)
+        if "side" in shape:
+            return float(shape["side"]) ** 2
+        return None
+
+    @strawberry.federation.field(requires=["secretCode"])
+    def code(self) -> str | None:
+        secret = self.required.get("secretCode")
+        return None if secret is None else f"code {secret}"
+
+    @strawberry.federation.field(requires=["weight"])
+    def heavy(self) -> bool | None:
+        weight = self.required.get("weight")
+        return None if weight is None else weight > 10
+
+    @strawberry.field
+    def discount(self) -> int | None:
+        return 5 if self.id == "i2" else 0
+
+    @strawberry.federation.field(requires=["grade"])
+    def label(self) -> str | None:
+        grade = self.required.get("grade")
+        return None if grade is None else f"label {grade}"
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID, **required: Any) -> PricingItem:
+        return PricingItem(id=id, required=required)
+
+
+@strawberry.type
+class PricingQuery:
+    @strawberry.field
+    def currencies(self) -> list[str]:
+        return list(RATES)
+
+
+pricing = strawberry.federation.Schema(query=PricingQuery, types=[PricingItem, Circle, Square])
+
+
+@strawberry.federation.type(keys=["id"], name="Item")
+class StockItem:
+    id: strawberry.ID
+    discount: int | None = strawberry.federation.field(external=True, default=None)
+
+    @strawberry.field
+    def weight(self) -> int | None:
+        return int(ITEMS[self.id]["weight"])
+
+    @strawberry.field
+    def level(self) -> int | None:
+        return 7
+
+    @strawberry.federation.field(requires=["discount"])
+    def grade(self) -> str | None:
+        return None if self.discount is None else ("A" if self.discount else "B")
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID, discount: int | None = None) -> StockItem:
+        return StockItem(id=id, discount=discount)
+
+
+@strawberry.type
+class StockQuery:
+    @strawberry.field
+    def warehouses(self) -> int:
+        return 2
+
+
+stock = strawberry.federation.Schema(query=StockQuery, types=[StockItem])
+
+SCENARIOS: dict[str, Schemas] = {
+    "requires": {"catalog": catalog, "pricing": pricing, "stock": stock},
+}
+
+_composed: dict[str, str] = {}
+
+
+def sdl_of(schema: strawberry.federation.Schema) -> str:
+    return composable_link(without_federation_internals(schema.as_str()))
+
+
+def supergraph_of(scenario: str) -> str:
+    """The scenario's supergraph with placeholder URLs (`http://scenario-NAME/graphql`),
+    composed once per process."""
+    if scenario not in _composed:
+        _composed[scenario] = compose(
+            [
+                {"name": n, "url": f"http://scenario-{n}/graphql", "sdl": sdl_of(s)}
+                for n, s in SCENARIOS[scenario].items()
+            ]
+        )
+    return _composed[scenario]
+
+
+@contextlib.asynccontextmanager
+async def scenario_subgraphs(
+    scenario: str, serving: Any
+) -> AsyncIterator[tuple[str, dict[str, Recorded]]]:
+    """Serve a scenario's subgraphs; yields its supergraph (with their URLs) and recorders."""
+    schemas = SCENARIOS[scenario]
+    recorded = {name: Recorded(name) for name in schemas}
+    app = Starlette(
+        routes=[subgraph_route(name, recorded[name], schema) for name, schema in schemas.items()]
+    )
+    async with serving(app) as url:
+        supergraph = supergraph_of(scenario)
+        for name in schemas:
+            supergraph = supergraph.replace(
+                f"http://scenario-{name}/graphql", f"{url}/{name}/graphql"
+            )
+        try:
+            yield supergraph, recorded
+        finally:
+            for r in recorded.values():
+                r.released.set()
