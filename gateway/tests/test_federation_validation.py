@@ -35,7 +35,7 @@ def test_a_good_plan_passes(scenario):
 def test_a_cycle_is_found(scenario):
     supergraph, schemas = scenario
     plan = plan_of(supergraph, "{ items { heavy } }")
-    first, *rest = plan.stages[0]
+    _, *rest = plan.stages[0]
     rest[0].depends.append(rest[-1])
     rest[-1].depends.append(rest[0])
     with pytest.raises(InvalidPlan, match="cycle"):

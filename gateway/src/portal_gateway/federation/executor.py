@@ -260,6 +260,8 @@ class Executor:
             return
         data = answer.get("data")
         if isinstance(data, dict):
+            if fetch.renames:
+                _rename(data, fetch.renames)
             merge(outcome.data, data)
         for error in answer.get("errors") or ():
             outcome.errors.append(_clean(error, None))
@@ -313,6 +315,8 @@ class Executor:
         if isinstance(entities, list) and len(entities) == len(representations):
             for index, entity in enumerate(entities):
                 if isinstance(entity, dict):
+                    if fetch.renames:
+                        _rename(entity, fetch.renames)
                     if fetch.typename_as:
                         entity.pop("__typename", None)  # the interface's name, not the type
                     for obj, _ in targets[index]:
@@ -331,6 +335,14 @@ class Executor:
                     )
         for error in answer.get("errors") or ():
             outcome.errors.extend(_repath(error, targets))
+
+
+def _rename(data: JSONDict, renames: list[tuple[tuple[str, ...], str, str, str]]) -> None:
+    """Fields the planner sent under an alias back under their response keys."""
+    for path, type_name, alias, key in renames:
+        for obj, _ in objects_at(data, path):
+            if alias in obj and obj.get("__typename") == type_name:
+                obj[key] = obj.pop(alias)
 
 
 def _timed_out(fetch: Fetch, outcome: Outcome) -> None:

@@ -43,6 +43,8 @@ class SubgraphSelection:
     # response key -> the head of the client's field with that key, at this object: fields the
     # planner adds (keys, @requires) take another response key than any of these
     reserved: dict[str, str] = field(default_factory=dict)
+    # response key -> the field's type in the subgraph's schema (to find fields that clash)
+    types: dict[str, str] = field(default_factory=dict)
 
     def reserve(self, keys: dict[str, str]) -> None:
         for key, head in keys.items():
@@ -131,6 +133,9 @@ class Fetch:
     # response keys of the fields it adds to each entity, for errors when it fails
     entity_keys: list[str] = field(default_factory=list)
     operation_kind: str = "query"
+    # (path inside its answer, object type, alias, response key): a field sent under an alias
+    # (its type clashes with a sibling's in the subgraph) renamed back when its data arrives
+    renames: list[tuple[tuple[str, ...], str, str, str]] = field(default_factory=list)
     document: str = ""
     variables: tuple[str, ...] = ()
     # A `node(id:)` answered by the gateway: (response key, the `id` argument, the types it

@@ -20,10 +20,13 @@ from dataclasses import dataclass
 from graphql import (
     FieldNode,
     GraphQLInterfaceType,
+    GraphQLNamedType,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLUnionType,
     OperationDefinitionNode,
     SelectionSetNode,
+    get_named_type,
 )
 
 from portal_gateway.federation.operation import TYPENAME, Field, Normalizer
@@ -33,6 +36,7 @@ from portal_gateway.federation.plan import (
     Plan,
     PlanningError,
     SubgraphSelection,
+    head_of,
     read_back_field,
 )
 from portal_gateway.federation.printer import arguments_text, field_head, write_document
@@ -87,6 +91,8 @@ class _Objects:
     type_name: str
     out: SubgraphSelection
     provided: frozenset[str] = frozenset()
+    # The selection whose fragment `out` is, when the objects are one type of an abstract one
+    siblings: SubgraphSelection | None = None
 
     @property
     def graph(self) -> str:
@@ -244,13 +250,26 @@ class _Builder:
                 self.plan_elsewhere(at, f)
 
     def plan_here(self, at: _Objects, f: Field) -> None:
-        """Field `f` from the subgraph of `at.fetch`, and its selection below it."""
+        """Field `f` from the subgraph of `at.fetch`, and its selection below it, written as
+        valid against that subgraph's own schema: a field whose type there differs from the
+        same response key's in a sibling fragment goes under an alias (renamed back when its
+        data arrives), and the selection below follows the field's type there."""
         if self._producers is not None:
             self._producers.add(at.fetch)
-        sub = at.out.add(f.key, field_head(f), f.children is not None)
+        graph = at.graph
+        here = self.type_in(graph, at.type_name, f.name)
+        key = f.key
+        if at.siblings is not None and here is not None and self.conflicts(at, key, str(here)):
+            key = f"_{at.type_name}_{f.key}"
+            start = len(at.fetch.path or ())
+            at.fetch.renames.append((at.path[start:], at.type_name, key, f.key))
+        sub = at.out.add(
+            key, head_of(key, f.name, arguments_text(f.arguments)), f.children is not None
+        )
+        if here is not None:
+            at.out.types[key] = str(here)
         if sub is None or f.children is None:
             return
-        graph = at.graph
         join = next(
             j for j in self.supergraph.types[at.type_name].fields[f.name] if j.graph == graph
         )
@@ -260,8 +279,15 @@ class _Builder:
         )
         child_path = (*at.path, f.key)
         named = f.named_type
+        named_here = get_named_type(here) if here is not None else named
         if isinstance(named, GraphQLObjectType):
-            below = _Objects(at.fetch, child_path, named.name, sub, provided)
+            if isinstance(named_here, GraphQLObjectType):
+                below = _Objects(at.fetch, child_path, named.name, sub, provided)
+            else:  # abstract in this subgraph: its objects of the type asked for
+                sub.add(TYPENAME, TYPENAME, False)
+                below = _Objects(
+                    at.fetch, child_path, named.name, sub.fragment(named.name), provided, sub
+                )
             self.plan_fields(below, f.children[named.name])
             return
         sub.add(TYPENAME, TYPENAME, False)
@@ -269,11 +295,56 @@ class _Builder:
         if graph in self.supergraph.types[named.name].interface_objects:
             self.plan_interface_object(_Objects(at.fetch, child_path, named.name, sub), f)
             return
+        possible = self.possible_here(graph, named.name, named_here)
         for object_type, children in f.children.items():
-            if not children or not self.supergraph.possible_in(object_type, named.name, graph):
+            if not children or object_type not in possible:
                 continue
-            below = _Objects(at.fetch, child_path, object_type, sub.fragment(object_type), provided)
+            if isinstance(named_here, GraphQLObjectType):
+                below = _Objects(at.fetch, child_path, object_type, sub, provided)
+            else:
+                below = _Objects(
+                    at.fetch, child_path, object_type, sub.fragment(object_type), provided, sub
+                )
             self.plan_fields(below, children)
+
+    def type_in(self, graph: str, type_name: str, field_name: str) -> GraphQLOutputType | None:
+        """The type of a field in a subgraph's own schema (None when not known there)."""
+        schema = self.supergraph.subgraph_schemas.get(graph)
+        parent = schema.get_type(type_name) if schema is not None else None
+        if not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            return None
+        definition = parent.fields.get(field_name)
+        return definition.type if definition is not None else None
+
+    def possible_here(
+        self, graph: str, abstract: str, named_here: GraphQLNamedType | None
+    ) -> set[str]:
+        """The object types a field of abstract type `abstract` can return in `graph`: those
+        its type there can be."""
+        schema = self.supergraph.subgraph_schemas.get(graph)
+        if isinstance(named_here, GraphQLObjectType):
+            return {named_here.name}
+        if schema is not None and isinstance(named_here, (GraphQLInterfaceType, GraphQLUnionType)):
+            return {t.name for t in schema.get_possible_types(named_here)}
+        info = self.supergraph.types[abstract]
+        return {
+            t for t in self.supergraph.types if self.supergraph.possible_in(t, info.name, graph)
+        }
+
+    @staticmethod
+    def conflicts(at: _Objects, key: str, type_text: str) -> bool:
+        """Whether response key `key` with type `type_text` clashes, in the subgraph's
+        validation, with the same key in the abstract selection around `at` or a sibling
+        fragment."""
+        siblings = at.siblings
+        assert siblings is not None
+        if siblings.types.get(key, type_text) != type_text:
+            return True
+        return any(
+            fragment.types.get(key, type_text) != type_text
+            for name, fragment in siblings.fragments.items()
+            if name != at.type_name
+        )
 
     def plan_elsewhere(self, at: _Objects, f: Field) -> None:
         """Field `f`, which the subgraph of `at.fetch` does not return, from an entity fetch of

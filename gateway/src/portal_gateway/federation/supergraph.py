@@ -11,6 +11,7 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 from graphql import (
@@ -125,6 +126,11 @@ class Supergraph:
     sdl: str
     # The supergraph's own types, `@inaccessible` ones included (field sets are read with it)
     full_schema: GraphQLSchema
+
+    @cached_property
+    def subgraph_schemas(self) -> dict[str, GraphQLSchema]:
+        """Each subgraph's own schema, as the supergraph records it."""
+        return subgraph_schemas(self.sdl)
 
     def possible_in(self, type_name: str, abstract: str, graph: str) -> bool:
         """Whether `graph` knows object type `type_name` as a member of `abstract`."""

@@ -181,8 +181,82 @@ class StockQuery:
 
 stock = strawberry.federation.Schema(query=StockQuery, types=[StockItem])
 
+# -- types: a field's type differs between subgraphs (`@join__field(type:)`) ----------------
+
+TITLES = {"b1": "Dune", "m1": None}
+
+
+@strawberry.type(name="Book")
+class ShelfBook:
+    title: str = strawberry.federation.field(shareable=True)  # String! here, String in library
+
+
+@strawberry.type(name="Movie")
+class ShelfMovie:
+    title: str | None = strawberry.federation.field(shareable=True)
+
+
+Media = Annotated[ShelfBook | ShelfMovie, strawberry.union("Media")]
+
+
+@strawberry.federation.type(keys=["id"], name="Shelf")
+class ShelfShelf:
+    id: strawberry.ID
+
+    @strawberry.federation.field(shareable=True)
+    def featured(self) -> Media | None:
+        return ShelfBook(title="Dune") if self.id == "s1" else ShelfMovie(title=None)
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> ShelfShelf:
+        return ShelfShelf(id=id)
+
+
+@strawberry.type
+class ShelfQuery:
+    @strawberry.field
+    def media(self) -> list[Media]:
+        return [ShelfBook(title="Dune"), ShelfMovie(title=None)]
+
+    @strawberry.field
+    def shelf(self) -> ShelfShelf:
+        return ShelfShelf(id=strawberry.ID("s1"))
+
+
+shelf = strawberry.federation.Schema(query=ShelfQuery, types=[ShelfShelf])
+
+
+@strawberry.type(name="Book")
+class LibraryBook:
+    title: str | None = strawberry.federation.field(shareable=True)
+
+
+@strawberry.federation.type(keys=["id"], name="Shelf")
+class LibraryShelf:
+    id: strawberry.ID
+    label: str | None = None
+
+    @strawberry.federation.field(shareable=True)
+    def featured(self) -> LibraryBook | None:  # a Book here, a Media in shelf
+        return LibraryBook(title=f"Best of {self.id}")
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> LibraryShelf:
+        return LibraryShelf(id=id, label=f"shelf {id}")
+
+
+@strawberry.type
+class LibraryQuery:
+    @strawberry.field
+    def shelves(self) -> list[LibraryShelf]:
+        return [LibraryShelf(id=strawberry.ID("s1"), label="shelf s1")]
+
+
+library = strawberry.federation.Schema(query=LibraryQuery)
+
 SCENARIOS: dict[str, Schemas] = {
     "requires": {"catalog": catalog, "pricing": pricing, "stock": stock},
+    "types": {"shelf": shelf, "library": library},
 }
 
 _composed: dict[str, str] = {}
