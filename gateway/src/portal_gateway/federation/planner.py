@@ -15,6 +15,7 @@ the client uses for another field: they go under an internal alias.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from graphql import (
@@ -40,7 +41,7 @@ from portal_gateway.federation.plan import (
     read_back_field,
 )
 from portal_gateway.federation.printer import arguments_text, field_head, write_document
-from portal_gateway.federation.supergraph import Key, Supergraph
+from portal_gateway.federation.supergraph import Key, Supergraph, TypeInfo
 
 
 class Planner:
@@ -65,6 +66,7 @@ class Planner:
         else:
             builder.fetches = []
             by_graph: dict[str, Fetch] = {}
+            builder.roots = by_graph
             for f in fields:
                 if f.name == TYPENAME or f.denied:
                     continue
@@ -118,6 +120,9 @@ class _Builder:
         self._entity_fetches: dict[tuple[int, tuple[str, ...], str], list[Fetch]] = {}
         # While `@requires` fields are planned: the fetches their fields went into
         self._producers: set[Fetch] | None = None
+        # The root fetches of a query by subgraph (None for a mutation: a root field there
+        # runs once, never split between subgraphs)
+        self.roots: dict[str, Fetch] | None = None
 
     def new_fetch(self, graph: str, path: tuple[str, ...] | None, kind: str = "query") -> Fetch:
         self._ids += 1
@@ -150,17 +155,149 @@ class _Builder:
         return fetch
 
     def root_fetch_for(self, root: str, f: Field, by_graph: dict[str, Fetch], kind: str) -> None:
+        """Root field `f` from the subgraph that reaches most of its selection (a shared root
+        field: `@shareable` in several), preferring one already asked."""
         info = self.supergraph.types[root]
         graphs = [j.graph for j in info.resolvers(f.name)]
         if not graphs:
             raise PlanningError(f"no subgraph resolves {root}.{f.name}")
-        graph = next((g for g in graphs if g in by_graph), graphs[0])
+        graph = min(
+            graphs,
+            key=lambda g: (self.unreachable(g, root, f), g not in by_graph, graphs.index(g)),
+        )
+        self.root_fetch_in(graph, root, f, by_graph, kind)
+
+    def root_fetch_in(
+        self, graph: str, root: str, f: Field, by_graph: dict[str, Fetch], kind: str
+    ) -> None:
         fetch = by_graph.get(graph)
         if fetch is None:
             fetch = self.new_fetch(graph, None, kind)
             by_graph[graph] = fetch
-        fetch.root_keys.append(f.key)
+        if f.key not in fetch.root_keys:
+            fetch.root_keys.append(f.key)
         self.plan_fields(_Objects(fetch, (), root, fetch.out), [f])
+
+    # -- what a subgraph can reach from objects it returns ---------------------------------
+
+    def unreachable(
+        self, graph: str, type_name: str, f: Field, provided: frozenset[str] = frozenset()
+    ) -> int:
+        """How many fields of `f` (itself and below) no plan starting at the `type_name`
+        objects of `graph` can get: neither resolvable there nor joined from there by a key."""
+        if f.name == TYPENAME or f.denied:
+            return 0
+        if not self.resolvable_in(graph, type_name, f.name, provided):
+            return 0 if self.can_hop(graph, type_name, f.name) else 1
+        return self.unreachable_below(graph, type_name, f)
+
+    def unreachable_below(self, graph: str, type_name: str, f: Field) -> int:
+        if not f.children or graph == NODE_GRAPH:
+            return 0
+        provided, possible = self.below(graph, type_name, f)
+        return sum(
+            self.unreachable(graph, object_type, child, provided)
+            for object_type, children in f.children.items()
+            if object_type in possible
+            for child in children
+        )
+
+    def below(self, graph: str, type_name: str, f: Field) -> tuple[frozenset[str], set[str]]:
+        """Of field `f` of `type_name` in `graph`: the fields its `@provides` names, and the
+        object types its value can be there."""
+        join = next(
+            (
+                j
+                for j in self.supergraph.types[type_name].fields.get(f.name, ())
+                if j.graph == graph
+            ),
+            None,
+        )
+        provided = frozenset(
+            s.name.value  # type: ignore[attr-defined]
+            for s in (join.provides.selections if join and join.provides is not None else ())
+        )
+        named = f.named_type
+        here = self.type_in(graph, type_name, f.name)
+        named_here = get_named_type(here) if here is not None else named
+        if isinstance(named, GraphQLObjectType):
+            return provided, {named.name}
+        return provided, self.possible_here(graph, named.name, named_here)
+
+    def can_hop(self, graph: str, type_name: str, name: str) -> bool:
+        """Whether some subgraph resolving field `name` of `type_name` joins by a key that
+        the `type_name` objects of `graph` can give."""
+        info = self.supergraph.types.get(type_name)
+        if info is None:
+            return False
+        for join in info.resolvers(name):
+            for key in info.keys_in(join.graph):
+                if all(
+                    self.resolvable_in(graph, type_name, n) or self.stub_key(graph, info, n)
+                    for n in key.top_fields
+                ):
+                    return True
+        interfaces = set().union(*info.implements.values()) if info.implements else set()
+        for interface in interfaces:
+            interface_info = self.supergraph.types[interface]
+            if any(
+                j.graph in interface_info.interface_objects for j in interface_info.resolvers(name)
+            ):
+                return True
+        return False
+
+    def split(self, at: _Objects, f: Field) -> tuple[Field | None, Field] | None:
+        """Of field `f`, resolvable where `at` is, the part its subgraph cannot reach (fields
+        below it neither resolvable there nor joined by a key: of value types), to be asked of
+        another subgraph that resolves `f`: (`f` with the rest, or None when nothing is left;
+        `f` with that part). None when all is reachable. The client's field is not changed."""
+        if not f.children or at.graph == NODE_GRAPH:
+            return None
+        provided, possible = self.below(at.graph, at.type_name, f)
+        kept: dict[str, list[Field]] = {}
+        moved: dict[str, list[Field]] = {}
+        for object_type, children in f.children.items():
+            if object_type not in possible:
+                kept[object_type] = children
+                continue
+            for child in children:
+                gone = (
+                    child.name != TYPENAME
+                    and not child.denied
+                    and not self.resolvable_in(at.graph, object_type, child.name, provided)
+                    and not self.can_hop(at.graph, object_type, child.name)
+                )
+                (moved if gone else kept).setdefault(object_type, []).append(child)
+        if not moved:
+            return None
+        others = [
+            j.graph
+            for j in self.supergraph.types[at.type_name].resolvers(f.name)
+            if j.graph != at.graph
+        ]
+        rest = dataclasses.replace(f, children=moved)
+        if not any(self.unreachable(g, at.type_name, rest) == 0 for g in others):
+            return None  # nowhere better: planned here, and refused with its reason
+        left = any(c.name != TYPENAME for children in kept.values() for c in children)
+        return (dataclasses.replace(f, children=kept) if left else None), rest
+
+    def plan_rest(self, at: _Objects, rest: Field) -> None:
+        """The part of a field its subgraph cannot reach (`split`), from another subgraph that
+        resolves the field: another root fetch at the root of a query, else an entity fetch of
+        the parent joined by its key."""
+        others = [
+            j.graph
+            for j in self.supergraph.types[at.type_name].resolvers(rest.name)
+            if j.graph != at.graph
+        ]
+        roots = self.roots
+        if at.fetch.path is None and not at.path and roots is not None:
+            graph = min(
+                others, key=lambda g: (self.unreachable(g, at.type_name, rest), g not in roots)
+            )
+            self.root_fetch_in(graph, at.type_name, rest, roots, at.fetch.operation_kind)
+            return
+        self.plan_elsewhere(at, rest, exclude=frozenset({at.graph}))
 
     # -- `node(id:)`: routed by the gateway to the subgraph owning the id's type ---------
 
@@ -218,21 +355,32 @@ class _Builder:
 
     def resolvable(self, at: _Objects, name: str) -> bool:
         """Whether the subgraph of `at.fetch` returns field `name` of these objects itself."""
-        graph = at.graph
+        return self.resolvable_in(at.graph, at.type_name, name, at.provided)
+
+    def resolvable_in(
+        self, graph: str, type_name: str, name: str, provided: frozenset[str] = frozenset()
+    ) -> bool:
+        """Whether `graph` returns field `name` of its `type_name` objects itself."""
         if graph == NODE_GRAPH:
             return name == "id"  # all the gateway knows of a node: its id (and its type)
-        info = self.supergraph.types[at.type_name]
+        info = self.supergraph.types[type_name]
         for join in info.fields.get(name, ()):
             if join.graph != graph:
                 continue
             if join.external:
                 # Provided by the parent field, or a key field of this subgraph's entity (Fed-1
                 # `extend type` keys are @external, yet the subgraph returns them).
-                return name in at.provided or any(
+                return name in provided or any(
                     k.graph == graph and name in k.top_fields for k in info.keys
                 )
             return not join.overridden and join.requires is None
         return False
+
+    def stub_key(self, graph: str, info: TypeInfo, name: str) -> bool:
+        """A key field of an entity stub of `graph` (`@key(resolvable: false)`, Fed-1)."""
+        return any(j.graph == graph for j in info.fields.get(name, ())) and any(
+            k.graph == graph and name in k.top_fields for k in info.keys
+        )
 
     def plan_fields(self, at: _Objects, fields: list[Field]) -> None:
         at.out.reserve({f.key: field_head(f) for f in fields if not f.denied})
@@ -256,6 +404,13 @@ class _Builder:
         data arrives), and the selection below follows the field's type there."""
         if self._producers is not None:
             self._producers.add(at.fetch)
+        parts = self.split(at, f)
+        if parts is not None:
+            kept, rest = parts
+            self.plan_rest(at, rest)
+            if kept is None:
+                return
+            f = kept
         graph = at.graph
         here = self.type_in(graph, at.type_name, f.name)
         key = f.key
@@ -346,17 +501,25 @@ class _Builder:
             if name != at.type_name
         )
 
-    def plan_elsewhere(self, at: _Objects, f: Field) -> None:
+    def plan_elsewhere(self, at: _Objects, f: Field, exclude: frozenset[str] = frozenset()) -> None:
         """Field `f`, which the subgraph of `at.fetch` does not return, from an entity fetch of
         a subgraph that does, joined by a key (and after its `@requires` fields)."""
         type_name = at.type_name
-        candidates = list(self.supergraph.types[type_name].resolvers(f.name))
+        candidates = [
+            j for j in self.supergraph.types[type_name].resolvers(f.name) if j.graph not in exclude
+        ]
         if not candidates:
             if self.plan_through_interface_object(at, f):
                 return
             raise PlanningError(f"no subgraph resolves {type_name}.{f.name}")
-        # Prefer a subgraph already being fetched for this path (@shareable fields).
-        candidates.sort(key=lambda j: not self._entity_fetches.get((at.fetch.id, at.path, j.graph)))
+        # The subgraph that reaches most of the selection; of those, one already being fetched
+        # for this path (@shareable fields).
+        candidates.sort(
+            key=lambda j: (
+                self.unreachable(j.graph, type_name, f),
+                not self._entity_fetches.get((at.fetch.id, at.path, j.graph)),
+            )
+        )
         for join in candidates:
             key = self.usable_key(at, join.graph)
             if key is None:
@@ -451,7 +614,8 @@ class _Builder:
     def key_available(self, at: _Objects, key: Key) -> bool:
         """Whether the subgraph of `at.fetch` can return the fields of `key` on these objects."""
         return all(
-            self.resolvable(at, name) or self._external_key_field(at, name)
+            self.resolvable(at, name)
+            or self.stub_key(at.graph, self.supergraph.types[at.type_name], name)
             for name in key.top_fields
         )
 
@@ -461,14 +625,6 @@ class _Builder:
         key's, then those of any `@requires`)."""
         at.out.add(TYPENAME, TYPENAME, False)
         return entities.representations.setdefault(at.type_name, [at.out.add_set(key.selection)])
-
-    def _external_key_field(self, at: _Objects, name: str) -> bool:
-        """Key fields of an entity stub (`@key(resolvable: false)` or Fed-1 `@external`)."""
-        graph = at.graph
-        info = self.supergraph.types[at.type_name]
-        return any(j.graph == graph for j in info.fields.get(name, ())) and any(
-            k.graph == graph and name in k.top_fields for k in info.keys
-        )
 
     def required_fields(
         self, type_name: str, requires: SelectionSetNode, out: SubgraphSelection

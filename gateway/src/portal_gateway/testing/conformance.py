@@ -254,9 +254,85 @@ class LibraryQuery:
 
 library = strawberry.federation.Schema(query=LibraryQuery)
 
+# -- shared: root fields and value types several subgraphs resolve ---------------------------
+
+
+@strawberry.type(name="Config")
+class AlphaConfig:
+    name: str | None = strawberry.federation.field(shareable=True)
+    owner: str | None = None
+
+
+@strawberry.type(name="Dims")
+class AlphaDims:
+    width: int | None = strawberry.federation.field(shareable=True)
+
+
+@strawberry.federation.type(keys=["id"], name="Box")
+class AlphaBox:
+    id: strawberry.ID
+
+    @strawberry.federation.field(shareable=True)
+    def dims(self) -> AlphaDims | None:
+        return AlphaDims(width=10)
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> AlphaBox:
+        return AlphaBox(id=id)
+
+
+@strawberry.type
+class AlphaQuery:
+    @strawberry.federation.field(shareable=True)
+    def config(self) -> AlphaConfig | None:
+        return AlphaConfig(name="portal", owner="alpha")
+
+    @strawberry.field
+    def boxes(self) -> list[AlphaBox]:
+        return [AlphaBox(id=strawberry.ID("x1")), AlphaBox(id=strawberry.ID("x2"))]
+
+
+alpha = strawberry.federation.Schema(query=AlphaQuery)
+
+
+@strawberry.type(name="Config")
+class BetaConfig:
+    name: str | None = strawberry.federation.field(shareable=True)
+    region: str | None = None
+
+
+@strawberry.type(name="Dims")
+class BetaDims:
+    width: int | None = strawberry.federation.field(shareable=True)
+    depth: int | None = None
+
+
+@strawberry.federation.type(keys=["id"], name="Box")
+class BetaBox:
+    id: strawberry.ID
+
+    @strawberry.federation.field(shareable=True)
+    def dims(self) -> BetaDims | None:
+        return BetaDims(width=10, depth=20 if self.id == "x1" else 30)
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> BetaBox:
+        return BetaBox(id=id)
+
+
+@strawberry.type
+class BetaQuery:
+    @strawberry.federation.field(shareable=True)
+    def config(self) -> BetaConfig | None:
+        return BetaConfig(name="portal", region="eu-north")
+
+
+beta = strawberry.federation.Schema(query=BetaQuery, types=[BetaBox])
+
 SCENARIOS: dict[str, Schemas] = {
     "requires": {"catalog": catalog, "pricing": pricing, "stock": stock},
     "types": {"shelf": shelf, "library": library},
+    "shared": {"alpha": alpha, "beta": beta},
 }
 
 _composed: dict[str, str] = {}
