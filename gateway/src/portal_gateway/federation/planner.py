@@ -16,7 +16,9 @@ the client uses for another field: they go under an internal alias.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from graphql import (
     FieldNode,
@@ -25,6 +27,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLUnionType,
+    InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
@@ -42,6 +45,24 @@ from portal_gateway.federation.plan import (
 )
 from portal_gateway.federation.printer import arguments_text, field_head, write_document
 from portal_gateway.federation.supergraph import Key, Supergraph, TypeInfo
+
+# Fields a `@provides` names on objects: field name -> what it names below that field
+Provided = Mapping[str, SelectionSetNode | None]
+EMPTY: Provided = MappingProxyType({})
+UNREACHABLE = 10_000  # the cost of a field a plan cannot get from where it starts
+
+
+def _provided_fields(selection: SelectionSetNode, into: dict[str, SelectionSetNode | None]) -> None:
+    """The fields a `@provides` field set names at its top level (inline fragments' too)."""
+    for node in selection.selections:
+        if isinstance(node, FieldNode):
+            below = node.selection_set
+            known = into.get(node.name.value)
+            if known is not None and below is not None:
+                below = SelectionSetNode(selections=(*known.selections, *below.selections))
+            into[node.name.value] = below or known
+        elif isinstance(node, InlineFragmentNode):
+            _provided_fields(node.selection_set, into)
 
 
 class Planner:
@@ -92,7 +113,7 @@ class _Objects:
     path: tuple[str, ...]
     type_name: str
     out: SubgraphSelection
-    provided: frozenset[str] = frozenset()
+    provided: Provided = dataclasses.field(default_factory=dict)
     # The selection whose fragment `out` is, when the objects are one type of an abstract one
     siblings: SubgraphSelection | None = None
 
@@ -180,21 +201,22 @@ class _Builder:
 
     # -- what a subgraph can reach from objects it returns ---------------------------------
 
-    def unreachable(
-        self, graph: str, type_name: str, f: Field, provided: frozenset[str] = frozenset()
-    ) -> int:
-        """How many fields of `f` (itself and below) no plan starting at the `type_name`
-        objects of `graph` can get: neither resolvable there nor joined from there by a key."""
+    def unreachable(self, graph: str, type_name: str, f: Field, provided: Provided = EMPTY) -> int:
+        """What getting field `f` (itself and below) costs a plan starting at the `type_name`
+        objects of `graph`: `UNREACHABLE` for each field neither resolvable there nor joined
+        from there by a key, 1 for each joined by a key (another fetch)."""
         if f.name == TYPENAME or f.denied:
             return 0
         if not self.resolvable_in(graph, type_name, f.name, provided):
-            return 0 if self.can_hop(graph, type_name, f.name) else 1
-        return self.unreachable_below(graph, type_name, f)
+            return 1 if self.can_hop(graph, type_name, f.name) else UNREACHABLE
+        return self.unreachable_below(graph, type_name, f, provided)
 
-    def unreachable_below(self, graph: str, type_name: str, f: Field) -> int:
+    def unreachable_below(
+        self, graph: str, type_name: str, f: Field, outer: Provided = EMPTY
+    ) -> int:
         if not f.children or graph == NODE_GRAPH:
             return 0
-        provided, possible = self.below(graph, type_name, f)
+        provided, possible = self.below(graph, type_name, f, outer)
         return sum(
             self.unreachable(graph, object_type, child, provided)
             for object_type, children in f.children.items()
@@ -202,9 +224,12 @@ class _Builder:
             for child in children
         )
 
-    def below(self, graph: str, type_name: str, f: Field) -> tuple[frozenset[str], set[str]]:
-        """Of field `f` of `type_name` in `graph`: the fields its `@provides` names, and the
-        object types its value can be there."""
+    def below(
+        self, graph: str, type_name: str, f: Field, outer: Provided = EMPTY
+    ) -> tuple[Provided, set[str]]:
+        """Of field `f` of `type_name` in `graph`: what is provided on its value (its own
+        `@provides` there, and the part below it of a `@provides` on its parent, `outer`), and
+        the object types its value can be there."""
         join = next(
             (
                 j
@@ -213,10 +238,12 @@ class _Builder:
             ),
             None,
         )
-        provided = frozenset(
-            s.name.value  # type: ignore[attr-defined]
-            for s in (join.provides.selections if join and join.provides is not None else ())
-        )
+        provided: dict[str, SelectionSetNode | None] = {}
+        if join is not None and join.provides is not None:
+            _provided_fields(join.provides, provided)
+        nested = outer.get(f.name)
+        if nested is not None:
+            _provided_fields(nested, provided)
         named = f.named_type
         here = self.type_in(graph, type_name, f.name)
         named_here = get_named_type(here) if here is not None else named
@@ -253,7 +280,7 @@ class _Builder:
         `f` with that part). None when all is reachable. The client's field is not changed."""
         if not f.children or at.graph == NODE_GRAPH:
             return None
-        provided, possible = self.below(at.graph, at.type_name, f)
+        provided, possible = self.below(at.graph, at.type_name, f, at.provided)
         kept: dict[str, list[Field]] = {}
         moved: dict[str, list[Field]] = {}
         for object_type, children in f.children.items():
@@ -276,7 +303,7 @@ class _Builder:
             if j.graph != at.graph
         ]
         rest = dataclasses.replace(f, children=moved)
-        if not any(self.unreachable(g, at.type_name, rest) == 0 for g in others):
+        if not any(self.unreachable(g, at.type_name, rest) < UNREACHABLE for g in others):
             return None  # nowhere better: planned here, and refused with its reason
         left = any(c.name != TYPENAME for children in kept.values() for c in children)
         return (dataclasses.replace(f, children=kept) if left else None), rest
@@ -358,7 +385,7 @@ class _Builder:
         return self.resolvable_in(at.graph, at.type_name, name, at.provided)
 
     def resolvable_in(
-        self, graph: str, type_name: str, name: str, provided: frozenset[str] = frozenset()
+        self, graph: str, type_name: str, name: str, provided: Provided = EMPTY
     ) -> bool:
         """Whether `graph` returns field `name` of its `type_name` objects itself."""
         if graph == NODE_GRAPH:
@@ -425,13 +452,7 @@ class _Builder:
             at.out.types[key] = str(here)
         if sub is None or f.children is None:
             return
-        join = next(
-            j for j in self.supergraph.types[at.type_name].fields[f.name] if j.graph == graph
-        )
-        provided = frozenset(
-            s.name.value  # type: ignore[attr-defined]
-            for s in (join.provides.selections if join.provides is not None else ())
-        )
+        provided, _ = self.below(graph, at.type_name, f, at.provided)
         child_path = (*at.path, f.key)
         named = f.named_type
         named_here = get_named_type(here) if here is not None else named

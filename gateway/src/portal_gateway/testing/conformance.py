@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 import strawberry
 from starlette.applications import Starlette
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 
 from portal_gateway.composition import compose
 from portal_gateway.subgraph_sdl import composable_link, without_federation_internals
@@ -329,10 +331,120 @@ class BetaQuery:
 
 beta = strawberry.federation.Schema(query=BetaQuery, types=[BetaBox])
 
+# -- provides: a root field's subgraph chosen by its @provides, nested @provides ----------------
+
+AUTHORS = {"a1": ("Ada", "t1"), "a2": ("Alan", "t2")}
+TEAM_TITLES = {"t1": "Engines", "t2": "Codes"}
+
+
+@strawberry.federation.type(keys=["id"], name="Team")
+class UsersTeam:
+    id: strawberry.ID
+
+    @strawberry.field
+    def title(self) -> str | None:
+        return TEAM_TITLES.get(str(self.id))
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> UsersTeam:
+        return UsersTeam(id=id)
+
+
+@strawberry.federation.type(keys=["id"], name="User")
+class UsersUser:
+    id: strawberry.ID
+
+    @strawberry.federation.field(shareable=True)
+    def name(self) -> str | None:
+        return AUTHORS[str(self.id)][0]
+
+    @strawberry.federation.field(shareable=True)
+    def team(self) -> UsersTeam | None:
+        return UsersTeam(id=strawberry.ID(AUTHORS[str(self.id)][1]))
+
+    @strawberry.field
+    def email(self) -> str | None:
+        return f"{self.id}@example.com"
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> UsersUser:
+        return UsersUser(id=id)
+
+
+@strawberry.type
+class UsersQuery:
+    @strawberry.field
+    def user_count(self) -> int:
+        return len(AUTHORS)
+
+
+users = strawberry.federation.Schema(query=UsersQuery, types=[UsersUser, UsersTeam])
+
+
+@strawberry.federation.type(name="User", directives=[Key(fields=FieldSet("id"), resolvable=False)])
+class FeedUser:
+    id: strawberry.ID
+
+
+@strawberry.type
+class FeedQuery:
+    @strawberry.federation.field(shareable=True)
+    def top_author(self) -> FeedUser | None:
+        return FeedUser(id=strawberry.ID("a1"))
+
+
+feed = strawberry.federation.Schema(query=FeedQuery)
+
+
+@strawberry.federation.type(keys=["id"], name="Team")
+class PostsTeam:
+    id: strawberry.ID
+    title: str | None = strawberry.federation.field(external=True, default=None)
+
+
+@strawberry.federation.type(keys=["id"], name="User")
+class PostsUser:
+    id: strawberry.ID
+    name: str | None = strawberry.federation.field(external=True, default=None)
+    team: PostsTeam | None = strawberry.federation.field(external=True, default=None)
+
+
+def _author(id: str) -> PostsUser:
+    name, team = AUTHORS[id]
+    return PostsUser(
+        id=strawberry.ID(id),
+        name=name,
+        team=PostsTeam(id=strawberry.ID(team), title=TEAM_TITLES[team]),
+    )
+
+
+@strawberry.type
+class Post:
+    id: strawberry.ID
+
+    @strawberry.federation.field(provides=["name team { title }"])
+    def author(self) -> PostsUser:
+        return _author("a1" if self.id == "p1" else "a2")
+
+
+@strawberry.type
+class PostsQuery:
+    @strawberry.field
+    def posts(self) -> list[Post]:
+        return [Post(id=strawberry.ID("p1")), Post(id=strawberry.ID("p2"))]
+
+    @strawberry.federation.field(shareable=True, provides=["name"])
+    def top_author(self) -> PostsUser | None:
+        return _author("a1")
+
+
+posts = strawberry.federation.Schema(query=PostsQuery)
+
 SCENARIOS: dict[str, Schemas] = {
     "requires": {"catalog": catalog, "pricing": pricing, "stock": stock},
     "types": {"shelf": shelf, "library": library},
     "shared": {"alpha": alpha, "beta": beta},
+    "provides": {"feed": feed, "posts": posts, "users": users},
 }
 
 _composed: dict[str, str] = {}
