@@ -50,6 +50,7 @@ from portal_gateway.federation.supergraph import Key, Supergraph, TypeInfo
 Provided = Mapping[str, SelectionSetNode | None]
 EMPTY: Provided = MappingProxyType({})
 UNREACHABLE = 10_000  # the cost of a field a plan cannot get from where it starts
+MAX_KEY_HOPS = 3  # joins made to get the fields of a key the current subgraph cannot give
 
 
 def _provided_fields(selection: SelectionSetNode, into: dict[str, SelectionSetNode | None]) -> None:
@@ -251,16 +252,19 @@ class _Builder:
             return provided, {named.name}
         return provided, self.possible_here(graph, named.name, named_here)
 
-    def can_hop(self, graph: str, type_name: str, name: str) -> bool:
+    def can_hop(self, graph: str, type_name: str, name: str, hops: int = MAX_KEY_HOPS) -> bool:
         """Whether some subgraph resolving field `name` of `type_name` joins by a key that
-        the `type_name` objects of `graph` can give."""
+        the `type_name` objects of `graph` can give, or whose missing fields are themselves
+        joined from there (up to `hops` joins deep)."""
         info = self.supergraph.types.get(type_name)
         if info is None:
             return False
         for join in info.resolvers(name):
             for key in info.keys_in(join.graph):
                 if all(
-                    self.resolvable_in(graph, type_name, n) or self.stub_key(graph, info, n)
+                    self.resolvable_in(graph, type_name, n)
+                    or self.stub_key(graph, info, n)
+                    or (hops > 1 and self.can_hop(graph, type_name, n, hops - 1))
                     for n in key.top_fields
                 ):
                     return True
@@ -543,17 +547,28 @@ class _Builder:
         )
         for join in candidates:
             key = self.usable_key(at, join.graph)
-            if key is None:
-                continue
             producers: frozenset[Fetch] = frozenset()
+            key_read = None
+            if key is None:
+                # A key whose fields this subgraph cannot all give: those it lacks are fetched
+                # from another subgraph first, like `@requires` fields (a multi-hop key).
+                key = self.reachable_key(at, join.graph)
+                if key is None:
+                    continue
+                key_fields, key_read = self.required_fields(type_name, key.selection, at.out)
+                producers = self.plan_required(at, key_fields)
             read_back = None
             if join.requires is not None:
                 # The required fields first, from wherever they come: the entity fetch then
                 # waits for every fetch they went into.
                 required, read_back = self.required_fields(type_name, join.requires, at.out)
-                producers = self.plan_required(at, required)
+                producers |= self.plan_required(at, required)
             child = self.entity_fetch(at.fetch, at.path, join.graph, producers)
-            representation = self.represent(child, at, key)
+            if key_read is None:
+                representation = self.represent(child, at, key)
+            else:
+                at.out.add(TYPENAME, TYPENAME, False)
+                representation = child.representations.setdefault(type_name, [key_read])
             if read_back is not None:
                 representation.append(read_back)
             child.add_entity_key(f.key)
@@ -629,6 +644,20 @@ class _Builder:
         """A key of subgraph `target` for these objects that their fetch can return."""
         for key in self.supergraph.types[at.type_name].keys_in(target):
             if self.key_available(at, key):
+                return key
+        return None
+
+    def reachable_key(self, at: _Objects, target: str) -> Key | None:
+        """A key of subgraph `target` whose fields these objects' subgraph lacks are joined
+        from it by other keys (`can_hop`)."""
+        info = self.supergraph.types[at.type_name]
+        for key in info.keys_in(target):
+            if all(
+                self.resolvable(at, n)
+                or self.stub_key(at.graph, info, n)
+                or self.can_hop(at.graph, at.type_name, n, MAX_KEY_HOPS - 1)
+                for n in key.top_fields
+            ):
                 return key
         return None
 

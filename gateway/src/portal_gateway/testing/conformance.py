@@ -440,11 +440,82 @@ class PostsQuery:
 
 posts = strawberry.federation.Schema(query=PostsQuery)
 
+# -- keys: a key the first subgraph cannot give, fetched from a third one first ----------------
+
+REFS = {"o1": "REF-1", "o2": "REF-2"}
+TOTALS = {"REF-1": 100, "REF-2": 250}
+
+
+@strawberry.federation.type(keys=["id"], name="Order")
+class DeskOrder:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> DeskOrder:
+        return DeskOrder(id=id)
+
+
+@strawberry.type
+class DeskQuery:
+    @strawberry.field
+    def orders(self) -> list[DeskOrder]:
+        return [DeskOrder(id=strawberry.ID(i)) for i in REFS]
+
+
+desk = strawberry.federation.Schema(query=DeskQuery)
+
+
+@strawberry.federation.type(keys=["id", "ref"], name="Order")
+class LedgerOrder:
+    id: strawberry.ID
+    ref: str
+
+    @classmethod
+    def resolve_reference(cls, **key: Any) -> LedgerOrder | None:
+        if "id" in key:
+            return LedgerOrder(id=key["id"], ref=REFS[key["id"]])
+        id = next((i for i, r in REFS.items() if r == key.get("ref")), None)
+        return None if id is None else LedgerOrder(id=strawberry.ID(id), ref=key["ref"])
+
+
+@strawberry.type
+class LedgerQuery:
+    @strawberry.field
+    def ledger_size(self) -> int:
+        return len(REFS)
+
+
+ledger = strawberry.federation.Schema(query=LedgerQuery, types=[LedgerOrder])
+
+
+@strawberry.federation.type(keys=["ref"], name="Order")
+class TotalsOrder:
+    ref: str
+
+    @strawberry.field
+    def total(self) -> int | None:
+        return TOTALS.get(self.ref)
+
+    @classmethod
+    def resolve_reference(cls, ref: str) -> TotalsOrder:
+        return TotalsOrder(ref=ref)
+
+
+@strawberry.type
+class TotalsQuery:
+    @strawberry.field
+    def currency(self) -> str:
+        return "NOK"
+
+
+totals = strawberry.federation.Schema(query=TotalsQuery, types=[TotalsOrder])
+
 SCENARIOS: dict[str, Schemas] = {
     "requires": {"catalog": catalog, "pricing": pricing, "stock": stock},
     "types": {"shelf": shelf, "library": library},
     "shared": {"alpha": alpha, "beta": beta},
     "provides": {"feed": feed, "posts": posts, "users": users},
+    "keys": {"desk": desk, "ledger": ledger, "totals": totals},
 }
 
 _composed: dict[str, str] = {}
