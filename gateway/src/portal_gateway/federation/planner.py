@@ -595,7 +595,8 @@ class _Builder:
 
     def plan_through_interface_object(self, at: _Objects, f: Field) -> bool:
         """A field an `@interfaceObject` subgraph adds to every implementation of an
-        interface: fetched from it with the interface's name in the representation."""
+        interface: fetched from it with the interface's name in the representation, after its
+        `@requires` fields."""
         info = self.supergraph.types[at.type_name]
         interfaces = set().union(*info.implements.values()) if info.implements else set()
         for interface in sorted(interfaces):
@@ -606,8 +607,17 @@ class _Builder:
                 for key in interface_info.keys_in(join.graph):
                     if not self.key_available(at, key):
                         continue
-                    child = self.entity_fetch(at.fetch, at.path, join.graph)
-                    self.represent(child, at, key)
+                    producers: frozenset[Fetch] = frozenset()
+                    read_back = None
+                    if join.requires is not None:
+                        required, read_back = self.required_fields(
+                            at.type_name, join.requires, at.out
+                        )
+                        producers = self.plan_required(at, required)
+                    child = self.entity_fetch(at.fetch, at.path, join.graph, producers)
+                    representation = self.represent(child, at, key)
+                    if read_back is not None:
+                        representation.append(read_back)
                     child.typename_as[at.type_name] = interface
                     child.add_entity_key(f.key)
                     self.plan_here(_Objects.entities(child, at.path, interface), f)
@@ -616,28 +626,44 @@ class _Builder:
 
     def plan_interface_object(self, at: _Objects, f: Field) -> None:
         """The subgraph of `at.fetch` returns the interface `at.type_name` as an object and
-        cannot tell its type: a subgraph that knows the interface with its implementations
-        resolves the type and their fields."""
+        cannot tell its type. The interface's own fields are planned on it as on any object
+        (from this subgraph when it resolves them: an interface object's fields come from its
+        subgraph); only `__typename` and fields of the implementations need a subgraph that
+        knows them, joined by a key of this subgraph's (one marked `resolvable: false` too:
+        it gives the fields, nothing is joined to it)."""
         interface = at.type_name
         info = self.supergraph.types[interface]
         assert f.children is not None
-        for key in info.keys_in(at.graph):
-            for target in info.graphs:
-                if target in info.interface_objects or not info.keys_in(target):
-                    continue
-                target_key = info.keys_in(target)[0]
-                at.out.add_set(key.selection)
-                child = self.new_fetch(target, at.path)
-                child.depends.append(at.fetch)
-                child.representations[interface] = [at.out.add_set(target_key.selection)]
-                child.entity_keys.extend(c.key for c in next(iter(f.children.values()), []))
-                frame = child.out.fragment(interface)
-                frame.add(TYPENAME, TYPENAME, False)
-                for object_type, children in f.children.items():
-                    if children and self.supergraph.possible_in(object_type, interface, target):
-                        below = _Objects(child, at.path, object_type, frame.fragment(object_type))
-                        self.plan_fields(below, children)
-                return
+        shared: dict[str, Field] = {}
+        concrete: dict[str, list[Field]] = {}
+        for object_type, children in f.children.items():
+            for child_field in children:
+                if child_field.name in info.fields and not child_field.denied:
+                    shared.setdefault(child_field.key, child_field)
+                elif child_field.name == TYPENAME or not child_field.denied:
+                    concrete.setdefault(object_type, []).append(child_field)
+        if shared:
+            self.plan_fields(
+                at, [dataclasses.replace(c, parent=interface) for c in shared.values()]
+            )
+        if not concrete:
+            return
+        for target in info.graphs:
+            if target in info.interface_objects:
+                continue
+            target_key = next((k for k in info.keys_in(target) if self.key_available(at, k)), None)
+            if target_key is None:
+                continue
+            child = self.entity_fetch(at.fetch, at.path, target)
+            self.represent(child, at, target_key)
+            frame = child.out.fragment(interface)
+            frame.add(TYPENAME, TYPENAME, False)
+            for object_type, children in concrete.items():
+                child.entity_keys.extend(c.key for c in children if c.key not in child.entity_keys)
+                if self.supergraph.possible_in(object_type, interface, target):
+                    below = _Objects(child, at.path, object_type, frame.fragment(object_type))
+                    self.plan_fields(below, [c for c in children if c.name != TYPENAME])
+            return
         raise PlanningError(f"{interface}: no subgraph resolves the type of its objects")
 
     def usable_key(self, at: _Objects, target: str) -> Key | None:
@@ -674,7 +700,22 @@ class _Builder:
         (`__typename` and `key`); returns the selections the representation is read with (the
         key's, then those of any `@requires`)."""
         at.out.add(TYPENAME, TYPENAME, False)
-        return entities.representations.setdefault(at.type_name, [at.out.add_set(key.selection)])
+        representation = entities.representations.setdefault(
+            at.type_name, [at.out.add_set(key.selection)]
+        )
+        if self.supergraph.types[at.type_name].kind == "interface":
+            # Objects of an interface returned by an `@interfaceObject` subgraph: another
+            # fetch may have told their type by the time this one runs.
+            interface_object = (
+                entities.graph in self.supergraph.types[at.type_name].interface_objects
+            )
+            named = self.supergraph.full_schema.get_type(at.type_name)
+            assert isinstance(named, GraphQLInterfaceType)
+            for object_type in self.supergraph.full_schema.get_possible_types(named):
+                entities.representations.setdefault(object_type.name, representation)
+                if interface_object:
+                    entities.typename_as[object_type.name] = at.type_name
+        return representation
 
     def required_fields(
         self, type_name: str, requires: SelectionSetNode, out: SubgraphSelection

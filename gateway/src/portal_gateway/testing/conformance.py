@@ -510,12 +510,104 @@ class TotalsQuery:
 
 totals = strawberry.federation.Schema(query=TotalsQuery, types=[TotalsOrder])
 
+# -- interfaces: an interface entity and two subgraphs that know it as an object ---------------
+
+WORKS = {"w1": ("book", "Dune", "Herbert"), "w2": ("movie", "Alien", "Scott")}
+STARS = {"w1": 5, "w2": 4}
+
+
+@strawberry.federation.interface(keys=["id"], name="Work")
+class ContentWork:
+    id: strawberry.ID
+    title: str | None
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> ContentWork | None:
+        return _work(str(id))
+
+
+@strawberry.federation.type(keys=["id"], name="Novel")
+class ContentNovel(ContentWork):
+    author: str | None
+
+
+@strawberry.federation.type(keys=["id"], name="Film")
+class ContentFilm(ContentWork):
+    director: str | None
+
+
+def _work(id: str) -> ContentWork | None:
+    if id not in WORKS:
+        return None
+    kind, title, person = WORKS[id]
+    if kind == "book":
+        return ContentNovel(id=strawberry.ID(id), title=title, author=person)
+    return ContentFilm(id=strawberry.ID(id), title=title, director=person)
+
+
+@strawberry.type
+class ContentQuery:
+    @strawberry.field
+    def works(self) -> list[ContentWork]:
+        return [w for w in (_work(i) for i in WORKS) if w is not None]
+
+
+content = strawberry.federation.Schema(query=ContentQuery, types=[ContentNovel, ContentFilm])
+
+
+@strawberry.federation.interface_object(keys=["id"], name="Work")
+class OpinionWork:
+    id: strawberry.ID
+    required: strawberry.Private[dict[str, Any]]
+    title: str | None = strawberry.federation.field(external=True, default=None)
+
+    @strawberry.field
+    def stars(self) -> int | None:
+        return STARS.get(str(self.id))
+
+    @strawberry.federation.field(requires=["title"])
+    def blurb(self) -> str | None:
+        title = self.required.get("title")
+        return None if title is None else f"{title}: {STARS.get(str(self.id))} stars"
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID, **required: Any) -> OpinionWork:
+        return OpinionWork(id=id, required=required)
+
+
+@strawberry.type
+class OpinionsQuery:
+    @strawberry.field
+    def top_works(self) -> list[OpinionWork]:
+        return [OpinionWork(id=strawberry.ID(i), required={}) for i in STARS]
+
+
+opinions = strawberry.federation.Schema(query=OpinionsQuery)
+
+
+@strawberry.federation.interface_object(
+    name="Work", directives=[Key(fields=FieldSet("id"), resolvable=False)]
+)
+class TrendWork:
+    id: strawberry.ID
+
+
+@strawberry.type
+class TrendsQuery:
+    @strawberry.field
+    def trending(self) -> list[TrendWork]:
+        return [TrendWork(id=strawberry.ID("w2"))]
+
+
+trends = strawberry.federation.Schema(query=TrendsQuery)
+
 SCENARIOS: dict[str, Schemas] = {
     "requires": {"catalog": catalog, "pricing": pricing, "stock": stock},
     "types": {"shelf": shelf, "library": library},
     "shared": {"alpha": alpha, "beta": beta},
     "provides": {"feed": feed, "posts": posts, "users": users},
     "keys": {"desk": desk, "ledger": ledger, "totals": totals},
+    "interfaces": {"content": content, "opinions": opinions, "trends": trends},
 }
 
 _composed: dict[str, str] = {}
