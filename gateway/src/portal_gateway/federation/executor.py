@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -45,6 +45,8 @@ class Outcome:
     errors: list[JSONDict]
     failed_roots: int
     root_fetches: int
+    # response key of each `node(id:)` -> whether its id named a type the gateway routes
+    routed: dict[str, bool] = field(default_factory=dict)
 
 
 def merge(target: JSONDict, source: Mapping[str, Any]) -> None:
@@ -242,8 +244,13 @@ class Executor:
     async def _run(self, fetch: Fetch, variables: Mapping[str, Any], outcome: Outcome) -> None:
         if fetch.node is not None:
             key, argument, types = fetch.node
-            outcome.data[key] = node_reference(argument, variables, types)
+            reference = node_reference(argument, variables, types)
+            outcome.routed[key] = reference is not None
+            if reference is not None:
+                outcome.data[key] = reference
             return
+        if fetch.route is not None and outcome.routed.get(fetch.route[0]) != fetch.route[1]:
+            return  # the other side of a `node(id:)` answers
         subset = {n: variables[n] for n in fetch.variables if n in variables}
         if fetch.path is None:
             outcome.root_fetches += 1

@@ -142,6 +142,9 @@ class Fetch:
     # routes). The executor decodes the global id into a representation; entity fetches of the
     # subgraphs owning each type depend on it.
     node: tuple[str, ValueNode, frozenset[str]] | None = None
+    # (response key of a `node(id:)`, whether the gateway routed its id): this fetch runs only
+    # when it did (the owners' side) or only when it did not (the subgraph's `node` side)
+    route: tuple[str, bool] | None = None
 
     def add_entity_key(self, key: str) -> None:
         if key not in self.entity_keys:

@@ -94,7 +94,7 @@ class Planner:
                     continue
                 owners = builder.node_owners(root.name, f)
                 if owners is not None:
-                    builder.node_fetch(f, owners, kind)
+                    builder.node_fetch(root.name, f, owners, kind)
                     continue
                 builder.root_fetch_for(root.name, f, by_graph, kind)
             stages.append(builder.fetches)
@@ -344,7 +344,7 @@ class _Builder:
             or named.name != "Node"
             or not isinstance(named, GraphQLInterfaceType)
             or [a.name.value for a in f.arguments] != ["id"]
-            or f.children is None
+            or not f.children
         ):
             return None
         owners: dict[str, Key] = {}
@@ -368,11 +368,16 @@ class _Builder:
             owners[type_name] = key
         return owners
 
-    def node_fetch(self, f: Field, owners: dict[str, Key], kind: str) -> None:
+    def node_fetch(self, root: str, f: Field, owners: dict[str, Key], kind: str) -> None:
+        """`node(id:)` routed by the type its global id names to the owner's `_entities`; and,
+        for an id that names no such type (a plain id), the field planned like any other root
+        field, in fetches of its own, so that a subgraph answers. The executor runs one side or
+        the other (`Fetch.route`)."""
         assert f.children is not None
         fetch = self.new_fetch(NODE_GRAPH, None, kind)
         fetch.node = (f.key, f.arguments[0].value, frozenset(owners))
         path = (f.key,)
+        before = len(self.fetches)
         for type_name, key in owners.items():
             out = fetch.out.fragment(type_name)
             self.plan_fields(_Objects(fetch, path, type_name, out), f.children[type_name])
@@ -381,6 +386,18 @@ class _Builder:
             owner = self.entity_fetch(fetch, path, key.graph)
             owner.representations.setdefault(type_name, [out.add_set(key.selection)])
             owner.out.fragment(type_name).add(TYPENAME, TYPENAME, False)
+        for routed in self.fetches[before:]:
+            routed.route = (f.key, True)
+        before = len(self.fetches)
+        roots, self.roots = self.roots, {}
+        try:
+            self.root_fetch_for(root, f, self.roots, kind)
+        finally:
+            self.roots = roots
+        for unrouted in self.fetches[before:]:
+            unrouted.route = (f.key, False)
+            if unrouted.path is None:
+                unrouted.depends.append(fetch)
 
     # -- fields of objects that one fetch returns at one path ------------------------------
 
