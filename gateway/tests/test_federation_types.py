@@ -40,3 +40,12 @@ async def test_an_object_field_that_is_a_union_in_the_subgraph_asked(scenario_ga
         "data": {"shelves": [{"label": "shelf s1", "featured": {"title": "Best of s1"}}]}
     }
     assert subgraphs["shelf"].bodies and subgraphs["library"].bodies
+
+
+async def test_a_union_whose_members_differ_per_subgraph(scenario_gateway):
+    # Media is Book | Movie in shelf, Book alone in library: library gets no Movie fragment.
+    query = "{ shelves { items { __typename ... on Book { title } ... on Movie { title } } } }"
+    async with scenario_gateway("types") as (client, subgraphs):
+        body = await ask(client, query)
+    assert body == {"data": {"shelves": [{"items": [{"__typename": "Book", "title": "Emma"}]}]}}
+    assert "Movie" not in subgraphs["library"].bodies[0]["query"]

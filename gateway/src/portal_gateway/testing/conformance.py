@@ -209,6 +209,10 @@ class ShelfShelf:
     def featured(self) -> Media | None:
         return ShelfBook(title="Dune") if self.id == "s1" else ShelfMovie(title=None)
 
+    @strawberry.federation.field(shareable=True)
+    def items(self) -> list[Media]:
+        return [ShelfBook(title="Dune"), ShelfMovie(title=None)]
+
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> ShelfShelf:
         return ShelfShelf(id=id)
@@ -233,6 +237,9 @@ class LibraryBook:
     title: str | None = strawberry.federation.field(shareable=True)
 
 
+LibraryMedia = Annotated[LibraryBook, strawberry.union("Media")]
+
+
 @strawberry.federation.type(keys=["id"], name="Shelf")
 class LibraryShelf:
     id: strawberry.ID
@@ -241,6 +248,10 @@ class LibraryShelf:
     @strawberry.federation.field(shareable=True)
     def featured(self) -> LibraryBook | None:  # a Book here, a Media in shelf
         return LibraryBook(title=f"Best of {self.id}")
+
+    @strawberry.federation.field(shareable=True)
+    def items(self) -> list[LibraryMedia]:  # Media has no Movie here
+        return [LibraryBook(title="Emma")]
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> LibraryShelf:
