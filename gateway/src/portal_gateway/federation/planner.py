@@ -145,6 +145,8 @@ class _Builder:
         # The root fetches of a query by subgraph (None for a mutation: a root field there
         # runs once, never split between subgraphs)
         self.roots: dict[str, Fetch] | None = None
+        # Multi-hop keys being made: (fetch id, path, type, target subgraph)
+        self._hopping: set[tuple[int, tuple[str, ...], str, str]] = set()
 
     def new_fetch(self, graph: str, path: tuple[str, ...] | None, kind: str = "query") -> Fetch:
         self._ids += 1
@@ -569,11 +571,16 @@ class _Builder:
             if key is None:
                 # A key whose fields this subgraph cannot all give: those it lacks are fetched
                 # from another subgraph first, like `@requires` fields (a multi-hop key).
-                key = self.reachable_key(at, join.graph)
+                hop = (at.fetch.id, at.path, type_name, join.graph)
+                key = None if hop in self._hopping else self.reachable_key(at, join.graph)
                 if key is None:
                     continue
                 key_fields, key_read = self.required_fields(type_name, key.selection, at.out)
-                producers = self.plan_required(at, key_fields)
+                self._hopping.add(hop)  # its key fields come from elsewhere, not through it
+                try:
+                    producers = self.plan_required(at, key_fields)
+                finally:
+                    self._hopping.discard(hop)
             read_back = None
             if join.requires is not None:
                 # The required fields first, from wherever they come: the entity fetch then
