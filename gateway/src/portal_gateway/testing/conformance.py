@@ -62,7 +62,7 @@ class CatalogItem:
 
     @strawberry.field
     def price(self, currency: str = "EUR") -> float | None:
-        return float(ITEMS[self.id]["price"]) * RATES[currency]
+        return float(ITEMS[self.id]["price"]) * RATES.get(currency, 1.0)
 
     @strawberry.field
     def shape(self) -> Shape | None:
