@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 
 async def test_a_request_stuck_in_a_subgraph_answers_by_its_deadline(fixture_gateway):
-    async with fixture_gateway(upstream_timeout_seconds=60, request_timeout_seconds=0.5) as (
+    async with fixture_gateway(upstream_timeout_seconds=60, request_timeout_seconds=3) as (
         client,
         subgraphs,
     ):
@@ -33,7 +33,7 @@ async def test_a_request_stuck_in_a_subgraph_answers_by_its_deadline(fixture_gat
             headers={"X-Portal-Tenant": "jm"},
         )
         took = time.monotonic() - started
-    assert took < 5
+    assert 2.5 < took < 10  # cut off at the deadline, not at the 60 s upstream timeout
     body = response.json()
     assert response.status_code == 200
     assert body["data"] == {
@@ -46,7 +46,7 @@ async def test_a_request_stuck_in_a_subgraph_answers_by_its_deadline(fixture_gat
 
 
 async def test_a_root_fetch_past_the_deadline_answers_null_with_the_code(fixture_gateway):
-    async with fixture_gateway(upstream_timeout_seconds=60, request_timeout_seconds=0.3) as (
+    async with fixture_gateway(upstream_timeout_seconds=60, request_timeout_seconds=3) as (
         client,
         subgraphs,
     ):
@@ -141,7 +141,7 @@ async def test_sigterm_ends_the_gateway_within_its_bound_while_a_request_hangs(
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), 10)
             took = time.monotonic() - started
-            assert took < 1 + 3, took  # the bound, and the process's own way out
+            assert took < 1 + 5, took  # the bound, and the process exiting (a loaded machine)
             # The hanging request ended with the process: cut off, not left waiting.
             try:
                 answer = await asyncio.wait_for(request, 5)
