@@ -213,6 +213,7 @@ def start_gateway(principal_keys: tuple[bytes, bytes], ok_supergraph: str) -> Ga
             "check_plans": True,  # every plan of every test checked (federation/validation.py)
             # Nothing listens there: a test never reaches a platform running on this machine.
             **{f"{name}_url": f"http://127.0.0.1:{free_port()}/graphql" for name in OTHERS},
+            "nats_url": "",  # no revocation feed unless a test gives its NATS
         }
         if overrides.get("people_url") in RECORDER_URLS:
             values["supergraph_file"] = ok_supergraph

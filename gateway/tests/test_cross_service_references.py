@@ -30,7 +30,7 @@ from portal_gateway.testing.serving import serving
 from portal_kit.testing.nats_server import free_port
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
-from portal_orders.testing import publish_people_event
+from portal_orders.testing import know_organisations, publish_people_event
 from portal_tickets.app import create_app as create_tickets_app
 from portal_tickets.settings import TicketsSettings
 from starlette.applications import Starlette
@@ -138,17 +138,21 @@ async def gw(
     people: str, settings_for: Any, issuer: Any, start_gateway: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway over the real people and orders subgraphs."""
+    orders_app = create_orders_app(settings_for(OrdersSettings))
     async with (
-        serving(create_orders_app(settings_for(OrdersSettings))) as orders,
+        serving(orders_app) as orders,
         start_gateway(
             people_url=people, orders_url=f"{orders}/graphql", jwks_url=issuer.url
         ) as client,
     ):
+        await know_organisations(orders_app)
         yield client
 
 
 SELECTIONS = {
-    "createTicket": "ticket { id }",
+    "createTicket": "ticket { id version }",
+    "assignTicket": "ticket { id version }",
+    "addTicketFollower": "ticket { id version }",
     "createInvoice": "invoice { id }",
     "createTenant": "tenant { id }",
     "createOrganisation": "organisation { id }",
@@ -419,6 +423,42 @@ async def known_to_orders_only(
     )
 
 
+async def invoice_to_an_organisation_billing_alone_knows(
+    staff: Caller, nats_client: Any, namespace: Any, tenant: str, organisation_id: str
+) -> None:
+    """A draft to an organisation billing's read model knows from a people event (people holds
+    no record of it), once billing has read the event."""
+    await publish_people_event(
+        nats_client,
+        namespace.event_prefix,
+        tenant,
+        "organisation.created",
+        {
+            "organisation_id": organisation_id,
+            "kind": "customer",
+            "parent_id": None,
+            "display_name": "Demokunde_Test",
+        },
+    )
+    for _ in range(100):
+        body = await staff.query(
+            "mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { "
+            "invoice { id } userErrors { field code } } }",
+            {
+                "input": {
+                    "payerOrganisationId": organisation_id,
+                    "lines": [
+                        {"description": "Helsekontroll", "quantity": "1", "unitPrice": "1250"}
+                    ],
+                }
+            },
+        )
+        if body["data"]["createInvoice"]["invoice"] is not None:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("billing never learnt the organisation")
+
+
 AVONOVA_ORDERS = """{ orders { edges { node { description
   customerOrganisation { name }
   bookings { booked employees { firstName lastName } } } } } }"""
@@ -503,7 +543,8 @@ EVERY_REFERENCE = """{
     customerOrganisation { name } assigneeOrganisation { name }
     operatorContact { name user { name } }
     bookings { booked employees { firstName } } } } }
-  tickets { edges { node { subject organisation { name } creator { name } } } }
+  tickets { edges { node { subject organisation { name } creator { name } owner { name }
+    followers { name } feed { author { name } subjectUser { name } previousOwner { name } } } } }
   invoices { edges { node { number payerOrganisation { name } } } }
 }"""
 # Where each reference of the supergraph is in EVERY_REFERENCE's answer, below its record.
@@ -514,8 +555,30 @@ REFERENCE_PATHS = {
     "OrderBooking.employees": ("orders", "bookings", 0, "employees", 0),
     "Ticket.organisation": ("tickets", "organisation"),
     "Ticket.creator": ("tickets", "creator"),
+    "Ticket.owner": ("tickets", "owner"),
+    "Ticket.followers": ("tickets", "followers", 0),
+    # The feed, newest first: follower added, owner changed twice, created.
+    "TicketEntry.subjectUser": ("tickets", "feed", 0, "subjectUser"),
+    "TicketEntry.previousOwner": ("tickets", "feed", 1, "previousOwner"),
+    "TicketEntry.author": ("tickets", "feed", 3, "author"),
     "Invoice.payerOrganisation": ("invoices", "payerOrganisation"),
 }
+
+
+async def follow_once_tickets_know_the_profile(
+    caller: Caller, ticket: dict[str, Any], user: str
+) -> None:
+    """Adds the follower once tickets' read model has people's product-access event of them."""
+    add = """mutation($input: TicketFollowerInput!) { addTicketFollower(input: $input) {
+      ticket { id } userErrors { code } } }"""
+    for _ in range(100):
+        body = await caller.query(
+            add, {"input": {"id": ticket["id"], "version": ticket["version"], "userId": user}}
+        )
+        if body["data"]["addTicketFollower"]["userErrors"] == []:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("tickets never learnt the follower's product access")
 
 
 @pytest.mark.parametrize("people_answers", ["null", "null with errors", "nothing (down)"])
@@ -530,14 +593,16 @@ async def test_every_reference_is_null_alone_when_people_resolves_none(
             people = await stack.enter_async_context(
                 serving(people_who_resolves_no_one(with_errors=people_answers != "null"))
             )
+        orders_app = create_orders_app(settings_for(OrdersSettings))
         urls = {
             f"{name}_url": f"{await stack.enter_async_context(serving(app))}/graphql"
             for name, app in (
-                ("orders", create_orders_app(settings_for(OrdersSettings))),
+                ("orders", orders_app),
                 ("tickets", create_tickets_app(settings_for(TicketsSettings))),
                 ("billing", create_billing_app(settings_for(BillingSettings))),
             )
         }
+        await know_organisations(orders_app)
         gw = await stack.enter_async_context(
             start_gateway(people_url=f"{people}/graphql", jwks_url=issuer.url, **urls)
         )
@@ -551,20 +616,36 @@ async def test_every_reference_is_null_alone_when_people_resolves_none(
             assigneeOrganisationId="legekontoret",
             operatorContact={"userId": "kari", "name": "Kari"},
         )
-        await customer.do(
-            "createTicket", subject="Faktura", description="Spørsmål", organisationId="demokunde"
+        await publish_people_event(
+            nats_client,
+            namespace.event_prefix,
+            "avonova",
+            "product_access.changed",
+            {"holder_kind": "user", "holder_id": "kari", "products": []},
         )
-        await staff.do(
-            "createInvoice",
-            payerOrganisationId="demokunde",
-            currency="NOK",
-            lines=[{"description": "Helsekontroll", "quantity": "1", "unitPrice": "1250"}],
+        ticket = (
+            await customer.do(
+                "createTicket",
+                subject="Faktura",
+                description="Spørsmål",
+                organisationId="demokunde",
+            )
+        )["ticket"]
+        for owner in ("kari", "testweb"):
+            ticket = (
+                await staff.do(
+                    "assignTicket", id=ticket["id"], version=ticket["version"], userId=owner
+                )
+            )["ticket"]
+        await follow_once_tickets_know_the_profile(customer, ticket, "kari")
+        await invoice_to_an_organisation_billing_alone_knows(
+            staff, nats_client, namespace, "avonova", "demokunde"
         )
         answer = await staff.query(EVERY_REFERENCE)
 
     # An error, if any, is at a reference (or below it), never at a record or a list.
     reference_keys = {path[-1] for path in REFERENCE_PATHS.values() if isinstance(path[-1], str)}
-    reference_keys.add("employees")
+    reference_keys |= {"employees", "followers"}
     for error in answer.get("errors", []):
         assert reference_keys & set(error["path"]), error
     assert ("errors" in answer) == (people_answers != "null"), answer

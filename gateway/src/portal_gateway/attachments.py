@@ -1,4 +1,6 @@
-"""`GET /attachments/{file_id}`: a dialog attachment through the public door.
+"""`GET /attachments/{file_id}`: a dialog attachment through the public door (and
+`GET /ticket-files/{file_id}`: a ticket's file, the same way from the tickets subgraph;
+`GET /invoices/{invoice_id}/pdf|ubl|credit-<n>`: an issued invoice's documents from billing).
 
 The caller's session (bearer token, or the access cookie in cookie mode) becomes the signed
 principal, and the orders subgraph's `GET /attachments/{file_id}` decides, as for its GraphQL
@@ -22,6 +24,8 @@ from portal_gateway.forwarding import Subgraph
 log = logging.getLogger("portal.gateway.attachments")
 
 FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Billing's documents of an invoice: its PDF, its UBL, or its n-th credit note's UBL.
+INVOICE_DOCUMENT = re.compile(r"^(pdf|ubl|credit-[1-9][0-9]{0,2})$")
 # What orders says about the file that the browser needs; nothing else of its answer comes out.
 KEPT = (
     b"content-type",
@@ -44,11 +48,17 @@ def not_found() -> FileNotFound:
 
 
 async def download(
-    orders: Subgraph, file_id: str, headers: Mapping[str, str], timeout_seconds: float
+    orders: Subgraph,
+    file_id: str,
+    headers: Mapping[str, str],
+    timeout_seconds: float,
+    *,
+    route: str = "/attachments",
 ) -> Response:
+    """The file from the subgraph's `route` (orders' /attachments, tickets' /ticket-files)."""
     if not FILE_ID.match(file_id):
         raise not_found()
-    upstream = await orders.open_file(f"/attachments/{file_id}", headers, timeout_seconds)
+    upstream = await orders.open_file(f"{route}/{file_id}", headers, timeout_seconds)
     if upstream.status != 200:
         # Out of sight and missing answer alike in orders (404); whatever else it says about a
         # file the caller does not get is told the same way.

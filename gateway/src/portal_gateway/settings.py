@@ -38,6 +38,13 @@ class GatewaySettings(BaseSettings):
     token_issuer: str = "portal-people"
     token_audience: str = "portal"
     token_leeway_seconds: float = Field(default=5.0, ge=0, le=300)
+    # The issuer's longest access-token lifetime (people's PORTAL_ACCESS_TOKEN_SECONDS): a
+    # token whose `exp - iat` is longer is refused, whoever signed it.
+    max_token_seconds: int = Field(default=900, ge=30, le=86_400)
+    # People's events on NATS, followed for revocations (deactivation, logout, password change
+    # or reset: revocations.py). Empty: no feed, a token then lives until it expires.
+    nats_url: str = Field(default="nats://127.0.0.1:4222", max_length=2000)
+    event_prefix: str = Field(default="portal", pattern=r"^[a-z][a-z0-9]{0,30}$")
     # Keys are refetched after this long, and at once for a token with an unknown key id ...
     jwks_cache_seconds: float = Field(default=300.0, gt=0)
     # ... but not more often than this, so tokens with made-up key ids cannot flood the issuer.
@@ -79,6 +86,16 @@ class GatewaySettings(BaseSettings):
     max_aliases: int = Field(default=30, ge=0)
     max_root_fields: int = Field(default=20, ge=1)
     max_cost: int = Field(default=50_000, ge=1)
+    # Field selections of an operation once its fragments are inlined (QUERY_TOO_LARGE).
+    max_fields: int = Field(default=5_000, ge=10)
+    # Automatic persisted queries: the store's size in bytes (least recently used go first),
+    # and whether anonymous callers may register queries (their queries are answered anyway).
+    persisted_query_bytes: int = Field(default=8_388_608, ge=0)
+    persisted_queries_anonymous: bool = True
+    # Variables: nesting (the variables object is level 1) and number of values, refused with
+    # VARIABLES_TOO_DEEP / VARIABLES_TOO_LARGE before anything else is done.
+    max_variable_depth: int = Field(default=32, ge=2, le=200)
+    max_variable_values: int = Field(default=10_000, ge=10)
     # A subgraph failing this many fetches in a row is not called for this long.
     circuit_failures: int = Field(default=5, ge=1)
     circuit_reset_seconds: float = Field(default=10.0, gt=0)

@@ -19,13 +19,12 @@ import argparse
 import asyncio
 import os
 import random
-import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from portal_kit.benchmark import print_figures, served_by, timed
 from portal_kit.mongo import Database, connect_database
 from portal_kit.principal import Membership, Principal
 from portal_orders.adapters.configuration import shipped_configurations
@@ -132,17 +131,6 @@ def _entry(entry: Any) -> dict[str, Any]:
     return encoded
 
 
-async def timed(samples: int, action: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
-    durations = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        await action()
-        durations.append((time.perf_counter() - started) * 1000)
-    durations.sort()
-    p99 = durations[min(len(durations) - 1, int(len(durations) * 0.99))]
-    return statistics.median(durations), p99
-
-
 async def main() -> None:
     mongo_url = os.environ.get("PORTAL_MONGO_URL")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -153,15 +141,7 @@ async def main() -> None:
 
     name = f"bench_orders_{uuid.uuid4().hex[:8]}"
     database = connect_database(mongo_url, name)
-    served_by = (
-        "real MongoDB (PORTAL_MONGO_URL)"
-        if mongo_url
-        else (
-            "IN-MEMORY STAND-IN (mongomock-motor, scans in Python): these figures say nothing "
-            "about MongoDB; set PORTAL_MONGO_URL for real ones"
-        )
-    )
-    print(f"MongoDB: {served_by}")
+    print(f"MongoDB: {served_by(mongo_url)}")
     if mongo_url:
         print(f"MongoDB version: {await database.server_version()}")
     await database.ensure_indexes(INDEXES)
@@ -225,9 +205,7 @@ async def main() -> None:
         "dashboard matrix (staff)": await timed(args.samples, lambda: staff_queries.dashboard()),
         "status transition (load+save)": await timed(min(args.samples, len(movable)), transition),
     }
-    print(f"{'operation':48} {'p50 ms':>9} {'p99 ms':>9}")
-    for label, (p50, p99) in results.items():
-        print(f"{label:48} {p50:9.2f} {p99:9.2f}")
+    print_figures(results)
     if mongo_url:
         await database.drop()
     database.close()

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from portal_kit.clock import Clock
-from portal_kit.gridfs import StoredFile
 from portal_kit.principal import Principal
 from portal_kit.repository import Keyset
-from portal_kit.testing.fakes import InMemoryAggregates, InMemoryCounters
+from portal_kit.testing.fakes import InMemoryAggregates, InMemoryCounters, InMemoryFiles
 from portal_kit.text import term_patterns
 from portal_orders.adapters.configuration import shipped_configurations
 from portal_orders.domain.collation import SEPARATOR, collation_key
@@ -29,6 +28,7 @@ from portal_orders.service_layer.ports import (
     Sort,
     exact_number,
 )
+from portal_orders.testing import KNOWN_ORGANISATIONS
 
 SortValue = Callable[[Order, Sort], Any]
 SORT_VALUES: dict[str, SortValue] = {
@@ -173,6 +173,9 @@ class FakeOrganisations:
     async def names(self) -> dict[str, str]:
         return {i: str(v["name"]) for i, v in self.stored.items() if isinstance(v.get("name"), str)}
 
+    async def existing(self, organisation_ids: list[str]) -> set[str]:
+        return {i for i in organisation_ids if i in self.stored}
+
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
         seen = list(dict.fromkeys(organisation_ids))
         frontier = list(seen)
@@ -210,36 +213,6 @@ class FakeEmployees:
         return str(kept["organisation_id"]) if kept is not None and kept["active"] else None
 
 
-class FakeFiles:
-    def __init__(self) -> None:
-        self.stored: dict[str, tuple[StoredFile, bytes]] = {}
-
-    async def put(
-        self,
-        data: bytes,
-        *,
-        filename: str,
-        content_type: str,
-        metadata: dict[str, Any] | None = None,
-    ) -> StoredFile:
-        file_id = f"file-{len(self.stored) + 1}"
-        meta = {**(metadata or {}), "contentType": content_type}
-        info = StoredFile(file_id, filename, content_type, len(data), datetime.now(UTC), meta)
-        self.stored[file_id] = (info, data)
-        return info
-
-    async def delete(self, file_ids: Sequence[str]) -> int:
-        return sum(self.stored.pop(f, None) is not None for f in file_ids)
-
-    async def info(self, file_id: str) -> StoredFile | None:
-        found = self.stored.get(file_id)
-        return None if found is None else found[0]
-
-    async def read(self, file_id: str) -> bytes | None:
-        found = self.stored.get(file_id)
-        return None if found is None else found[1]
-
-
 class FakeTenant:
     """One tenant's ports in memory, and the use cases of any caller on them."""
 
@@ -249,9 +222,11 @@ class FakeTenant:
         self.configuration = shipped_configurations()[tenant]
         self.orders = FakeOrders(tenant)
         self.organisations = FakeOrganisations()
+        for organisation_id in KNOWN_ORGANISATIONS.get(tenant, ()):  # as people's events told
+            self.organisations.stored[organisation_id] = {"active": True}
         self.employees = FakeEmployees()
         self.counters = InMemoryCounters()
-        self.files = FakeFiles()
+        self.files = InMemoryFiles()
 
     def desk(self, principal: Principal) -> OrderDesk:
         assert principal.tenant == self.tenant

@@ -1,6 +1,7 @@
 """The tickets subgraph in-process, against real NATS and MongoDB (or the stand-in)."""
 
 import asyncio
+import base64
 import json
 from datetime import UTC, datetime
 
@@ -39,7 +40,8 @@ TICKET_FIELDS = """id number ticketType subject description organisationId creat
 CREATE = f"""mutation($input: CreateTicketInput!) {{ createTicket(input: $input) {{
     ticket {{ {TICKET_FIELDS} }} userErrors {{ field code message }} }} }}"""
 TICKET = f"query($id: ID!) {{ ticket(id: $id) {{ {TICKET_FIELDS} }} }}"
-TICKETS = """query($first: Int, $after: String) { tickets(first: $first, after: $after) {
+TICKETS = """query($first: Int, $after: String) {
+  tickets(first: $first, after: $after, sort: OLDEST) {
     totalCount edges { cursor node { id number } }
     pageInfo { hasNextPage hasPreviousPage endCursor } } }"""
 
@@ -277,6 +279,12 @@ async def test_the_created_event_reaches_jetstream_without_free_text(
         "organisation_id": "org-school",
         "created_by": "anna",
         "private": True,
+        "service": None,
+        "sub_service": None,
+        "urgency": None,
+        "impact": None,
+        "topic": None,
+        "files": 0,
     }
     assert "Svensson" not in json.dumps(event) and "Call me" not in json.dumps(event)
 
@@ -345,3 +353,315 @@ async def test_any_create_input_is_answered_with_a_ticket_or_user_errors(
         assert payload["userErrors"] == []
         assert after["totalCount"] == before["totalCount"] + 1
         assert payload["ticket"]["number"] == str(after["totalCount"])
+
+
+# -- Visma Enterprise's form: hypothesis over create and post ---------------------------------
+
+PATRICK = make_principal(
+    "visma-enterprise", user="patrick", memberships={"bpo": ("user",)}, locale="da"
+)
+AGENT = make_principal("visma-enterprise", user="agent", staff=True, locale="da")
+VE_CREATE = """mutation($input: CreateTicketInput!) { createTicket(input: $input) {
+    ticket { id number version } userErrors { field code message } } }"""
+VE_POST = """mutation($input: AddTicketPostInput!) { addTicketPost(input: $input) {
+    ticket { id version feed { kind text } files { filename } }
+    userErrors { field code message } } }"""
+VE_COUNT = "{ tickets(first: 0) { totalCount } }"
+VE_READ = "query($id: ID!) { ticket(id: $id) { version feed { id } files { id } } }"
+
+_code = st.one_of(
+    st.none(), st.text(max_size=20), st.sampled_from(["visma_lon_abc", "fejl", "mindre"])
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    service_code=st.one_of(_code, st.just("visma_lon_abc")),
+    ticket_type=st.one_of(_code, st.just("fejl")),
+    urgency=st.one_of(_code, st.just("mindre")),
+    impact=st.one_of(_code, st.just("users_10_0")),
+    topic=st.one_of(_code, st.just("konsulentbistand")),
+    title=st.one_of(st.none(), _text),
+    description=st.one_of(st.none(), st.text(), st.just("x" * 20001)),
+    private=st.one_of(st.none(), st.booleans()),
+    organisation=st.one_of(st.none(), st.just("bpo"), st.text(max_size=70)),
+    file=st.one_of(st.none(), st.binary(max_size=64), st.just(b"\x89PNG\r\n\x1a\n\x00\x00")),
+)
+async def test_any_visma_enterprise_create_input_is_a_case_or_user_errors(
+    service,
+    service_code,
+    ticket_type,
+    urgency,
+    impact,
+    topic,
+    title,
+    description,
+    private,
+    organisation,
+    file,
+):
+    before = (await service.graphql(VE_COUNT, principal=AGENT))["tickets"]["totalCount"]
+    attachments = (
+        None
+        if file is None
+        else [{"filename": "f.png", "contentBase64": base64.b64encode(file).decode()}]
+    )
+    response = await service.post_graphql(
+        VE_CREATE,
+        {
+            "input": {
+                "organisationId": organisation,
+                "service": service_code,
+                "ticketType": ticket_type,
+                "urgency": urgency,
+                "impact": impact,
+                "topic": topic,
+                "title": title,
+                "description": description,
+                "private": private,
+                "attachments": attachments,
+            }
+        },
+        PATRICK,
+    )
+    assert response.status_code == 200
+    body = orjson.loads(response.content)
+    assert "errors" not in body, body["errors"]
+    payload = body["data"]["createTicket"]
+    after = (await service.graphql(VE_COUNT, principal=AGENT))["tickets"]["totalCount"]
+    if payload["ticket"] is None:
+        assert payload["userErrors"] and all(e["field"] for e in payload["userErrors"])
+        assert after == before
+    else:
+        assert payload["userErrors"] == []
+        assert after == before + 1
+        assert payload["ticket"]["number"] == str(2195 + after).zfill(8)
+
+
+@pytest.fixture
+async def case(service):
+    payload = await service.graphql(
+        VE_CREATE,
+        {
+            "input": {
+                "service": "visma_lon_abc",
+                "ticketType": "fejl",
+                "urgency": "mindre",
+                "impact": "users_10_0",
+                "topic": "konsulentbistand",
+                "title": "Fejl",
+                "description": "Systemfejl",
+            }
+        },
+        principal=PATRICK,
+    )
+    assert payload["createTicket"]["userErrors"] == []
+    return payload["createTicket"]["ticket"]["id"]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    text=_text,
+    internal=st.booleans(),
+    principal=st.sampled_from([PATRICK, AGENT]),
+    stale=st.booleans(),
+    file=st.one_of(st.none(), st.binary(max_size=64), st.just(b"\x89PNG\r\n\x1a\n\x00\x00")),
+)
+async def test_any_post_is_an_entry_or_user_errors_and_nothing_else_changes(
+    service, case, text, internal, principal, stale, file
+):
+    before = (await service.graphql(VE_READ, {"id": case}, principal=AGENT))["ticket"]
+    attachments = (
+        None
+        if file is None
+        else [{"filename": "f.png", "contentBase64": base64.b64encode(file).decode()}]
+    )
+    variables = {
+        "input": {
+            "id": case,
+            "version": before["version"] - 1 if stale else before["version"],
+            "text": text,
+            "internal": internal,
+            "attachments": attachments,
+        }
+    }
+    response = await service.post_graphql(VE_POST, variables, principal)
+    body = orjson.loads(response.content)
+    assert response.status_code == 200 and "errors" not in body, body
+    payload = body["data"]["addTicketPost"]
+    after = (await service.graphql(VE_READ, {"id": case}, principal=AGENT))["ticket"]
+    if payload["ticket"] is None:
+        assert payload["userErrors"]
+        assert after == before
+    else:
+        assert not stale and payload["userErrors"] == []
+        assert len(after["feed"]) == len(before["feed"]) + 1
+        assert after["version"] == before["version"] + 1
+        assert len(after["files"]) == len(before["files"]) + (file is not None)
+
+
+# -- people's events keep the read models -----------------------------------------------------
+
+
+async def publish_people_event(nats_client, namespace, tenant, event_type, data):
+    from portal_kit.clock import utc_now
+    from portal_kit.events import CloudEvent, new_event_id
+
+    aggregate, name = event_type.split(".")
+    event = CloudEvent(
+        id=new_event_id(),
+        source="/portal/people",
+        type=f"portal.people.{aggregate}.{name}",
+        subject=aggregate,
+        time=utc_now(),
+        data=data,
+        tenant=tenant,
+    )
+    await nats_client.jetstream().publish(
+        f"{namespace.event_prefix}.{tenant}.people.{aggregate}.{name}",
+        event.model_dump_json().encode(),
+        headers={"Nats-Msg-Id": event.id},
+    )
+
+
+async def eventually(check, seconds=10.0):
+    for _ in range(int(seconds / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the read model never caught up")
+
+
+async def test_peoples_events_let_a_parent_see_departments_and_offer_a_customer_its_products(
+    service, nats_client, namespace
+):
+    dora = make_principal("visma", user="dora", memberships={"org-dept": ("user",)})
+    ticket = await created(service, dora, organisationId="org-dept")
+    await publish_people_event(
+        nats_client,
+        namespace,
+        "visma",
+        "organisation.created",
+        {"organisation_id": "org-dept", "kind": "customer", "parent_id": "org-school"},
+    )
+
+    async def parent_sees() -> bool:
+        return await read(service, ticket["id"], ANNA) is not None
+
+    await eventually(parent_sees)
+    assert await read(service, ticket["id"], CARL) is None
+
+    form = "{ ticketForm { services { code } } }"
+    assert (await service.graphql(form, principal=PATRICK))["ticketForm"]["services"] == [
+        {"code": c} for c in ("visma_lon_abc", "visma_hr", "visma_lonservice")
+    ]
+    await publish_people_event(
+        nats_client,
+        namespace,
+        "visma-enterprise",
+        "product_access.changed",
+        {"holder_kind": "organisation", "holder_id": "bpo", "products": ["visma_hr"]},
+    )
+
+    async def offered() -> bool:
+        answer = await service.graphql(form, principal=PATRICK)
+        return answer["ticketForm"]["services"] == [{"code": "visma_hr"}]
+
+    await eventually(offered)
+
+
+async def test_every_change_is_an_event_on_jetstream_without_free_text(
+    service, nats_client, namespace
+):
+    await publish_people_event(
+        nats_client,
+        namespace,
+        "visma-enterprise",
+        "product_access.changed",
+        {"holder_kind": "user", "holder_id": "karen", "products": ["visma_lon_abc"]},
+    )
+    create = """mutation($input: CreateTicketInput!) { createTicket(input: $input) {
+        ticket { id version } userErrors { code } } }"""
+    change = """mutation($input: %s!) { %s(input: $input) {
+        ticket { id version } userErrors { field code } } }"""
+    secret = "Ring Karen Kollega på 20 30 40 50"
+    case = (
+        await service.graphql(
+            create,
+            {
+                "input": {
+                    "service": "visma_lon_abc",
+                    "ticketType": "fejl",
+                    "urgency": "mindre",
+                    "impact": "users_10_0",
+                    "topic": "konsulentbistand",
+                    "title": secret,
+                    "description": secret,
+                }
+            },
+            principal=PATRICK,
+        )
+    )["createTicket"]["ticket"]
+
+    async def do(principal, input_type, field, **input):
+        for _ in range(100):
+            answer = (
+                await service.graphql(
+                    change % (input_type, field),
+                    {"input": {"id": case["id"], "version": case["version"], **input}},
+                    principal=principal,
+                )
+            )[field]
+            if answer["userErrors"] == []:
+                case.update(answer["ticket"])
+                return
+            await asyncio.sleep(0.05)  # the follower's product access is on its way
+        raise AssertionError(answer)
+
+    await do(PATRICK, "TicketFollowerInput", "addTicketFollower", userId="karen")
+    await do(AGENT, "AddTicketPostInput", "addTicketPost", text=secret)
+    await do(PATRICK, "TicketVersionInput", "closeTicket")
+    await do(PATRICK, "TicketVersionInput", "reopenTicket")
+    await do(PATRICK, "TicketFollowerInput", "removeTicketFollower", userId="karen")
+    await do(AGENT, "AssignTicketInput", "assignTicket", teamCode="loen_team")
+    events = await stream_events(nats_client, namespace, "visma-enterprise", 10)
+    assert [e["type"].rsplit(".", 1)[1] for e in events] == [
+        "created",
+        "owner_changed",
+        "follower_added",
+        "post_added",
+        "status_changed",
+        "closed",
+        "status_changed",
+        "reopened",
+        "follower_removed",
+        "owner_changed",
+    ] + [e["type"].rsplit(".", 1)[1] for e in events[10:]]
+    assert all(
+        e["subject"] == case["id"] and e["data"]["number"] == "00002196" for e in events[:10]
+    )
+    assert "Karen" not in json.dumps(events) and "20 30" not in json.dumps(events)
+    assert events[3]["data"]["author_side"] == "staff" and events[3]["data"]["internal"] is False
+
+
+async def test_another_tenants_ticket_cannot_be_changed_and_answers_like_a_missing_one(service):
+    ticket = await created(service)
+    post = """mutation($input: AddTicketPostInput!) { addTicketPost(input: $input) {
+        ticket { id } userErrors { field code } } }"""
+    for ticket_id in (ticket["id"], "no-such-ticket"):
+        answer = await service.graphql(
+            post, {"input": {"id": ticket_id, "version": 1, "text": "hej"}}, principal=FOREIGN_STAFF
+        )
+        assert answer["addTicketPost"] == {
+            "ticket": None,
+            "userErrors": [{"field": "id", "code": "NOT_FOUND"}],
+        }
+    assert (await read(service, ticket["id"], ANNA))["version"] == 1

@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from portal_kit.domain import DomainError, ValidationFailed
+from portal_kit.messages import translate
 from portal_kit.repository import Keyset, Page
 
 T = TypeVar("T")
@@ -33,8 +34,9 @@ class UserError:
 
 
 def user_errors(error: DomainError) -> list[UserError]:
+    """The refusal as the client reads it: messages in the caller's language (its catalogue)."""
     problems = error.problems if isinstance(error, ValidationFailed) else [error]
-    return [UserError(field=p.field, code=p.code, message=p.message) for p in problems]
+    return [UserError(field=p.field, code=p.code, message=translate(p.message)) for p in problems]
 
 
 async def attempt(action: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:

@@ -12,8 +12,11 @@ from pymongo.errors import DuplicateKeyError
 from portal_kit.domain import Aggregate, Conflict, StaleVersion
 from portal_kit.events import CloudEvent
 from portal_kit.logging import traceparent_var
+from portal_kit.messages import Messages
 from portal_kit.mongo import Database, Document, TenantCollection
 from portal_kit.outbox import OUTBOX
+
+_ = Messages("portal_kit")
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -166,7 +169,7 @@ class AggregateRepository(ABC, Generic[A]):
             raise Conflict(self.duplicate_message(error), code="DUPLICATE") from error
         if saved is None:
             raise StaleVersion(
-                "it was changed by someone else since you loaded it; reload and try again",
+                _("it was changed by someone else since you loaded it; reload and try again"),
                 field="version",
             )
         aggregate.version = saved["version"]
@@ -175,7 +178,7 @@ class AggregateRepository(ABC, Generic[A]):
             self._on_commit()
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
-        return "one with the same identifying value already exists"
+        return _("one with the same identifying value already exists")
 
 
 class SightedAggregates(Protocol[A, S_contra]):

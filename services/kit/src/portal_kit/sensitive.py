@@ -51,9 +51,12 @@ from stdnum.no import fodselsnummer
 from stdnum.se import personnummer
 
 from portal_kit.domain import DomainError
+from portal_kit.messages import Messages
+
+_ = Messages("portal_kit")
 
 SENSITIVE_DATA = "SENSITIVE_DATA"
-MESSAGE = (
+MESSAGE = _(
     "this looks like a national identity number (fødselsnummer, personnummer, CPR number or "
     "henkilötunnus); such personal data may not be written here — leave it out"
 )

@@ -12,8 +12,10 @@ from collections.abc import Callable, Collection
 from typing import TypeVar
 
 from portal_kit.domain import DomainError, NotFound, ValidationFailed
+from portal_kit.messages import Message, Messages
 
 T = TypeVar("T")
+_ = Messages("portal_kit")
 
 # Lone surrogates cannot be stored (BSON is UTF-8) nor sent back (JSON); control characters other
 # than tab and newline have no place in text people type.
@@ -28,17 +30,21 @@ def check_text(
 ) -> str:
     """Text without surrounding blanks; one line unless `multiline` (then \\r\\n becomes \\n)."""
     if _SURROGATE.search(value):
-        raise DomainError("the text contains characters that are not valid", field=field)
+        raise DomainError(_("the text contains characters that are not valid"), field=field)
     if multiline:
         cleaned = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     else:
         cleaned = " ".join(value.split())
     if _CONTROL.search(cleaned):
-        raise DomainError("the text contains control characters", field=field)
+        raise DomainError(_("the text contains control characters"), field=field)
     if required and not cleaned:
-        raise DomainError("this is required", field=field, code="REQUIRED")
+        raise DomainError(_("this is required"), field=field, code="REQUIRED")
     if len(cleaned) > max_length:
-        raise DomainError(f"at most {max_length} characters", field=field, code="TOO_LONG")
+        raise DomainError(
+            _("at most {max_length} characters", max_length=max_length),
+            field=field,
+            code="TOO_LONG",
+        )
     return cleaned
 
 
@@ -46,21 +52,23 @@ def check_code(value: str, *, field: str, allowed: Collection[str]) -> str:
     """One of the stable codes the tenant offers for this field."""
     cleaned = value.strip()
     if not cleaned:
-        raise DomainError("this is required", field=field, code="REQUIRED")
+        raise DomainError(_("this is required"), field=field, code="REQUIRED")
     if cleaned not in allowed:
         raise DomainError(
-            f"unknown code; one of: {', '.join(sorted(allowed))}", field=field, code="UNKNOWN_CODE"
+            _("unknown code; one of: {codes}", codes=", ".join(sorted(allowed))),
+            field=field,
+            code="UNKNOWN_CODE",
         )
     return cleaned
 
 
-def check_reference(value: str, *, field: str, what: str) -> str:
+def check_reference(value: str, *, field: str, what: str | Message) -> str:
     """An id of another service's entity; one that cannot exist answers like a missing one."""
     cleaned = value.strip()
     if not cleaned:
-        raise DomainError("this is required", field=field, code="REQUIRED")
+        raise DomainError(_("this is required"), field=field, code="REQUIRED")
     if not _REFERENCE.match(cleaned):
-        raise NotFound(f"no such {what}", field=field)
+        raise NotFound(_("no such {what}", what=what), field=field)
     return cleaned
 
 

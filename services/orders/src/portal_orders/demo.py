@@ -14,7 +14,6 @@ manuals'.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -24,10 +23,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from portal_kit.gateway_client import DEFAULT_GATEWAY, DemoRefused, GatewayClient
+
 from portal_orders.demo_data import DEMO_ORDERS, DemoOrder, Step
 
-TENANT_HEADER = "X-Portal-Tenant"
-DEFAULT_GATEWAY = "http://127.0.0.1:4000/graphql"
 # The password people's demo gives every demo user (README "Demo logins").
 DEFAULT_PASSWORD = "Portal-demo-2026!"
 # People's events reach orders' read models a moment after people's demo: wait that long.
@@ -36,8 +35,6 @@ SETTLE_SECONDS = 15.0
 ORDER = """order { id number version status statusLabel bundleNumber
   activity { id kind } bookings { id } }
 userErrors { field code message }"""
-LOG_IN = """mutation($input: LogInInput!) { logIn(input: $input) {
-  accessToken userErrors { field code message } } }"""
 ME = "{ me { id } }"
 ORGANISATIONS = "{ organisations(first: 200) { edges { node { id name } } } }"
 EMPLOYEES = """query($text: String) { employees(text: $text, first: 20) {
@@ -57,50 +54,8 @@ MUTATIONS = {
 }
 
 
-class DemoRefused(RuntimeError):
-    """The platform refused a step of the demo; the message names it."""
-
-
-class Gateway:
-    """GraphQL calls through the gateway, logged in as a tenant's demo users."""
-
-    def __init__(self, url: str, password: str) -> None:
-        self.url = url
-        self.password = password
-        self._tokens: dict[tuple[str, str], str] = {}
-
-    def call(
-        self, tenant: str, login: str | None, query: str, variables: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        headers = {"Content-Type": "application/json", TENANT_HEADER: tenant}
-        if login is not None:
-            headers["Authorization"] = f"Bearer {self.token(tenant, login)}"
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-            headers=headers,
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                body: dict[str, Any] = json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            raise DemoRefused(
-                f"{tenant}/{login}: HTTP {error.code}: {error.read()[:500]!r}"
-            ) from error
-        if body.get("errors"):
-            raise DemoRefused(f"{tenant}/{login}: {body['errors'][0].get('message')}")
-        data: dict[str, Any] = body["data"]
-        return data
-
-    def token(self, tenant: str, login: str) -> str:
-        if (tenant, login) not in self._tokens:
-            answer = self.call(
-                tenant, None, LOG_IN, {"input": {"login": login, "password": self.password}}
-            )["logIn"]
-            if not answer["accessToken"]:
-                raise DemoRefused(f"{tenant}/{login} cannot log in: {answer['userErrors']}")
-            self._tokens[tenant, login] = answer["accessToken"]
-        return self._tokens[tenant, login]
+# GraphQL calls through the gateway, logged in as a tenant's demo users.
+Gateway = GatewayClient
 
 
 class OrderDemo:

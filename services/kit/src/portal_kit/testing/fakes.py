@@ -5,13 +5,15 @@ commit) so a use case behaves against them as against the real ones."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from portal_kit.counters import GroupPosition
 from portal_kit.domain import Aggregate, Conflict, StaleVersion
 from portal_kit.events import DomainEvent
+from portal_kit.gridfs import StoredFile
 from portal_kit.repository import Keyset, Page
 
 A = TypeVar("A", bound=Aggregate)
@@ -126,3 +128,35 @@ class InMemoryCounters:
         return GroupPosition(
             position=position, group=order.index(group) + 1, in_group=self._in_group[key]
         )
+
+
+class InMemoryFiles:
+    """The kit's `FileStore` in memory: files by id with their bytes."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, tuple[StoredFile, bytes]] = {}
+
+    async def put(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        content_type: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> StoredFile:
+        file_id = f"file-{len(self.stored) + 1}"
+        meta = {**(metadata or {}), "contentType": content_type}
+        info = StoredFile(file_id, filename, content_type, len(data), datetime.now(UTC), meta)
+        self.stored[file_id] = (info, data)
+        return info
+
+    async def delete(self, file_ids: Sequence[str]) -> int:
+        return sum(self.stored.pop(f, None) is not None for f in file_ids)
+
+    async def info(self, file_id: str) -> StoredFile | None:
+        found = self.stored.get(file_id)
+        return None if found is None else found[0]
+
+    async def read(self, file_id: str) -> bytes | None:
+        found = self.stored.get(file_id)
+        return None if found is None else found[1]

@@ -9,6 +9,7 @@ from datetime import datetime
 from portal_kit.domain import DomainError, Forbidden, NotFound, new_id
 from portal_kit.values import Problems
 
+from portal_orders.domain.messages import _
 from portal_orders.domain.workflow import Actor
 
 MAX_CAPACITY = 10_000
@@ -23,8 +24,10 @@ class UnknownEmployee(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "no such employee of this order's customer; an employee added only a moment ago "
-            "may take a few seconds to be known here, so try again shortly",
+            _(
+                "no such employee of this order's customer; an employee added only a moment ago "
+                "may take a few seconds to be known here, so try again shortly"
+            ),
             field="employeeId",
         )
 
@@ -54,14 +57,16 @@ class Booking:
     ) -> Booking:
         """A new slot, set up by the operator; every problem with it is named at once."""
         if actor is not Actor.STAFF:
-            raise Forbidden("the operator sets up booking slots")
+            raise Forbidden(_("the operator sets up booking slots"))
         problems = Problems()
         if ends_at <= starts_at:
-            problems.add(DomainError("the slot must end after it starts", field="endsAt"))
+            problems.add(DomainError(_("the slot must end after it starts"), field="endsAt"))
         if capacity < 1 or capacity > MAX_CAPACITY:
-            problems.add(DomainError(f"between 1 and {MAX_CAPACITY}", field="capacity"))
+            problems.add(
+                DomainError(_("between 1 and {limit}", limit=MAX_CAPACITY), field="capacity")
+            )
         if cut_off > starts_at:
-            problems.add(DomainError("the cut-off must be before the start", field="cutOff"))
+            problems.add(DomainError(_("the cut-off must be before the start"), field="cutOff"))
         problems.raise_if_any()
         return cls(new_id(), starts_at, ends_at, place, capacity, cut_off)
 
@@ -71,14 +76,14 @@ class Booking:
         if not of_customer:
             raise UnknownEmployee()
         if employee_id in self.employees:
-            raise DomainError("already on this slot", field="employeeId", code="DUPLICATE")
+            raise DomainError(_("already on this slot"), field="employeeId", code="DUPLICATE")
         if len(self.employees) >= self.capacity:
-            raise DomainError("this slot is full", field="bookingId", code="FULL")
+            raise DomainError(_("this slot is full"), field="bookingId", code="FULL")
         self.employees.append(employee_id)
 
     def remove(self, employee_id: str) -> None:
         if employee_id not in self.employees:
-            raise NotFound("not on this slot", field="employeeId")
+            raise NotFound(_("not on this slot"), field="employeeId")
         self.employees.remove(employee_id)
 
 
@@ -88,14 +93,14 @@ def open_slot(
     """The slot an employee is put on or taken off: by the customer side (or staff), on an
     order still active, and by the customer only before the cut-off."""
     if actor not in (Actor.STAFF, Actor.CUSTOMER):
-        raise Forbidden("the customer organisation books its employees")
+        raise Forbidden(_("the customer organisation books its employees"))
     booking = next((b for b in bookings if b.id == booking_id), None)
     if booking is None:
-        raise NotFound("no such booking slot", field="bookingId")
+        raise NotFound(_("no such booking slot"), field="bookingId")
     if not order_active:
-        raise DomainError("the order is finished", field="bookingId", code="CLOSED")
+        raise DomainError(_("the order is finished"), field="bookingId", code="CLOSED")
     if actor is Actor.CUSTOMER and now >= booking.cut_off:
         raise DomainError(
-            "the cut-off for this slot has passed", field="bookingId", code="CUT_OFF_PASSED"
+            _("the cut-off for this slot has passed"), field="bookingId", code="CUT_OFF_PASSED"
         )
     return booking

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from portal_kit.domain import DomainError
 
+from portal_orders.domain.messages import _
 from portal_orders.domain.workflow import (
     CODED_FIELDS,
     REQUIRABLE_FIELDS,
@@ -72,7 +73,9 @@ def check_close_out(configuration: TenantConfiguration, name: str, value: str) -
         return value
     codes = ", ".join(c.code for c in rules.codes)
     raise DomainError(
-        f"unknown code; one of: {codes}" if codes else "the tenant does not record this field",
+        _("unknown code; one of: {codes}", codes=codes)
+        if codes
+        else _("the tenant does not record this field"),
         field=client_field(name),
         code="UNKNOWN_CODE",
     )

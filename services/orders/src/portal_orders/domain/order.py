@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from portal_kit.domain import Aggregate, DomainError, Forbidden, NotFound, ValidationFailed, new_id
+from portal_kit.messages import Labelled
 from portal_kit.text import fold
 from portal_kit.values import Problems
 
@@ -35,6 +36,7 @@ from portal_orders.domain.events import (
     SlaBreached,
 )
 from portal_orders.domain.fields import COMPLETION_FIELDS, EDITABLE_BY, client_field
+from portal_orders.domain.messages import _
 from portal_orders.domain.numbering import FIRST_IN_BUNDLE, BundlePlace, bundle_number, bundle_of
 from portal_orders.domain.record import (
     AttachmentRef,
@@ -268,9 +270,9 @@ class Order(Aggregate):
     ) -> bool:
         """Give the order to a contractor organisation; False if nothing changes."""
         if actor is not Actor.STAFF:
-            raise Forbidden("only the operator's staff assign orders")
+            raise Forbidden(_("only the operator's staff assign orders"))
         if not self.active:
-            raise DomainError("a finished order cannot be assigned", field="id", code="CLOSED")
+            raise DomainError(_("a finished order cannot be assigned"), field="id", code="CLOSED")
         if organisation_id == self.assignee_organisation_id and contact == self.assignee_contact:
             return False
         previous = self.assignee_organisation_id
@@ -316,7 +318,7 @@ class Order(Aggregate):
             for name in probe.required_for(rule)
         }
         emptied = [
-            DomainError("required in this status", field=client_field(name), code="REQUIRED")
+            DomainError(_("required in this status"), field=client_field(name), code="REQUIRED")
             for name in sorted(still_required)
             if probe.field_value(name) in (None, "") and self.field_value(name) not in (None, "")
         ]
@@ -347,16 +349,25 @@ class Order(Aggregate):
         """
         changes = dict(changes or {})
         if not workflow.has_status(target):
-            raise DomainError("unknown status", field="status", code="UNKNOWN_CODE")
+            raise DomainError(_("unknown status"), field="status", code="UNKNOWN_CODE")
         rule = workflow.transition(self.status, target)
         if rule is None:
             raise DomainError(
-                f"the workflow does not allow going from {self.status!r} to {target!r}",
+                _(
+                    "the workflow does not allow going from '{current}' to '{target}'",
+                    current=Labelled(
+                        self.status,
+                        workflow.status(self.status).labels
+                        if workflow.has_status(self.status)
+                        else {},
+                    ),
+                    target=Labelled(target, workflow.status(target).labels),
+                ),
                 field="status",
                 code="TRANSITION_NOT_ALLOWED",
             )
         if actor not in rule.actors:
-            raise Forbidden("you may not make this change of status", field="status")
+            raise Forbidden(_("you may not make this change of status"), field="status")
         self._check_editable(changes, actor)
         probe = dataclasses.replace(self, activity=list(self.activity), bookings=self.bookings)
         probe._apply(changes)
@@ -366,13 +377,13 @@ class Order(Aggregate):
             if probe.field_value(name) in (None, ""):
                 problems.add(
                     DomainError(
-                        "required for this status", field=client_field(name), code="REQUIRED"
+                        _("required for this status"), field=client_field(name), code="REQUIRED"
                     )
                 )
         if rule.comment_required and not comment:
             problems.add(
                 DomainError(
-                    "a comment is required for this status", field="comment", code="REQUIRED"
+                    _("a comment is required for this status"), field="comment", code="REQUIRED"
                 )
             )
         problems.raise_if_any()
@@ -418,6 +429,11 @@ class Order(Aggregate):
                     customer_organisation_id=self.customer_organisation_id,
                     assignee_organisation_id=self.assignee_organisation_id,
                     invoice_reference=self.invoice_reference,
+                    invoice_marking=(
+                        self.customer_request.invoice_marking or None
+                        if self.customer_request
+                        else None
+                    ),
                     completed_at=now,
                 )
             )
@@ -441,12 +457,14 @@ class Order(Aggregate):
     ) -> Entry:
         """A note with one of the workflow's predefined events (Händelse) and phrases (Fras)."""
         if actor not in (Actor.STAFF, Actor.CONTRACTOR):
-            raise Forbidden("only staff and the assigned contractor write notes")
+            raise Forbidden(_("only staff and the assigned contractor write notes"))
         event = workflow.note_event(event_code)
         if event is None:
-            raise DomainError("unknown note event", field="event", code="UNKNOWN_CODE")
+            raise DomainError(_("unknown note event"), field="event", code="UNKNOWN_CODE")
         if phrase_code is not None and phrase_code not in {p.code for p in event.phrases}:
-            raise DomainError("unknown phrase for this event", field="phrase", code="UNKNOWN_CODE")
+            raise DomainError(
+                _("unknown phrase for this event"), field="phrase", code="UNKNOWN_CODE"
+            )
         entry = self._log(
             EntryKind.NOTE,
             actor,
@@ -472,7 +490,7 @@ class Order(Aggregate):
     def ask_question(self, text: str, *, actor: Actor, user: str, now: datetime) -> Entry:
         """A question to the orderer (Beställningsfråga)."""
         if actor is not Actor.CONTRACTOR:
-            raise Forbidden("questions to the orderer come from the assigned contractor")
+            raise Forbidden(_("questions to the orderer come from the assigned contractor"))
         self._require_text(text, "text")
         entry = self._log(EntryKind.QUESTION, actor, user, now, Visibility.CONTRACTOR, text=text)
         self.record(
@@ -485,12 +503,12 @@ class Order(Aggregate):
     ) -> Entry:
         """The orderer's answer (Beställningssvar); each question is answered once."""
         if actor is not Actor.STAFF:
-            raise Forbidden("the orderer at the operator answers questions")
+            raise Forbidden(_("the orderer at the operator answers questions"))
         if self.question(question_id) is None:
-            raise NotFound("no such question", field="questionId")
+            raise NotFound(_("no such question"), field="questionId")
         if self.answered(question_id):
             raise DomainError(
-                "this question is answered already", field="questionId", code="ANSWERED"
+                _("this question is answered already"), field="questionId", code="ANSWERED"
             )
         self._require_text(text, "text")
         entry = self._log(
@@ -521,17 +539,19 @@ class Order(Aggregate):
     ) -> Entry:
         """A dialog comment (Dialog med JM), with attachments; it can never be overwritten."""
         if not text and not attachments:
-            raise DomainError("write a comment or attach a file", field="text", code="REQUIRED")
+            raise DomainError(_("write a comment or attach a file"), field="text", code="REQUIRED")
         if actor is Actor.STAFF:
             chosen = visibility or Visibility.CONTRACTOR
         elif actor is Actor.CONTRACTOR:
             if visibility is Visibility.INTERNAL:
-                raise Forbidden("internal entries are for the operator's staff", field="visibility")
+                raise Forbidden(
+                    _("internal entries are for the operator's staff"), field="visibility"
+                )
             chosen = visibility or Visibility.CONTRACTOR
         elif actor is Actor.CUSTOMER:
             chosen = Visibility.RESIDENT
         else:
-            raise Forbidden("comments come from people")
+            raise Forbidden(_("comments come from people"))
         entry = self._log(
             EntryKind.COMMENT, actor, user, now, chosen, text=text, attachments=attachments
         )
@@ -653,19 +673,21 @@ class Order(Aggregate):
     def _check_editable(self, changes: dict[str, Any], actor: Actor) -> None:
         allowed = EDITABLE_BY[actor]
         refused: list[DomainError] = [
-            Forbidden("you may not change this field", field=client_field(name))
+            Forbidden(_("you may not change this field"), field=client_field(name))
             for name in changes
             if name not in allowed
         ]
         if refused:
             raise ValidationFailed(refused)
         if changes and actor is Actor.CUSTOMER and self.status_category is not Category.NEW:
-            raise Forbidden("the order is being handled; ask the operator to change it")
+            raise Forbidden(_("the order is being handled; ask the operator to change it"))
         if changes and actor is Actor.CONTRACTOR and not self.active:
-            raise DomainError("a finished order cannot be changed", code="CLOSED")
+            raise DomainError(_("a finished order cannot be changed"), code="CLOSED")
         # What was reported on completion is final once the order is finished.
         final = [
-            DomainError("final once the order is finished", field=client_field(name), code="CLOSED")
+            DomainError(
+                _("final once the order is finished"), field=client_field(name), code="CLOSED"
+            )
             for name in changes
             if name in COMPLETION_FIELDS and not self.active
         ]
@@ -688,7 +710,7 @@ class Order(Aggregate):
 
     def _require_text(self, text: str, field_name: str) -> None:
         if not text:
-            raise DomainError("this is required", field=field_name, code="REQUIRED")
+            raise DomainError(_("this is required"), field=field_name, code="REQUIRED")
 
     def _log(
         self,

@@ -12,10 +12,12 @@ every problem, so a bad document never reaches a running service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from portal_kit.documents import ConfigurationError, DocumentReader
 
 LOCALES = ("nb", "sv", "da", "fi", "en")
 
@@ -65,12 +67,23 @@ REQUIRABLE_FIELDS = frozenset(
 CONDITIONS = frozenset({"avser.appliance"})
 # Close-out fields a tenant may give a list of codes (a picker) instead of free text.
 CODED_FIELDS = frozenset({"fault_type", "root_cause"})
-
-
-class ConfigurationError(ValueError):
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
+# The kinds of activity-log entry (`record.EntryKind`), which a tenant may word in its own way.
+ENTRY_KINDS = frozenset(
+    {
+        "created",
+        "assigned",
+        "status_changed",
+        "edited",
+        "note",
+        "question",
+        "answer",
+        "comment",
+        "sla_breached",
+        "booking",
+    }
+)
+# What a tenant's label of a status change may name: the status the order went to.
+STATUS_PLACEHOLDER = "{status}"
 
 
 Labels = Mapping[str, str]
@@ -265,6 +278,15 @@ class TenantConfiguration:
     # By field name (`fault_type`, `root_cause`); a coded field the tenant leaves out it does
     # not record at all.
     close_out: Mapping[str, CloseOutField] = field(default_factory=dict)
+    # The tenant's own wording of log entry kinds, by kind, in the locales it words them
+    # (Familjebostäder's 'AO Registrerad och Beställd'); the platform's catalogue labels the rest.
+    entry_kind_labels: Mapping[str, Labels] = field(default_factory=dict)
+
+    def entry_kind_label(self, kind: str, locale: str, status: str = "") -> str | None:
+        """The tenant's label of a log entry kind in exactly this locale, `{status}` filled in
+        with the label of the status a change went to; None where the tenant has none."""
+        found = self.entry_kind_labels.get(kind, {}).get(locale)
+        return None if found is None else found.replace(STATUS_PLACEHOLDER, status)
 
     def order_type(self, code: str) -> OrderType | None:
         return next((t for t in self.order_types if t.code == code), None)
@@ -287,33 +309,8 @@ class TenantConfiguration:
 NUMBER_FORMATS = frozenset({"date-time-sequence", "sequential"})
 
 
-class _Reader:
-    """Collects every problem of a document instead of stopping at the first."""
-
-    def __init__(self, locales: Sequence[str] = ()) -> None:
-        self.problems: list[str] = []
-        self.locales = tuple(locales)
-
-    def need(self, source: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
-        value = source.get(key)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            self.problems.append(f"{where}.{key}: expected {kind.__name__}")
-            return kind()
-        return value
-
-    def labels(self, source: Mapping[str, Any], where: str, key: str = "labels") -> dict[str, str]:
-        labels = source.get(key)
-        if not isinstance(labels, dict) or not labels:
-            self.problems.append(f"{where}.{key}: at least one label is required")
-            return {}
-        for locale, text in labels.items():
-            if locale not in LOCALES or not isinstance(text, str) or not text.strip():
-                self.problems.append(f"{where}.{key}.{locale}: unknown locale or empty label")
-        # Every locale the tenant offers has a label, so no screen falls back to a code.
-        for locale in self.locales:
-            if locale not in labels:
-                self.problems.append(f"{where}.{key}: no label for locale {locale!r}")
-        return {str(k): str(v) for k, v in labels.items()}
+# Collects every problem of a document instead of stopping at the first.
+_Reader = DocumentReader
 
 
 def _workflow(reader: _Reader, code: str, raw: Mapping[str, Any]) -> Workflow:
@@ -544,6 +541,30 @@ def _first_number(reader: _Reader, document: Mapping[str, Any], number_format: s
     return value
 
 
+def _entry_kind_labels(reader: _Reader, document: Mapping[str, Any]) -> dict[str, Labels]:
+    """`entry_kind_labels`: for some log entry kinds, the tenant's label in some locales."""
+    raw = document.get("entry_kind_labels", {})
+    if not isinstance(raw, dict):
+        reader.problems.append("$.entry_kind_labels: expected an object")
+        return {}
+    found: dict[str, Labels] = {}
+    for kind, labels in raw.items():
+        at = f"$.entry_kind_labels.{kind}"
+        if kind not in ENTRY_KINDS:
+            reader.problems.append(f"{at}: not a log entry kind; one of {sorted(ENTRY_KINDS)}")
+            continue
+        if not isinstance(labels, dict) or not labels:
+            reader.problems.append(f"{at}: at least one label is required")
+            continue
+        for locale, text in labels.items():
+            if locale not in LOCALES or not isinstance(text, str) or not text.strip():
+                reader.problems.append(f"{at}.{locale}: unknown locale or empty label")
+            elif STATUS_PLACEHOLDER in text and kind != "status_changed":
+                reader.problems.append(f"{at}.{locale}: only a status change names its status")
+        found[kind] = {str(k): str(v) for k, v in labels.items()}
+    return found
+
+
 def parse_configuration(document: Mapping[str, Any]) -> TenantConfiguration:
     """The tenant's order configuration, or `ConfigurationError` naming every problem."""
     raw_locales = document.get("locales")
@@ -562,6 +583,7 @@ def parse_configuration(document: Mapping[str, Any]) -> TenantConfiguration:
         for code, raw in reader.need(document, "workflows", dict, "$").items()
     }
     close_out = _close_out(reader, document)
+    entry_kind_labels = _entry_kind_labels(reader, document)
     _check_required_fields_recordable(reader, workflows, close_out)
     order_types: list[OrderType] = []
     for index, raw_type in enumerate(reader.need(document, "order_types", list, "$")):
@@ -627,4 +649,5 @@ def parse_configuration(document: Mapping[str, Any]) -> TenantConfiguration:
         booking_cut_off_hours=int(document.get("booking_cut_off_hours", 24)),
         workflows=workflows,
         close_out=close_out,
+        entry_kind_labels=entry_kind_labels,
     )

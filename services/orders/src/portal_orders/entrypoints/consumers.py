@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from portal_kit.consumer import EventConsumer, Handler
+from portal_kit.consumer import Handler
 from portal_kit.events import CloudEvent
-from portal_kit.jetstream import StreamNames, ensure_service_streams
-from portal_kit.runtime import ServiceRuntime, StartHook
+from portal_kit.following import follow_events
+from portal_kit.runtime import StartHook
 
 from portal_orders.service_layer.employees import EmployeeRegister
 from portal_orders.service_layer.organisations import OrganisationRegister
+from portal_orders.service_layer.system import SystemDesk
 
 DURABLE = "orders-organisations"
 EMPLOYEES_DURABLE = "orders-employees"
+INVOICED_DURABLE = "orders-invoiced"
 
 
 def _required_id(event: CloudEvent, key: str) -> str:
@@ -78,24 +80,7 @@ def employee_handler(register_of: Callable[[str], EmployeeRegister]) -> Handler:
 
 
 def _people_consumer(durable: str, aggregate: str, handler: Handler) -> StartHook:
-    """On start: follow people's events of one aggregate (its stream is made if not there yet)."""
-
-    async def start(runtime: ServiceRuntime) -> None:
-        people = StreamNames(runtime.settings.event_prefix, "people")
-        await ensure_service_streams(runtime.js, people)
-        runtime.consumers.append(
-            EventConsumer(
-                runtime.js,
-                runtime.database,
-                runtime.names,
-                durable=durable,
-                stream=people.stream,
-                filter_subject=f"{people.prefix}.*.people.{aggregate}.>",
-                handler=handler,
-            )
-        )
-
-    return start
+    return follow_events(durable, "people", aggregate, handler)
 
 
 def organisation_consumer(register_of: Callable[[str], OrganisationRegister]) -> StartHook:
@@ -104,3 +89,21 @@ def organisation_consumer(register_of: Callable[[str], OrganisationRegister]) ->
 
 def employee_consumer(register_of: Callable[[str], EmployeeRegister]) -> StartHook:
     return _people_consumer(EMPLOYEES_DURABLE, "employee", employee_handler(register_of))
+
+
+def invoiced_handler(system_of: Callable[[str], SystemDesk]) -> Handler:
+    """Billing matched a contractor's invoice to the work order: the system moves it to its
+    invoiced status ('Fakturerad'); a repeated event finds it there and changes nothing."""
+
+    async def handle(event: CloudEvent) -> None:
+        if event.name == "matched":
+            await system_of(event.tenant).invoiced(_required_id(event, "order_id"))
+
+    return handle
+
+
+def invoiced_consumer(system_of: Callable[[str], SystemDesk]) -> StartHook:
+    """Billing's `incoming_invoice.matched` events."""
+    return follow_events(
+        INVOICED_DURABLE, "billing", "incoming_invoice", invoiced_handler(system_of)
+    )

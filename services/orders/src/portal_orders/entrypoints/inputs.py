@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from portal_orders.domain import record
+from portal_orders.domain.messages import _
 from portal_orders.domain.order import OrderDraft
 from portal_orders.service_layer.attachments import Upload as FileUpload
 
@@ -67,9 +68,9 @@ class ResidentInput:
 
     def value(self) -> record.Resident:
         if sum(1 for p in self.phones if p.preferred) > 1:
-            raise DomainError("mark one phone number as preferred", field="resident.phones")
+            raise DomainError(_("mark one phone number as preferred"), field="resident.phones")
         if len(self.phones) > 6:
-            raise DomainError("at most 6 phone numbers", field="resident.phones")
+            raise DomainError(_("at most {limit} phone numbers", limit=6), field="resident.phones")
         return record.Resident(
             name=self.name,
             phones=tuple(record.Phone(p.kind.value, p.number, p.preferred) for p in self.phones),
@@ -182,7 +183,7 @@ class CreateOrderInput:
             except DomainError as error:
                 problems.append(error)
         if len(self.search_areas) > 10:
-            problems.append(DomainError("at most 10", field="searchAreas"))
+            problems.append(DomainError(_("at most {limit}", limit=10), field="searchAreas"))
         if problems:
             raise ValidationFailed(problems)
         return OrderDraft(
@@ -332,18 +333,18 @@ class AttachmentInput:
         so a larger file is refused as TOO_LARGE without being read whole) or from base64."""
         field = f"attachments.{index}.content"
         if (self.file is None) == (self.content_base64 is None):
-            raise DomainError("send the file in `file` (or in `contentBase64`)", field=field)
+            raise DomainError(_("send the file in `file` (or in `contentBase64`)"), field=field)
         if self.file is not None:
             limit = (MAX_BASE64 if max_bytes is None else max_bytes) + 1
             data = await cast(UploadFile, self.file).read(limit)
             return FileUpload(self.filename, data, index)
         content = self.content_base64 or ""
         if len(content) > MAX_BASE64:
-            raise DomainError("the file is too large", field=field, code="TOO_LARGE")
+            raise DomainError(_("the file is too large"), field=field, code="TOO_LARGE")
         try:
             data = base64.b64decode(content, validate=True)
         except (binascii.Error, ValueError):
-            raise DomainError("not valid base64", field=field, code="INVALID") from None
+            raise DomainError(_("not valid base64"), field=field, code="INVALID") from None
         return FileUpload(self.filename, data, index)
 
 

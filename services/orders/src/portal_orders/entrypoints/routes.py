@@ -1,45 +1,22 @@
-"""HTTP routes besides /graphql: attachment downloads."""
+"""HTTP routes besides /graphql: attachment downloads (the kit's download route)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import quote
 
+from portal_kit.downloads import download_routes
+from portal_kit.gridfs import StoredFile
 from portal_kit.principal import Principal
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from portal_orders.service_layer.orders import OrderDesk
 
 
-def content_disposition(filename: str) -> str:
-    """`attachment` with the name in UTF-8 (RFC 6266's `filename*`: "skade på flis.png" stays
-    so) and an ASCII fallback for old clients; HTTP headers themselves carry only Latin-1."""
-    safe = "".join(c for c in filename if c.isalnum() or c in "._- ")[:100] or "file"
-    fallback = "".join(c if c.isascii() else "_" for c in safe)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(safe, safe='')}"
-
-
 def attachment_routes(desk_of: Callable[[Principal], OrderDesk]) -> list[BaseRoute]:
-    """`GET /attachments/{id}` behind the principal header (like /graphql)."""
+    """`GET /attachments/{id}`: the file for a principal who may see its order and entry;
+    anyone else gets 404 exactly as for a file that does not exist."""
 
-    async def download(request: Request) -> Response:
-        """The file, for a principal who may see its order and entry; anyone else gets 404
-        exactly as for a file that does not exist."""
-        principal: Principal = request.state.principal  # verified by the kit's middleware
-        found = await desk_of(principal).attachment(request.path_params["file_id"])
-        if found is None:
-            return JSONResponse({"error": "not found"}, status_code=404)
-        info, data = found
-        return Response(
-            data,
-            media_type=info.content_type,
-            headers={
-                "Content-Disposition": content_disposition(info.filename),
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "private, no-store",
-            },
-        )
+    async def find(principal: Principal, file_id: str) -> tuple[StoredFile, bytes] | None:
+        return await desk_of(principal).attachment(file_id)
 
-    return [Route("/attachments/{file_id}", download, methods=["GET"])]
+    return download_routes("/attachments", find)

@@ -19,8 +19,10 @@ from portal_kit.graphql import (
     masking_extension,
     page_size,
 )
+from portal_kit.messages import translate
 from portal_kit.values import Problems
 
+from portal_orders.domain.messages import _
 from portal_orders.domain.workflow import Visibility
 from portal_orders.entrypoints.configuration_types import OrderConfiguration, configuration_of
 from portal_orders.entrypoints.context import Info
@@ -42,20 +44,21 @@ from portal_orders.entrypoints.inputs import (
 )
 from portal_orders.entrypoints.types import Employee, Order, OrderBundle, Organisation, User
 from portal_orders.service_layer.access import Seen
-from portal_orders.service_layer.attachments import CheckedUpload, check_uploads
+from portal_orders.service_layer.attachments import MAX_FILES, CheckedUpload, check_uploads
 from portal_orders.service_layer.ports import OrderFilter, Sort
 from portal_orders.service_layer.queries import BadQuery
 
 
 def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+    """A query the list cannot run, as a GraphQL error in the caller's language."""
+    return GraphQLError(translate(message), extensions={"code": "BAD_USER_INPUT"})
 
 
 def _filter(wanted: OrderFilterInput | None) -> OrderFilter:
     if wanted is None:
         return OrderFilter()
     if len(wanted.statuses) > 50 or len(wanted.order_types) > 50:
-        raise _bad_input("at most 50 statuses and 50 order types")
+        raise _bad_input(_("at most 50 statuses and 50 order types"))
     return OrderFilter(
         search=wanted.search,
         number=wanted.number,
@@ -99,7 +102,7 @@ class Query:
         try:
             page = await queries.page(_filter(filter), chosen, size=size, after=position)
         except BadQuery as error:
-            raise _bad_input(str(error)) from None
+            raise _bad_input(error.args[0]) from None
         locale = info.context.principal.locale
         return connection(
             [Order.of(seen, locale) for seen in page.items],
@@ -129,7 +132,7 @@ class Query:
         try:
             found = await queries.bundles(_filter(filter))
         except BadQuery as error:
-            raise _bad_input(str(error)) from None
+            raise _bad_input(error.args[0]) from None
         locale = info.context.principal.locale
         return [
             OrderBundle(number=number, orders=[Order.of(seen, locale) for seen in orders])
@@ -163,7 +166,7 @@ def _visibility(value: str | None) -> Visibility | None:
     try:
         return Visibility(value.strip().lower())
     except ValueError:
-        raise DomainError("one of internal, contractor, resident", field="visibility") from None
+        raise DomainError(_("one of internal, contractor, resident"), field="visibility") from None
 
 
 @strawberry.type
@@ -253,7 +256,13 @@ class Mutation:
                 except DomainError as problem:
                     problems.add(problem)
             if len(input.attachments) > 20:
-                problems.add(DomainError("at most 10 files", field="attachments", code="TOO_MANY"))
+                problems.add(
+                    DomainError(
+                        _("at most {limit} files", limit=MAX_FILES),
+                        field="attachments",
+                        code="TOO_MANY",
+                    )
+                )
             if problems.found:
                 # Name the other files' problems too, so the client sees them all at once.
                 if rules is not None:

@@ -7,17 +7,69 @@ from datetime import date, datetime
 from enum import Enum
 
 import strawberry
+from portal_kit.messages import code_label
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
 from portal_orders.domain import record
 from portal_orders.domain.fields import client_field
+from portal_orders.domain.messages import _
 from portal_orders.domain.workflow import TenantConfiguration, label_in
 from portal_orders.entrypoints.context import Info
 from portal_orders.service_layer.access import Seen
 
 # Entities other subgraphs resolve; this one only names them by id.
 _STUB = [Key(fields=FieldSet("id"), resolvable=False)]
+
+# Codes of the platform (not of a tenant's configuration) that a client shows, labelled from the
+# catalogue in the caller's language.
+ENTRY_KIND_LABELS = {
+    "created": _.label("log entry kind", "created"),
+    "assigned": _.label("log entry kind", "assigned"),
+    "status_changed": _.label("log entry kind", "status_changed"),
+    "edited": _.label("log entry kind", "edited"),
+    "note": _.label("log entry kind", "note"),
+    "question": _.label("log entry kind", "question"),
+    "answer": _.label("log entry kind", "answer"),
+    "comment": _.label("log entry kind", "comment"),
+    "sla_breached": _.label("log entry kind", "sla_breached"),
+    "booking": _.label("log entry kind", "booking"),
+}
+ROLE_LABELS = {
+    "staff": _.label("order role", "staff"),
+    "contractor": _.label("order role", "contractor"),
+    "customer": _.label("order role", "customer"),
+    "system": _.label("order role", "system"),
+}
+VISIBILITY_LABELS = {
+    "internal": _.label("log entry visibility", "internal"),
+    "contractor": _.label("log entry visibility", "contractor"),
+    "resident": _.label("log entry visibility", "resident"),
+}
+PHONE_KIND_LABELS = {
+    "home": _.label("phone kind", "home"),
+    "work": _.label("phone kind", "work"),
+    "mobile": _.label("phone kind", "mobile"),
+    "other": _.label("phone kind", "other"),
+}
+CATEGORY_LABELS = {
+    "new": _.label("status category", "new"),
+    "open": _.label("status category", "open"),
+    "waiting": _.label("status category", "waiting"),
+    "done": _.label("status category", "done"),
+    "rejected": _.label("status category", "rejected"),
+    "cancelled": _.label("status category", "cancelled"),
+    "invoiced": _.label("status category", "invoiced"),
+}
+SLA_BREACH_LABELS = {
+    "contact": _.label("SLA date", "contact"),
+    "delivery": _.label("SLA date", "delivery"),
+}
+BOOKING_EVENT_LABELS = {
+    "slot_added": _.label("booking event", "slot_added"),
+    "booked": _.label("booking event", "booked"),
+    "unbooked": _.label("booking event", "unbooked"),
+}
 
 
 @strawberry.federation.type(
@@ -94,6 +146,7 @@ class Phone:
     kind: str
     number: str
     preferred: bool = strawberry.field(description="The number to use for this order (the '*').")
+    kind_label: str = strawberry.field(description="The kind in the caller's language.")
 
 
 @strawberry.type(
@@ -113,11 +166,17 @@ class Resident:
         return next((p for p in self.phones if p.preferred), None)
 
     @classmethod
-    def of(cls, resident: record.Resident) -> Resident:
+    def of(cls, resident: record.Resident, locale: str) -> Resident:
         return cls(
             name=resident.name,
             phones=[
-                Phone(kind=p.kind, number=p.number, preferred=p.preferred) for p in resident.phones
+                Phone(
+                    kind=p.kind,
+                    number=p.number,
+                    preferred=p.preferred,
+                    kind_label=code_label(PHONE_KIND_LABELS, p.kind, locale),
+                )
+                for p in resident.phones
             ],
             email=resident.email,
             move_in_date=resident.move_in_date,
@@ -201,15 +260,28 @@ class ActivityEntry:
     id: strawberry.ID
     at: datetime
     kind: str
+    kind_label: str = strawberry.field(
+        description="The kind in the caller's language: the tenant's own wording where it has "
+        "one (Familjebostäder's 'AO Registrerad och Beställd', 'AO Accepterad', "
+        "'Beställningsfråga'), else the platform's."
+    )
     actor_user: strawberry.ID
     role: OrderRole
+    role_label: str
     visibility: EntryVisibility
+    visibility_label: str
     text: str
     status_from: str | None
+    status_from_label: str | None
     status_to: str | None
+    status_to_label: str | None
     event: str | None
-    event_label: str | None
+    event_label: str | None = strawberry.field(
+        description="The note event's label (the tenant's), a booking change's, or for a "
+        "passed SLA date that date's name, in the caller's language."
+    )
     phrase: str | None
+    phrase_label: str | None
     question_id: strawberry.ID | None
     fields: list[str]
     attachments: list[Attachment]
@@ -248,24 +320,46 @@ class TransitionOption:
 
 
 def _entry(entry: record.Entry, seen: Seen, locale: str) -> ActivityEntry:
-    event_label = None
-    if entry.event_code:
-        note = seen.viewer.configuration.order_type(seen.order.order_type)
+    configuration = seen.viewer.configuration
+    order_type = seen.order.order_type
+    event_label = phrase_label = None
+    if entry.kind == record.EntryKind.BOOKING and entry.event_code:
+        event_label = code_label(BOOKING_EVENT_LABELS, entry.event_code, locale)
+    elif entry.kind == record.EntryKind.SLA_BREACHED:
+        event_label = code_label(SLA_BREACH_LABELS, entry.text, locale)
+    elif entry.event_code:
+        note = configuration.order_type(order_type)
         found = note.workflow.note_event(entry.event_code) if note else None
         event_label = found.label(locale) if found else entry.event_code
+        if entry.phrase_code:
+            phrases = found.phrases if found else ()
+            phrase = next((p for p in phrases if p.code == entry.phrase_code), None)
+            phrase_label = label_in(phrase.labels, locale, phrase.code) if phrase else None
+            phrase_label = phrase_label or entry.phrase_code
+    status_from, status_to = (
+        None if code is None else _status_label(configuration, order_type, code, locale)
+        for code in (entry.status_from, entry.status_to)
+    )
+    kind_label = configuration.entry_kind_label(entry.kind, locale, status_to or "")
     return ActivityEntry(
         id=strawberry.ID(entry.id),
         at=entry.at,
         kind=entry.kind,
+        kind_label=kind_label or code_label(ENTRY_KIND_LABELS, entry.kind, locale),
         actor_user=strawberry.ID(entry.actor_user),
         role=OrderRole(entry.actor.value),
+        role_label=code_label(ROLE_LABELS, entry.actor.value, locale),
         visibility=EntryVisibility(entry.visibility.value),
+        visibility_label=code_label(VISIBILITY_LABELS, entry.visibility.value, locale),
         text=entry.text,
         status_from=entry.status_from,
+        status_from_label=status_from,
         status_to=entry.status_to,
+        status_to_label=status_to,
         event=entry.event_code,
         event_label=event_label,
         phrase=entry.phrase_code,
+        phrase_label=phrase_label,
         question_id=strawberry.ID(entry.question_id) if entry.question_id else None,
         fields=list(entry.fields),
         attachments=[
@@ -334,6 +428,18 @@ class Order:
     def my_role(self) -> OrderRole:
         return OrderRole(self.seen.actor.value)
 
+    @strawberry.field(description="The caller's part in the order, in the caller's language.")
+    def my_role_label(self) -> str:
+        return code_label(ROLE_LABELS, self.seen.actor.value, self.locale)
+
+    @strawberry.field(description="The status category in the caller's language.")
+    def status_category_label(self) -> str:
+        return code_label(CATEGORY_LABELS, self.status_category, self.locale)
+
+    @strawberry.field(description="The SLA dates passed (`slaBreaches`), in the caller's language.")
+    def sla_breach_labels(self) -> list[str]:
+        return [code_label(SLA_BREACH_LABELS, code, self.locale) for code in self.sla_breaches]
+
     @strawberry.field
     def order_type_label(self) -> str:
         found = self.seen.viewer.configuration.order_type(self.order_type)
@@ -393,7 +499,7 @@ class Order:
         resident = self.seen.order.resident
         if resident is None or not self.seen.sees_resident:
             return None
-        return Resident.of(resident)
+        return Resident.of(resident, self.locale)
 
     @strawberry.field
     def object(self) -> ObjectInfo | None:

@@ -9,6 +9,7 @@ from portal_kit.domain import DomainError
 from portal_kit.sensitive import check_no_national_id
 from portal_kit.values import Problems, check_text
 
+from portal_orders.domain.messages import _
 from portal_orders.domain.workflow import AttachmentRules
 
 MAX_FILES = 10
@@ -38,7 +39,9 @@ def check_uploads(uploads: list[Upload], rules: AttachmentRules) -> list[Checked
     problems = Problems()
     if len(uploads) > MAX_FILES:
         problems.add(
-            DomainError(f"at most {MAX_FILES} files", field="attachments", code="TOO_MANY")
+            DomainError(
+                _("at most {limit} files", limit=MAX_FILES), field="attachments", code="TOO_MANY"
+            )
         )
     checked: list[CheckedUpload] = []
     for upload in uploads:
@@ -47,19 +50,25 @@ def check_uploads(uploads: list[Upload], rules: AttachmentRules) -> list[Checked
         if len(upload.data) > rules.max_bytes:
             problems.add(
                 DomainError(
-                    f"at most {rules.max_bytes} bytes", field=f"{field}.content", code="TOO_LARGE"
+                    _("at most {limit} bytes", limit=rules.max_bytes),
+                    field=f"{field}.content",
+                    code="TOO_LARGE",
                 )
             )
             continue
         if not upload.data:
-            problems.add(DomainError("the file is empty", field=f"{field}.content", code="EMPTY"))
+            problems.add(
+                DomainError(_("the file is empty"), field=f"{field}.content", code="EMPTY")
+            )
             continue
         content_type = sniff(upload.data)
         if content_type is None or content_type not in rules.content_types:
             problems.add(
                 DomainError(
-                    f"files of this type are not allowed; allowed: "
-                    f"{', '.join(sorted(rules.content_types))}",
+                    _(
+                        "files of this type are not allowed; allowed: {types}",
+                        types=", ".join(sorted(rules.content_types)),
+                    ),
                     field=f"{field}.content",
                     code="FORBIDDEN_TYPE",
                 )

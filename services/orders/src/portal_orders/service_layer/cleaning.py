@@ -11,6 +11,7 @@ of an order is meant for one — people's employee register keeps national IDs, 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from portal_kit.sensitive import check_no_national_id
 from portal_kit.values import Problems, check_code, check_reference, check_text
 
 from portal_orders.domain.fields import check_close_out, client_field
+from portal_orders.domain.messages import _
 from portal_orders.domain.order import OrderDraft
 from portal_orders.domain.workflow import CODED_FIELDS, Actor, TenantConfiguration
 
@@ -72,9 +74,12 @@ def checked_draft(
     *,
     actor: Actor,
     organisations: tuple[str, ...],
+    known: Collection[str],
 ) -> OrderDraft:
     """The draft of a new order with its codes, references and texts checked, defaults filled
-    in; `organisations`: the caller's, which a customer's order must be for."""
+    in; `organisations`: the caller's, which a customer's order must be for; `known`: the
+    organisations of the tenant among those the draft names (an id of another tenant, or made
+    up, is refused exactly like a missing one)."""
     problems = Problems()
     order_type = draft.order_type or configuration.default_order_type or ""
     problems.check(
@@ -95,7 +100,7 @@ def checked_draft(
     description = clean_text(draft.description, "description", problems, required=True)
     customer = problems.check(
         lambda: check_reference(
-            draft.customer_organisation_id, field="customerOrganisationId", what="organisation"
+            draft.customer_organisation_id, field="customerOrganisationId", what=_("organisation")
         ),
         "",
     )
@@ -105,14 +110,18 @@ def checked_draft(
             lambda: check_reference(
                 draft.assignee_organisation_id or "",
                 field="assigneeOrganisationId",
-                what="organisation",
+                what=_("organisation"),
             ),
             None,
         )
     if actor is Actor.CONTRACTOR:
         assignee = draft.assignee_organisation_id  # the caller's: see OrderDesk._creator_role
-    if actor is Actor.CUSTOMER and customer and customer not in organisations:
-        problems.add(NotFound("no such organisation", field="customerOrganisationId"))
+    if customer and (
+        (actor is Actor.CUSTOMER and customer not in organisations) or customer not in known
+    ):
+        problems.add(NotFound(_("no such organisation"), field="customerOrganisationId"))
+    if assignee and actor is not Actor.CONTRACTOR and assignee not in known:
+        problems.add(NotFound(_("no such organisation"), field="assigneeOrganisationId"))
     cleaned = clean(
         dataclasses.replace(
             draft,
@@ -159,7 +168,7 @@ def clean_changes(changes: dict[str, Any], configuration: TenantConfiguration) -
             continue
         if isinstance(value, datetime):
             if value.utcoffset() is None:
-                problems.add(DomainError("a time with its UTC offset", field=client_field(name)))
+                problems.add(DomainError(_("a time with its UTC offset"), field=client_field(name)))
             else:
                 cleaned[name] = to_the_millisecond(value)
             continue

@@ -23,6 +23,7 @@ from portal_kit.principal import Principal
 from portal_kit.values import Problems, check_reference
 
 from portal_orders.domain.bookings import Booking
+from portal_orders.domain.messages import _
 from portal_orders.domain.numbering import (
     FIRST_IN_BUNDLE,
     BundlePlace,
@@ -79,7 +80,7 @@ class OrderDesk:
 
     def require_configuration(self) -> TenantConfiguration:
         if self.configuration is None:
-            raise NotConfigured("orders are not set up for this tenant")
+            raise NotConfigured(_("orders are not set up for this tenant"))
         return self.configuration
 
     async def viewer(self) -> Viewer | None:
@@ -123,10 +124,10 @@ class OrderDesk:
     async def _load(self, order_id: str, version: int) -> Seen:
         seen = await self.seen(order_id)
         if seen is None:
-            raise NotFound("no such order", field="id")
+            raise NotFound(_("no such order"), field="id")
         if seen.order.version != version:
             raise StaleVersion(
-                "it was changed by someone else since you loaded it; reload and try again",
+                _("it was changed by someone else since you loaded it; reload and try again"),
                 field="version",
             )
         return seen
@@ -142,10 +143,10 @@ class OrderDesk:
         viewer = await self.viewer()
         assert viewer is not None
         if not self.principal.authenticated:
-            raise Forbidden("sign in to do this")
+            raise Forbidden(_("sign in to do this"))
         actor = await self._creator_role(viewer, draft)
         if actor not in configuration.creators:
-            raise Forbidden("you may not register orders here")
+            raise Forbidden(_("you may not register orders here"))
         if (
             actor is Actor.CUSTOMER
             and not draft.customer_organisation_id
@@ -153,7 +154,12 @@ class OrderDesk:
         ):
             # The new-order form starts at the customer the caller chose to work for.
             draft = dataclasses.replace(draft, customer_organisation_id=viewer.active_organisation)
-        draft = checked_draft(draft, configuration, actor=actor, organisations=viewer.customers)
+        known = await self._known_organisations(
+            [draft.customer_organisation_id, draft.assignee_organisation_id or ""]
+        )
+        draft = checked_draft(
+            draft, configuration, actor=actor, organisations=viewer.customers, known=known
+        )
         # Only a request that passed every check takes a number.
         now = self.clock()
         local_now = now.astimezone(ZoneInfo(configuration.time_zone))
@@ -189,6 +195,15 @@ class OrderDesk:
         await self.orders.add(order)
         return Seen(order, actor, viewer)
 
+    async def _known_organisations(self, organisation_ids: list[str]) -> set[str]:
+        """Those of the ids that are organisations of the caller's tenant: in the read model of
+        people's organisations, or one of the caller's own (signed by the gateway, so known even
+        before its event has arrived). Anything else — another tenant's, made up — is refused
+        like a missing id."""
+        wanted = [i for i in organisation_ids if isinstance(i, str) and i]
+        own = set(self.principal.organisations) & set(wanted)
+        return own | await self.organisations.existing([i for i in wanted if i not in own])
+
     async def _creator_role(self, viewer: Viewer, draft: OrderDraft) -> Actor:
         if viewer.staff:
             return Actor.STAFF
@@ -206,11 +221,13 @@ class OrderDesk:
         problems = Problems()
         organisation = problems.check(
             lambda: check_reference(
-                organisation_id, field="assigneeOrganisationId", what="organisation"
+                organisation_id, field="assigneeOrganisationId", what=_("organisation")
             ),
             "",
         )
         contact = clean(contact, "assigneeContact", problems)
+        if organisation and organisation not in await self._known_organisations([organisation]):
+            problems.add(NotFound(_("no such organisation"), field="assigneeOrganisationId"))
         problems.raise_if_any()
         if seen.order.assign(
             organisation, contact, actor=seen.actor, user=self.principal.user, now=self.clock()
@@ -309,9 +326,9 @@ class OrderDesk:
         problems.raise_if_any()
         checked = check_uploads(uploads, configuration.attachments)
         if seen.actor is Actor.CONTRACTOR and visibility is Visibility.INTERNAL:
-            raise Forbidden("internal entries are for the operator's staff", field="visibility")
+            raise Forbidden(_("internal entries are for the operator's staff"), field="visibility")
         if not text and not checked:
-            raise DomainError("write a comment or attach a file", field="text", code="REQUIRED")
+            raise DomainError(_("write a comment or attach a file"), field="text", code="REQUIRED")
         # Files first: a file no entry refers to can never be downloaded, so a refused save
         # leaves nothing reachable behind; and what a refused comment stored is removed at once
         # rather than left in the bucket.
@@ -391,7 +408,7 @@ class OrderDesk:
         place = clean_text(place, "place", problems, required=True)
         for name, moment in (("startsAt", starts_at), ("endsAt", ends_at), ("cutOff", cut_off)):
             if moment is not None and moment.utcoffset() is None:
-                problems.add(DomainError("a time with its UTC offset", field=name))
+                problems.add(DomainError(_("a time with its UTC offset"), field=name))
         problems.raise_if_any()
         starts_at, ends_at = to_the_millisecond(starts_at), to_the_millisecond(ends_at)
         cut_off = to_the_millisecond(cut_off) if cut_off is not None else None
@@ -413,7 +430,7 @@ class OrderDesk:
         seen = await self._load(order_id, version)
         employee = employee_id.strip()
         if not employee:
-            raise DomainError("this is required", field="employeeId", code="REQUIRED")
+            raise DomainError(_("this is required"), field="employeeId", code="REQUIRED")
         user, now = self.principal.user, self.clock()
         if book:
             of_customer = await self._of_customer(seen.order, employee)
@@ -422,7 +439,7 @@ class OrderDesk:
             )
         else:
             # Taking someone off needs no register: a deactivated employee must be removable.
-            employee = check_reference(employee, field="employeeId", what="employee")
+            employee = check_reference(employee, field="employeeId", what=_("employee"))
             seen.order.unbook(booking_id, employee, actor=seen.actor, user=user, now=now)
         return await self._save(seen)
 
@@ -431,7 +448,7 @@ class OrderDesk:
         departments, by orders' read model of people's employees. A malformed id is simply
         not one: every unknown employee answers alike."""
         try:
-            employee_id = check_reference(employee_id, field="employeeId", what="employee")
+            employee_id = check_reference(employee_id, field="employeeId", what=_("employee"))
         except NotFound:
             return False
         employer = await self.employees.employer(employee_id)
@@ -447,5 +464,5 @@ class OrderDesk:
         configuration = self.require_configuration()
         order_type = configuration.order_type(order.order_type)
         if order_type is None:
-            raise NotConfigured("this order's type is no longer configured", field="id")
+            raise NotConfigured(_("this order's type is no longer configured"), field="id")
         return order_type.workflow

@@ -9,6 +9,7 @@ from datetime import datetime
 from portal_kit.repository import Keyset
 
 from portal_orders.domain.collation import collation_key
+from portal_orders.domain.messages import _
 from portal_orders.domain.order import Order
 from portal_orders.service_layer.access import Seen, Viewer
 from portal_orders.service_layer.ports import (
@@ -60,11 +61,11 @@ class Matrix:
 
 def checked(wanted: OrderFilter) -> OrderFilter:
     if wanted.view not in VIEWS:
-        raise BadQuery(f"view must be one of {', '.join(VIEWS)}")
+        raise BadQuery(_("view must be one of {views}", views=", ".join(VIEWS)))
     if wanted.search and len(wanted.search) > MAX_SEARCH:
-        raise BadQuery(f"search text is at most {MAX_SEARCH} characters")
+        raise BadQuery(_("search text is at most {limit} characters", limit=MAX_SEARCH))
     if wanted.number is not None and not 0 < len(wanted.number.strip()) <= MAX_NUMBER:
-        raise BadQuery(f"an order number is 1 to {MAX_NUMBER} characters")
+        raise BadQuery(_("an order number is 1 to {limit} characters", limit=MAX_NUMBER))
     return wanted
 
 
@@ -91,7 +92,7 @@ class OrderQueries:
         self, wanted: OrderFilter, sort: Sort, *, size: int, after: Keyset | None
     ) -> SeenPage:
         if sort.column not in SORT_COLUMNS:
-            raise BadQuery(f"unknown sort column {sort.column}")
+            raise BadQuery(_("unknown sort column {column}", column=sort.column))
         labelled = await self.labelled(sort)
         page = await self.orders.listing(
             self.sight, checked(wanted), labelled, after=after, size=size

@@ -13,14 +13,26 @@ from pymongo.errors import DuplicateKeyError
 
 from portal_people.adapters.auth_repositories import AUTH_COLLECTIONS, AUTH_INDEXES
 from portal_people.adapters.employee_repositories import EMPLOYEE_COLLECTIONS, EMPLOYEE_INDEXES
+from portal_people.adapters.product_access_repository import (
+    PRODUCT_ACCESS_COLLECTIONS,
+    PRODUCT_ACCESS_INDEXES,
+)
 from portal_people.adapters.stored_values import aware, unique_key
+from portal_people.domain.messages import _
 from portal_people.domain.organisation import Organisation, OrganisationKind, PostalAddress
 from portal_people.domain.tenant import Tenant, TenantConfiguration
 from portal_people.domain.user import ResetTicket, User, UserMembership
 from portal_people.service_layer.access import OrganisationSight, UserSight
 
 TENANTS, ORGANISATIONS, USERS = "tenants", "organisations", "users"
-OUTBOX_COLLECTIONS = (TENANTS, ORGANISATIONS, USERS, *AUTH_COLLECTIONS, *EMPLOYEE_COLLECTIONS)
+OUTBOX_COLLECTIONS = (
+    TENANTS,
+    ORGANISATIONS,
+    USERS,
+    *AUTH_COLLECTIONS,
+    *EMPLOYEE_COLLECTIONS,
+    *PRODUCT_ACCESS_COLLECTIONS,
+)
 
 INDEXES = (
     IndexSpec(ORGANISATIONS, (("tenant", ASCENDING), ("name_key", ASCENDING), ("_id", ASCENDING))),
@@ -40,6 +52,7 @@ INDEXES = (
     ),
     *AUTH_INDEXES,
     *EMPLOYEE_INDEXES,
+    *PRODUCT_ACCESS_INDEXES,
 )
 
 # Order settings people's tenant documents once held; the orders service owns them now (its own
@@ -71,7 +84,7 @@ class TenantRepository(AggregateRepository[Tenant]):
         )
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
-        return "a tenant with this id already exists"
+        return _("a tenant with this id already exists")
 
 
 class TenantRegistry:
@@ -115,6 +128,7 @@ class OrganisationRepository(AggregateRepository[Organisation]):
             "invoice_address": None
             if aggregate.invoice_address is None
             else asdict(aggregate.invoice_address),
+            "organisation_number": aggregate.organisation_number,
         }
 
     def from_document(self, document: Document) -> Organisation:
@@ -127,6 +141,7 @@ class OrganisationRepository(AggregateRepository[Organisation]):
             parent_id=document.get("parent_id"),
             active=document.get("active", True),
             invoice_address=_postal_address(document.get("invoice_address")),
+            organisation_number=document.get("organisation_number"),
         )
 
     async def descendants(self, organisation_ids: list[str]) -> list[str]:
@@ -275,8 +290,8 @@ class UserRepository(AggregateRepository[User]):
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         details: Mapping[str, Any] = error.details or {}
         if "email_key" in str(details.get("keyPattern", details)):
-            return "a user with this e-mail already exists in this portal"
-        return "a user with this user name already exists in this portal"
+            return _("a user with this e-mail already exists in this portal")
+        return _("a user with this user name already exists in this portal")
 
 
 def _postal_address(raw: Any) -> PostalAddress | None:

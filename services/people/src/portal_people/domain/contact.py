@@ -10,6 +10,8 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from portal_kit.domain import DomainError
 
+from portal_people.domain.messages import _
+
 MAX_EMAIL = 254
 MAX_PHONE = 40
 
@@ -17,13 +19,15 @@ MAX_PHONE = 40
 def check_email(email: str, *, field: str = "email") -> str:
     cleaned = email.strip()
     if not cleaned:
-        raise DomainError("an e-mail address is required", field=field, code="REQUIRED")
+        raise DomainError(_("an e-mail address is required"), field=field, code="REQUIRED")
     if len(cleaned) > MAX_EMAIL:
-        raise DomainError("not a valid e-mail address", field=field, code="INVALID_EMAIL")
+        raise DomainError(_("not a valid e-mail address"), field=field, code="INVALID_EMAIL")
     try:
         checked = validate_email(cleaned, check_deliverability=False)
     except (EmailNotValidError, UnicodeError, ValueError):
-        raise DomainError("not a valid e-mail address", field=field, code="INVALID_EMAIL") from None
+        raise DomainError(
+            _("not a valid e-mail address"), field=field, code="INVALID_EMAIL"
+        ) from None
     return str(checked.normalized)
 
 
@@ -34,11 +38,13 @@ def check_phone(phone: str | None, country: str, *, field: str) -> str | None:
         return None
     cleaned = phone.strip()
     if len(cleaned) > MAX_PHONE:
-        raise DomainError("not a valid phone number", field=field, code="INVALID_PHONE")
+        raise DomainError(_("not a valid phone number"), field=field, code="INVALID_PHONE")
     try:
         parsed = phonenumbers.parse(cleaned, country)
     except phonenumbers.NumberParseException:
-        raise DomainError("not a valid phone number", field=field, code="INVALID_PHONE") from None
+        raise DomainError(
+            _("not a valid phone number"), field=field, code="INVALID_PHONE"
+        ) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise DomainError("not a valid phone number", field=field, code="INVALID_PHONE")
+        raise DomainError(_("not a valid phone number"), field=field, code="INVALID_PHONE")
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))

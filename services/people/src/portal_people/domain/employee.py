@@ -22,6 +22,7 @@ from portal_people.domain.events import (
     EmployeeReactivated,
     EmployeeUpdated,
 )
+from portal_people.domain.messages import _
 from portal_people.domain.national_id import NationalId
 from portal_people.domain.organisation import Organisation, OrganisationKind
 
@@ -93,7 +94,7 @@ def check_details(
 
 def _check_birth_date(value: date | None) -> date | None:
     if value is not None and not date(1900, 1, 1) <= value <= date.today():
-        raise DomainError("not a possible birth date", field="birthDate", code="INVALID_DATE")
+        raise DomainError(_("not a possible birth date"), field="birthDate", code="INVALID_DATE")
     return value
 
 
@@ -104,14 +105,14 @@ def _check_gender(value: str | None) -> Gender | None:
         return Gender(value.strip().lower())
     except ValueError:
         raise DomainError(
-            "one of: female, male, other", field="gender", code="UNKNOWN_CODE"
+            _("one of: female, male, other"), field="gender", code="UNKNOWN_CODE"
         ) from None
 
 
 def birth_date_matches(national_id: NationalId, birth_date: date | None) -> None:
     if birth_date is not None and national_id.birth_date not in (None, birth_date):
         raise DomainError(
-            "the national ID holds another birth date", field="nationalId", code="INVALID_DATE"
+            _("the national ID holds another birth date"), field="nationalId", code="INVALID_DATE"
         )
 
 
@@ -200,21 +201,23 @@ class Employee(Aggregate):
 
     def deactivate(self) -> None:
         if not self.active:
-            raise DomainError("the employee is deactivated already", field="id", code="NO_CHANGE")
+            raise DomainError(
+                _("the employee is deactivated already"), field="id", code="NO_CHANGE"
+            )
         self.active = False
         self.record(EmployeeDeactivated(employee_id=self.id, organisation_id=self.organisation_id))
 
     def reactivate(self) -> None:
         if self.active:
-            raise DomainError("the employee is active already", field="id", code="NO_CHANGE")
+            raise DomainError(_("the employee is active already"), field="id", code="NO_CHANGE")
         self.active = True
         self.record(EmployeeReactivated(employee_id=self.id, organisation_id=self.organisation_id))
 
 
 def _check_employer(tenant: str, organisation: Organisation) -> None:
     if organisation.tenant != tenant or not organisation.active:
-        raise DomainError("no such organisation", field="organisationId", code="NOT_FOUND")
+        raise DomainError(_("no such organisation"), field="organisationId", code="NOT_FOUND")
     if organisation.kind is not OrganisationKind.CUSTOMER:
         raise DomainError(
-            "employees belong to customer organisations", field="organisationId", code="INVALID"
+            _("employees belong to customer organisations"), field="organisationId", code="INVALID"
         )

@@ -13,6 +13,7 @@ from enum import StrEnum
 from portal_kit.domain import Aggregate, DomainError, new_id
 
 from portal_people.domain.events import InvitationRedeemed, InvitationSent
+from portal_people.domain.messages import _
 from portal_people.domain.organisation import Organisation
 
 
@@ -25,7 +26,7 @@ class InvalidInvitationCode(DomainError):
     code = "INVALID_CODE"
 
     def __init__(self) -> None:
-        super().__init__("this invitation code is used, expired or unknown", field="code")
+        super().__init__(_("this invitation code is used, expired or unknown"), field="code")
 
 
 @dataclass(kw_only=True)
@@ -59,7 +60,7 @@ class Invitation(Aggregate):
         lifetime: timedelta,
     ) -> Invitation:
         if organisation.tenant != tenant or not organisation.active:
-            raise DomainError("no such organisation", field="organisationId", code="NOT_FOUND")
+            raise DomainError(_("no such organisation"), field="organisationId", code="NOT_FOUND")
         invitation = cls(
             id=new_id(),
             tenant=tenant,

@@ -17,6 +17,8 @@ from stdnum.fi import hetu
 from stdnum.no import fodselsnummer
 from stdnum.se import personnummer
 
+from portal_people.domain.messages import _
+
 _SCHEMES: dict[str, ModuleType] = {
     "NO": fodselsnummer,
     "SE": personnummer,
@@ -53,24 +55,24 @@ def _hetu_birth_date(value: str) -> date:
 def parse_national_id(raw: str, country: str) -> NationalId:
     scheme = _SCHEMES.get(country)
     if scheme is None:
-        raise DomainError("this portal's country has no national ID scheme", field=FIELD)
+        raise DomainError(_("this portal's country has no national ID scheme"), field=FIELD)
     cleaned = raw.strip()
     if len(cleaned) > 20:
-        raise DomainError("not a valid national ID", field=FIELD, code="INVALID_NATIONAL_ID")
+        raise DomainError(_("not a valid national ID"), field=FIELD, code="INVALID_NATIONAL_ID")
     try:
         value = str(scheme.validate(cleaned))
         birth = _hetu_birth_date(value) if scheme is hetu else scheme.get_birth_date(value)
     except InvalidChecksum:
         raise DomainError(
-            "the national ID's check digits are wrong", field=FIELD, code="INVALID_CHECKSUM"
+            _("the national ID's check digits are wrong"), field=FIELD, code="INVALID_CHECKSUM"
         ) from None
     except InvalidComponent:
         raise DomainError(
-            "the national ID does not hold a valid birth date", field=FIELD, code="INVALID_DATE"
+            _("the national ID does not hold a valid birth date"), field=FIELD, code="INVALID_DATE"
         ) from None
     except (ValidationError, ValueError, TypeError):
         raise DomainError(
-            "not a valid national ID", field=FIELD, code="INVALID_NATIONAL_ID"
+            _("not a valid national ID"), field=FIELD, code="INVALID_NATIONAL_ID"
         ) from None
     digits = "".join(c for c in value if c.isdigit())
     if len(digits) == 12:  # Swedish with the century (19880320-0016): the manual's form is YYMMDD

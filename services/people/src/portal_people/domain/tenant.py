@@ -10,6 +10,7 @@ from portal_kit.domain import Aggregate, DomainError, ValidationFailed
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from portal_people.domain.events import TenantConfigurationChanged, TenantCreated
+from portal_people.domain.messages import _
 
 Locale = Literal["nb", "sv", "da", "fi", "en"]
 Country = Literal["NO", "SE", "DK", "FI"]
@@ -46,6 +47,13 @@ class TenantConfiguration(BaseModel):
     password_policy: PasswordPolicy = PasswordPolicy()
     host_names: list[str] = Field(default_factory=list, max_length=20)
 
+    def public_part(self) -> dict[str, Any]:
+        """What anyone may read, anonymous callers too: what a login or registration page
+        needs (the languages to offer, the password rules to explain). The rest is staff's."""
+        return self.model_dump(
+            mode="json", include={"locales", "default_locale", "password_policy"}
+        )
+
     @model_validator(mode="after")
     def _default_locale_offered(self) -> TenantConfiguration:
         if self.default_locale not in self.locales:
@@ -60,7 +68,11 @@ def parse_configuration(raw: Any) -> TenantConfiguration:
         raise ValidationFailed(
             [
                 DomainError(
-                    f"{'.'.join(str(p) for p in e['loc']) or 'configuration'}: {e['msg']}",
+                    _(
+                        "{where}: {problem}",
+                        where=".".join(str(p) for p in e["loc"]) or "configuration",
+                        problem=e["msg"],
+                    ),
                     field="configuration." + ".".join(str(p) for p in e["loc"]),
                 )
                 for e in error.errors()
@@ -77,7 +89,10 @@ class Tenant(Aggregate):
     def create(cls, tenant_id: str, name: str, configuration: TenantConfiguration) -> Tenant:
         if not TENANT_ID.match(tenant_id):
             raise DomainError(
-                "a tenant id is 2-31 lower-case letters, digits or hyphens, starting with a letter",
+                _(
+                    "a tenant id is 2-31 lower-case letters, digits or hyphens, starting with a "
+                    "letter"
+                ),
                 field="id",
             )
         tenant = cls(
@@ -107,7 +122,9 @@ class Tenant(Aggregate):
 def display_name(name: str, field: str = "name") -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise DomainError("a name is required", field=field, code="REQUIRED")
+        raise DomainError(_("a name is required"), field=field, code="REQUIRED")
     if len(cleaned) > 200:
-        raise DomainError("a name has at most 200 characters", field=field, code="TOO_LONG")
+        raise DomainError(
+            _("a name has at most {limit} characters", limit=200), field=field, code="TOO_LONG"
+        )
     return cleaned

@@ -23,6 +23,7 @@ from portal_people.domain.events import (
     UserRegistered,
     UserUpdated,
 )
+from portal_people.domain.messages import _
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.tenant import Locale, PasswordPolicy, TenantConfiguration, display_name
 
@@ -46,7 +47,9 @@ class InvalidResetToken(DomainError):
     code = "INVALID_TOKEN"
 
     def __init__(self) -> None:
-        super().__init__("this link is used, expired or unknown; ask for a new one", field="token")
+        super().__init__(
+            _("this link is used, expired or unknown; ask for a new one"), field="token"
+        )
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,9 @@ def check_username(username: str) -> str:
     cleaned = username.strip()
     if not USERNAME.match(cleaned):
         raise DomainError(
-            "a user name is 3-64 letters, digits or . @ + / - _", field="username", code="INVALID"
+            _("a user name is 3-64 letters, digits or . @ + / - _"),
+            field="username",
+            code="INVALID",
         )
     return cleaned
 
@@ -69,14 +74,16 @@ def check_locale(locale: str, configuration: TenantConfiguration) -> Locale:
     for offered in configuration.locales:
         if offered == locale:
             return offered
-    raise DomainError("this portal does not offer that language", field="locale")
+    raise DomainError(_("this portal does not offer that language"), field="locale")
 
 
 def check_roles(roles: list[str], configuration: TenantConfiguration) -> tuple[str, ...]:
     unknown = sorted(set(roles) - set(configuration.roles))
     if unknown:
         raise DomainError(
-            f"unknown roles: {', '.join(unknown)}", field="roles", code="UNKNOWN_ROLE"
+            _("unknown roles: {roles}", roles=", ".join(unknown)),
+            field="roles",
+            code="UNKNOWN_ROLE",
         )
     return tuple(sorted(set(roles)))
 
@@ -228,7 +235,8 @@ class User(Aggregate):
         unknown = set(steps) - set(FIRST_LOGIN_STEPS)
         if unknown or not wanted:
             raise DomainError(
-                f"first-login steps are: {', '.join(FIRST_LOGIN_STEPS)}", field="steps"
+                _("first-login steps are: {steps}", steps=", ".join(FIRST_LOGIN_STEPS)),
+                field="steps",
             )
         self.first_login = wanted
         self.record(FirstLoginRequired(user_id=self.id, steps=list(wanted)))
@@ -270,7 +278,7 @@ class User(Aggregate):
 
     def choose_active_organisation(self, organisation_id: str) -> None:
         if organisation_id not in {m.organisation_id for m in self.memberships}:
-            raise DomainError("no such organisation", field="organisationId", code="NOT_FOUND")
+            raise DomainError(_("no such organisation"), field="organisationId", code="NOT_FOUND")
         if organisation_id != self.active_organisation_id:
             self.active_organisation_id = organisation_id
             self.record(
@@ -285,7 +293,7 @@ class User(Aggregate):
         if roles:
             others.append(_membership(self.tenant, organisation, roles, configuration))
         elif len(others) == len(self.memberships):
-            raise DomainError("the user is not a member there", field="organisationId")
+            raise DomainError(_("the user is not a member there"), field="organisationId")
         self.memberships = others
         if self.active_organisation_id not in {m.organisation_id for m in others}:
             self.active_organisation_id = None
@@ -300,9 +308,9 @@ def _membership(
     tenant: str, organisation: Organisation, roles: list[str], configuration: TenantConfiguration
 ) -> UserMembership:
     if organisation.tenant != tenant:
-        raise DomainError("no such organisation", field="organisationId", code="NOT_FOUND")
+        raise DomainError(_("no such organisation"), field="organisationId", code="NOT_FOUND")
     if not organisation.active:
-        raise DomainError("the organisation is deactivated", field="organisationId")
+        raise DomainError(_("the organisation is deactivated"), field="organisationId")
     return UserMembership(
         organisation_id=organisation.id,
         organisation_kind=organisation.kind,
@@ -314,13 +322,13 @@ def check_password(password: str, policy: PasswordPolicy, *, personal: list[str]
     """The tenant's password policy; returns the password when it passes."""
     if len(password) < policy.min_length:
         raise DomainError(
-            f"a password has at least {policy.min_length} characters",
+            _("a password has at least {limit} characters", limit=policy.min_length),
             field="password",
             code="PASSWORD_TOO_SHORT",
         )
     if len(password) > policy.max_length:
         raise DomainError(
-            f"a password has at most {policy.max_length} characters",
+            _("a password has at most {limit} characters", limit=policy.max_length),
             field="password",
             code="PASSWORD_TOO_LONG",
         )
@@ -330,7 +338,7 @@ def check_password(password: str, policy: PasswordPolicy, *, personal: list[str]
             for part in [value, *re.split(r"[@.\s_+-]+", value)]:
                 if len(part) >= 4 and part.casefold() in folded:
                     raise DomainError(
-                        "a password may not contain your name, user name or e-mail",
+                        _("a password may not contain your name, user name or e-mail"),
                         field="password",
                         code="PASSWORD_PERSONAL",
                     )

@@ -13,7 +13,9 @@ from portal_kit.http import CallerContext
 from portal_people.service_layer.credentials import Credentials
 from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.employees import Employees
+from portal_people.service_layer.notifications import NotificationDesk
 from portal_people.service_layer.onboarding import Onboarding
+from portal_people.service_layer.product_access import ProductAccessDesk
 from portal_people.service_layer.profile import Profile
 from portal_people.service_layer.sessions import Sessions
 
@@ -50,6 +52,14 @@ class PeopleContext(CallerContext):
     @cached_property
     def employees(self) -> Employees:
         return self.service.employees(self.directory)
+
+    @cached_property
+    def notifications(self) -> NotificationDesk:
+        return self.service.notification_desk(self.principal)
+
+    @cached_property
+    def product_access(self) -> ProductAccessDesk:
+        return self.service.product_access(self.directory)
 
     @property
     def client_address(self) -> str | None:

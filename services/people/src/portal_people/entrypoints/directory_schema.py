@@ -14,6 +14,7 @@ from portal_kit.graphql import (
     page_size,
 )
 
+from portal_people.domain.messages import _
 from portal_people.domain.organisation import PostalAddress
 from portal_people.entrypoints.context import Info
 from portal_people.entrypoints.inputs import (
@@ -40,7 +41,7 @@ from portal_people.service_layer.directory import MembershipInput
 
 def _json_object(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise DomainError("the configuration must be a JSON object", field="configuration")
+        raise DomainError(_("the configuration must be a JSON object"), field="configuration")
     return dict(value)
 
 
@@ -169,6 +170,7 @@ class DirectoryMutation:
                 input.kind.value,
                 parent,
                 invoice_address=_address(input.invoice_address),
+                organisation_number=input.organisation_number,
             )
 
         return _organisation_payload(await attempt(act))
@@ -186,6 +188,7 @@ class DirectoryMutation:
                 input.name,
                 input.active,
                 invoice_address=_address(input.invoice_address),
+                organisation_number=input.organisation_number,
             )
 
         return _organisation_payload(await attempt(act))

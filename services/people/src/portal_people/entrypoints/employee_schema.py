@@ -13,6 +13,7 @@ from portal_kit.graphql import (
     decode_keyset,
     page_size,
 )
+from portal_kit.messages import code_label
 from strawberry.federation.schema_directives import RequiresScopes
 
 from portal_people.domain import employee as domain
@@ -22,7 +23,7 @@ from portal_people.entrypoints.inputs import (
     EditEmployeeInput,
     EmployeeStatusInput,
 )
-from portal_people.entrypoints.types import Gender, by_name_connection
+from portal_people.entrypoints.types import GENDER_LABELS, Gender, by_name_connection
 from portal_people.service_layer.employees import REVEAL_SCOPE, EmployeeInput
 
 
@@ -42,6 +43,10 @@ class Employee:
     active: bool
     version: int
     _employee: strawberry.Private[domain.Employee]
+
+    @strawberry.field(description="The gender in the caller's language.")
+    def gender_label(self) -> str | None:
+        return None if self.gender is None else code_label(GENDER_LABELS, self.gender.value)
 
     @classmethod
     def of(cls, employee: domain.Employee) -> Employee:

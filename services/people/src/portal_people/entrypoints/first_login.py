@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode
+from portal_kit.messages import translate
 from strawberry.extensions import SchemaExtension
+
+from portal_people.domain.messages import _
 
 CODE = "FIRST_LOGIN_REQUIRED"
 ALLOWED = frozenset(
@@ -48,7 +51,9 @@ class FirstLoginGate(SchemaExtension):
                     data=None,
                     errors=[
                         GraphQLError(
-                            "confirm your contact details and change your password first",
+                            translate(
+                                _("confirm your contact details and change your password first")
+                            ),
                             extensions={"code": CODE},
                         )
                     ],

@@ -13,7 +13,10 @@ from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, StringValueNode, visit
 from graphql.language import Visitor
+from portal_kit.messages import translate
 from strawberry.extensions import SchemaExtension
+
+from portal_people.domain.messages import _
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -49,7 +52,7 @@ class InvalidTextGuard(SchemaExtension):
                 data=None,
                 errors=[
                     GraphQLError(
-                        "the request contains text that is not valid Unicode",
+                        translate(_("the request contains text that is not valid Unicode")),
                         extensions={"code": "BAD_USER_INPUT"},
                     )
                 ],

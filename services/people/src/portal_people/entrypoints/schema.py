@@ -17,13 +17,36 @@ from portal_people.entrypoints.directory_schema import DirectoryMutation, Direct
 from portal_people.entrypoints.employee_schema import EmployeeMutation, EmployeeQuery
 from portal_people.entrypoints.first_login import FirstLoginGate
 from portal_people.entrypoints.input_guard import InvalidTextGuard
+from portal_people.entrypoints.notification_schema import NotificationMutation, NotificationQuery
 from portal_people.entrypoints.onboarding_schema import OnboardingMutation, OnboardingQuery
+from portal_people.entrypoints.product_access_schema import (
+    ProductAccessMutation,
+    ProductAccessQuery,
+)
 from portal_people.entrypoints.profile_schema import ProfileMutation
 
-Query = merge_types("Query", (DirectoryQuery, AuthQuery, OnboardingQuery, EmployeeQuery))
+Query = merge_types(
+    "Query",
+    (
+        DirectoryQuery,
+        AuthQuery,
+        OnboardingQuery,
+        EmployeeQuery,
+        NotificationQuery,
+        ProductAccessQuery,
+    ),
+)
 Mutation = merge_types(
     "Mutation",
-    (DirectoryMutation, AuthMutation, OnboardingMutation, ProfileMutation, EmployeeMutation),
+    (
+        DirectoryMutation,
+        AuthMutation,
+        OnboardingMutation,
+        ProfileMutation,
+        EmployeeMutation,
+        NotificationMutation,
+        ProductAccessMutation,
+    ),
 )
 
 schema = strawberry.federation.Schema(

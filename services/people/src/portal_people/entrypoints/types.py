@@ -16,14 +16,16 @@ from portal_kit.graphql import (
     page_connection,
     page_size,
 )
+from portal_kit.messages import code_label
 from portal_kit.repository import Page
 from strawberry.scalars import JSON
 
 from portal_people.domain import organisation as org_domain
 from portal_people.domain import tenant as tenant_domain
 from portal_people.domain import user as user_domain
+from portal_people.domain.messages import _
 from portal_people.entrypoints.context import Info
-from portal_people.service_layer.access import UserReading
+from portal_people.service_layer.access import UserReading, sees_tenant_configuration
 
 D = TypeVar("D", bound=Aggregate)
 N = TypeVar("N")
@@ -43,6 +45,25 @@ class Gender(Enum):
     OTHER = "other"
 
 
+# Codes of the platform a client shows, labelled from the catalogue in the caller's language.
+ORGANISATION_KIND_LABELS = {
+    "operator": _.label("organisation kind", "operator"),
+    "customer": _.label("organisation kind", "customer"),
+    "contractor": _.label("organisation kind", "contractor"),
+}
+GENDER_LABELS = {
+    "female": _.label("gender", "female"),
+    "male": _.label("gender", "male"),
+    "other": _.label("gender", "other"),
+}
+# The platform's default roles; a tenant's own roles read as their code in words.
+ROLE_LABELS = {
+    "admin": _.label("role", "admin"),
+    "user": _.label("role", "user"),
+    "billing": _.label("role", "billing"),
+}
+
+
 @strawberry.federation.type(keys=["id"], description="A portal running on the platform.")
 class Tenant:
     id: strawberry.ID
@@ -50,8 +71,19 @@ class Tenant:
     country: str
     default_locale: str
     locales: list[str]
-    configuration: JSON
     version: int
+    document: strawberry.Private[tenant_domain.TenantConfiguration]
+
+    @strawberry.field(
+        description="The tenant's configuration document: the whole of it for the tenant's "
+        "staff and platform administrators; for anyone else (anonymous callers too) only its "
+        "public part, what a login or registration page needs: locales, default locale and "
+        "password policy."
+    )
+    def configuration(self, info: Info) -> JSON:
+        if sees_tenant_configuration(info.context.principal, str(self.id)):
+            return cast(JSON, self.document.model_dump(mode="json"))
+        return cast(JSON, self.document.public_part())
 
     @classmethod
     def of(cls, tenant: tenant_domain.Tenant) -> Tenant:
@@ -62,8 +94,8 @@ class Tenant:
             country=config.country,
             default_locale=config.default_locale,
             locales=list(config.locales),
-            configuration=cast(JSON, config.model_dump(mode="json")),
             version=tenant.version,
+            document=config,
         )
 
     @classmethod
@@ -101,6 +133,10 @@ class Organisation:
         description="Where its invoices go (with the name: Familjebostäder's "
         "'Fakturauppgifter' on a work order)."
     )
+    organisation_number: str | None = strawberry.field(
+        description="The business registry number (organisasjonsnummer, organisationsnummer, "
+        "CVR, Y-tunnus)."
+    )
     version: int
 
     @classmethod
@@ -118,6 +154,7 @@ class Organisation:
             else PostalAddress(
                 street=address.street, postal_code=address.postal_code, city=address.city
             ),
+            organisation_number=organisation.organisation_number,
             version=organisation.version,
         )
 
@@ -125,6 +162,10 @@ class Organisation:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Organisation | None:
         found = await info.context.directory.organisation_by_reference(str(id))
         return cls.of(found) if found else None
+
+    @strawberry.field(description="The kind in the caller's language.")
+    def kind_label(self) -> str:
+        return code_label(ORGANISATION_KIND_LABELS, self.kind.value)
 
     @strawberry.field(description="Child organisations (departments).")
     async def departments(self, info: Info) -> list[Organisation]:
@@ -136,6 +177,10 @@ class Organisation:
 class Membership:
     organisation_id: strawberry.ID
     roles: list[str]
+
+    @strawberry.field(description="The roles in the caller's language, in the order of `roles`.")
+    def role_labels(self) -> list[str]:
+        return [code_label(ROLE_LABELS, role) for role in self.roles]
 
     @strawberry.field
     async def organisation(self, info: Info) -> Organisation | None:

@@ -13,6 +13,7 @@ from portal_kit.domain import Forbidden
 from portal_kit.principal import Principal
 
 from portal_people.domain.employee import Employee
+from portal_people.domain.messages import _
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.user import User
 
@@ -128,14 +129,20 @@ def is_tenant_staff(principal: Principal, tenant_id: str) -> bool:
     return principal.is_staff and principal.tenant == tenant_id
 
 
+def sees_tenant_configuration(principal: Principal, tenant_id: str) -> bool:
+    """The whole configuration document of a tenant: its staff and platform administrators;
+    everyone else reads its public part (`TenantConfiguration.public_part`)."""
+    return principal.platform_admin or is_tenant_staff(principal, tenant_id)
+
+
 def require_platform_admin(principal: Principal) -> None:
     if not principal.platform_admin:
-        raise Forbidden("only platform administrators may do this")
+        raise Forbidden(_("only platform administrators may do this"))
 
 
 def require_staff(principal: Principal, tenant_id: str) -> None:
     if not (is_tenant_staff(principal, tenant_id) or principal.platform_admin):
-        raise Forbidden("only the operator's staff may do this")
+        raise Forbidden(_("only the operator's staff may do this"))
 
 
 def require_tenant_admin(principal: Principal, tenant_id: str) -> None:
@@ -145,7 +152,7 @@ def require_tenant_admin(principal: Principal, tenant_id: str) -> None:
         ADMIN in m.roles for m in principal.memberships
     )
     if not staff_admin:
-        raise Forbidden("only the operator's administrators may do this")
+        raise Forbidden(_("only the operator's administrators may do this"))
 
 
 def admin_organisations(principal: Principal) -> list[str]:

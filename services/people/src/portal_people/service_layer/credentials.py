@@ -12,6 +12,7 @@ from portal_kit.values import Problems
 
 from portal_people.domain.bearer_secrets import hash_secret, new_secret
 from portal_people.domain.contact import check_email
+from portal_people.domain.messages import _
 from portal_people.domain.tenant import Tenant
 from portal_people.domain.user import (
     CONTACT_DETAILS,
@@ -62,7 +63,7 @@ def check_new_password(
     if new.password != new.confirmation:
         problems.add(
             DomainError(
-                "the passwords do not match",
+                _("the passwords do not match"),
                 field=f"{field}Confirmation",
                 code="PASSWORD_MISMATCH",
             )
@@ -71,7 +72,7 @@ def check_new_password(
 
 def wrong_current_password() -> DomainError:
     return DomainError(
-        "the current password is wrong", field="currentPassword", code="WRONG_PASSWORD"
+        _("the current password is wrong"), field="currentPassword", code="WRONG_PASSWORD"
     )
 
 
@@ -116,20 +117,20 @@ class Credentials:
         user = await self.directory.caller()
         if not user.first_login:
             # Not one field's fault (the input has no `id`): the whole request is moot.
-            raise DomainError("there is no first login to complete", code="NO_CHANGE")
+            raise DomainError(_("there is no first login to complete"), code="NO_CHANGE")
         tenant = await self.directory.own_tenant()
         problems = Problems()
         if PASSWORD in user.first_login:
             if new is None:
                 problems.add(
-                    DomainError("choose a new password", field="newPassword", code="REQUIRED")
+                    DomainError(_("choose a new password"), field="newPassword", code="REQUIRED")
                 )
             else:
                 check_new_password(new, tenant, _personal(user), problems, field="newPassword")
                 if new.password == current:
                     problems.add(
                         DomainError(
-                            "choose a password other than the one you were given",
+                            _("choose a password other than the one you were given"),
                             field="newPassword",
                             code="PASSWORD_UNCHANGED",
                         )
@@ -158,7 +159,7 @@ class Credentials:
     async def require_first_login(self, user_id: str, version: int, steps: list[str]) -> User:
         user = await self.directory.user(user_id)
         if user is None:
-            raise NotFound("no such user", field="userId")
+            raise NotFound(_("no such user"), field="userId")
         access.require_staff(self.directory.principal, self.directory.principal.tenant)
         user.version = version
         user.require_first_login(steps)

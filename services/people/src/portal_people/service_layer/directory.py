@@ -10,7 +10,13 @@ from portal_kit.principal import Principal
 from portal_kit.repository import Keyset, Page
 from portal_kit.values import Problems
 
-from portal_people.domain.organisation import Organisation, OrganisationKind, PostalAddress
+from portal_people.domain.messages import _
+from portal_people.domain.organisation import (
+    Organisation,
+    OrganisationKind,
+    PostalAddress,
+    check_organisation_number,
+)
 from portal_people.domain.tenant import Tenant, parse_configuration
 from portal_people.domain.user import User, check_password
 from portal_people.service_layer import access
@@ -78,19 +84,25 @@ class Directory:
     async def _tenant_for_change(self, tenant_id: str, version: int) -> Tenant:
         tenant = await self.tenant(tenant_id)
         if tenant is None:
-            raise NotFound("no such tenant", field="id")
+            raise NotFound(_("no such tenant"), field="id")
         tenant.version = version
         return tenant
 
     async def own_tenant(self) -> Tenant:
         tenant = await self.tenants.get(self.principal.tenant)
         if tenant is None:
-            raise NotFound("the tenant does not exist")
+            raise NotFound(_("the tenant does not exist"))
         return tenant
 
     # -- organisations -----------------------------------------------------------------------
 
-    async def organisation_sight(self, tenant_id: str) -> OrganisationSight:
+    async def organisation_sight(
+        self, tenant_id: str, *, listing: bool = False
+    ) -> OrganisationSight:
+        """What the caller sees of the tenant's organisations. A list (`listing`) shows only the
+        organisation the user works for now when one is chosen ('Vælg kunde', the principal's
+        active organisation) with its departments; a record naming another of its own still
+        reads it (`me`'s memberships, the switch between them)."""
         if access.is_tenant_staff(self.principal, tenant_id) or self.principal.platform_admin:
             return OrganisationSight(everything=True)
         if self.principal.tenant != tenant_id:
@@ -102,7 +114,8 @@ class Directory:
             account = await self.users.get(self.principal.user)
             owned = account.memberships if account is not None and account.active else []
             return OrganisationSight(organisations=tuple(m.organisation_id for m in owned))
-        own = await self.organisations.descendants(list(self.principal.organisations))
+        mine = self.principal.acting_for if listing else self.principal.organisations
+        own = await self.organisations.descendants(list(mine))
         return OrganisationSight(organisations=tuple(own), operators=self.principal.authenticated)
 
     async def organisation(self, organisation_id: str) -> Organisation | None:
@@ -133,7 +146,7 @@ class Directory:
         """None when the caller may not list the tenant's organisations at all."""
         if await self.tenant(tenant_id) is None:
             return None
-        sight = await self.organisation_sight(tenant_id)
+        sight = await self.organisation_sight(tenant_id, listing=True)
         return await self.organisations_of(tenant_id).page_for(
             sight, after, size, kind=kind, parent_id=parent_id
         )
@@ -150,20 +163,27 @@ class Directory:
         parent_id: str | None,
         *,
         invoice_address: PostalAddress | None = None,
+        organisation_number: str | None = None,
     ) -> Organisation:
         tenant_id = self.principal.tenant
         try:
             organisation_kind = OrganisationKind(kind)
         except ValueError:
-            raise DomainError("unknown organisation kind", field="kind") from None
+            raise DomainError(_("unknown organisation kind"), field="kind") from None
         parent = None
         if parent_id is not None:
             parent = await self.organisation(parent_id)
             if parent is None:
-                raise NotFound("no such organisation", field="parentId")
+                raise NotFound(_("no such organisation"), field="parentId")
         self._require_may_manage(parent)
+        number = await self._organisation_number(organisation_number)
         organisation = Organisation.create(
-            tenant_id, name, organisation_kind, parent, invoice_address=invoice_address
+            tenant_id,
+            name,
+            organisation_kind,
+            parent,
+            invoice_address=invoice_address,
+            organisation_number=number,
         )
         await self.organisations.add(organisation)
         return organisation
@@ -176,15 +196,29 @@ class Directory:
         active: bool | None,
         *,
         invoice_address: PostalAddress | None = None,
+        organisation_number: str | None = None,
     ) -> Organisation:
         organisation = await self.organisation(organisation_id)
         if organisation is None:
-            raise NotFound("no such organisation", field="id")
+            raise NotFound(_("no such organisation"), field="id")
         self._require_may_manage(organisation)
         organisation.version = version
-        organisation.change(name=name, active=active, invoice_address=invoice_address)
+        organisation.change(
+            name=name,
+            active=active,
+            invoice_address=invoice_address,
+            organisation_number=await self._organisation_number(organisation_number),
+        )
         await self.organisations.save(organisation)
         return organisation
+
+    async def _organisation_number(self, value: str | None) -> str | None:
+        """Checked by the tenant's country; None (none given) stays None."""
+        if value is None or not value.strip():
+            return None
+        tenant = await self.tenants.get(self.principal.tenant)
+        country = tenant.configuration.country if tenant is not None else ""
+        return check_organisation_number(value, country)
 
     def _require_may_manage(self, organisation: Organisation | None) -> None:
         """Staff manage every organisation; a customer organisation's admin manages its own
@@ -210,7 +244,7 @@ class Directory:
         principal = self.principal
         user = await self.users.get(principal.user) if principal.authenticated else None
         if user is None or not user.active:
-            raise Forbidden("log in first")
+            raise Forbidden(_("log in first"))
         return user
 
     async def user(self, user_id: str) -> User | None:
@@ -242,7 +276,11 @@ class Directory:
         return UserSight(
             own=self.principal.user,
             organisations=tuple(admin_scope),
-            colleagues=tuple(self.principal.organisations),
+            # A parent organisation's members see its departments' tickets and orders, and so
+            # read the contact card of whoever in a department wrote one.
+            colleagues=tuple(
+                await self.organisations.descendants(list(self.principal.organisations))
+            ),
             operator_staff=True,
         )
 
@@ -281,12 +319,12 @@ class Directory:
         problems = Problems()
         if not memberships:
             problems.add(
-                DomainError("a user belongs to at least one organisation", field="memberships")
+                DomainError(_("a user belongs to at least one organisation"), field="memberships")
             )
         for membership in memberships:
             organisation = await self.organisations.get(membership.organisation_id)
             if organisation is None:
-                problems.add(NotFound("no such organisation", field="memberships"))
+                problems.add(NotFound(_("no such organisation"), field="memberships"))
             else:
                 organisations.append((organisation, membership.roles))
         user = problems.check(
@@ -325,8 +363,9 @@ class Directory:
         for field in await self.users.taken(user):
             problems.add(
                 DomainError(
-                    f"a user with this {field.replace('username', 'user name')} "
-                    "already exists in this portal",
+                    _("a user with this e-mail already exists in this portal")
+                    if field == "email"
+                    else _("a user with this user name already exists in this portal"),
                     field=field,
                     code="DUPLICATE",
                 )
@@ -349,7 +388,7 @@ class Directory:
     ) -> User:
         user = await self.user(user_id)
         if user is None:
-            raise NotFound("no such user", field="id")
+            raise NotFound(_("no such user"), field="id")
         access.require_staff(self.principal, self.principal.tenant)
         tenant = await self.own_tenant()
         user.version = version
@@ -363,10 +402,10 @@ class Directory:
     ) -> User:
         user = await self.user(user_id)
         if user is None:
-            raise NotFound("no such user", field="userId")
+            raise NotFound(_("no such user"), field="userId")
         organisation = await self.organisation(organisation_id)
         if organisation is None:
-            raise NotFound("no such organisation", field="organisationId")
+            raise NotFound(_("no such organisation"), field="organisationId")
         # Staff manage every membership; a customer organisation's admin those of its own
         # organisation and departments.
         self._require_may_manage(organisation)

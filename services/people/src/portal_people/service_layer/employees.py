@@ -25,6 +25,7 @@ from portal_people.domain.employee import (
     birth_date_matches,
     check_details,
 )
+from portal_people.domain.messages import _
 from portal_people.domain.national_id import parse_national_id
 from portal_people.domain.organisation import Organisation
 from portal_people.service_layer import access
@@ -125,7 +126,7 @@ class Employees:
         organisation = await self.directory.organisation(organisation_id[:64])
         scope = await self._admin_scope()
         if organisation is None or (scope is not None and organisation.id not in scope):
-            problems.add(NotFound("no such organisation", field="organisationId"))
+            problems.add(NotFound(_("no such organisation"), field="organisationId"))
             return None
         return organisation
 
@@ -134,7 +135,7 @@ class Employees:
         if access.is_tenant_staff(principal, principal.tenant) or principal.platform_admin:
             return
         if not access.admin_organisations(principal):
-            raise Forbidden("only the operator's staff and the customer's admins may do this")
+            raise Forbidden(_("only the operator's staff and the customer's admins may do this"))
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -190,7 +191,7 @@ class Employees:
         self._require_may_change()
         employee = await self.get(employee_id)
         if employee is None:
-            raise NotFound("no such employee", field="id")
+            raise NotFound(_("no such employee"), field="id")
         tenant = await self.directory.own_tenant()
         country = tenant.configuration.country
         problems = Problems()
@@ -227,7 +228,7 @@ class Employees:
         self._require_may_change()
         employee = await self.get(employee_id)
         if employee is None:
-            raise NotFound("no such employee", field="id")
+            raise NotFound(_("no such employee"), field="id")
         employee.version = version
         if active:
             employee.reactivate()
@@ -255,5 +256,5 @@ class Employees:
             # Another key than the one it was sealed with (a development key lost on restart).
             log.error("a national ID cannot be decrypted", extra={"employee": employee.id})
             raise DomainError(
-                "the national ID cannot be read with the current key", code="UNREADABLE"
+                _("the national ID cannot be read with the current key"), code="UNREADABLE"
             ) from None

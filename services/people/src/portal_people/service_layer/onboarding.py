@@ -12,6 +12,7 @@ from portal_kit.values import Problems
 from portal_people.domain.bearer_secrets import hash_secret, new_secret
 from portal_people.domain.contact import check_email
 from portal_people.domain.invitation import InvalidInvitationCode, Invitation
+from portal_people.domain.messages import _
 from portal_people.domain.tenant import display_name
 from portal_people.domain.user import User, check_locale, check_roles
 from portal_people.service_layer import access
@@ -71,12 +72,12 @@ class Onboarding:
         )
         organisation = await self.directory.organisation(organisation_id[:64])
         if organisation is None or not organisation.active:
-            problems.add(NotFound("no such organisation", field="organisationId"))
+            problems.add(NotFound(_("no such organisation"), field="organisationId"))
         problems.raise_if_any()
         assert organisation is not None
         if await self.directory.users.by_email(address) is not None:
             raise DomainError(
-                "a user with this e-mail already exists in this portal",
+                _("a user with this e-mail already exists in this portal"),
                 field="email",
                 code="DUPLICATE",
             )

@@ -1,31 +1,75 @@
-"""MongoDB repositories of the tickets service, the number counters, and the indexes they need:
-the only place the tickets service writes MongoDB queries."""
+"""MongoDB repositories of the tickets service, the number counters, the product-access read
+model, and the indexes they need: the only place the tickets service writes MongoDB queries."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from portal_kit.counters import COUNTERS_INDEX
-from portal_kit.mongo import ASCENDING, Document, IndexSpec
-from portal_kit.repository import NOTHING, SightedRepository
+from portal_kit.gridfs import gridfs_indexes
+from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec
+from portal_kit.repository import NOTHING, Keyset, Page, SightedRepository, after_keyset
 from pymongo.errors import DuplicateKeyError
 
-from portal_tickets.domain.ticket import Ticket
-from portal_tickets.service_layer.access import TicketSight
+from portal_tickets.domain.configuration import Category
+from portal_tickets.domain.ticket import (
+    EntryKind,
+    FeedEntry,
+    Side,
+    Ticket,
+    TicketFile,
+    TicketValues,
+)
+from portal_tickets.service_layer.access import (
+    Sort,
+    TicketSight,
+    TicketView,
+    View,
+    millis,
+    search_text,
+)
 
 TICKETS = "tickets"
+PRODUCT_ACCESS = "product_access"
+ORGANISATIONS = "organisations"
 OUTBOX_COLLECTIONS = (TICKETS,)
 SORT_KEY = "sequence"
+UPDATED = "updated_ms"
 
 INDEXES = (
     IndexSpec(TICKETS, (("tenant", ASCENDING), ("number", ASCENDING)), unique=True),
     IndexSpec(TICKETS, (("tenant", ASCENDING), (SORT_KEY, ASCENDING), ("_id", ASCENDING))),
+    IndexSpec(TICKETS, (("tenant", ASCENDING), (UPDATED, ASCENDING), ("_id", ASCENDING))),
     IndexSpec(
         TICKETS, (("tenant", ASCENDING), ("organisation_id", ASCENDING), (SORT_KEY, ASCENDING))
     ),
     IndexSpec(TICKETS, (("tenant", ASCENDING), ("created_by", ASCENDING), (SORT_KEY, ASCENDING))),
+    IndexSpec(TICKETS, (("tenant", ASCENDING), ("followers", ASCENDING), (SORT_KEY, ASCENDING))),
+    IndexSpec(TICKETS, (("tenant", ASCENDING), ("files.id", ASCENDING))),
+    IndexSpec(
+        PRODUCT_ACCESS,
+        (("tenant", ASCENDING), ("holder_kind", ASCENDING), ("holder_id", ASCENDING)),
+        unique=True,
+    ),
+    IndexSpec(ORGANISATIONS, (("tenant", ASCENDING), ("parent_id", ASCENDING))),
     COUNTERS_INDEX,
+    *gridfs_indexes(),
 )
+
+_SORTS = {
+    Sort.NEWEST: (SORT_KEY, True),
+    Sort.OLDEST: (SORT_KEY, False),
+    Sort.UPDATED: (UPDATED, True),
+}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # BSON dates come back naive (UTC) from some drivers.
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class TicketRepository(SightedRepository[Ticket, TicketSight]):
@@ -43,40 +87,226 @@ class TicketRepository(SightedRepository[Ticket, TicketSight]):
             return NOTHING
         organisations = {"$in": list(sight.organisations)}
         own: dict[str, Any] = {"created_by": sight.user}
+        followed: dict[str, Any] = {"followers": sight.user, "private": False}
         if not sight.own_anywhere:
             own["organisation_id"] = organisations
-        return {"$or": [own, {"organisation_id": organisations, "private": False}]}
+            followed["organisation_id"] = organisations
+        return {"$or": [own, followed, {"organisation_id": organisations, "private": False}]}
+
+    def in_view(self, sight: TicketSight, view: TicketView) -> dict[str, Any]:
+        """The tickets `view` takes (`TicketView.takes`), as a filter."""
+        parts: list[dict[str, Any]] = []
+        if view.view is View.MINE:
+            parts.append({"created_by": sight.user})
+        elif view.view is View.ORGANISATION:
+            parts.append({"organisation_id": {"$in": list(sight.organisations)}, "private": False})
+        elif view.view is View.FOLLOWED:
+            parts.append({"followers": sight.user})
+        if view.category is not None:
+            parts.append({"category": view.category.value})
+        parts.extend({"search": {"$regex": re.escape(term)}} for term in view.terms)
+        return {"$and": parts} if parts else {}
+
+    async def listed(
+        self, sight: TicketSight, view: TicketView, after: Keyset | None, size: int
+    ) -> Page[Ticket]:
+        key, descending = _SORTS[view.sort]
+        matching = {"$and": [self.in_sight(sight), self.in_view(sight, view)]}
+        total = await self.count(matching)
+        order = -1 if descending else 1
+        found = await self.find(
+            {"$and": [matching, after_keyset(key, after, descending=descending)]},
+            sort=[(key, order), ("_id", order)],
+            limit=size + 1,
+        )
+        return Page(found[:size], has_next=len(found) > size, total=total)
+
+    async def with_file(self, sight: TicketSight, file_id: str) -> Ticket | None:
+        found = await self.find({"$and": [{"files.id": file_id}, self.in_sight(sight)]}, limit=1)
+        return found[0] if found else None
+
+    def appended(self, aggregate: Ticket) -> dict[str, list[Any]]:
+        """The feed and the files only grow: what was added since loading is pushed."""
+        return {
+            "feed": [_entry_document(e) for e in aggregate.feed[aggregate.stored_feed :]],
+            "files": [_file_document(f) for f in aggregate.files[aggregate.stored_files :]],
+        }
+
+    def saved(self, aggregate: Ticket) -> None:
+        aggregate.stored_feed = len(aggregate.feed)
+        aggregate.stored_files = len(aggregate.files)
 
     def to_document(self, aggregate: Ticket) -> Document:
+        values = aggregate.values
         return {
             SORT_KEY: aggregate.sequence,
             "number": aggregate.number,
-            "ticket_type": aggregate.ticket_type,
-            "subject": aggregate.subject,
-            "description": aggregate.description,
-            "organisation_id": aggregate.organisation_id,
+            "organisation_id": values.organisation_id,
+            "service": values.service,
+            "sub_service": values.sub_service,
+            "ticket_type": values.ticket_type,
+            "urgency": values.urgency,
+            "impact": values.impact,
+            "topic": values.topic,
+            "subject": values.subject,
+            "title": values.title,
+            "description": values.description,
+            "private": values.private,
             "created_by": aggregate.created_by,
-            "private": aggregate.private,
             "status": aggregate.status,
+            "category": aggregate.category.value,
             "created_at": aggregate.created_at,
+            "updated_at": aggregate.updated_at,
+            UPDATED: millis(aggregate.updated_at),
+            "closed_at": aggregate.closed_at,
+            "owner_user": aggregate.owner_user,
+            "owner_team": aggregate.owner_team,
+            "followers": list(aggregate.followers),
+            "feed": [_entry_document(e) for e in aggregate.feed],
+            "files": [_file_document(f) for f in aggregate.files],
+            "search": search_text(aggregate),
         }
 
     def from_document(self, document: Document) -> Ticket:
+        feed = [_entry(e) for e in document.get("feed", [])]
+        files = [_file(f) for f in document.get("files", [])]
         return Ticket(
             id=document["_id"],
             tenant=document["tenant"],
             version=document["version"],
             sequence=document[SORT_KEY],
             number=document["number"],
-            ticket_type=document["ticket_type"],
-            subject=document["subject"],
-            description=document["description"],
-            organisation_id=document["organisation_id"],
+            values=TicketValues(
+                organisation_id=document["organisation_id"],
+                service=document.get("service"),
+                sub_service=document.get("sub_service"),
+                ticket_type=document["ticket_type"],
+                urgency=document.get("urgency"),
+                impact=document.get("impact"),
+                topic=document.get("topic"),
+                subject=document.get("subject", ""),
+                title=document.get("title", ""),
+                description=document.get("description", ""),
+                private=document["private"],
+            ),
             created_by=document["created_by"],
-            private=document["private"],
             status=document["status"],
-            created_at=document["created_at"],
+            category=Category(document.get("category", "open")),
+            created_at=_aware(document["created_at"]) or document["created_at"],
+            updated_at=_aware(document.get("updated_at") or document["created_at"])
+            or document["created_at"],
+            closed_at=_aware(document.get("closed_at")),
+            owner_user=document.get("owner_user"),
+            owner_team=document.get("owner_team"),
+            followers=list(document.get("followers", [])),
+            feed=feed,
+            files=files,
+            stored_feed=len(feed),
+            stored_files=len(files),
         )
 
     def duplicate_message(self, error: DuplicateKeyError) -> str:
         return "a ticket with this number already exists"
+
+
+def _entry_document(entry: FeedEntry) -> Document:
+    return {
+        "id": entry.id,
+        "kind": entry.kind.value,
+        "at": entry.at,
+        "author_id": entry.author_id,
+        "side": entry.side.value,
+        "text": entry.text,
+        "activity": entry.activity,
+        "details": dict(entry.details),
+    }
+
+
+def _entry(document: Document) -> FeedEntry:
+    return FeedEntry(
+        document["id"],
+        EntryKind(document["kind"]),
+        _aware(document["at"]) or document["at"],
+        document.get("author_id"),
+        Side(document.get("side", "system")),
+        document.get("text", ""),
+        document.get("activity"),
+        dict(document.get("details") or {}),
+    )
+
+
+def _file_document(file: TicketFile) -> Document:
+    return {
+        "id": file.id,
+        "entry_id": file.entry_id,
+        "filename": file.filename,
+        "content_type": file.content_type,
+        "size": file.size,
+        "uploaded_at": file.uploaded_at,
+    }
+
+
+def _file(document: Document) -> TicketFile:
+    return TicketFile(
+        document["id"],
+        document["entry_id"],
+        document["filename"],
+        document["content_type"],
+        document["size"],
+        _aware(document["uploaded_at"]) or document["uploaded_at"],
+    )
+
+
+class ProductAccessBook:
+    """The local read model of people's product access (the `ProductAccess` port): for each
+    user and customer organisation the products they have access to, and the time (`as_of`,
+    microseconds) of the people event the state comes from."""
+
+    def __init__(self, database: Database, tenant: str) -> None:
+        self._documents = database.for_tenant(PRODUCT_ACCESS, tenant)
+
+    async def products_of(self, holder_kind: str, holder_id: str) -> frozenset[str] | None:
+        found = await self._documents.find_one(
+            {"holder_kind": holder_kind, "holder_id": holder_id}, projection={"products": 1}
+        )
+        return None if found is None else frozenset(found.get("products", []))
+
+    async def record(
+        self, holder_kind: str, holder_id: str, products: frozenset[str], *, as_of: int
+    ) -> bool:
+        try:
+            await self._documents.find_one_and_update(
+                # Over an older (or the same) state only: for a late event no document matches,
+                # and its upsert collides with the newer state on the unique index.
+                {"holder_kind": holder_kind, "holder_id": holder_id, "as_of": {"$lte": as_of}},
+                {"$set": {"products": sorted(products), "as_of": as_of}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+
+class OrganisationBook:
+    """The local read model of people's organisations (the `OrganisationTree` port): each
+    organisation's parent, so a parent's members see its departments' tickets."""
+
+    def __init__(self, database: Database, tenant: str) -> None:
+        self._documents = database.for_tenant(ORGANISATIONS, tenant)
+
+    async def record(self, organisation_id: str, *, parent_id: str | None) -> None:
+        # The same `$set` for a repeated event: idempotent.
+        await self._documents.find_one_and_update(
+            {"_id": organisation_id}, {"$set": {"parent_id": parent_id}}, upsert=True
+        )
+
+    async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
+        found = list(dict.fromkeys(organisation_ids))
+        below = list(found)
+        while below:  # breadth first; an organisation seen once is not followed again
+            children = await self._documents.find(
+                {"parent_id": {"$in": below}}, projection={"_id": 1}
+            )
+            below = [c["_id"] for c in children if c["_id"] not in found]
+            found += below
+        return found

@@ -1,0 +1,2 @@
+"""The tenants' ticket configuration documents (JSON, versioned), read by
+`adapters/configuration.py`."""
