@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= auto
 SOURCES := services/kit/src services/people/src services/orders/src services/tickets/src \
 	services/billing/src gateway/src
 
-.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-tickets bench-knowledge bench-gateway supergraph clean
+.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-billing bench-tickets bench-knowledge bench-gateway bench-outbox supergraph clean
 
 help:
 	@echo "make dev    run the whole platform on 127.0.0.1 with demo data (Ctrl-C stops it)"
@@ -17,7 +17,9 @@ help:
 	@echo "make bench-orders  order list, search, dashboard and transition latencies"
 	@echo "make bench-tickets  ticket views, search, posting and opening a ticket"
 	@echo "make bench-knowledge  knowledge-base search and suggestions, 1 and 32 clients"
+	@echo "make bench-billing  invoice search, totals per payer and invoice run latencies"
 	@echo "make bench-gateway  gateway vs direct subgraph calls vs Hive Gateway"
+	@echo "make bench-outbox  outbox relay throughput, commit-to-consumer p50/p99 at 1,000 events/s"
 	@echo "make supergraph  recompose deploy/supergraph.graphql from the subgraphs (Node)"
 
 uv:
@@ -57,9 +59,15 @@ bench-tickets: env
 bench-knowledge: env
 	$(UV) run python services/tickets/bench/bench_knowledge.py
 
+bench-billing: env
+	$(UV) run python services/billing/bench/bench_billing.py
+
 bench-gateway: env
 	npm ci --prefix gateway/bench --no-audit --no-fund --loglevel=error
 	$(UV) run python gateway/bench/bench_gateway.py
+
+bench-outbox: env
+	$(UV) run python services/kit/bench/bench_outbox.py
 
 supergraph: env
 	$(UV) run python -m portal_gateway.composition

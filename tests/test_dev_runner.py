@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import socket
 import sys
@@ -174,3 +175,88 @@ def test_tail_shows_the_last_lines(runner, tmp_path):
     log.write_text("".join(f"line {n}\n" for n in range(50)))
     assert runner.tail(log, 2) == "    line 48\n    line 49"
     assert runner.tail(tmp_path / "missing.log") == "    (no log)"
+
+
+def test_a_killed_child_comes_back_and_a_crash_loop_stops_the_platform(runner, tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    platform = runner.Platform(logs)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    child = platform.spawn(
+        "web",
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        {"PATH": "/usr/bin:/bin"},
+        url,
+        url,
+    )
+    forgotten: list[str] = []
+    try:
+        platform.wait_ready(child, 20)
+        first = child.process.pid
+        child.process.kill()
+        child.process.wait()
+        platform.watch(
+            ready_timeout=20, before_restart=lambda c: forgotten.append(c.name), once=True
+        )
+        assert child.process.poll() is None and child.process.pid != first
+        platform.wait_ready(child, 20)  # answers again
+        assert forgotten == ["web"]
+        assert "restarted by make dev" in child.log.read_text()
+        # Dying again and again within a minute stops the platform, naming the child.
+        for _ in range(runner.MAX_RESTARTS - 1):
+            child.process.kill()
+            child.process.wait()
+            platform.watch(ready_timeout=20, once=True)
+        child.process.kill()
+        child.process.wait()
+        with pytest.raises(runner.Failure, match="web stopped unexpectedly"):
+            platform.watch(ready_timeout=20, once=True)
+    finally:
+        platform.stop()
+
+
+def test_an_empty_stand_in_starts_with_an_empty_jetstream(runner, monkeypatch, tmp_path):
+    port = free_port()
+    monkeypatch.setattr(runner, "NATS_PORT", port)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    store = tmp_path / "store"
+    (store / "jetstream").mkdir(parents=True)
+    (store / "jetstream" / "old-events").write_text("order 1")
+    platform = runner.Platform(logs)
+    try:
+        runner.start_nats(platform, find_nats_server(), store, 10, empty=True)
+        assert not (store / "jetstream" / "old-events").exists()
+    finally:
+        platform.stop()
+    assert runner.stand_in_database({}) is True
+    assert runner.stand_in_database({"PORTAL_MONGO_URL": "mongodb://db"}) is False
+    assert "started again, empty" in runner.survives(True)
+    assert "with its data" in runner.survives(False)
+
+
+async def test_a_restarted_service_forgets_its_events_and_reads_the_others_again(
+    runner, nats_client, namespace
+):
+    from nats.js.api import ConsumerConfig
+    from portal_kit.jetstream import StreamNames, ensure_service_streams
+
+    js = nats_client.jetstream()
+    prefix = namespace.event_prefix
+    for service in ("people", "orders"):
+        await ensure_service_streams(js, StreamNames(prefix, service))
+        await js.publish(f"{prefix}.jm.{service}.thing.made", b"{}")
+    people = StreamNames(prefix, "people").stream
+    for durable in ("orders-organisations", "billing-organisations"):
+        await js.add_consumer(people, ConsumerConfig(durable_name=durable))
+    url = nats_client.connected_url.geturl()
+
+    done = await asyncio.to_thread(
+        runner.forget_events, url, ["orders"], consumers_of="orders", prefix=prefix
+    )
+
+    assert f"purged {StreamNames(prefix, 'orders').stream}" in done
+    assert (await js.stream_info(StreamNames(prefix, "orders").stream)).state.messages == 0
+    assert (await js.stream_info(people)).state.messages == 1  # others' events stay
+    assert [c.name for c in await js.consumers_info(people)] == ["billing-organisations"]

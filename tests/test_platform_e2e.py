@@ -79,9 +79,11 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
     raise RuntimeError(f"{url} not ready after {timeout}s: {log.read_text()[-2000:]}")
 
 
-def load_orders_demo(gateway: str) -> subprocess.CompletedProcess[str]:
+def load_orders_demo(
+    gateway: str, module: str = "portal_orders.demo"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "portal_orders.demo"],
+        [sys.executable, "-m", module],
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
             "PORTAL_DEMO_GATEWAY_URL": f"{gateway}/graphql",
@@ -161,6 +163,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterato
         # The manuals' orders, through the gateway, as `make dev` loads them after people's.
         orders_demo = load_orders_demo(f"http://127.0.0.1:{ports['gateway']}")
         assert orders_demo.returncode == 0, orders_demo.stderr
+        # Then the manuals' invoices (and a Familjebostäder work order invoiced), as `make dev`.
+        gateway_url = f"http://127.0.0.1:{ports['gateway']}"
+        billing_demo = load_orders_demo(gateway_url, "portal_billing.demo")
+        assert billing_demo.returncode == 0, billing_demo.stderr + billing_demo.stdout
         yield Platform(
             gateway=f"http://127.0.0.1:{ports['gateway']}",
             services={name: f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
@@ -260,6 +266,7 @@ def test_after_the_demo_each_manuals_user_sees_its_orders_at_once(platform):
         "2375": "ordered",
         "2376": "ordered",
         "2377": "accepted",
+        "2378": "invoiced",  # billing's demo: done by Testfirma AB, invoiced by AO2378
     }
     assert fb["2375"]["assigneeContact"] == {"name": "Testfirma AB"}  # Utförare
     assert [fb[n]["bundleNumber"] for n in ("2375", "2376", "2377")] == [
@@ -300,13 +307,26 @@ def test_after_the_demo_each_manuals_user_sees_its_orders_at_once(platform):
     listed = platform.graphql(MY_ORDERS, token=at_nordlys).json()["data"]["orders"]["edges"]
     assert [e["node"]["number"] for e in listed] == ["307391"]
 
+    # Avonova (002_, 'Fakturaer'): the customer admin's list as the manual shows it.
+    assert avonova_invoices(platform) == [
+        ("2017-118350", "2017-12-31", "Testbedriften AS", "1500.00", "1500.00", "Forfalt"),
+        ("2017-118352", "2017-12-19", "Bergen TEST", "3000.00", "3000.00", "Forfalt"),
+        ("2017-118359", "2017-12-31", "Bergen TEST", "3000.00", "3000.00", "Forfalt"),
+        ("2018-118371", "2018-02-28", "Bergen TEST", "1000.00", "1000.00", "Ubetalt"),
+        ("2018-118376", "2018-03-06", "Testbedriften AS", "5.00", "5.00", "Ubetalt"),
+    ]
+    billing_again = load_orders_demo(platform.gateway, "portal_billing.demo")
+    assert billing_again.returncode == 0, billing_again.stderr
+    assert "already there" in billing_again.stdout
+    assert len(avonova_invoices(platform)) == 5
+
     # Loading again adds nothing.
     again = load_orders_demo(platform.gateway)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("already there") == 6, again.stdout
     assert set(my_orders(platform, "familjebostader", "elsa.osterberg")) == set(fb)
 
-    # Familjebostäder's staff's next work order goes on from the manual's: AO 2378.
+    # Familjebostäder's staff's next work order goes on after the demo's: AO 2379.
     staff = platform.log_in("familjebostader", "elsa.osterberg")
     operator = platform.graphql(
         "{ organisations(kind: OPERATOR) { edges { node { id } } } }", token=staff
@@ -324,9 +344,30 @@ def test_after_the_demo_each_manuals_user_sees_its_orders_at_once(platform):
         },
     ).json()["data"]["createOrder"]
     assert created == {
-        "order": {"number": "2378", "invoiceReference": "AO2378"},
+        "order": {"number": "2379", "invoiceReference": "AO2379"},
         "userErrors": [],
     }
+
+
+INVOICES = """{ invoices(first: 50) { edges { node {
+  number issueDate payerName total { amount } outstanding { amount } statusLabel } } } }"""
+
+
+def avonova_invoices(platform: Platform) -> list[tuple[str, str, str, str, str, str]]:
+    response = platform.graphql(INVOICES, token=platform.log_in("avonova", "testweb"))
+    body = response.json()
+    assert "errors" not in body, body
+    return [
+        (
+            n["number"],
+            n["issueDate"],
+            n["payerName"],
+            n["total"]["amount"],
+            n["outstanding"]["amount"],
+            n["statusLabel"],
+        )
+        for n in (e["node"] for e in body["data"]["invoices"]["edges"])
+    ]
 
 
 LIST = """query($filter: OrderFilterInput, $sort: OrderSortInput) {

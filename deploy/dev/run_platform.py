@@ -6,11 +6,22 @@ Starts (or reuses) a nats-server with JetStream on 127.0.0.1:4222, the four serv
 (people 4001, orders 4002, tickets 4003, billing 4004) and the gateway (4000) as child
 processes, waits until each answers /readyz, loads the demo data (people's tenants and users
 with `python -m portal_people.demo`, then the manuals' orders through the gateway with
-`python -m portal_orders.demo`), prints what runs where and then watches: if a child dies,
-it shows that child's log tail and stops the rest.
+`python -m portal_orders.demo`, the tickets with `python -m portal_tickets.demo` and the
+invoices with `python -m portal_billing.demo`), prints what runs where and then watches: if a
+child dies, it shows that child's log tail and starts it again (a child that dies 3 times
+within a minute stops the platform).
+
+With the in-memory MongoDB stand-in (no PORTAL_MONGO_URL) a service's data lives in its process:
+so whenever a stand-in starts empty, its events go too. At start the runner's JetStream store
+is emptied (or, on a NATS server it reuses, the platform's streams are purged); when a service
+is restarted, its own streams are purged and its durable consumers (named `<service>-...`) on the
+other services' streams are removed, so it reads their events again into its read models; the
+demo data of people or orders is loaded again into a restarted people or orders.
 
 Everything it writes lives in `.dev/` at the repository root: the gateway's principal key pair
-(`.dev/keys`), the JetStream store (`.dev/nats`) and one log per process (`.dev/logs`).
+(`.dev/keys`), the JetStream store (`.dev/nats`), one log per process (`.dev/logs`) and every
+mail the platform sent (`.dev/mail`, one `.eml` each): `deploy/dev/mail_catcher.py` is the SMTP
+server the services send to, and lists the mails on http://127.0.0.1:8025/.
 """
 
 from __future__ import annotations
@@ -28,10 +39,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import IO, Any
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +51,9 @@ HOST = "127.0.0.1"
 NATS_PORT = 4222
 NATS_FALLBACKS: tuple[Path, ...] = (Path("/usr/sbin/nats-server"),)
 STOP_GRACE_SECONDS = 5.0
+# A child that dies this often within RESTART_WINDOW_SECONDS stops the platform (a crash loop).
+MAX_RESTARTS = 3
+RESTART_WINDOW_SECONDS = 60.0
 
 INSTALL_HINT = """\
 nats-server is not installed: it is neither on PATH nor at /usr/sbin/nats-server.
@@ -75,6 +89,7 @@ GATEWAY = Child("gateway", "portal_gateway", 4000)
 DEMO_MODULE = "portal_people.demo"
 ORDERS_DEMO_MODULE = "portal_orders.demo"
 TICKETS_DEMO_MODULE = "portal_tickets.demo"
+BILLING_DEMO_MODULE = "portal_billing.demo"
 
 # Inherited settings that would make every child the same process or undo the dev keys.
 NOT_INHERITED = (
@@ -181,7 +196,8 @@ def child_env(child: Child, base: Mapping[str, str], keys: Keys, nats_url: str) 
             env[f"PORTAL_{service.name.upper()}_URL"] = f"{service.base_url}/graphql"
     else:
         env["PORTAL_PRINCIPAL_PUBLIC_KEY_FILE"] = str(keys.principal_public)
-        env["PORTAL_NATS_URL"] = nats_url
+    # The gateway too: it follows people's events for revoked tokens.
+    env["PORTAL_NATS_URL"] = nats_url
     if child.name == "people":
         env["PORTAL_TOKEN_SIGNING_KEY_FILE"] = str(keys.token_signing)
     return env
@@ -206,6 +222,10 @@ def orders_demo_env(people_env: Mapping[str, str]) -> dict[str, str]:
     except ImportError:
         pass  # the loader's own default is the same documented password
     return env
+
+
+def demo_password() -> str:
+    return orders_demo_env({}).get("PORTAL_DEMO_PASSWORD", "Portal-demo-2026!")
 
 
 def tail(path: Path, lines: int = 20) -> str:
@@ -247,6 +267,62 @@ class Running:
     log: Path
     url: str
     ready_url: str | None = None
+    command: Sequence[str] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    restarts: list[float] = field(default_factory=list)
+
+
+def stand_in_database(environ: Mapping[str, str]) -> bool:
+    """Each service keeps its data in its own process (the in-memory stand-in)."""
+    return not environ.get("PORTAL_MONGO_URL")
+
+
+def stream_names(service: str, prefix: str) -> tuple[str, str]:
+    """A service's stream and its dead-letter stream (portal_kit.jetstream.StreamNames)."""
+    return f"{prefix.upper()}_{service.upper()}", f"{prefix.upper()}_DEADLETTER_{service.upper()}"
+
+
+def forget_events(
+    nats_url: str, services: Sequence[str], *, consumers_of: str | None = None, prefix: str = ""
+) -> list[str]:
+    """Purge the streams of `services`; with `consumers_of`, also remove that service's durable
+    consumers (`<service>-...`) from every other stream, so it reads the events again. What it
+    did, for the log."""
+    import asyncio
+
+    import nats
+    from nats.js.errors import NotFoundError
+
+    prefix = prefix or os.environ.get("PORTAL_EVENT_PREFIX", "portal")
+
+    async def forget() -> list[str]:
+        client = await nats.connect(nats_url, connect_timeout=3, max_reconnect_attempts=1)
+        done: list[str] = []
+        try:
+            js = client.jetstream(timeout=5)
+            for service in services:
+                for stream in stream_names(service, prefix):
+                    with contextlib.suppress(NotFoundError):
+                        await js.purge_stream(stream)
+                        done.append(f"purged {stream}")
+            if consumers_of is not None:
+                # Only this platform's streams: a NATS server shared with other prefixes (tests,
+                # another checkout) keeps its consumers.
+                ours = {name for child in SERVICES for name in stream_names(child.name, prefix)}
+                for info in await js.streams_info():
+                    stream = info.config.name
+                    if stream not in ours:
+                        continue
+                    for consumer in await js.consumers_info(stream):
+                        name = consumer.name or ""
+                        if name.startswith(f"{consumers_of}-"):
+                            await js.delete_consumer(stream, name)
+                            done.append(f"removed consumer {name} of {stream}")
+        finally:
+            await client.close()
+        return done
+
+    return asyncio.run(forget())
 
 
 @dataclass
@@ -275,9 +351,24 @@ class Platform:
                 # Its own session: Ctrl-C reaches only this runner, which stops children in order.
                 start_new_session=True,
             )
-        running = Running(name, process, log, url, ready_url)
+        running = Running(name, process, log, url, ready_url, list(command), dict(env))
         self.children.append(running)
         return running
+
+    def respawn(self, child: Running) -> None:
+        """Start a dead child again with its command and environment; its log goes on."""
+        with child.log.open("ab") as output:
+            output.write(b"\n--- restarted by make dev ---\n")
+            output.flush()
+            child.process = subprocess.Popen(
+                list(child.command),
+                cwd=REPO,
+                env=dict(child.env),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait_ready(self, child: Running, timeout: float) -> None:
         assert child.ready_url is not None
@@ -306,11 +397,50 @@ class Platform:
                 f"last lines of {relative(child.log)}:\n{tail(child.log)}"
             )
 
-    def watch(self) -> None:
+    def watch(
+        self,
+        *,
+        ready_timeout: float = 60.0,
+        before_restart: Callable[[Running], None] | None = None,
+        after_restart: Callable[[Running], None] | None = None,
+        once: bool = False,
+    ) -> None:
+        """Restart each child that died (after `before_restart`, e.g. to forget its events);
+        one that died MAX_RESTARTS times within RESTART_WINDOW_SECONDS stops the platform."""
         while True:
             for child in self.children:
-                self.check_alive(child)
+                if child.process.poll() is not None:
+                    self.restart(child, ready_timeout, before_restart, after_restart)
+            if once:
+                return
             time.sleep(0.5)
+
+    def restart(
+        self,
+        child: Running,
+        ready_timeout: float,
+        before_restart: Callable[[Running], None] | None = None,
+        after_restart: Callable[[Running], None] | None = None,
+    ) -> None:
+        now = time.monotonic()
+        child.restarts = [t for t in child.restarts if now - t < RESTART_WINDOW_SECONDS]
+        if len(child.restarts) >= MAX_RESTARTS:
+            self.check_alive(child)  # raises Failure with the log tail
+        code = child.process.returncode
+        print(
+            f"\n{child.name} stopped unexpectedly (exit code {code}); last lines of "
+            f"{relative(child.log)}:\n{tail(child.log)}\nstarting {child.name} again ...",
+            flush=True,
+        )
+        child.restarts.append(now)
+        if before_restart is not None:
+            before_restart(child)
+        self.respawn(child)
+        if child.ready_url is not None:
+            self.wait_ready(child, ready_timeout)
+        print(f"{child.name}: ready again on {child.url}", flush=True)
+        if after_restart is not None:
+            after_restart(child)
 
     def stop(self) -> None:
         """Terminate the gateway first and NATS last; kill what has not stopped after 5 s."""
@@ -351,7 +481,23 @@ def stop_on_signals() -> Iterator[None]:
 # -- the run ----------------------------------------------------------------------------------
 
 
-def start_nats(platform: Platform, binary: str, store: Path, timeout: float) -> str:
+def mail_catcher() -> ModuleType:
+    """deploy/dev/mail_catcher.py (the SMTP catcher and its page), loaded beside this file."""
+    spec = importlib.util.spec_from_file_location(
+        "mail_catcher", Path(__file__).with_name("mail_catcher.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def start_nats(
+    platform: Platform, binary: str, store: Path, timeout: float, *, empty: bool = False
+) -> str:
+    """Reuse a NATS server with JetStream on the port, or start one on `store`. With `empty`
+    (the stand-in: every service starts without data) no old event is kept: the store is
+    emptied, or on a reused server the platform's streams are purged."""
     url = f"nats://{HOST}:{NATS_PORT}"
     state, info = probe_nats(NATS_PORT)
     if state == "nats":
@@ -363,9 +509,16 @@ def start_nats(platform: Platform, binary: str, store: Path, timeout: float) -> 
         version = info.get("version", "?")
         platform.nats_note = f"already running (nats-server {version}), reused"
         print(f"nats: a NATS server with JetStream already runs on {HOST}:{NATS_PORT}: reusing it")
+        if empty:
+            forget_events(url, [s.name for s in SERVICES])
+            platform.nats_note += "; the platform's streams purged"
+            print("nats: purged the platform's streams (the stand-in starts empty)")
         return url
     if state == "other":
         raise Failure(f"port {NATS_PORT} is taken by something that is not a NATS server")
+    if empty and store.exists():
+        shutil.rmtree(store)
+    store.mkdir(parents=True, exist_ok=True)
     running = platform.spawn(
         "nats",
         [binary, "-a", HOST, "-p", str(NATS_PORT), "-js", "-sd", str(store)],
@@ -421,7 +574,7 @@ def load_demo(
 
 def load_demos(platform: Platform, envs: Mapping[str, Mapping[str, str]], keys: Keys) -> None:
     """People's demo, then (only if it loaded: the orders' and tickets' walks log in as its
-    users) the manuals' orders and tickets."""
+    users) the manuals' orders, tickets and invoices."""
     if "people" not in envs or not load_demo(platform, demo_env(envs["people"], keys)):
         return
     if "orders" in envs:
@@ -429,6 +582,9 @@ def load_demos(platform: Platform, envs: Mapping[str, Mapping[str, str]], keys: 
     if "tickets" in envs:
         # A client of the gateway like the orders loader: the same environment.
         load_demo(platform, orders_demo_env(envs["people"]), TICKETS_DEMO_MODULE, "demo-tickets")
+    if "billing" in envs:
+        # A client of the gateway too; it walks a Familjebostäder work order to 'Fakturerad'.
+        load_demo(platform, orders_demo_env(envs["people"]), BILLING_DEMO_MODULE, "demo-billing")
 
 
 def _tee(source: IO[bytes] | None, log: IO[bytes]) -> None:
@@ -459,6 +615,21 @@ def login_example() -> str:
     )
 
 
+def survives(stand_in: bool) -> str:
+    """What the banner says about restarts."""
+    if stand_in:
+        return (
+            "a service that dies is started again, empty (the stand-in keeps data in its\n"
+            "            process): its streams are purged, it reads the other services' events\n"
+            "            again, people's and orders' demo data are loaded again. Stopping make\n"
+            "            dev loses all data and events; keys and logs in .dev/ survive"
+        )
+    return (
+        "a service that dies is started again with its data (MongoDB) and events\n"
+        "            (JetStream store in .dev/nats); so do keys and logs in .dev/"
+    )
+
+
 def summary(platform: Platform, keys: Keys) -> str:
     rows = [("process", "URL", "log")]
     for child in platform.children:
@@ -485,6 +656,7 @@ The portal platform is running. Ctrl-C stops everything.
 
   keys      {relative(keys.principal_private.parent)}/ (principal key pair; tokens/ signs tokens)
   database  {database}
+  restarts  {survives(stand_in_database(os.environ))}
   GraphQL   {GATEWAY.base_url}/graphql (open it in a browser for GraphiQL;
             anonymous calls name their portal with the header X-Portal-Tenant)
   orders    the manuals' own orders, e.g. JM's 'TEST' for mejlkontakt, AO 2375-2377 for
@@ -516,16 +688,18 @@ def run(args: argparse.Namespace) -> int:
     logs = DEV / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     store = DEV / "nats"
-    store.mkdir(parents=True, exist_ok=True)
     keys = ensure_keys(DEV / "keys")
     platform = Platform(logs)
+    stand_in = stand_in_database(os.environ)
 
     with stop_on_signals():
         try:
-            nats_url = start_nats(platform, binary, store, args.ready_timeout)
+            nats_url = start_nats(platform, binary, store, args.ready_timeout, empty=stand_in)
+            mail = mail_catcher()
+            mail.start_mail_catcher(platform, args.ready_timeout)
             envs: dict[str, dict[str, str]] = {}
             for child in [*children, GATEWAY]:
-                envs[child.name] = child_env(child, os.environ, keys, nats_url)
+                envs[child.name] = mail.mail_env(child_env(child, os.environ, keys, nats_url))
                 platform.spawn(
                     child.name,
                     [sys.executable, "-m", child.module],
@@ -537,10 +711,32 @@ def run(args: argparse.Namespace) -> int:
                 if running.ready_url is not None:
                     platform.wait_ready(running, args.ready_timeout)
                     print(f"{running.name}: ready on {running.url}", flush=True)
+            invited = None
             if not args.no_demo:
                 load_demos(platform, envs, keys)
-            print(summary(platform, keys), flush=True)
-            platform.watch()
+                invited = mail.send_demo_invitation(GATEWAY.base_url, demo_password())
+            print(summary(platform, keys) + mail.banner(invited), flush=True)
+
+            def before_restart(child: Running) -> None:
+                if stand_in and child.name in envs and child.name != GATEWAY.name:
+                    for line in forget_events(nats_url, [child.name], consumers_of=child.name):
+                        print(f"nats: {line}")
+
+            def after_restart(child: Running) -> None:
+                if not stand_in or args.no_demo:
+                    return
+                if child.name == "people":
+                    load_demo(platform, demo_env(envs["people"], keys))
+                elif child.name == "orders" and "people" in envs:
+                    load_demo(
+                        platform, orders_demo_env(envs["people"]), ORDERS_DEMO_MODULE, "demo-orders"
+                    )
+
+            platform.watch(
+                ready_timeout=args.ready_timeout,
+                before_restart=before_restart,
+                after_restart=after_restart,
+            )
         except Failure as failure:
             print(f"\n{failure}", file=sys.stderr)
             return 1

@@ -18,6 +18,7 @@ from portal_kit.principal import FIRST_LOGIN_SCOPE
 from portal_orders.adapters.configuration import shipped_configurations
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
+from portal_orders.testing import know_organisations
 from starlette.applications import Starlette
 
 MIB = 1024 * 1024
@@ -40,6 +41,7 @@ def png(size: int) -> bytes:
 async def orders_app(settings_for: Any) -> AsyncIterator[tuple[Starlette, str]]:
     app = create_orders_app(settings_for(OrdersSettings))
     async with serving(app) as url:
+        await know_organisations(app)
         yield app, f"{url}/graphql"
 
 

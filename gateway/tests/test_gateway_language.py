@@ -22,6 +22,7 @@ from portal_gateway.testing.serving import serving
 from portal_kit.testing.harness import RunningService
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
+from portal_orders.testing import know_organisations
 from portal_people.testing import seed_tenant
 
 ORDER = "id version status"
@@ -49,7 +50,9 @@ REGISTER = """mutation($input: RegisterWithInvitationInput!) {
 
 @pytest.fixture
 async def orders(settings_for: Any) -> AsyncIterator[str]:
-    async with serving(create_orders_app(settings_for(OrdersSettings))) as url:
+    app = create_orders_app(settings_for(OrdersSettings))
+    async with serving(app) as url:
+        await know_organisations(app)
         yield f"{url}/graphql"
 
 

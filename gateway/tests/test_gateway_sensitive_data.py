@@ -18,7 +18,7 @@ from portal_gateway.testing.serving import serving
 from portal_kit.logging import JsonFormatter
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
-from portal_orders.testing import stream_events
+from portal_orders.testing import know_organisations, stream_events
 from portal_tickets.app import create_app as create_tickets_app
 from portal_tickets.settings import TicketsSettings
 
@@ -40,7 +40,9 @@ CREATE_TICKET = """mutation($input: CreateTicketInput!) { createTicket(input: $i
 
 @pytest.fixture
 async def orders(settings_for: Any) -> AsyncIterator[str]:
-    async with serving(create_orders_app(settings_for(OrdersSettings))) as url:
+    app = create_orders_app(settings_for(OrdersSettings))
+    async with serving(app) as url:
+        await know_organisations(app)
         yield f"{url}/graphql"
 
 

@@ -90,8 +90,22 @@ async def test_anonymous_principal_takes_tenant_and_language_from_headers(
             "invalid token",
         ),
         (lambda issuer: "not.a.token", "invalid token"),
+        (
+            lambda issuer: issuer.token(expires_in=3600),
+            "token lifetime exceeds the issuer's maximum",
+        ),
     ],
-    ids=["expired", "other-key", "audience", "issuer", "tenant", "membership", "hs256", "garbage"],
+    ids=[
+        "expired",
+        "other-key",
+        "audience",
+        "issuer",
+        "tenant",
+        "membership",
+        "hs256",
+        "garbage",
+        "too-long-lived",
+    ],
 )
 async def test_a_bad_token_is_401_unauthenticated(
     issuer, recorder, start_gateway, graphql_error, make_token, message

@@ -20,6 +20,7 @@ from portal_gateway.testing.calls import mutate, query
 from portal_gateway.testing.serving import serving
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
+from portal_orders.testing import know_organisations
 
 ORDER_FIELDS = "id version status faultType availableTransitions { status requiredFields }"
 PAYLOAD = f"order {{ {ORDER_FIELDS} }} userErrors {{ field code message }}"
@@ -33,7 +34,9 @@ PICKERS = "{ orderConfiguration { closeOutFields { field freeText codes { code l
 
 @pytest.fixture
 async def orders(settings_for: Any) -> AsyncIterator[str]:
-    async with serving(create_orders_app(settings_for(OrdersSettings))) as url:
+    app = create_orders_app(settings_for(OrdersSettings))
+    async with serving(app) as url:
+        await know_organisations(app)
         yield f"{url}/graphql"
 
 

@@ -7,6 +7,7 @@ engine (`portal_gateway.engine`); /metrics serves Prometheus metrics.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ import aiohttp
 import orjson
 from cryptography.exceptions import UnsupportedAlgorithm
 from portal_kit.http import RequestContextMiddleware
+from portal_kit.idempotency import IDEMPOTENCY_HEADER
 from portal_kit.logging import request_id_var, tenant_var
 from portal_kit.principal import Principal, PrincipalSigner
 from portal_kit.settings import SettingsError
@@ -31,6 +33,7 @@ from portal_gateway.authentication import Authenticator, build_authenticator
 from portal_gateway.circuit import Circuit
 from portal_gateway.engine import Engine, RequestError
 from portal_gateway.errors import (
+    BAD_REQUEST,
     AuthenticationFailed,
     GatewayError,
     SubgraphUnavailable,
@@ -40,9 +43,15 @@ from portal_gateway.federation.executor import FetchFailed
 from portal_gateway.federation.plan import Fetch
 from portal_gateway.federation.supergraph import UnsupportedSupergraph, read_supergraph
 from portal_gateway.forwarding import CachedSigner, Subgraph, forwarded_for, traceparent_for
-from portal_gateway.http_request import operation_from_body, operation_from_query
-from portal_gateway.limits import Limits
+from portal_gateway.http_request import (
+    check_variables,
+    operation_from_body,
+    operation_from_query,
+)
+from portal_gateway.limits import LimitExceeded, Limits, check_document
 from portal_gateway.media import JSON, negotiate, status_for
+from portal_gateway.persisted import PersistedQueries
+from portal_gateway.revocations import RevocationFeed, Revocations
 from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway")
@@ -66,6 +75,28 @@ def first_login_refusal(fetch: Fetch, body: Mapping[str, Any]) -> dict[str, Any]
         "extensions": {"code": FIRST_LOGIN_REQUIRED},
     }
     return {"data": None, "errors": [{**error, "path": path} for path in paths] or [error]}
+
+
+# Documents longer than this are parsed and validated in a worker thread (shorter ones take
+# well under a millisecond on the loop).
+OFF_LOOP_CHARACTERS = 2_000
+MAX_IDEMPOTENCY_KEY = 150
+
+
+def _limit_body(error: LimitExceeded) -> dict[str, Any]:
+    return {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+
+
+def warn_about_proxies(settings: GatewaySettings) -> None:
+    """'*' believes X-Forwarded-For from anyone: every client then picks the address people's
+    login throttling counts it under (and can dodge or aim a lock). Allowed, said loudly."""
+    proxies = [part.strip() for part in settings.trusted_proxies.split(",")]
+    if "*" in proxies:
+        log.warning(
+            "PORTAL_TRUSTED_PROXIES='*' believes X-Forwarded-For from every client: each client "
+            "chooses the address its logins are throttled by. Name the addresses of the proxies "
+            "in front of the gateway instead (see gateway/README.md, 'Behind a proxy')."
+        )
 
 
 def load_signer(settings: GatewaySettings) -> PrincipalSigner:
@@ -103,14 +134,35 @@ class Gateway:
                 max_aliases=settings.max_aliases,
                 max_root_fields=settings.max_root_fields,
                 max_cost=settings.max_cost,
+                max_fields=settings.max_fields,
             ),
             dev_mode=settings.dev_mode,
             max_tokens=settings.max_query_tokens,
+            deadline_seconds=settings.request_deadline(),
+            check_plans=settings.dev_mode or settings.check_plans,
+        )
+        self.queries = PersistedQueries(
+            settings.persisted_query_bytes,
+            anonymous_registration=settings.persisted_queries_anonymous,
         )
         self._session: aiohttp.ClientSession | None = None
         self.subgraphs: dict[str, Subgraph] = {}
-        self.authenticator: Authenticator = build_authenticator(settings, self.session)
+        # Revocations reach us as people's events; tokens are refused from then on.
+        self.revocations = Revocations(
+            horizon_seconds=settings.max_token_seconds + settings.token_leeway_seconds + 60
+        )
+        self.revocation_feed = (
+            RevocationFeed(
+                self.revocations, nats_url=settings.nats_url, prefix=settings.event_prefix
+            )
+            if settings.nats_url
+            else None
+        )
+        self.authenticator: Authenticator = build_authenticator(
+            settings, self.session, self.revocations
+        )
         self._ide_html = get_graphql_ide_html("graphiql") if settings.dev_mode else ""
+        warn_about_proxies(settings)
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -130,6 +182,8 @@ class Gateway:
             ttl_dns_cache=300,
         )
         self._session = aiohttp.ClientSession(connector=connector)
+        if self.revocation_feed is not None:
+            self.revocation_feed.start()
         urls = {**self.supergraph.graphs, **self.settings.subgraph_urls()}
         for name, url in urls.items():
             self.subgraphs[name] = Subgraph(
@@ -142,6 +196,8 @@ class Gateway:
             )
 
     async def stop(self) -> None:
+        if self.revocation_feed is not None:
+            await self.revocation_feed.stop()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -190,12 +246,14 @@ class Gateway:
         ) as multipart:
             operation = multipart.operation
             try:
-                document = self.engine.document(
-                    self.engine.persisted(operation.get("query"), operation.get("extensions"))
-                )
+                text = await self._document_text(operation, principal)
+                document = self.engine.document(text)
                 node = self.engine.operation(document, operation.get("operationName"))
             except RequestError as error:
                 return error.status, error.body()
+            except LimitExceeded as error:
+                return 400, _limit_body(error)
+            operation = {**operation, "query": text, "extensions": None}
             uploads.check_targets(self.supergraph, node, document.fragments, multipart)
             return await self.execute(request, operation, credentials, principal, multipart)
 
@@ -244,9 +302,25 @@ class Gateway:
     ) -> tuple[int, dict[str, Any]]:
         """Authenticate (unless done), then run one GraphQL operation through the engine; the
         fetches that carry `multipart`'s files go as multipart requests."""
+        check_variables(
+            operation.get("variables"),
+            max_depth=self.settings.max_variable_depth,
+            max_values=self.settings.max_variable_values,
+        )
         if principal is None:
             principal = await self.authenticator.principal(credentials)
         tenant_var.set(principal.tenant)  # for the request's log line; one task per request
+        if multipart is None:
+            try:
+                text = await self._document_text(operation, principal)
+            except RequestError as error:
+                metrics.REQUEST_ERRORS.labels(error.code).inc()
+                return error.status, error.body()
+            except LimitExceeded as error:
+                metrics.REQUEST_ERRORS.labels(error.code).inc()
+                return 400, _limit_body(error)
+            # The persisted query is resolved here; the engine gets the document itself.
+            operation = {**operation, "query": text, "extensions": None}
         headers = self._subgraph_headers(request, principal)
         file_timeout = self.settings.file_timeout_seconds
         subgraphs = self.subgraphs
@@ -254,6 +328,15 @@ class Gateway:
         share = (principal, request.headers.get("accept-language"))
 
         first_login_pending = principal.first_login_pending
+        idempotency_key = request.headers.get("idempotency-key")
+        if idempotency_key is not None and (
+            not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable()
+        ):
+            raise GatewayError(
+                f"an Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
+                code="BAD_REQUEST",
+            )
+        retry_safe = idempotency_key is not None and principal.authenticated
 
         async def transport(fetch: Fetch, body: dict[str, Any]) -> dict[str, Any]:
             if first_login_pending and fetch.graph != "people":
@@ -271,7 +354,13 @@ class Gateway:
                     files = {key: (targets, multipart.files[key]) for key, targets in paths.items()}
                     return await subgraph.upload(sent, files, headers, file_timeout)
             shared = share if fetch.operation_kind == "query" else None
-            return await subgraph.query(body, headers, shared)
+            fetch_headers: Mapping[str, str] = headers
+            if retry_safe and fetch.operation_kind == "mutation":
+                # One key per fetch (a mutation may reach several services, or one twice): the
+                # same request again makes the same fetches, so each finds its first outcome.
+                document = hashlib.sha256(str(body.get("query")).encode()).hexdigest()[:16]
+                fetch_headers = {**headers, IDEMPOTENCY_HEADER: f"{idempotency_key}:{document}"}
+            return await subgraph.query(body, fetch_headers, shared)
 
         return await self.engine.run(
             query=operation.get("query"),
@@ -282,7 +371,37 @@ class Gateway:
             transport=transport,
             method=request.method,
             show_plan=request.headers.get("x-portal-query-plan") == "1",
+            deadline_seconds=None
+            if multipart is None
+            else self.settings.request_deadline(upload=True),
         )
+
+    async def _document_text(self, operation: Mapping[str, Any], principal: Principal) -> str:
+        """The document of the operation (an automatic persisted query resolved or registered),
+        parsed and validated off the event loop when it is large, so that no request holds the
+        loop (and every other client) while graphql-core works through it."""
+        text = await self.queries.resolve(
+            operation.get("query"),
+            operation.get("extensions"),
+            anonymous=not principal.authenticated,
+            check=self._check_document,
+        )
+        if not isinstance(text, str) or not text.strip():
+            raise RequestError("missing `query`: expected a GraphQL document", BAD_REQUEST)
+        if len(text) > OFF_LOOP_CHARACTERS:
+            await asyncio.to_thread(self.engine.document, text)  # cached for the engine's run
+        return text
+
+    async def _check_document(self, text: str) -> None:
+        """Parse, validate and check the limits of every operation of a document (in a worker
+        thread): what a persisted query must pass before it is stored."""
+
+        def check() -> None:
+            document = self.engine.document(text)
+            for node in document.operations.values():
+                check_document(node, document.fragments, self.engine.limits)
+
+        await asyncio.to_thread(check)
 
     # -- /attachments/{file_id} -------------------------------------------------------------
 
@@ -296,7 +415,19 @@ class Gateway:
         """A ticket's file, streamed from tickets, like a dialog attachment from orders."""
         return await self._file(request, "tickets", "/ticket-files")
 
-    async def _file(self, request: Request, service: str, route: str) -> Response:
+    async def invoice_document(self, request: Request) -> Response:
+        """An issued invoice's PDF or UBL document (or a credit note's), streamed from billing,
+        which decides whether the caller may see the invoice; 404 alike for anything else."""
+        invoice_id = request.path_params["invoice_id"]
+        if not attachments.FILE_ID.match(invoice_id) or not attachments.INVOICE_DOCUMENT.match(
+            request.path_params["kind"]
+        ):
+            return attachments.not_found().response()
+        return await self._file(request, "billing", f"/invoices/{invoice_id}", name="kind")
+
+    async def _file(
+        self, request: Request, service: str, route: str, *, name: str = "file_id"
+    ) -> Response:
         try:
             principal = await self._session_principal(self._credentials(request, csrf=False))
             tenant_var.set(principal.tenant)
@@ -305,7 +436,7 @@ class Gateway:
                 raise SubgraphUnavailable(f"{service} service unavailable")
             return await attachments.download(
                 subgraph,
-                request.path_params["file_id"],
+                request.path_params[name],
                 self._subgraph_headers(request, principal),
                 self.settings.file_timeout_seconds,
                 route=route,
@@ -369,10 +500,13 @@ class Gateway:
         answers = await asyncio.gather(*(self.subgraphs[name].ready() for name in names))
         checks = dict(zip(names, answers, strict=True))
         ready = all(checks.values())
-        return json_response(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            200 if ready else 503,
-        )
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+        if self.revocation_feed is not None and not self.revocation_feed.live:
+            # Serving goes on; revoked tokens then live until they expire (revocations.py).
+            body["degraded"] = {"revocations": "people's events unreachable"}
+            if ready:
+                body["status"] = "degraded"
+        return json_response(body, 200 if ready else 503)
 
 
 def create_app(settings: GatewaySettings) -> Starlette:
@@ -393,6 +527,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
             Route("/attachments/{file_id}", gateway.attachment, methods=["GET"]),
             Route("/ticket-files/{file_id}", gateway.ticket_file, methods=["GET"]),
+            Route("/invoices/{invoice_id}/{kind}", gateway.invoice_document, methods=["GET"]),
             Route("/metrics", gateway.metrics, methods=["GET"]),
             Route("/auth/refresh", gateway.refresh, methods=["POST"]),
             Route("/auth/logout", gateway.logout, methods=["POST"]),

@@ -1,5 +1,6 @@
 """`GET /attachments/{file_id}`: a dialog attachment through the public door (and
-`GET /ticket-files/{file_id}`: a ticket's file, the same way from the tickets subgraph).
+`GET /ticket-files/{file_id}`: a ticket's file, the same way from the tickets subgraph;
+`GET /invoices/{invoice_id}/pdf|ubl|credit-<n>`: an issued invoice's documents from billing).
 
 The caller's session (bearer token, or the access cookie in cookie mode) becomes the signed
 principal, and the orders subgraph's `GET /attachments/{file_id}` decides, as for its GraphQL
@@ -23,6 +24,8 @@ from portal_gateway.forwarding import Subgraph
 log = logging.getLogger("portal.gateway.attachments")
 
 FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Billing's documents of an invoice: its PDF, its UBL, or its n-th credit note's UBL.
+INVOICE_DOCUMENT = re.compile(r"^(pdf|ubl|credit-[1-9][0-9]{0,2})$")
 # What orders says about the file that the browser needs; nothing else of its answer comes out.
 KEPT = (
     b"content-type",

@@ -27,6 +27,7 @@ from portal_gateway.errors import (
     BadRequest,
     SubgraphUnavailable,
 )
+from portal_gateway.revocations import Revocations
 from portal_gateway.settings import GatewaySettings
 
 log = logging.getLogger("portal.gateway.auth")
@@ -136,12 +137,21 @@ class JwksKeys:
 
 class TokenVerifier:
     def __init__(
-        self, keys: JwksKeys, *, issuer: str, audience: str, leeway_seconds: float = 5.0
+        self,
+        keys: JwksKeys,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_seconds: float = 5.0,
+        max_lifetime_seconds: float = 900.0,
+        revocations: Revocations | None = None,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway_seconds
+        self.max_lifetime = max_lifetime_seconds
+        self.revocations = revocations
 
     async def verify(self, token: str) -> Principal:
         if len(token) > MAX_TOKEN_LENGTH:
@@ -162,13 +172,26 @@ class TokenVerifier:
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=self.leeway,
-                options={"require": ["exp", "iss", "aud", "sub"]},
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError:
             raise AuthenticationFailed("token expired") from None
         except jwt.PyJWTError:
             raise AuthenticationFailed("invalid token") from None
-        return principal_from_claims(claims)
+        issued_at = float(claims["iat"])
+        if float(claims["exp"]) - issued_at > self.max_lifetime:
+            # Longer than the issuer ever signs: a leaked key or a forged issuer, not ours.
+            raise AuthenticationFailed("token lifetime exceeds the issuer's maximum")
+        principal = principal_from_claims(claims)
+        session = claims.get("sid")
+        if self.revocations is not None and self.revocations.revoked(
+            principal.tenant,
+            principal.user,
+            session if isinstance(session, str) else None,
+            issued_at,
+        ):
+            raise AuthenticationFailed("token revoked")
+        return principal
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
@@ -244,7 +267,9 @@ class Authenticator:
 
 
 def build_authenticator(
-    settings: GatewaySettings, session: Callable[[], aiohttp.ClientSession]
+    settings: GatewaySettings,
+    session: Callable[[], aiohttp.ClientSession],
+    revocations: Revocations | None = None,
 ) -> Authenticator:
     keys = JwksKeys(
         settings.jwks_url,
@@ -258,5 +283,7 @@ def build_authenticator(
         issuer=settings.token_issuer,
         audience=settings.token_audience,
         leeway_seconds=settings.token_leeway_seconds,
+        max_lifetime_seconds=settings.max_token_seconds,
+        revocations=revocations,
     )
     return Authenticator(verifier, settings.anonymous_tenant())

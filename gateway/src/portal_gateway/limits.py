@@ -1,4 +1,5 @@
-"""Limits on what one operation may ask: size, depth, aliases, root fields, estimated cost."""
+"""Limits on what one operation may ask: size (expanded), depth, aliases, root fields,
+estimated cost."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Limits:
     max_aliases: int = 30
     max_root_fields: int = 20
     max_cost: int = 50_000
+    max_fields: int = 5_000  # field selections once fragments are inlined
     default_list_size: int = 10
 
 
@@ -39,48 +41,100 @@ class LimitExceeded(Exception):
         self.code = code
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What a selection set expands to, fragments inlined: how many levels it adds below
+    itself, its aliases, its fields at its own level (root fields when it is the operation's)
+    and all its fields. Counts stop growing past `_CAP` so a doubling graph stays cheap."""
+
+    extra_depth: int
+    aliases: int
+    own_fields: int
+    fields: int
+
+
+def _capped(value: int, cap: int) -> int:
+    return value if value <= cap else cap + 1
+
+
 def check_document(
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     limits: Limits,
 ) -> None:
-    """Depth, aliases and root fields, fragments included (validation forbids their cycles)."""
-    aliases = 0
-    roots = 0
+    """Depth, aliases, root fields and the size once expanded (`max_fields`), fragments
+    included, computed without expanding them: each fragment's shape is worked out once and
+    reused wherever it is spread, so a fragment spread twice per level costs no more to check
+    than one spread once (validation forbids cycles; one met anyway counts as empty)."""
+    cap = max(limits.max_fields, limits.max_aliases, limits.max_root_fields, limits.max_depth)
+    shapes: dict[str, _Shape] = {}
+    in_progress: set[str] = set()
+    empty = _Shape(0, 0, 0, 0)
 
-    def walk(selection_set: SelectionSetNode, depth: int, root: bool, seen: frozenset[str]) -> int:
-        nonlocal aliases, roots
-        deepest = depth
+    def fragment_shape(name: str) -> _Shape:
+        known = shapes.get(name)
+        if known is not None:
+            return known
+        fragment = fragments.get(name)
+        if fragment is None or name in in_progress:
+            return empty
+        in_progress.add(name)
+        shape = of(fragment.selection_set)
+        in_progress.discard(name)
+        shapes[name] = shape
+        return shape
+
+    def of(selection_set: SelectionSetNode) -> _Shape:
+        extra_depth = aliases = own_fields = fields = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
+                fields += 1
                 if selection.alias is not None:
                     aliases += 1
-                if root and not selection.name.value.startswith("__"):
-                    roots += 1
+                if not selection.name.value.startswith("__"):
+                    own_fields += 1
                 if selection.selection_set is not None:
-                    deepest = max(deepest, walk(selection.selection_set, depth + 1, False, seen))
-            elif isinstance(selection, InlineFragmentNode):
-                deepest = max(deepest, walk(selection.selection_set, depth, root, seen))
+                    child = of(selection.selection_set)
+                    extra_depth = max(extra_depth, 1 + child.extra_depth)
+                    aliases += child.aliases
+                    fields += child.fields
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                inner = of(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = fragments.get(name)
-                if fragment is not None and name not in seen:
-                    deepest = max(deepest, walk(fragment.selection_set, depth, root, seen | {name}))
-            if deepest > limits.max_depth:
-                raise LimitExceeded(
-                    f"query is nested deeper than {limits.max_depth} levels", "QUERY_TOO_DEEP"
-                )
-        return deepest
+                inner = fragment_shape(selection.name.value)
+            else:  # pragma: no cover - graphql-core has no other selection
+                continue
+            extra_depth = max(extra_depth, inner.extra_depth)
+            aliases += inner.aliases
+            own_fields += inner.own_fields
+            fields += inner.fields
+        return _Shape(
+            min(extra_depth, cap + 1),
+            _capped(aliases, cap),
+            _capped(own_fields, cap),
+            _capped(fields, cap),
+        )
 
-    walk(operation.selection_set, 1, True, frozenset())
-    if aliases > limits.max_aliases:
+    shape = of(operation.selection_set)
+    if 1 + shape.extra_depth > limits.max_depth:
         raise LimitExceeded(
-            f"query uses {aliases} aliases; at most {limits.max_aliases} are allowed",
+            f"query is nested deeper than {limits.max_depth} levels", "QUERY_TOO_DEEP"
+        )
+    if shape.fields > limits.max_fields:
+        raise LimitExceeded(
+            f"query expands to more than {limits.max_fields} fields once its fragments are inlined",
+            "QUERY_TOO_LARGE",
+        )
+    if shape.aliases > limits.max_aliases:
+        raise LimitExceeded(
+            f"query uses {shape.aliases} aliases; at most {limits.max_aliases} are allowed",
             "TOO_MANY_ALIASES",
         )
-    if roots > limits.max_root_fields:
+    if shape.own_fields > limits.max_root_fields:
         raise LimitExceeded(
-            f"query asks for {roots} root fields; at most {limits.max_root_fields} are allowed",
+            f"query asks for {shape.own_fields} root fields; at most {limits.max_root_fields} "
+            "are allowed",
             "TOO_MANY_ROOT_FIELDS",
         )
 

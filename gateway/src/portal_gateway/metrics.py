@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -34,6 +34,16 @@ SUBGRAPH_ERRORS = Counter(
     "portal_gateway_subgraph_errors",
     "Subgraph fetches that failed",
     ["subgraph", "reason"],
+    registry=REGISTRY,
+)
+REVOCATION_FEED_UP = Gauge(
+    "portal_gateway_revocation_feed_up",
+    "1 while the gateway follows people's revocation events (deactivation, logout, password)",
+    registry=REGISTRY,
+)
+PERSISTED_QUERY_BYTES = Gauge(
+    "portal_gateway_persisted_query_bytes",
+    "Bytes of the automatic persisted queries stored (bounded by PORTAL_PERSISTED_QUERY_BYTES)",
     registry=REGISTRY,
 )
 

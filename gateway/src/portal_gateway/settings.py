@@ -38,6 +38,13 @@ class GatewaySettings(BaseSettings):
     token_issuer: str = "portal-people"
     token_audience: str = "portal"
     token_leeway_seconds: float = Field(default=5.0, ge=0, le=300)
+    # The issuer's longest access-token lifetime (people's PORTAL_ACCESS_TOKEN_SECONDS): a
+    # token whose `exp - iat` is longer is refused, whoever signed it.
+    max_token_seconds: int = Field(default=900, ge=30, le=86_400)
+    # People's events on NATS, followed for revocations (deactivation, logout, password change
+    # or reset: revocations.py). Empty: no feed, a token then lives until it expires.
+    nats_url: str = Field(default="nats://127.0.0.1:4222", max_length=2000)
+    event_prefix: str = Field(default="portal", pattern=r"^[a-z][a-z0-9]{0,30}$")
     # Keys are refetched after this long, and at once for a token with an unknown key id ...
     jwks_cache_seconds: float = Field(default=300.0, gt=0)
     # ... but not more often than this, so tokens with made-up key ids cannot flood the issuer.
@@ -46,6 +53,8 @@ class GatewaySettings(BaseSettings):
     # Tenant of anonymous callers that send no X-Portal-Tenant header (single-portal setups).
     default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
     dev_mode: bool = False
+    # Check every new plan before it runs (federation/validation.py); always on in dev mode.
+    check_plans: bool = False
     # In dev mode only, the tenant of anonymous callers that name none (after default_tenant):
     # GraphiQL's schema request and a first login from it send no X-Portal-Tenant header.
     dev_default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
@@ -54,6 +63,13 @@ class GatewaySettings(BaseSettings):
     cookie_secure: bool = True  # only over HTTPS; off for plain-HTTP development
     upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     upstream_connections: int = Field(default=100, ge=1, le=10_000)
+    # The whole request's bound once it reaches the engine: fetches still running then are
+    # cancelled and their fields answer null with GATEWAY_TIMEOUT (the rest arrives). Default:
+    # the upstream timeout plus 5 s (a multipart upload: the file timeout plus 5 s).
+    request_timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
+    # On SIGTERM the process stops accepting, lets running requests finish for this long, then
+    # cancels them and exits. Default: the request timeout plus 2 s.
+    shutdown_timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     # The largest attachment any tenant accepts (orders' configuration `attachments.max_bytes`;
     # JM: 10 MiB): a GraphQL multipart request may carry this much in files, plus
@@ -70,6 +86,16 @@ class GatewaySettings(BaseSettings):
     max_aliases: int = Field(default=30, ge=0)
     max_root_fields: int = Field(default=20, ge=1)
     max_cost: int = Field(default=50_000, ge=1)
+    # Field selections of an operation once its fragments are inlined (QUERY_TOO_LARGE).
+    max_fields: int = Field(default=5_000, ge=10)
+    # Automatic persisted queries: the store's size in bytes (least recently used go first),
+    # and whether anonymous callers may register queries (their queries are answered anyway).
+    persisted_query_bytes: int = Field(default=8_388_608, ge=0)
+    persisted_queries_anonymous: bool = True
+    # Variables: nesting (the variables object is level 1) and number of values, refused with
+    # VARIABLES_TOO_DEEP / VARIABLES_TOO_LARGE before anything else is done.
+    max_variable_depth: int = Field(default=32, ge=2, le=200)
+    max_variable_values: int = Field(default=10_000, ge=10)
     # A subgraph failing this many fetches in a row is not called for this long.
     circuit_failures: int = Field(default=5, ge=1)
     circuit_reset_seconds: float = Field(default=10.0, gt=0)
@@ -82,6 +108,18 @@ class GatewaySettings(BaseSettings):
             "tickets": self.tickets_url,
             "billing": self.billing_url,
         }
+
+    def request_deadline(self, *, upload: bool = False) -> float:
+        """Seconds a request may take in the engine (`request_timeout_seconds`)."""
+        if self.request_timeout_seconds is not None:
+            return self.request_timeout_seconds
+        return (self.file_timeout_seconds if upload else self.upstream_timeout_seconds) + 5.0
+
+    def shutdown_deadline(self) -> float:
+        """Seconds running requests get to finish on SIGTERM (`shutdown_timeout_seconds`)."""
+        if self.shutdown_timeout_seconds is not None:
+            return self.shutdown_timeout_seconds
+        return self.request_deadline() + 2.0
 
     def anonymous_tenant(self) -> str | None:
         """The tenant of an anonymous caller that sends no X-Portal-Tenant header, if any."""

@@ -14,6 +14,8 @@ from portal_billing.domain.invoice import (
     InvoiceRequest,
     InvoiceStatus,
     LineInput,
+    Payer,
+    Payment,
 )
 from portal_billing.domain.money import format_amount, format_quantity, parse_decimal
 from portal_kit.domain import DomainError, ValidationFailed
@@ -29,14 +31,13 @@ def request(*lines, currency="NOK", payer="org-1"):
     )
 
 
+def draft(parsed):
+    return Invoice.draft("avonova", Payer(parsed.payer_organisation_id), parsed, created_at=NOW)
+
+
 def test_a_new_invoice_is_a_draft_with_everything_outstanding():
-    invoice = Invoice.create(
-        "avonova",
-        4,
-        request(LineInput("A", "2", "100.25"), LineInput("B", "0.333", "10")),
-        created_at=NOW,
-    )
-    assert (invoice.number, invoice.status, invoice.currency) == ("4", InvoiceStatus.DRAFT, "NOK")
+    invoice = draft(request(LineInput("A", "2", "100.25"), LineInput("B", "0.333", "10")))
+    assert (invoice.number, invoice.status, invoice.currency) == (None, InvoiceStatus.DRAFT, "NOK")
     assert (invoice.issue_date, invoice.due_date) == (None, None)
     # 200.50 + 3.33 (3.330 exactly)
     assert invoice.total == invoice.outstanding == Decimal("203.83")
@@ -52,12 +53,13 @@ def test_line_amounts_round_half_up_to_the_cent():
 
 
 def test_overdue_needs_issued_outstanding_and_a_past_due_date():
-    base = Invoice.create("avonova", 1, request(), created_at=NOW)
+    base = draft(request())
     today = date(2025, 3, 10)
     issued = replace(base, status=InvoiceStatus.ISSUED, due_date=date(2025, 3, 9))
     assert issued.is_overdue(today)
     assert not issued.is_overdue(date(2025, 3, 9))
-    assert not replace(issued, outstanding=Decimal(0)).is_overdue(today)
+    paid = Payment(issued.total, today, "", NOW)
+    assert not replace(issued, payments=(paid,)).is_overdue(today)
     assert not replace(issued, status=InvoiceStatus.PAID).is_overdue(today)
     assert not replace(issued, status=InvoiceStatus.CREDITED).is_overdue(today)
     assert not replace(issued, due_date=None).is_overdue(today)
@@ -113,10 +115,29 @@ def test_formatting_never_uses_exponents():
 )
 def test_the_total_is_the_sum_of_the_rounded_line_amounts(pairs):
     lines = [LineInput("line", format(q, "f"), format(p, "f")) for q, p in pairs]
-    parsed = request(*lines)
+    parsed = draft(request(*lines))
     expected = sum(
         ((q * p).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP") for q, p in pairs),
         Decimal(0),
     )
     assert parsed.total == expected
     assert Decimal(format_amount(parsed.total)) == expected
+
+
+def test_a_configuration_with_a_bad_seller_number_or_format_stops_the_service():
+    import json
+    from importlib import resources
+
+    from portal_billing.domain.configuration import ConfigurationError, parse_configuration
+
+    text = resources.files("portal_billing.configuration").joinpath("avonova.json").read_text()
+    document = json.loads(text)
+    assert parse_configuration(document).invoice_number(1, date(2017, 12, 31)) == "2017-118350"
+    for broken in (
+        {**document, "seller": {**document["seller"], "organisation_number": "982463719"}},
+        {**document, "number_format": "{year}"},
+        {**document, "default_vat_rate": "12"},
+        {**document, "status_labels": {**document["status_labels"], "overdue": {"en": "x"}}},
+    ):
+        with pytest.raises(ConfigurationError):
+            parse_configuration(broken)

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, ensure_service_streams
@@ -225,3 +226,70 @@ async def test_relay_survives_a_nats_outage(
     finally:
         await relay.stop()
         await client.close()
+
+
+async def test_many_documents_in_flight_keep_the_order_of_each_aggregate(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    # More documents than one chunk, several events each: published concurrently across
+    # documents, one after the other within a document.
+    stored: dict[str, list[str]] = {}
+    for d in range(1100):
+        events = [_envelope("acme", f"t{d}", "changed", n) for n in range(1 + d % 3)]
+        stored[f"t{d}"] = [e["id"] for e in events]
+        await _store(database, "acme", f"t{d}", events)
+    relay = OutboxRelay(database, ["things"], js, prefix=namespace.event_prefix)
+
+    assert await relay.drain() == sum(len(ids) for ids in stored.values())
+
+    seen: dict[str, list[str]] = {}
+    for message in await _stream_messages(js, _names(namespace).stream):
+        body = orjson.loads(message.data)
+        seen.setdefault(body["subject"], []).append(message.headers["Nats-Msg-Id"])
+    assert seen == stored
+    left = await database.system_collection("things").count_documents(
+        {"outbox.0": {"$exists": True}}
+    )
+    assert left == 0
+
+
+class _FlakyJetStream:
+    """The real JetStream context, except that chosen events fail once, as in an outage."""
+
+    def __init__(self, js: JetStreamContext, failing: set[str]) -> None:
+        self._js = js
+        self._failing = failing
+
+    async def publish_async(self, subject: str, payload: bytes, **options: Any) -> Any:
+        event_id = options["headers"]["Nats-Msg-Id"]
+        if event_id in self._failing:
+            self._failing.discard(event_id)
+            raise NatsTimeout()
+        return await self._js.publish_async(subject, payload, **options)
+
+
+async def test_a_failed_publish_stops_its_aggregate_only_and_order_survives_the_retry(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    first = [_envelope("acme", "t1", "changed", n) for n in range(3)]
+    second = [_envelope("acme", "t2", "changed", n) for n in range(2)]
+    await _store(database, "acme", "t1", first)
+    await _store(database, "acme", "t2", second)
+    flaky = _FlakyJetStream(js, {first[1]["id"]})
+    relay = OutboxRelay(database, ["things"], flaky, prefix=namespace.event_prefix)  # type: ignore[arg-type]
+
+    with pytest.raises(NatsTimeout):
+        await relay.drain()
+    # t1's first event went out and is removed; its second failed, so its third waited.
+    assert [e["id"] for e in await _outbox(database, "acme", "t1")] == [
+        first[1]["id"],
+        first[2]["id"],
+    ]
+    assert await _outbox(database, "acme", "t2") == []
+    assert relay.failing_since is not None
+
+    assert await relay.drain() == 2
+    assert relay.failing_since is None
+    messages = await _stream_messages(js, _names(namespace).stream)
+    in_t1 = [m.headers["Nats-Msg-Id"] for m in messages if orjson.loads(m.data)["subject"] == "t1"]
+    assert in_t1 == [e["id"] for e in first]

@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
-from portal_kit.domain import Aggregate, new_id
-from portal_kit.events import DomainEvent
-from portal_kit.mongo import Document, IndexSpec
-from portal_kit.repository import AggregateRepository
+from portal_kit.domain import new_id
+from portal_kit.mongo import IndexSpec
 from portal_kit.runtime import ServiceRuntime
 from portal_kit.settings import ServiceSettings
+from portal_kit.testing.notes import Note, NoteAdded, NoteRepository
 from portal_kit.testing.plugin import SettingsFactory
-
-
-class NoteAdded(DomainEvent):
-    aggregate: ClassVar[str] = "note"
-    name: ClassVar[str] = "added"
-    note_id: str
-
-
-@dataclass(kw_only=True)
-class Note(Aggregate):
-    text: str
-
-
-class NoteRepository(AggregateRepository[Note]):
-    collection = "notes"
-    service = "kit"
-
-    def to_document(self, aggregate: Note) -> Document:
-        return {"text": aggregate.text}
-
-    def from_document(self, document: Document) -> Note:
-        return Note(
-            id=document["_id"],
-            tenant=document["tenant"],
-            version=document["version"],
-            text=document["text"],
-        )
 
 
 async def test_committed_events_reach_the_stream(
@@ -61,7 +32,9 @@ async def test_committed_events_reach_the_stream(
     await nats_client.flush()
     await runtime.start()
     try:
-        assert await runtime.readiness() == {"mongodb": True, "nats": True}
+        readiness = await runtime.readiness()
+        assert readiness.checks == {"mongodb": True, "nats": True}
+        assert readiness.status == "ready"
         repository = NoteRepository(runtime.database, "acme", on_commit=runtime.wake_relay)
         note = Note(id=new_id(), tenant="acme", text="hello")
         note.record(NoteAdded(note_id=note.id))

@@ -11,6 +11,7 @@ import pytest
 from portal_kit.testing.harness import RunningService, running_service
 from portal_orders.app import create_app
 from portal_orders.settings import OrdersSettings
+from portal_orders.testing import know_organisations
 
 from .fakes import FakeTenant
 
@@ -38,6 +39,7 @@ async def service(
 ) -> AsyncIterator[RunningService]:
     factory = functools.partial(create_app, clock=clock)
     async with running_service(factory, settings_for(OrdersSettings), signer) as svc:
+        await know_organisations(svc)
         yield svc
 
 

@@ -28,6 +28,7 @@ from portal_orders.service_layer.ports import (
     Sort,
     exact_number,
 )
+from portal_orders.testing import KNOWN_ORGANISATIONS
 
 SortValue = Callable[[Order, Sort], Any]
 SORT_VALUES: dict[str, SortValue] = {
@@ -172,6 +173,9 @@ class FakeOrganisations:
     async def names(self) -> dict[str, str]:
         return {i: str(v["name"]) for i, v in self.stored.items() if isinstance(v.get("name"), str)}
 
+    async def existing(self, organisation_ids: list[str]) -> set[str]:
+        return {i for i in organisation_ids if i in self.stored}
+
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
         seen = list(dict.fromkeys(organisation_ids))
         frontier = list(seen)
@@ -218,6 +222,8 @@ class FakeTenant:
         self.configuration = shipped_configurations()[tenant]
         self.orders = FakeOrders(tenant)
         self.organisations = FakeOrganisations()
+        for organisation_id in KNOWN_ORGANISATIONS.get(tenant, ()):  # as people's events told
+            self.organisations.stored[organisation_id] = {"active": True}
         self.employees = FakeEmployees()
         self.counters = InMemoryCounters()
         self.files = InMemoryFiles()

@@ -9,6 +9,7 @@ import json
 
 import httpx
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from portal_kit.graphql import encode_cursor
@@ -25,6 +26,7 @@ from portal_orders.testing import (
     TRANSITION,
     call,
     errors,
+    know_organisations,
     listed,
     ok,
     read,
@@ -588,6 +590,7 @@ async def test_the_served_app_checks_sla_dates_periodically(settings_for, signer
     app = create_app(settings_for(OrdersSettings, sla_check_seconds=0.05), clock=clock)
     headers = {HEADER: signer.sign(STAFF)}
     async with app.router.lifespan_context(app):
+        await know_organisations(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://orders") as client:
             post = functools.partial(client.post, "/graphql", headers=headers)
@@ -604,3 +607,40 @@ async def test_the_served_app_checks_sla_dates_periodically(settings_for, signer
 
 
 ORDER_SLA = "query($id: ID!) { order(id: $id) { slaBreaches } }"
+
+
+@pytest.mark.parametrize(
+    ("field", "foreign"),
+    [
+        ("customerOrganisationId", "fb-housing"),  # Familjebostäder's: another tenant's
+        ("customerOrganisationId", "made-up-organisation"),
+        ("assigneeOrganisationId", "testfirma"),  # Familjebostäder's contractor
+        ("assigneeOrganisationId", "made-up-organisation"),
+    ],
+    ids=["customer-of-another-tenant", "customer-made-up", "assignee-of-another-tenant", "made-up"],
+)
+async def test_an_organisation_id_outside_the_tenant_is_refused_like_a_missing_one(
+    service, nats_client, namespace, field, foreign
+):
+    refused = await call(service, CREATE, STAFF, **order_input(**{field: foreign}))
+    assert refused["order"] is None
+    assert errors(refused) == [(field, "NOT_FOUND")]
+    assert refused["userErrors"][0]["message"] == "no such organisation"
+    assert await listed(service, STAFF) == []  # nothing written
+    # The first order that passes takes the first number: the refused one took none, and the
+    # stream's first event is that order's.
+    order = await create(service)
+    assert order["number"] == "250626-105451-01"
+    events = await stream_events(nats_client, namespace, "jm", 1)
+    assert events[0]["subject"] == order["id"]
+    # Assigning to another tenant's contractor is refused the same way, and changes nothing.
+    assigning = await call(
+        service,
+        ASSIGN,
+        STAFF,
+        id=order["id"],
+        version=order["version"],
+        assigneeOrganisationId="testfirma",
+    )
+    assert errors(assigning) == [("assigneeOrganisationId", "NOT_FOUND")]
+    assert (await read(service, order["id"], STAFF))["assigneeOrganisationId"] is None

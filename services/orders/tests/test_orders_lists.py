@@ -28,8 +28,12 @@ TESTFIRMA = make_principal(
 )
 
 
+CUSTOMER_OF = {"jm": "org-customer", "familjebostader": "fb-housing"}
+
+
 async def create(service, principal, **values):
-    return await ok(service, CREATE, principal, customerOrganisationId="org-customer", **values)
+    customer = CUSTOMER_OF[principal.tenant]
+    return await ok(service, CREATE, principal, customerOrganisationId=customer, **values)
 
 
 async def move(service, principal, order, status, **extra):

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 from collections.abc import AsyncIterator, Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from portal_kit.testing.harness import RunningService, running_service
+from portal_kit.testing.mailbox import Mailbox
 from portal_kit.testing.nats_server import free_port
 from portal_people.adapters.crypto import FieldCipher
 from portal_people.app import create_app
 from portal_people.settings import PeopleSettings
-
-
-class Mailbox:
-    """What arrived at the SMTP server, parsed as a mail client would."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-    async def wait_for(self, address: str, count: int = 1) -> EmailMessage:
-        async with asyncio.timeout(10):
-            while len(self.to(address)) < count:  # noqa: ASYNC110 - polling a test spy
-                await asyncio.sleep(0.02)
-        return self.to(address)[count - 1]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from portal_kit.testing.fakes import InMemoryAggregates
 from portal_people.domain.organisation import Organisation, OrganisationKind
 from portal_people.domain.session import SessionFamily
 from portal_people.domain.tenant import Tenant
-from portal_people.domain.throttle import ACCOUNT, ADDRESS, LoginThrottle, ThrottlePolicy
+from portal_people.domain.throttle import ACCOUNT, ADDRESS, PAIR, LoginThrottle, ThrottlePolicy
 from portal_people.domain.user import User
 from portal_people.service_layer.access import OrganisationSight, UserSight
 from portal_people.service_layer.directory import Directory
@@ -136,7 +136,7 @@ class FakePasswords:
 class FakeTokens:
     """Access tokens that name their user; the real issuer signs the same claims."""
 
-    def issue_access_token(self, user: User) -> tuple[str, int]:
+    def issue_access_token(self, user: User, *, session_id: str | None = None) -> tuple[str, int]:
         return f"access-token-of-{user.id}", 900
 
 
@@ -191,7 +191,11 @@ class FakePeople:
             families=self.families,
             throttles=self.throttles,
             tokens=FakeTokens(),
-            policies={ACCOUNT: policy(self.account_max_failures), ADDRESS: policy(20)},
+            policies={
+                PAIR: policy(self.account_max_failures),
+                ACCOUNT: policy(30),
+                ADDRESS: policy(20),
+            },
             refresh_lifetime=timedelta(days=30),
             clock=self.clock,
         )

@@ -23,6 +23,8 @@ from portal_people.testing import (
 
 from .test_people_events import start_partner
 
+PASSWORD = "a long secret phrase"  # add_user's
+
 
 async def refresh(people, tenant: str, token: str) -> dict:
     data = await people.graphql(
@@ -109,7 +111,8 @@ async def test_failed_logins_lock_the_account_and_the_answer_does_not_reveal_it_
         await consumer.stop()
     locks = partner.of_type("portal.people.login.locked")
     assert {e.data["user_id"] for e in locks} == {user["id"], None}
-    assert all(e.data["scope"] == "account" for e in locks)
+    # No client address reported: the account's key from "nowhere" (the pair) locked.
+    assert all(e.data["scope"] == "pair" for e in locks)
     assert "target" not in str([e.data for e in locks])
 
 
@@ -140,6 +143,48 @@ async def test_failures_from_one_client_address_are_throttled_across_accounts(pe
     assert codes[6] == "LOGIN_THROTTLED"
     # Another client address is not affected.
     assert await attempt("guess-x", "198.51.100.8") == "INVALID_CREDENTIALS"
+
+
+async def test_an_attack_does_not_lock_the_owner_out_of_a_login_from_a_known_address(people):
+    jm = await seed_tenant(people, "jm")
+    await add_user(people, jm, "owner")
+    services = people.app.state.services
+    services.settings = services.settings.model_copy(
+        update={"login_pair_max_failures": 5, "login_account_max_failures": 12}
+    )
+
+    async def attempt(address: str, password: str = "not the password") -> str | None:
+        response = await people.client.post(
+            "/graphql",
+            json={
+                "query": LOG_IN,
+                "variables": {"input": {"login": "owner", "password": password}},
+            },
+            headers={
+                "X-Portal-Principal": people.signer.sign(anonymous("jm")),
+                "X-Forwarded-For": address,
+            },
+        )
+        errors = response.json()["data"]["logIn"]["userErrors"]
+        return errors[0]["code"] if errors else None
+
+    home = "198.51.100.20"
+    assert await attempt(home, PASSWORD) is None  # the owner's address is now known
+    # One attacking address locks only itself (the pair) after 5 failures ...
+    codes = [await attempt("203.0.113.1") for _ in range(6)]
+    assert codes == ["INVALID_CREDENTIALS"] * 5 + ["LOGIN_THROTTLED"]
+    assert await attempt(home, PASSWORD) is None
+    # ... and many addresses exhaust the account's slower budget (12) ...
+    for n in range(2, 5):
+        for _ in range(4):
+            assert await attempt(f"203.0.113.{n}") == "INVALID_CREDENTIALS"
+    assert await attempt("203.0.113.9") == "LOGIN_THROTTLED"
+    # ... which refuses even the right password from an address the account never used ...
+    assert await attempt("192.0.2.77", PASSWORD) == "LOGIN_THROTTLED"
+    # ... but the owner at their known address still logs in.
+    assert await attempt(home, PASSWORD) is None
+    # Their login refilled nothing for the attacker: the account is still locked elsewhere.
+    assert await attempt("203.0.113.10") == "LOGIN_THROTTLED"
 
 
 async def test_a_rotated_signing_key_keeps_earlier_tokens_valid():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,6 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
+from portal_kit import metrics
+from portal_kit.idempotency import IdempotentGraphQL
 from portal_kit.logging import request_id_var, tenant_var, traceparent_var
 from portal_kit.messages import locale_var
 from portal_kit.principal import HEADER, InvalidPrincipal, Principal
@@ -74,7 +77,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if scope["path"] not in ("/healthz", "/readyz"):
+            if scope["path"] not in ("/healthz", "/readyz", "/metrics"):
                 log.info(
                     "request",
                     extra={
@@ -87,8 +90,8 @@ class RequestContextMiddleware:
             traceparent_var.reset(tokens[1])
 
 
-# Probes and published keys; every other route (GraphQL, file downloads, ...) needs a principal.
-PUBLIC_PATHS = ("/healthz", "/readyz", "/.well-known/")
+# Probes, metrics and published keys; every other route (GraphQL, files...) needs a principal.
+PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/.well-known/")
 
 
 class PrincipalMiddleware:
@@ -156,12 +159,16 @@ def build_service_app(
         return JSONResponse({"status": "up", "service": runtime.settings.service_name})
 
     async def readyz(_: Request) -> Response:
-        checks = await runtime.readiness()
-        ready = all(checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
+        # 200 while the API can be served; NATS trouble is "degraded", named in `degraded`.
+        readiness = await runtime.readiness()
+        body: dict[str, Any] = {"status": readiness.status, "checks": readiness.checks}
+        if readiness.degraded:
+            body["degraded"] = readiness.degraded
+        return JSONResponse(body, status_code=200 if readiness.ready else 503)
+
+    async def metrics_route(_: Request) -> Response:
+        await runtime.readiness()  # brings the dependency gauges up to date
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -176,7 +183,12 @@ def build_service_app(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/metrics", metrics_route),
+            Route(
+                "/graphql",
+                IdempotentGraphQL(graphql, lambda: runtime.database),
+                methods=["GET", "POST"],
+            ),
             *extra_routes,
         ],
         lifespan=lifespan,

@@ -1,7 +1,10 @@
-"""Sending e-mail over SMTP (aiosmtplib) to the configured server, or nowhere in development.
+"""Sending e-mail over SMTP (aiosmtplib) to the configured server.
 
-Services compose the message (subject, text, language) themselves; this module only delivers it.
-Message bodies are never logged: they may hold codes and links that grant access.
+Services compose the message (subject, plain text, optionally HTML, language, sender) themselves;
+this module only delivers it and says how it failed: `MailNotSent.permanent` is true when the
+server refused the message for good (a 5xx answer), false when trying again later may work (the
+server is down, timed out or answered 4xx). Message bodies are never logged: they may hold codes
+and links that grant access.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from typing import Protocol
 
 import aiosmtplib
@@ -23,6 +26,14 @@ class OutgoingMail:
     subject: str
     text: str
     language: str = "en"
+    # An HTML alternative of `text`; a mail reader shows it, `text` stays the plain part.
+    html: str | None = None
+    # The tenant's sender; the server's configured sender when not given.
+    sender_name: str | None = None
+    sender_address: str | None = None
+    # A stable Message-ID (the same mail sent twice reads as one in a mail reader); made up
+    # when not given.
+    message_id: str | None = None
 
 
 class Mailer(Protocol):
@@ -31,6 +42,11 @@ class Mailer(Protocol):
 
 class MailNotSent(Exception):
     """The SMTP server could not be reached or refused the message."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -47,20 +63,38 @@ class SmtpConfig:
     timeout_seconds: float = 10.0
 
 
+def compose(mail: OutgoingMail, *, sender: str, sender_name: str) -> EmailMessage:
+    """The message as it goes on the wire: plain text, with the HTML as an alternative."""
+    address = mail.sender_address or sender
+    message = EmailMessage()
+    message["From"] = formataddr((mail.sender_name or sender_name, address))
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = mail.message_id or make_msgid(domain=address.rpartition("@")[2] or None)
+    message.set_content(mail.text)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
+    # After set_content, which replaces every Content-* header.
+    message["Content-Language"] = mail.language
+    return message
+
+
+def _permanent(error: Exception) -> bool:
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(r.code >= 500 for r in error.recipients)
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return 500 <= error.code < 600
+    return False
+
+
 class SmtpMailer:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
     async def send(self, mail: OutgoingMail) -> None:
         config = self.config
-        message = EmailMessage()
-        message["From"] = formataddr((config.sender_name, config.sender))
-        message["To"] = mail.to
-        message["Subject"] = mail.subject
-        message["Message-ID"] = make_msgid(domain=config.sender.rpartition("@")[2] or None)
-        message.set_content(mail.text)
-        # After set_content, which replaces every Content-* header.
-        message["Content-Language"] = mail.language
+        message = compose(mail, sender=config.sender, sender_name=config.sender_name)
         try:
             await aiosmtplib.send(
                 message,
@@ -72,14 +106,16 @@ class SmtpMailer:
                 start_tls=config.start_tls,
                 timeout=config.timeout_seconds,
             )
-        except (aiosmtplib.SMTPException, OSError) as error:
-            raise MailNotSent(f"{type(error).__name__}: {error}") from error
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            raise MailNotSent(
+                f"{type(error).__name__}: {error}"[:300], permanent=_permanent(error)
+            ) from error
 
 
 class DisabledMailer:
-    """No SMTP server configured (development): says so, without the message's content."""
+    """No SMTP server configured: nothing is sent, and the sender learns so (the mail stays
+    queued until a server is configured), never a pretended success."""
 
     async def send(self, mail: OutgoingMail) -> None:
-        log.warning(
-            "NO SMTP SERVER CONFIGURED: an e-mail was not sent", extra={"subject": mail.subject}
-        )
+        log.warning("NO SMTP SERVER CONFIGURED (PORTAL_SMTP_HOST): an e-mail waits unsent")
+        raise MailNotSent("no SMTP server configured (PORTAL_SMTP_HOST)")

@@ -146,6 +146,12 @@ def _update_catalogues(package: str) -> None:
         source, keywords=keywords, comment_tags=()
     ):
         template.add(message, locations=[(filename, lineno)], context=context)
+    merge_into_catalogues(template, source, package)
+
+
+def merge_into_catalogues(template: Catalog, source: Path, package: str) -> None:
+    """Adds the template's new messages (untranslated) to each locale's catalogue of the package
+    at `source`, keeping what is translated and dropping what is no longer used."""
     from babel.messages.pofile import write_po
 
     for locale in LOCALES:

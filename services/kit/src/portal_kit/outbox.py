@@ -5,6 +5,12 @@ the change. The relay publishes them to JetStream with the event id as `Nats-Msg
 republish after a crash is dropped by the stream's dedup window) and only then removes them.
 It wakes right after a commit and also sweeps periodically, so events left by a crash or a NATS
 outage go out as soon as publishing works again.
+
+Throughput: the pending documents are read in chunks of `BATCH`; the documents of a chunk are
+published concurrently (up to `IN_FLIGHT` acknowledgements awaited at once), and the events of a
+chunk are removed with one update. Order per aggregate is kept: the events of one document go
+out one after the other, each only after the previous one's acknowledgement, and a document
+stops at its first failure, so a later event is never on the stream before an earlier one.
 """
 
 from __future__ import annotations
@@ -12,20 +18,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
 from nats.js import JetStreamContext
 
-from portal_kit.events import CloudEvent
+from portal_kit.events import CloudEvent, event_subject
 from portal_kit.jetstream import headers_for
 from portal_kit.mongo import Database
 
 log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
-BATCH = 100
+BATCH = 1000
+IN_FLIGHT = 512
 
 # Called after an event is published and before it is removed; tests use it to simulate a crash.
 AfterPublishHook = Callable[[CloudEvent], Awaitable[None]]
@@ -41,16 +49,26 @@ class OutboxRelay:
         prefix: str,
         sweep_seconds: float = 5.0,
         after_publish: AfterPublishHook | None = None,
+        publish_timeout: float | None = None,
     ) -> None:
         self._collections = [database.system_collection(name) for name in collections]
         self._js = js
         self._prefix = prefix
         self._sweep_seconds = sweep_seconds
         self._after_publish = after_publish
+        # How long an acknowledgement may take (the JetStream context's own timeout by default).
+        self._publish_timeout = (
+            publish_timeout if publish_timeout is not None else float(getattr(js, "_timeout", 5.0))
+        )
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.published = 0
+        # Since when (monotonic seconds) publishing has failed without a success since; None
+        # while the relay works. Readiness reports it as degraded, never as unready.
+        self.failing_since: float | None = None
+        self.last_problem: str | None = None
 
     def wake(self) -> None:
         """Called by the unit of work right after a commit that carried events."""
@@ -73,48 +91,107 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while not self._stopping:
+            self._wakeup.clear()
             try:
                 await self.drain()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # a NATS or MongoDB outage: retry on the next sweep
                 log.warning("outbox relay could not publish", extra={"problem": repr(error)})
+            if self._wakeup.is_set():
+                continue
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._sweep_seconds):
                     await self._wakeup.wait()
-            self._wakeup.clear()
+
+    def _failed(self, error: BaseException) -> None:
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
+        self.last_problem = type(error).__name__
 
     async def drain(self) -> int:
-        """Publish every pending event of every collection; returns how many went out."""
+        """Publish every pending event of every collection; returns how many went out.
+
+        Raises the first failure after removing what did go out (the rest stays for the next
+        sweep)."""
         sent = 0
-        for collection in self._collections:
-            while True:
-                documents: list[dict[str, Any]] = await collection.find(
-                    {f"{OUTBOX}.0": {"$exists": True}}, {OUTBOX: 1, "tenant": 1}
-                ).to_list(length=BATCH)
-                if not documents:
-                    break
-                for document in documents:
-                    sent += await self._publish_document(collection, document)
+        try:
+            for collection in self._collections:
+                while True:
+                    count, found = await self._drain_pass(collection)
+                    sent += count
+                    if not found:
+                        break
+        except Exception as error:
+            self._failed(error)
+            raise
+        self.failing_since = None
+        self.last_problem = None
         return sent
 
-    async def _publish_document(self, collection: Any, document: dict[str, Any]) -> int:
-        # A failure part-way leaves every event in place; the next sweep republishes them and
-        # the stream's dedup window (keyed on the event id) drops the ones that already went out.
+    async def _drain_pass(self, collection: Any) -> tuple[int, bool]:
+        """One pass over the documents with pending events; (published, any found)."""
+        cursor = collection.find({f"{OUTBOX}.0": {"$exists": True}}, {OUTBOX: 1, "tenant": 1})
+        sent = 0
+        found = False
+        while True:
+            documents = await _next_chunk(cursor)
+            if not documents:
+                return sent, found
+            found = True
+            outcomes = await asyncio.gather(
+                *(self._publish_document(document) for document in documents)
+            )
+            published = [event_id for ids, _ in outcomes for event_id in ids]
+            # A failure part-way leaves its event and the document's later ones in place; the
+            # next sweep republishes them and the stream's dedup window (keyed on the event id)
+            # drops the ones that already went out.
+            failure = next((problem for _, problem in outcomes if problem is not None), None)
+            if published:
+                # One update for the chunk: event ids are unique, so pulling them all from
+                # every document of the chunk removes exactly what was published.
+                await collection.update_many(
+                    {"_id": {"$in": [document["_id"] for document in documents]}},
+                    {"$pull": {OUTBOX: {"id": {"$in": published}}}},
+                )
+                self.published += len(published)
+                sent += len(published)
+            if failure is not None:
+                raise failure
+
+    async def _publish_document(
+        self, document: dict[str, Any]
+    ) -> tuple[list[str], BaseException | None]:
+        """Publish one document's events in order; the ids that went out and what stopped it."""
         published_ids: list[str] = []
         for raw in document[OUTBOX]:
-            event = CloudEvent.model_validate(raw)
-            await self._js.publish(
-                event.nats_subject(self._prefix),
-                orjson.dumps(event.model_dump(mode="json")),
-                headers=headers_for(event.id),
-            )
-            published_ids.append(event.id)
+            try:
+                # The stored envelope is the CloudEvent's JSON already: sent as it is.
+                _, service, aggregate, name = raw["type"].split(".")
+                subject = event_subject(self._prefix, raw["tenant"], service, aggregate, name)
+                async with self._in_flight:
+                    acknowledgement = await self._js.publish_async(
+                        subject, orjson.dumps(raw), headers=headers_for(raw["id"])
+                    )
+                    await asyncio.wait_for(acknowledgement, self._publish_timeout)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # what went out before stays published and is removed
+                return published_ids, error
+            published_ids.append(raw["id"])
             if self._after_publish is not None:
-                await self._after_publish(event)
-        await collection.update_one(
-            {"_id": document["_id"], "tenant": document["tenant"]},
-            {"$pull": {OUTBOX: {"id": {"$in": published_ids}}}},
-        )
-        self.published += len(published_ids)
-        return len(published_ids)
+                try:
+                    await self._after_publish(CloudEvent.model_validate(raw))
+                except Exception as error:  # a simulated crash: nothing of it is removed
+                    return [], error
+        return published_ids, None
+
+
+async def _next_chunk(cursor: Any) -> list[dict[str, Any]]:
+    """Up to `BATCH` more documents of one cursor (the stand-in's `to_list` ignores a length)."""
+    chunk: list[dict[str, Any]] = []
+    async for document in cursor:
+        chunk.append(document)
+        if len(chunk) >= BATCH:
+            break
+    return chunk

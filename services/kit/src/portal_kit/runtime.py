@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
+from portal_kit import metrics
 from portal_kit.consumer import EventConsumer
 from portal_kit.counters import Counters
 from portal_kit.jetstream import StreamNames, connect_nats, ensure_service_streams
@@ -142,7 +145,12 @@ class ServiceRuntime:
         if self._database is not None:
             self._database.close()
 
-    async def readiness(self) -> dict[str, bool]:
+    async def readiness(self) -> Readiness:
+        """Whether the service can serve its API (it needs its database), and what is degraded.
+
+        NATS trouble does not make the service unready: writes go on, their events wait in the
+        outbox and the relay publishes them when NATS is back. It is reported as degraded (a
+        health detail and the metrics of `portal_kit.metrics`)."""
         mongo = self._database is not None and await self._database.ping()
         nats_ok = False
         if self._nats is not None and self._nats.is_connected:
@@ -151,4 +159,39 @@ class ServiceRuntime:
                 nats_ok = True
             except Exception:
                 nats_ok = False
-        return {"mongodb": mongo, "nats": nats_ok}
+        degraded: dict[str, str] = {}
+        if not nats_ok:
+            degraded["nats"] = "unreachable: events wait in the outbox until it is back"
+        failing = 0.0
+        relay = self._relay
+        if relay is not None and relay.failing_since is not None:
+            failing = time.monotonic() - relay.failing_since
+            degraded["outbox"] = (
+                f"publishing has failed for {failing:.0f} s ({relay.last_problem}); "
+                "events are kept and retried"
+            )
+        service = self.settings.service_name
+        metrics.DEPENDENCY_UP.labels(service, "mongodb").set(1 if mongo else 0)
+        metrics.DEPENDENCY_UP.labels(service, "nats").set(1 if nats_ok else 0)
+        metrics.DEGRADED.labels(service).set(1 if degraded else 0)
+        metrics.OUTBOX_FAILING_SECONDS.labels(service).set(failing)
+        return Readiness(checks={"mongodb": mongo, "nats": nats_ok}, degraded=degraded)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """`checks`: each dependency reached or not; `degraded`: what does not work, in words."""
+
+    checks: dict[str, bool]
+    degraded: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        """The API can be served: the database answers (NATS may be away)."""
+        return self.checks["mongodb"]
+
+    @property
+    def status(self) -> str:
+        if not self.ready:
+            return "not ready"
+        return "degraded" if self.degraded else "ready"

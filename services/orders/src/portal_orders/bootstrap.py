@@ -28,7 +28,11 @@ from portal_orders.adapters.repositories import (
     OrganisationDirectory,
 )
 from portal_orders.domain.workflow import TenantConfiguration
-from portal_orders.entrypoints.consumers import employee_consumer, organisation_consumer
+from portal_orders.entrypoints.consumers import (
+    employee_consumer,
+    invoiced_consumer,
+    organisation_consumer,
+)
 from portal_orders.entrypoints.context import OrdersContext
 from portal_orders.service_layer.employees import EmployeeRegister
 from portal_orders.service_layer.orders import OrderDesk
@@ -113,7 +117,11 @@ def bootstrap(
         settings,
         outbox_collections=OUTBOX_COLLECTIONS,
         indexes=INDEXES,
-        on_start=[organisation_consumer(register_of), employee_consumer(employees_of)],
+        on_start=[
+            organisation_consumer(register_of),
+            employee_consumer(employees_of),
+            invoiced_consumer(lambda tenant: service.system(tenant)),
+        ],
     )
     service = OrdersService(runtime, clock, configurations)
 

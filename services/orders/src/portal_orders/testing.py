@@ -11,6 +11,7 @@ from portal_kit.clock import utc_now
 from portal_kit.events import CloudEvent, new_event_id
 from portal_kit.principal import Principal
 from portal_kit.testing.harness import RunningService
+from starlette.applications import Starlette
 
 ORDER_FIELDS = """id number version orderType orderTypeLabel status statusLabel statusCategory
     priority description customerOrganisationId assigneeOrganisationId orderDate
@@ -154,6 +155,48 @@ async def publish_organisation_event(
         event_id=f"evt-{data['organisation_id']}-{event}",
         time=datetime(2025, 6, 1, tzinfo=UTC),
     )
+
+
+# The organisations tests name, per tenant, as people's events would have told orders' read
+# model: orders refuses an organisation id it does not know (another tenant's, made up) like a
+# missing one. (An organisation id is unique across tenants, as people's are.)
+KNOWN_ORGANISATIONS: dict[str, tuple[str, ...]] = {
+    "jm": (
+        "contractor",
+        "emma",
+        "jm-housing",
+        "org-contractor",
+        "org-customer",
+        "org-other",
+        "org-second",
+        "ror",
+    ),
+    "familjebostader": ("fb", "fb-housing", "testfirma", "x"),
+    "avonova": (
+        "annen-kunde",
+        "bergen",
+        "customer",
+        "demokunde",
+        "legekontoret",
+        "nordlys",
+        "partner",
+    ),
+}
+
+
+async def know_organisations(
+    svc: RunningService | Starlette, known: dict[str, tuple[str, ...]] = KNOWN_ORGANISATIONS
+) -> None:
+    """Puts organisations into the service's read model of people's organisations (as their
+    `organisation.created` events would); `svc`: a running service or its app."""
+    from portal_orders.adapters.repositories import OrganisationDirectory
+
+    app = svc.app if isinstance(svc, RunningService) else svc
+    database = app.state.runtime.database
+    for tenant, ids in known.items():
+        directory = OrganisationDirectory(database, tenant)
+        for organisation_id in ids:
+            await directory.upsert(organisation_id, {"active": True})
 
 
 async def wait_for_handled(

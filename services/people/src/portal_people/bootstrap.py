@@ -27,6 +27,17 @@ from portal_people.adapters.auth_repositories import (
 )
 from portal_people.adapters.crypto import FieldCipher
 from portal_people.adapters.employee_repositories import EmployeeRepository, RevealRepository
+from portal_people.adapters.mail_renderer import JinjaMailRenderer
+from portal_people.adapters.notification_repositories import (
+    NOTIFICATION_INDEXES,
+    DeliveryQueueRepository,
+    MailOutboxRepository,
+    OrderFactsRepository,
+    PreferenceRepository,
+    RecipientLookup,
+    SettingsRepository,
+    ensure_delivery_index,
+)
 from portal_people.adapters.notifications import Notifications
 from portal_people.adapters.passwords import Argon2Passwords
 from portal_people.adapters.product_access_repository import ProductAccessRepository
@@ -38,11 +49,19 @@ from portal_people.adapters.repositories import (
     UserRepository,
 )
 from portal_people.adapters.tokens import TokenIssuer
-from portal_people.domain.throttle import ACCOUNT, ADDRESS, ThrottlePolicy
+from portal_people.domain.throttle import ACCOUNT, ADDRESS, PAIR, ThrottlePolicy
 from portal_people.entrypoints.context import PeopleContext
+from portal_people.entrypoints.notification_consumers import notification_consumers
 from portal_people.service_layer.credentials import Credentials
 from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.employees import Employees
+from portal_people.service_layer.notifications import (
+    DeliveryPolicy,
+    DigestRound,
+    MailDelivery,
+    NotificationDesk,
+    Notifier,
+)
 from portal_people.service_layer.onboarding import Onboarding
 from portal_people.service_layer.product_access import ProductAccessDesk
 from portal_people.service_layer.profile import Profile
@@ -63,8 +82,10 @@ class PeopleService:
     tokens: TokenIssuer
     notifications: Notifications
     cipher: FieldCipher
+    mailer: Mailer
     clock: Clock = utc_now_to_the_millisecond
     passwords: Argon2Passwords = field(default_factory=Argon2Passwords)
+    renderer: JinjaMailRenderer = field(default_factory=JinjaMailRenderer)
 
     def context(
         self, runtime: ServiceRuntime, principal: Principal, request: Request
@@ -122,6 +143,64 @@ class PeopleService:
     def profile(self, directory: Directory, sessions: Sessions) -> Profile:
         return Profile(directory, sessions=sessions)
 
+    # -- notifications (services/people/README.md, "Notifications") -----------------------
+
+    def mail_outbox(self, tenant: str) -> MailOutboxRepository:
+        return MailOutboxRepository(self.runtime.database, tenant)
+
+    def _recipients(self, tenant: str) -> RecipientLookup:
+        return RecipientLookup(
+            TenantRegistry(self.runtime.database, on_commit=self.runtime.wake_relay),
+            self._repository(UserRepository, tenant),
+            self._repository(EmployeeRepository, tenant),
+            tenant,
+        )
+
+    def notifier(self, tenant: str) -> Notifier:
+        database = self.runtime.database
+        return Notifier(
+            settings=SettingsRepository(database, tenant),
+            orders=OrderFactsRepository(database, tenant),
+            directory=self._recipients(tenant),
+            preferences=PreferenceRepository(database, tenant),
+            outbox=self.mail_outbox(tenant),
+            renderer=self.renderer,
+            public_url=self.settings.public_url,
+            clock=self.clock,
+        )
+
+    def delivery(self) -> MailDelivery:
+        return MailDelivery(
+            DeliveryQueueRepository(self.runtime.database),
+            self.mailer,
+            policy=DeliveryPolicy(
+                retry_seconds=self.settings.mail_retry_seconds,
+                max_retry_seconds=self.settings.mail_max_retry_seconds,
+            ),
+            clock=self.clock,
+        )
+
+    def digests(self) -> DigestRound:
+        tenants = TenantRegistry(self.runtime.database, on_commit=self.runtime.wake_relay)
+        return DigestRound(
+            DeliveryQueueRepository(self.runtime.database),
+            self.mail_outbox,
+            self.renderer,
+            tenants.get,
+            clock=self.clock,
+        )
+
+    def notification_desk(self, principal: Principal) -> NotificationDesk:
+        database, tenant = self.runtime.database, principal.tenant
+        return NotificationDesk(
+            principal,
+            settings=SettingsRepository(database, tenant),
+            preferences=PreferenceRepository(database, tenant),
+            outbox=self.mail_outbox(tenant),
+            directory=self._recipients(tenant),
+            clock=self.clock,
+        )
+
     def employees(self, directory: Directory) -> Employees:
         tenant = directory.principal.tenant
         return Employees(
@@ -140,23 +219,54 @@ class PeopleService:
 def bootstrap(
     settings: PeopleSettings, *, clock: Clock = utc_now_to_the_millisecond
 ) -> PeopleService:
-    runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS, indexes=INDEXES)
+    def notifier_of(tenant: str) -> Notifier:
+        return service.notifier(tenant)
+
+    async def delivery_index(runtime: ServiceRuntime) -> None:
+        await ensure_delivery_index(runtime.database)
+
+    runtime = ServiceRuntime(
+        settings,
+        outbox_collections=OUTBOX_COLLECTIONS,
+        indexes=(*INDEXES, *NOTIFICATION_INDEXES),
+        on_start=[delivery_index, notification_consumers(notifier_of)],
+    )
     tokens, cipher = token_issuer(settings), cipher_for(settings)
-    return PeopleService(
+    renderer = JinjaMailRenderer()
+    service = PeopleService(
         settings=settings,
         runtime=runtime,
         tokens=tokens,
-        notifications=Notifications(mailer_for(settings), settings.public_url),
+        notifications=Notifications(
+            lambda tenant: service.mail_outbox(tenant),
+            lambda: service.delivery(),
+            renderer,
+            settings.public_url,
+            lambda: service.clock(),
+        ),
         cipher=cipher,
+        mailer=mailer_for(settings),
         clock=clock,
+        renderer=renderer,
     )
+
+    async def deliver() -> None:
+        await service.delivery().round()
+
+    async def digest() -> None:
+        await service.digests().round()
+
+    runtime.every(settings.mail_poll_seconds, "mail-delivery", deliver)
+    runtime.every(settings.mail_digest_check_seconds, "mail-digests", digest)
+    return service
 
 
 # -- adapters made from the settings -------------------------------------------------------
 
 
 def throttle_policies(settings: PeopleSettings) -> dict[str, ThrottlePolicy]:
-    """Failed logins per account and per client address: the limit differs, the times not."""
+    """Failed logins per account from one address, per account and per client address: the
+    limits differ, the times not."""
 
     def policy(max_failures: int) -> ThrottlePolicy:
         return ThrottlePolicy(
@@ -167,6 +277,7 @@ def throttle_policies(settings: PeopleSettings) -> dict[str, ThrottlePolicy]:
         )
 
     return {
+        PAIR: policy(settings.login_pair_max_failures),
         ACCOUNT: policy(settings.login_account_max_failures),
         ADDRESS: policy(settings.login_address_max_failures),
     }

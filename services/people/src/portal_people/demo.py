@@ -24,6 +24,10 @@ CREATE_ORGANISATION = """mutation($input: CreateOrganisationInput!) {
   createOrganisation(input: $input) { organisation { id } userErrors { field code message } } }"""
 CREATE_USER = """mutation($input: CreateUserInput!) {
   createUser(input: $input) { user { id } userErrors { field code message } } }"""
+CONFIGURE_NOTIFICATIONS = """mutation($input: ConfigureNotificationsInput!) {
+  configureNotifications(input: $input) { userErrors { field code message } } }"""
+SET_ACCOUNT_MANAGER = """mutation($input: SetAccountManagerInput!) {
+  setAccountManager(input: $input) { userErrors { field code message } } }"""
 ADD_EMPLOYEE = """mutation($input: AddEmployeeInput!) {
   addEmployee(input: $input) { employee { id } userErrors { field code message } } }"""
 
@@ -79,6 +83,7 @@ class DemoLoader:
             )["createOrganisation"]
             _require_no_errors(result, f"{tenant.id}/{organisation.key}")
             ids[organisation.key] = result["organisation"]["id"]
+        users: dict[str, str] = {}
         for user in tenant.users:
             result = self.call(
                 tenant.id,
@@ -99,6 +104,7 @@ class DemoLoader:
                 },
             )["createUser"]
             _require_no_errors(result, f"{tenant.id}/{user.username}")
+            users[user.username] = result["user"]["id"]
         for employee in tenant.employees:
             result = self.call(
                 tenant.id,
@@ -115,7 +121,29 @@ class DemoLoader:
                 },
             )["addEmployee"]
             _require_no_errors(result, f"{tenant.id}/{employee.first_name} {employee.last_name}")
+        self._notifications(tenant, ids, users)
         return True
+
+    def _notifications(
+        self, tenant: DemoTenant, organisations: dict[str, str], users: dict[str, str]
+    ) -> None:
+        if tenant.notifications:
+            result = self.call(tenant.id, CONFIGURE_NOTIFICATIONS, {"input": tenant.notifications})[
+                "configureNotifications"
+            ]
+            _require_no_errors(result, f"{tenant.id}/notifications")
+        for organisation, username in tenant.account_managers.items():
+            result = self.call(
+                tenant.id,
+                SET_ACCOUNT_MANAGER,
+                {
+                    "input": {
+                        "organisationId": organisations[organisation],
+                        "userId": users[username],
+                    }
+                },
+            )["setAccountManager"]
+            _require_no_errors(result, f"{tenant.id}/account manager of {organisation}")
 
 
 def _address(parts: tuple[str, str, str] | None) -> dict[str, str] | None:

@@ -54,6 +54,10 @@ class DemoTenant:
     organisations: list[DemoOrganisation]
     users: list[DemoUser]
     employees: list[DemoEmployee] = field(default_factory=list)
+    # Notification settings (configureNotifications), and customer organisation key -> the
+    # user name of its account manager (setAccountManager).
+    notifications: dict[str, Any] = field(default_factory=dict)
+    account_managers: dict[str, str] = field(default_factory=dict)
 
 
 DEMO_TENANTS = [
@@ -91,6 +95,11 @@ DEMO_TENANTS = [
                 "mejlkontakt", "mejlkontakt@emma.example", "Mejlkontakt Emmas", {"emma": ["user"]}
             ),
         ],
+        # The JM contact hears of a contractor declining, a customer not answering, or the
+        # contractor waiting for JM.
+        notifications={
+            "attentionStatuses": ["declined", "customer_not_answering", "awaiting_operator"]
+        },
     ),
     DemoTenant(
         id="familjebostader",
@@ -174,6 +183,8 @@ DEMO_TENANTS = [
             ),
             DemoEmployee("testbedriften", "test", "yoyo", "yoyo@testbedriften.example"),
         ],
+        # "din kundeansvarlige hos oss blir automatisk informert når ny bestilling sendes inn"
+        account_managers={"demokunde": "kundeansvarlig", "nordlys": "kundeansvarlig"},
     ),
     DemoTenant(
         id="visma-inschool",

@@ -21,7 +21,11 @@ class PeopleSettings(ServiceSettings):
     invitation_days: int = Field(default=14, ge=1, le=90)
     password_reset_minutes: int = Field(default=60, ge=5, le=1440)
     # Failed logins: this many within the window lock the key, doubling up to the ceiling.
-    login_account_max_failures: int = Field(default=5, ge=1, le=1000)
+    # Keys (domain/throttle.py): the account from one client address (pair), the account from
+    # anywhere (a slower budget; an address the account logged in from before is exempt from
+    # it), one address across accounts.
+    login_pair_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_account_max_failures: int = Field(default=30, ge=1, le=1000)
     login_address_max_failures: int = Field(default=20, ge=1, le=10000)
     login_failure_window_seconds: int = Field(default=900, ge=1)
     login_lock_seconds: int = Field(default=60, ge=1)
@@ -38,5 +42,12 @@ class PeopleSettings(ServiceSettings):
     smtp_password: str | None = None
     smtp_use_tls: bool = False
     smtp_start_tls: bool | None = None
-    # Where links in e-mails point (the SPA).
+    # The mail outbox: how often due mails are sent, and the backoff of a failed try (doubling
+    # from the first delay up to the ceiling; a mail is never given up on for a server outage).
+    mail_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    mail_retry_seconds: float = Field(default=5.0, gt=0, le=3600)
+    mail_max_retry_seconds: float = Field(default=300.0, gt=0, le=86400)
+    mail_digest_check_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Where links in e-mails point (the SPA): `<public_url>/<tenant>` unless the tenant's
+    # notification settings name its own portal address.
     public_url: str = Field(default="http://127.0.0.1:4000", max_length=200)

@@ -7,13 +7,13 @@ it into MongoDB queries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from portal_kit.counters import COUNTERS_INDEX
 from portal_kit.gridfs import gridfs_indexes
 from portal_kit.mongo import ASCENDING, DESCENDING, Database, Document, IndexSpec
+from portal_kit.readmodels import OrganisationTree
 from portal_kit.repository import NOTHING, AggregateRepository, Keyset, after_keyset
 from portal_kit.text import term_patterns
 from pymongo.errors import DuplicateKeyError
@@ -386,7 +386,7 @@ def _order_hints() -> dict[str, Any]:
 _ORDER_HINTS = _order_hints()
 
 
-class OrganisationDirectory:
+class OrganisationDirectory(OrganisationTree):
     """The local read model of the people service's organisations: id, kind, parent, active,
     name.
 
@@ -394,26 +394,6 @@ class OrganisationDirectory:
     orders, to check what kind of organisation an id names and to sort lists by a contractor's
     name.
     """
-
-    def __init__(self, database: Database, tenant: str) -> None:
-        self._documents = database.for_tenant(ORGANISATIONS, tenant)
-
-    async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None:
-        await self._documents.find_one_and_update(
-            {"_id": organisation_id}, {"$set": dict(changes)}, upsert=True
-        )
-
-    async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
-        """The organisations and every department below them (breadth first, cycle-safe)."""
-        seen = list(dict.fromkeys(organisation_ids))
-        frontier = list(seen)
-        while frontier:
-            children = await self._documents.find(
-                {"parent_id": {"$in": frontier}}, projection={"_id": 1}
-            )
-            frontier = [c["_id"] for c in children if c["_id"] not in seen]
-            seen += frontier
-        return seen
 
     async def names(self) -> dict[str, str]:
         found = await self._documents.find(

@@ -60,6 +60,9 @@ class OrderCompleted(OrderEvent):
     customer_organisation_id: str
     assignee_organisation_id: str | None
     invoice_reference: str | None
+    # Avonova's 'Faktura merkes med': what the customer asked to be printed on the invoice
+    # (checked for national IDs like every free text); billing puts it on the invoice.
+    invoice_marking: str | None = None
     completed_at: datetime
 
 

@@ -429,6 +429,11 @@ class Order(Aggregate):
                     customer_organisation_id=self.customer_organisation_id,
                     assignee_organisation_id=self.assignee_organisation_id,
                     invoice_reference=self.invoice_reference,
+                    invoice_marking=(
+                        self.customer_request.invoice_marking or None
+                        if self.customer_request
+                        else None
+                    ),
                     completed_at=now,
                 )
             )

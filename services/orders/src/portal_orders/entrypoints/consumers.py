@@ -13,9 +13,11 @@ from portal_kit.runtime import StartHook
 
 from portal_orders.service_layer.employees import EmployeeRegister
 from portal_orders.service_layer.organisations import OrganisationRegister
+from portal_orders.service_layer.system import SystemDesk
 
 DURABLE = "orders-organisations"
 EMPLOYEES_DURABLE = "orders-employees"
+INVOICED_DURABLE = "orders-invoiced"
 
 
 def _required_id(event: CloudEvent, key: str) -> str:
@@ -87,3 +89,21 @@ def organisation_consumer(register_of: Callable[[str], OrganisationRegister]) ->
 
 def employee_consumer(register_of: Callable[[str], EmployeeRegister]) -> StartHook:
     return _people_consumer(EMPLOYEES_DURABLE, "employee", employee_handler(register_of))
+
+
+def invoiced_handler(system_of: Callable[[str], SystemDesk]) -> Handler:
+    """Billing matched a contractor's invoice to the work order: the system moves it to its
+    invoiced status ('Fakturerad'); a repeated event finds it there and changes nothing."""
+
+    async def handle(event: CloudEvent) -> None:
+        if event.name == "matched":
+            await system_of(event.tenant).invoiced(_required_id(event, "order_id"))
+
+    return handle
+
+
+def invoiced_consumer(system_of: Callable[[str], SystemDesk]) -> StartHook:
+    """Billing's `incoming_invoice.matched` events."""
+    return follow_events(
+        INVOICED_DURABLE, "billing", "incoming_invoice", invoiced_handler(system_of)
+    )

@@ -11,6 +11,7 @@ of an order is meant for one — people's employee register keeps national IDs, 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -73,9 +74,12 @@ def checked_draft(
     *,
     actor: Actor,
     organisations: tuple[str, ...],
+    known: Collection[str],
 ) -> OrderDraft:
     """The draft of a new order with its codes, references and texts checked, defaults filled
-    in; `organisations`: the caller's, which a customer's order must be for."""
+    in; `organisations`: the caller's, which a customer's order must be for; `known`: the
+    organisations of the tenant among those the draft names (an id of another tenant, or made
+    up, is refused exactly like a missing one)."""
     problems = Problems()
     order_type = draft.order_type or configuration.default_order_type or ""
     problems.check(
@@ -112,8 +116,12 @@ def checked_draft(
         )
     if actor is Actor.CONTRACTOR:
         assignee = draft.assignee_organisation_id  # the caller's: see OrderDesk._creator_role
-    if actor is Actor.CUSTOMER and customer and customer not in organisations:
+    if customer and (
+        (actor is Actor.CUSTOMER and customer not in organisations) or customer not in known
+    ):
         problems.add(NotFound(_("no such organisation"), field="customerOrganisationId"))
+    if assignee and actor is not Actor.CONTRACTOR and assignee not in known:
+        problems.add(NotFound(_("no such organisation"), field="assigneeOrganisationId"))
     cleaned = clean(
         dataclasses.replace(
             draft,

@@ -154,7 +154,12 @@ class OrderDesk:
         ):
             # The new-order form starts at the customer the caller chose to work for.
             draft = dataclasses.replace(draft, customer_organisation_id=viewer.active_organisation)
-        draft = checked_draft(draft, configuration, actor=actor, organisations=viewer.customers)
+        known = await self._known_organisations(
+            [draft.customer_organisation_id, draft.assignee_organisation_id or ""]
+        )
+        draft = checked_draft(
+            draft, configuration, actor=actor, organisations=viewer.customers, known=known
+        )
         # Only a request that passed every check takes a number.
         now = self.clock()
         local_now = now.astimezone(ZoneInfo(configuration.time_zone))
@@ -190,6 +195,15 @@ class OrderDesk:
         await self.orders.add(order)
         return Seen(order, actor, viewer)
 
+    async def _known_organisations(self, organisation_ids: list[str]) -> set[str]:
+        """Those of the ids that are organisations of the caller's tenant: in the read model of
+        people's organisations, or one of the caller's own (signed by the gateway, so known even
+        before its event has arrived). Anything else — another tenant's, made up — is refused
+        like a missing id."""
+        wanted = [i for i in organisation_ids if isinstance(i, str) and i]
+        own = set(self.principal.organisations) & set(wanted)
+        return own | await self.organisations.existing([i for i in wanted if i not in own])
+
     async def _creator_role(self, viewer: Viewer, draft: OrderDraft) -> Actor:
         if viewer.staff:
             return Actor.STAFF
@@ -212,6 +226,8 @@ class OrderDesk:
             "",
         )
         contact = clean(contact, "assigneeContact", problems)
+        if organisation and organisation not in await self._known_organisations([organisation]):
+            problems.add(NotFound(_("no such organisation"), field="assigneeOrganisationId"))
         problems.raise_if_any()
         if seen.order.assign(
             organisation, contact, actor=seen.actor, user=self.principal.user, now=self.clock()

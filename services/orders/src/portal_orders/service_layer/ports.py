@@ -153,6 +153,10 @@ class Organisations(Protocol):
         """The organisations and every department below them."""
         ...
 
+    async def existing(self, organisation_ids: list[str]) -> set[str]:
+        """Those of the ids that name an organisation of the tenant (as people's events told)."""
+        ...
+
     async def names(self) -> dict[str, str]:
         """The display name of each organisation whose name people's events have told."""
         ...

@@ -61,6 +61,7 @@ class ThrottleRepository(AggregateRepository[LoginThrottle]):
             "window_start": aggregate.window_start,
             "locked_until": aggregate.locked_until,
             "locks": aggregate.locks,
+            "known_addresses": list(aggregate.known_addresses),
         }
 
     def from_document(self, document: Document) -> LoginThrottle:
@@ -74,6 +75,7 @@ class ThrottleRepository(AggregateRepository[LoginThrottle]):
             window_start=optional_aware(document.get("window_start")),
             locked_until=optional_aware(document.get("locked_until")),
             locks=document.get("locks", 0),
+            known_addresses=list(document.get("known_addresses", [])),
         )
 
 

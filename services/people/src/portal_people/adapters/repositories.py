@@ -128,6 +128,7 @@ class OrganisationRepository(AggregateRepository[Organisation]):
             "invoice_address": None
             if aggregate.invoice_address is None
             else asdict(aggregate.invoice_address),
+            "organisation_number": aggregate.organisation_number,
         }
 
     def from_document(self, document: Document) -> Organisation:
@@ -140,6 +141,7 @@ class OrganisationRepository(AggregateRepository[Organisation]):
             parent_id=document.get("parent_id"),
             active=document.get("active", True),
             invoice_address=_postal_address(document.get("invoice_address")),
+            organisation_number=document.get("organisation_number"),
         )
 
     async def descendants(self, organisation_ids: list[str]) -> list[str]:

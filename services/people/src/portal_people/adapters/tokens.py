@@ -63,8 +63,12 @@ class TokenIssuer:
     def jwks(self) -> dict[str, Any]:
         return {"keys": list(self._published)}
 
-    def issue_access_token(self, user: User) -> tuple[str, int]:
-        now = int(time.time())
+    def issue_access_token(self, user: User, *, session_id: str | None = None) -> tuple[str, int]:
+        # `iat` to the millisecond: the gateway refuses a user's tokens issued before a
+        # revocation event (deactivation, password change or reset), and one issued just after
+        # it in the same second must pass.
+        issued = round(time.time(), 3)
+        now = int(issued)
         # A user who must first confirm contact details and change the password gets only the
         # first-login scope: no memberships, no staff flag, so no service shows them anything.
         pending = bool(user.first_login)
@@ -72,7 +76,7 @@ class TokenIssuer:
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": user.id,
-            "iat": now,
+            "iat": issued,
             "exp": now + self.lifetime,
             "jti": uuid.uuid4().hex,
             "tenant": user.tenant,
@@ -86,6 +90,8 @@ class TokenIssuer:
             "scopes": [FIRST_LOGIN_SCOPE] if pending else list(user.scopes),
             "locale": user.locale,
         }
+        if session_id is not None:
+            claims["sid"] = session_id  # logging out (session.ended) revokes this token
         if user.active_organisation_id and not pending:
             # The chosen customer ('Vælg kunde'): the gateway carries it into the principal
             # (`active_organisation`), and each service narrows what the caller sees to it.

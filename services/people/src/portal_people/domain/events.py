@@ -30,6 +30,8 @@ class OrganisationCreated(DomainEvent):
     kind: str
     display_name: str
     parent_id: str | None
+    # The business registry number (billing's invoices carry it); never a person's number.
+    organisation_number: str | None = None
 
 
 class OrganisationUpdated(DomainEvent):
@@ -40,6 +42,7 @@ class OrganisationUpdated(DomainEvent):
     active: bool
     # The name after the change, so read models (orders' contractor sort) follow a rename.
     display_name: str
+    organisation_number: str | None = None
 
 
 class UserCreated(DomainEvent):
@@ -81,6 +84,19 @@ class PasswordChanged(DomainEvent):
     user_id: str
 
 
+class SessionEnded(DomainEvent):
+    """A login's session (refresh-token family) ended: logged out, or revoked because a used
+    refresh token was shown again. The gateway refuses the access tokens of that session
+    (their `sid` claim) from then on, as it refuses a user's older tokens after
+    `user.updated` (deactivated), `user.password_changed` and `user.password_reset`."""
+
+    aggregate: ClassVar[str] = "session"
+    name: ClassVar[str] = "ended"
+    session_id: str
+    user_id: str
+    reason: str  # "logged_out" or "refresh_token_reused"
+
+
 class PasswordResetRequested(DomainEvent):
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "password_reset_requested"
@@ -110,7 +126,9 @@ class FirstLoginCompleted(DomainEvent):
 
 
 class LoginLocked(DomainEvent):
-    """Too many failed logins: an account (user_id) or a client address (no id: personal data)."""
+    """Too many failed logins. `scope`: `pair` (the account from one client address), `account`
+    (the account from anywhere; user_id) or `address` (one client address; no id: personal
+    data). The address itself is never in the event."""
 
     aggregate: ClassVar[str] = "login"
     name: ClassVar[str] = "locked"

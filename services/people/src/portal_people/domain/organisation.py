@@ -8,10 +8,39 @@ from functools import partial
 
 from portal_kit.domain import Aggregate, DomainError, new_id
 from portal_kit.values import Problems, check_text
+from stdnum.dk import cvr
+from stdnum.exceptions import ValidationError
+from stdnum.fi import ytunnus
+from stdnum.no import orgnr as no_orgnr
+from stdnum.se import orgnr as se_orgnr
 
 from portal_people.domain.events import OrganisationCreated, OrganisationUpdated
 from portal_people.domain.messages import _
 from portal_people.domain.tenant import display_name
+
+# A business's registry number per country (python-stdnum): Brønnøysund, Bolagsverket, CVR, YTJ.
+_REGISTRIES = {"NO": no_orgnr, "SE": se_orgnr, "DK": cvr, "FI": ytunnus}
+
+
+def check_organisation_number(
+    value: str, country: str, *, field: str = "organisationNumber"
+) -> str:
+    """The organisation number in its compact form, checked with the country's check digits.
+    A Swedish number of a person (a sole trader's personnummer) is refused: personal data."""
+    registry = _REGISTRIES.get(country)
+    if registry is None:
+        raise DomainError(_("organisation numbers are not known for this country"), field=field)
+    try:
+        number = str(registry.validate(value))
+    except ValidationError:
+        raise DomainError(
+            _("not a valid organisation number of {country}", country=country), field=field
+        ) from None
+    if country == "SE" and int(number[2]) < 2:
+        raise DomainError(
+            _("this is a personal identity number; give the organisation's number"), field=field
+        )
+    return number
 
 
 class OrganisationKind(StrEnum):
@@ -54,6 +83,7 @@ class Organisation(Aggregate):
     parent_id: str | None = None
     active: bool = True
     invoice_address: PostalAddress | None = None
+    organisation_number: str | None = None
 
     @classmethod
     def create(
@@ -64,6 +94,7 @@ class Organisation(Aggregate):
         parent: Organisation | None = None,
         *,
         invoice_address: PostalAddress | None = None,
+        organisation_number: str | None = None,
     ) -> Organisation:
         if parent is not None:
             if parent.tenant != tenant:
@@ -80,6 +111,7 @@ class Organisation(Aggregate):
             kind=kind,
             parent_id=parent.id if parent else None,
             invoice_address=invoice_address,
+            organisation_number=organisation_number,
         )
         organisation.record(
             OrganisationCreated(
@@ -87,6 +119,7 @@ class Organisation(Aggregate):
                 kind=kind.value,
                 display_name=organisation.name,
                 parent_id=organisation.parent_id,
+                organisation_number=organisation_number,
             )
         )
         return organisation
@@ -97,8 +130,12 @@ class Organisation(Aggregate):
         name: str | None = None,
         active: bool | None = None,
         invoice_address: PostalAddress | None = None,
+        organisation_number: str | None = None,
     ) -> None:
         changed: list[str] = []
+        if organisation_number is not None and organisation_number != self.organisation_number:
+            self.organisation_number = organisation_number
+            changed.append("organisation_number")
         if name is not None and display_name(name) != self.name:
             self.name = display_name(name)
             changed.append("name")
@@ -115,5 +152,6 @@ class Organisation(Aggregate):
                     changed=changed,
                     active=self.active,
                     display_name=self.name,
+                    organisation_number=self.organisation_number,
                 )
             )

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from portal_kit.domain import Aggregate, DomainError
 
+from portal_people.domain.events import SessionEnded
 from portal_people.domain.messages import _
 
 # Enough to recognise the replay of any recent token; older ones only answer 'invalid'.
@@ -41,7 +42,7 @@ class SessionFamily(Aggregate):
 
     def rotate(self, presented_hash: str, new_hash: str, now: datetime, user_epoch: int) -> None:
         if presented_hash in self.used_hashes:
-            self.revoked = True
+            self.end("refresh_token_reused")
             raise RefreshTokenReused()
         if (
             self.revoked
@@ -57,4 +58,10 @@ class SessionFamily(Aggregate):
         """Logging out needs the current token (or any of its family's)."""
         if presented_hash != self.current_hash and presented_hash not in self.used_hashes:
             raise InvalidRefreshToken()
-        self.revoked = True
+        self.end("logged_out")
+
+    def end(self, reason: str) -> None:
+        """Revoked, announced once: the gateway then refuses this session's access tokens."""
+        if not self.revoked:
+            self.revoked = True
+            self.record(SessionEnded(session_id=self.id, user_id=self.user_id, reason=reason))

@@ -47,6 +47,13 @@ class TenantConfiguration(BaseModel):
     password_policy: PasswordPolicy = PasswordPolicy()
     host_names: list[str] = Field(default_factory=list, max_length=20)
 
+    def public_part(self) -> dict[str, Any]:
+        """What anyone may read, anonymous callers too: what a login or registration page
+        needs (the languages to offer, the password rules to explain). The rest is staff's."""
+        return self.model_dump(
+            mode="json", include={"locales", "default_locale", "password_policy"}
+        )
+
     @model_validator(mode="after")
     def _default_locale_offered(self) -> TenantConfiguration:
         if self.default_locale not in self.locales:

@@ -1,14 +1,25 @@
-"""Throttling of failed logins, per account and per client address.
+"""Throttling of failed logins (NIST SP 800-63B, 5.2.2), so that a lock is no weapon.
 
-Failures are counted in a window; reaching the limit locks the key for a while, doubling with
-each lock up to a ceiling. While locked, even the right password is refused (else guessing would
-just go on), and an unknown account locks exactly like a known one, so the answer never reveals
-whether an account exists.
+Failures are counted under three keys, each in a window; reaching a key's limit locks it for a
+while, doubling with each lock up to a ceiling:
+
+- PAIR, the account from one client address: the fast limit (5). It stops guessing from one
+  place and locks nobody else out.
+- ACCOUNT, the account from anywhere: a slower, larger budget (30), against guessing spread over
+  many addresses.
+- ADDRESS, one client address across accounts (20): against password spraying.
+
+While a key is locked even the right password is refused (else guessing would just go on), and
+an unknown account locks exactly like a known one, so the answer never reveals whether an
+account exists. But an account's owner keeps logging in from an address they logged in from
+before (a *known* address, remembered as a hash on the account's key): there only the PAIR lock
+applies, so an attacker elsewhere who exhausts the account's or the address's budget does not
+lock the owner out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from portal_kit.domain import Aggregate, DomainError
@@ -16,7 +27,8 @@ from portal_kit.domain import Aggregate, DomainError
 from portal_people.domain.events import LoginLocked
 from portal_people.domain.messages import _
 
-ACCOUNT, ADDRESS = "account", "address"
+PAIR, ACCOUNT, ADDRESS = "pair", "account", "address"
+KNOWN_ADDRESSES = 10  # remembered per account, the most recent last
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,22 @@ class LoginThrottle(Aggregate):
     window_start: datetime | None = None
     locked_until: datetime | None = None
     locks: int = 0
+    # ACCOUNT keys: hashes of the client addresses the account last logged in from.
+    known_addresses: list[str] = field(default_factory=list)
+
+    def locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
+    def knows(self, address_hash: str | None) -> bool:
+        return address_hash is not None and address_hash in self.known_addresses
+
+    def remember(self, address_hash: str | None) -> bool:
+        """Note a successful login from this address; True when that changed anything."""
+        if address_hash is None or self.known_addresses[-1:] == [address_hash]:
+            return False
+        kept = [known for known in self.known_addresses if known != address_hash]
+        self.known_addresses = [*kept, address_hash][-KNOWN_ADDRESSES:]
+        return True
 
     def check(self, now: datetime) -> None:
         if self.locked_until is not None and now < self.locked_until:

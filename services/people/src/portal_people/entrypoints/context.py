@@ -13,6 +13,7 @@ from portal_kit.http import CallerContext
 from portal_people.service_layer.credentials import Credentials
 from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.employees import Employees
+from portal_people.service_layer.notifications import NotificationDesk
 from portal_people.service_layer.onboarding import Onboarding
 from portal_people.service_layer.product_access import ProductAccessDesk
 from portal_people.service_layer.profile import Profile
@@ -51,6 +52,10 @@ class PeopleContext(CallerContext):
     @cached_property
     def employees(self) -> Employees:
         return self.service.employees(self.directory)
+
+    @cached_property
+    def notifications(self) -> NotificationDesk:
+        return self.service.notification_desk(self.principal)
 
     @cached_property
     def product_access(self) -> ProductAccessDesk:

@@ -170,6 +170,7 @@ class DirectoryMutation:
                 input.kind.value,
                 parent,
                 invoice_address=_address(input.invoice_address),
+                organisation_number=input.organisation_number,
             )
 
         return _organisation_payload(await attempt(act))
@@ -187,6 +188,7 @@ class DirectoryMutation:
                 input.name,
                 input.active,
                 invoice_address=_address(input.invoice_address),
+                organisation_number=input.organisation_number,
             )
 
         return _organisation_payload(await attempt(act))

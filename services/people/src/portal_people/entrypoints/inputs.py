@@ -43,6 +43,9 @@ class CreateOrganisationInput:
     kind: OrganisationKind
     parent_id: strawberry.ID | None = None
     invoice_address: PostalAddressInput | None = None
+    organisation_number: str | None = strawberry.field(
+        default=None, description="The business registry number, checked for the tenant's country."
+    )
 
 
 @strawberry.input
@@ -53,6 +56,9 @@ class ChangeOrganisationInput:
     active: bool | None = None
     invoice_address: PostalAddressInput | None = strawberry.field(
         default=None, description="Replaces the invoice address; left out: unchanged."
+    )
+    organisation_number: str | None = strawberry.field(
+        default=None, description="Replaces the organisation number; left out: unchanged."
     )
 
 

@@ -17,6 +17,7 @@ from portal_people.entrypoints.directory_schema import DirectoryMutation, Direct
 from portal_people.entrypoints.employee_schema import EmployeeMutation, EmployeeQuery
 from portal_people.entrypoints.first_login import FirstLoginGate
 from portal_people.entrypoints.input_guard import InvalidTextGuard
+from portal_people.entrypoints.notification_schema import NotificationMutation, NotificationQuery
 from portal_people.entrypoints.onboarding_schema import OnboardingMutation, OnboardingQuery
 from portal_people.entrypoints.product_access_schema import (
     ProductAccessMutation,
@@ -25,7 +26,15 @@ from portal_people.entrypoints.product_access_schema import (
 from portal_people.entrypoints.profile_schema import ProfileMutation
 
 Query = merge_types(
-    "Query", (DirectoryQuery, AuthQuery, OnboardingQuery, EmployeeQuery, ProductAccessQuery)
+    "Query",
+    (
+        DirectoryQuery,
+        AuthQuery,
+        OnboardingQuery,
+        EmployeeQuery,
+        NotificationQuery,
+        ProductAccessQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -35,6 +44,7 @@ Mutation = merge_types(
         OnboardingMutation,
         ProfileMutation,
         EmployeeMutation,
+        NotificationMutation,
         ProductAccessMutation,
     ),
 )

@@ -25,7 +25,7 @@ from portal_people.domain import tenant as tenant_domain
 from portal_people.domain import user as user_domain
 from portal_people.domain.messages import _
 from portal_people.entrypoints.context import Info
-from portal_people.service_layer.access import UserReading
+from portal_people.service_layer.access import UserReading, sees_tenant_configuration
 
 D = TypeVar("D", bound=Aggregate)
 N = TypeVar("N")
@@ -71,8 +71,19 @@ class Tenant:
     country: str
     default_locale: str
     locales: list[str]
-    configuration: JSON
     version: int
+    document: strawberry.Private[tenant_domain.TenantConfiguration]
+
+    @strawberry.field(
+        description="The tenant's configuration document: the whole of it for the tenant's "
+        "staff and platform administrators; for anyone else (anonymous callers too) only its "
+        "public part, what a login or registration page needs: locales, default locale and "
+        "password policy."
+    )
+    def configuration(self, info: Info) -> JSON:
+        if sees_tenant_configuration(info.context.principal, str(self.id)):
+            return cast(JSON, self.document.model_dump(mode="json"))
+        return cast(JSON, self.document.public_part())
 
     @classmethod
     def of(cls, tenant: tenant_domain.Tenant) -> Tenant:
@@ -83,8 +94,8 @@ class Tenant:
             country=config.country,
             default_locale=config.default_locale,
             locales=list(config.locales),
-            configuration=cast(JSON, config.model_dump(mode="json")),
             version=tenant.version,
+            document=config,
         )
 
     @classmethod
@@ -122,6 +133,10 @@ class Organisation:
         description="Where its invoices go (with the name: Familjebostäder's "
         "'Fakturauppgifter' on a work order)."
     )
+    organisation_number: str | None = strawberry.field(
+        description="The business registry number (organisasjonsnummer, organisationsnummer, "
+        "CVR, Y-tunnus)."
+    )
     version: int
 
     @classmethod
@@ -139,6 +154,7 @@ class Organisation:
             else PostalAddress(
                 street=address.street, postal_code=address.postal_code, city=address.city
             ),
+            organisation_number=organisation.organisation_number,
             version=organisation.version,
         )
 

@@ -129,6 +129,12 @@ def is_tenant_staff(principal: Principal, tenant_id: str) -> bool:
     return principal.is_staff and principal.tenant == tenant_id
 
 
+def sees_tenant_configuration(principal: Principal, tenant_id: str) -> bool:
+    """The whole configuration document of a tenant: its staff and platform administrators;
+    everyone else reads its public part (`TenantConfiguration.public_part`)."""
+    return principal.platform_admin or is_tenant_staff(principal, tenant_id)
+
+
 def require_platform_admin(principal: Principal) -> None:
     if not principal.platform_admin:
         raise Forbidden(_("only platform administrators may do this"))

@@ -11,7 +11,12 @@ from portal_kit.repository import Keyset, Page
 from portal_kit.values import Problems
 
 from portal_people.domain.messages import _
-from portal_people.domain.organisation import Organisation, OrganisationKind, PostalAddress
+from portal_people.domain.organisation import (
+    Organisation,
+    OrganisationKind,
+    PostalAddress,
+    check_organisation_number,
+)
 from portal_people.domain.tenant import Tenant, parse_configuration
 from portal_people.domain.user import User, check_password
 from portal_people.service_layer import access
@@ -158,6 +163,7 @@ class Directory:
         parent_id: str | None,
         *,
         invoice_address: PostalAddress | None = None,
+        organisation_number: str | None = None,
     ) -> Organisation:
         tenant_id = self.principal.tenant
         try:
@@ -170,8 +176,14 @@ class Directory:
             if parent is None:
                 raise NotFound(_("no such organisation"), field="parentId")
         self._require_may_manage(parent)
+        number = await self._organisation_number(organisation_number)
         organisation = Organisation.create(
-            tenant_id, name, organisation_kind, parent, invoice_address=invoice_address
+            tenant_id,
+            name,
+            organisation_kind,
+            parent,
+            invoice_address=invoice_address,
+            organisation_number=number,
         )
         await self.organisations.add(organisation)
         return organisation
@@ -184,15 +196,29 @@ class Directory:
         active: bool | None,
         *,
         invoice_address: PostalAddress | None = None,
+        organisation_number: str | None = None,
     ) -> Organisation:
         organisation = await self.organisation(organisation_id)
         if organisation is None:
             raise NotFound(_("no such organisation"), field="id")
         self._require_may_manage(organisation)
         organisation.version = version
-        organisation.change(name=name, active=active, invoice_address=invoice_address)
+        organisation.change(
+            name=name,
+            active=active,
+            invoice_address=invoice_address,
+            organisation_number=await self._organisation_number(organisation_number),
+        )
         await self.organisations.save(organisation)
         return organisation
+
+    async def _organisation_number(self, value: str | None) -> str | None:
+        """Checked by the tenant's country; None (none given) stays None."""
+        if value is None or not value.strip():
+            return None
+        tenant = await self.tenants.get(self.principal.tenant)
+        country = tenant.configuration.country if tenant is not None else ""
+        return check_organisation_number(value, country)
 
     def _require_may_manage(self, organisation: Organisation | None) -> None:
         """Staff manage every organisation; a customer organisation's admin manages its own

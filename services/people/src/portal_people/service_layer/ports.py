@@ -128,8 +128,9 @@ class Reveals(Protocol):
 
 
 class AccessTokens(Protocol):
-    def issue_access_token(self, user: User) -> tuple[str, int]:
-        """A signed access token for the user and its lifetime in seconds."""
+    def issue_access_token(self, user: User, *, session_id: str | None = None) -> tuple[str, int]:
+        """A signed access token for the user (of the session `session_id`, its `sid`) and its
+        lifetime in seconds."""
         ...
 
 

@@ -16,7 +16,7 @@ from portal_kit.domain import Conflict, DomainError, StaleVersion, new_id
 from portal_people.domain import messages
 from portal_people.domain.bearer_secrets import hash_secret, new_secret
 from portal_people.domain.session import InvalidRefreshToken, RefreshTokenReused, SessionFamily
-from portal_people.domain.throttle import ACCOUNT, ADDRESS, LoginThrottle, ThrottlePolicy
+from portal_people.domain.throttle import ACCOUNT, ADDRESS, PAIR, LoginThrottle, ThrottlePolicy
 from portal_people.domain.user import User
 from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.ports import AccessTokens, SessionFamilies, Throttles
@@ -53,7 +53,7 @@ class Sessions:
         refresh_lifetime: timedelta,
         clock: Clock,
     ) -> None:
-        """`policies`: the throttle policy of each scope (ACCOUNT, ADDRESS)."""
+        """`policies`: the throttle policy of each scope (PAIR, ACCOUNT, ADDRESS)."""
         self.directory = directory
         self.families = families
         self.throttles = throttles
@@ -81,7 +81,7 @@ class Sessions:
         return self._session(user, family, secret)
 
     def _session(self, user: User, family: SessionFamily, secret: str) -> Session:
-        token, expires_in = self.tokens.issue_access_token(user)
+        token, expires_in = self.tokens.issue_access_token(user, session_id=family.id)
         return Session(
             access_token=token,
             expires_in=expires_in,
@@ -93,35 +93,65 @@ class Sessions:
     # -- log in --------------------------------------------------------------------------------
 
     async def log_in(self, login: str, password: str, client_address: str | None) -> Session:
-        """The same refusal for an unknown account and a wrong password; failures are counted
-        per account and per client address, and a locked key refuses even the right password."""
+        """The same refusal for an unknown account and a wrong password. Failures are counted
+        for the account from this address (PAIR), for the account from anywhere (ACCOUNT) and
+        for the address across accounts (ADDRESS); a locked key refuses even the right password
+        (`domain/throttle.py`) — except that from an address the account logged in from before,
+        only its PAIR lock applies: an attack elsewhere does not lock the owner out."""
         now = self.clock()
         user = await self.directory.users.by_login(login) if 0 < len(login) <= 320 else None
         # An unknown login is counted under its case-folded form, like the stored user names.
         account_key = user.id if user else "login:" + login[:320].casefold()
-        keys = [(ACCOUNT, account_key, user.id if user else None)]
+        user_id = user.id if user else None
+        pair = await self._throttle(PAIR, f"{account_key}|{client_address or '-'}", user_id)
+        account = await self._throttle(ACCOUNT, account_key, user_id)
+        throttles = [pair, account]
         if client_address:
-            keys.append((ADDRESS, client_address, None))
-        throttles = [await self._throttle(scope, key, user_id) for scope, key, user_id in keys]
-        for throttle in throttles:
-            throttle.check(now)
+            throttles.append(await self._throttle(ADDRESS, client_address, None))
+        address_hash = self._address_hash(client_address)
+        pair.check(now)
+        if not account.knows(address_hash):
+            for throttle in throttles[1:]:
+                throttle.check(now)
         passwords = self.directory.passwords
         valid = await passwords.verify(user.password_hash if user else None, password[:1024])
         if user is None or not valid or not user.active:
             for throttle in throttles:
                 await self._count_failure(throttle, now)
             raise invalid_credentials()
-        account = throttles[0]
-        if account.version and (account.failures or account.locks):
-            account.succeeded()
-            # A concurrent failure may have been counted meanwhile: it stands.
-            with contextlib.suppress(StaleVersion):
-                await self.throttles.save(account)
+        await self._succeeded(pair, account, address_hash, now)
         if user.password_hash and passwords.needs_rehash(user.password_hash):
             user.password_hash = await passwords.hash(password[:1024])
             with contextlib.suppress(StaleVersion):
                 await self.directory.users.save(user)
         return await self.open(user)
+
+    async def _succeeded(
+        self, pair: LoginThrottle, account: LoginThrottle, address_hash: str | None, now: datetime
+    ) -> None:
+        """The pair starts afresh; the account remembers the address, and its budget starts
+        afresh only when it is not locked (an owner's login must not refill an attacker's)."""
+        if pair.version and (pair.failures or pair.locks):
+            pair.succeeded()
+            with contextlib.suppress(StaleVersion):  # a concurrent failure stands
+                await self.throttles.save(pair)
+        changed = account.remember(address_hash)
+        if not account.locked(now) and (account.failures or account.locks):
+            account.succeeded()
+            changed = True
+        if not changed:
+            return
+        with contextlib.suppress(StaleVersion, Conflict):
+            if account.version == 0:
+                await self.throttles.add(account)
+            else:
+                await self.throttles.save(account)
+
+    def _address_hash(self, client_address: str | None) -> str | None:
+        if not client_address:
+            return None
+        raw = f"{self.directory.principal.tenant}|known|{client_address}".encode()
+        return hashlib.sha256(raw).hexdigest()[:32]
 
     def _throttle_id(self, scope: str, key: str) -> str:
         # Hashed: the collection holds neither user names nor addresses.
@@ -176,7 +206,7 @@ class Sessions:
             try:
                 family.rotate(presented, hash_secret(secret), self.clock(), user.session_epoch)
             except RefreshTokenReused:
-                await self._save_revoked(family)
+                await self._save_revoked(family, "refresh_token_reused")
                 log.warning("refresh token reused: family revoked", extra={"family": family.id})
                 raise
             try:
@@ -186,7 +216,7 @@ class Sessions:
             return self._session(user, family, secret)
         raise InvalidRefreshToken()
 
-    async def _save_revoked(self, family: SessionFamily) -> None:
+    async def _save_revoked(self, family: SessionFamily, reason: str) -> None:
         for _ in range(ATTEMPTS):
             try:
                 await self.families.save(family)
@@ -195,10 +225,10 @@ class Sessions:
                 fresh = await self.families.get(family.id)
                 if fresh is None:
                     return
-                fresh.revoked = True
+                fresh.end(reason)
                 family = fresh
 
     async def log_out(self, refresh_token: str) -> None:
         family, presented = await self._family(refresh_token)
         family.revoke(presented)
-        await self._save_revoked(family)
+        await self._save_revoked(family, "logged_out")

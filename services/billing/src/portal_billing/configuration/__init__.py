@@ -1,0 +1,1 @@
+"""The tenants' billing configurations, one JSON document each (`domain/configuration.py`)."""
