@@ -412,7 +412,7 @@ async def test_a_picture_in_an_article_is_read_through_the_gateway_by_its_reader
     downloaded = await gateway.get(path, headers=rektor.headers)
     assert downloaded.status_code == 200 and downloaded.content == PNG
     # The customers-only article's picture is not the visitor's; a script is no picture.
-    assert (await gateway.get(path, headers=Caller(gateway).headers)).status_code in (401, 404)
+    assert (await gateway.get(path, headers=Caller(gateway).headers)).status_code == 404
     script = {"filename": "x.html", "contentBase64": base64.b64encode(b"<script>").decode()}
     refused = await staff.do(
         IMAGE, id=seen["id"], version=added["article"]["version"], image=script
@@ -420,3 +420,19 @@ async def test_a_picture_in_an_article_is_read_through_the_gateway_by_its_reader
     assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
         ("image.file", "FORBIDDEN_TYPE")
     ]
+
+
+async def test_an_anonymous_visitor_sees_the_pictures_of_a_public_article(gateway, faq):
+    staff = await log_in(gateway, STAFF)
+    seen = (await staff.call(READ, id=faq[FIRST_LOGIN_SV]))["knowledgeArticle"]
+    image = {"filename": "inloggning.png", "contentBase64": base64.b64encode(PNG).decode()}
+    added = await staff.do(IMAGE, id=seen["id"], version=seen["version"], image=image)
+    assert added["userErrors"] == [], added
+    path = added["image"]["downloadPath"]
+    visitor = Caller(gateway)
+    downloaded = await gateway.get(path, headers=visitor.headers)
+    assert downloaded.status_code == 200 and downloaded.content == PNG
+    # Without the tenant header nobody is asked anything; a made-up id is as missing.
+    assert (await gateway.get(path)).status_code in (400, 401)
+    missing = path.rsplit("/", 1)[0] + "/" + "0" * 24
+    assert (await gateway.get(missing, headers=visitor.headers)).status_code == 404
