@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= auto
 SOURCES := services/kit/src services/people/src services/orders/src services/tickets/src \
 	services/billing/src gateway/src
 
-.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-billing bench-tickets bench-gateway bench-outbox supergraph clean
+.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-billing bench-tickets bench-knowledge bench-gateway bench-outbox supergraph clean
 
 help:
 	@echo "make dev    run the whole platform on 127.0.0.1 with demo data (Ctrl-C stops it)"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench-people  login latency and throughput, token verification rate"
 	@echo "make bench-orders  order list, search, dashboard and transition latencies"
 	@echo "make bench-tickets  ticket views, search, posting and opening a ticket"
+	@echo "make bench-knowledge  knowledge-base search and suggestions, 1 and 32 clients"
 	@echo "make bench-billing  invoice search, totals per payer and invoice run latencies"
 	@echo "make bench-gateway  gateway vs direct subgraph calls vs Hive Gateway"
 	@echo "make bench-outbox  outbox relay throughput, commit-to-consumer p50/p99 at 1,000 events/s"
@@ -54,6 +55,9 @@ bench-orders: env
 
 bench-tickets: env
 	$(UV) run python services/tickets/bench/bench_tickets.py
+
+bench-knowledge: env
+	$(UV) run python services/tickets/bench/bench_knowledge.py
 
 bench-billing: env
 	$(UV) run python services/billing/bench/bench_billing.py

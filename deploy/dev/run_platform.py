@@ -312,12 +312,14 @@ def forget_events(
             if consumers_of is not None:
                 # Only this platform's streams: a NATS server shared with other prefixes (tests,
                 # another checkout) keeps its consumers.
-                ours = {name for child in SERVICES for name in stream_names(child.name, prefix)}
-                for info in await js.streams_info():
-                    stream = info.config.name
-                    if stream not in ours:
+                # Asked by name: a list of all streams comes in pages and would miss some.
+                ours = [name for child in SERVICES for name in stream_names(child.name, prefix)]
+                for stream in ours:
+                    try:
+                        consumers = await js.consumers_info(stream)
+                    except NotFoundError:
                         continue
-                    for consumer in await js.consumers_info(stream):
+                    for consumer in consumers:
                         name = consumer.name or ""
                         if name.startswith(f"{consumers_of}-"):
                             await js.delete_consumer(stream, name)

@@ -12,8 +12,14 @@ supergraph. Then, at 1 and 32 concurrent clients, it measures:
       `{ catalog(first: 50) { upc name inStock reviewCount } }` (products, then inventory and
       reviews through `_entities`, in parallel)
 
+  (c) the audit-like shape, at 20 clients only: three subgraphs with `@requires` and `@provides`,
+      `{ topProducts { name shippingEstimate reviews { id author { username } } } }` (products,
+      then inventory with the required price and weight, and reviews whose author's username
+      is provided)
+
 and the same data fetched straight from the subgraphs (for (b): the products call, then the two
-`_entities` calls in parallel, as the plan does). It prints requests/s, p50 and p99.
+`_entities` calls in parallel, as the plan does; for (c): products, then inventory and reviews
+in parallel). It prints requests/s, p50, p99 and p99.9. `--cases c` runs only case (c).
 """
 
 from __future__ import annotations
@@ -39,11 +45,18 @@ HERE = Path(__file__).resolve().parent
 SUBGRAPHS = ("accounts", "products", "inventory", "reviews", "shipping")
 QUERY_A = "{ me { name } }"
 QUERY_B = "{ catalog(first: 50) { upc name inStock reviewCount } }"
+QUERY_C = "{ topProducts { name shippingEstimate reviews { id author { username } } } }"
 ENTITIES = {
     "inventory": "query($r: [_Any!]!) { _entities(representations: $r) "
     "{ ... on Product { inStock } } }",
     "reviews": "query($r: [_Any!]!) { _entities(representations: $r) "
     "{ ... on Product { reviewCount } } }",
+}
+ENTITIES_C = {
+    "inventory": "query($r: [_Any!]!) { _entities(representations: $r) "
+    "{ ... on Product { shippingEstimate } } }",
+    "reviews": "query($r: [_Any!]!) { _entities(representations: $r) "
+    "{ ... on Product { reviews { id author { username } } } } }",
 }
 
 
@@ -97,8 +110,9 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60) ->
 
 async def measure(
     call: Callable[[aiohttp.ClientSession], Awaitable[None]], clients: int, seconds: float
-) -> tuple[float, float, float]:
-    """(requests/s, p50 ms, p99 ms) of `clients` concurrent loops calling for `seconds`."""
+) -> tuple[float, float, float, float]:
+    """(requests/s, p50 ms, p99 ms, p99.9 ms) of `clients` concurrent loops calling for
+    `seconds`."""
     connector = aiohttp.TCPConnector(limit=clients * 3)
     async with aiohttp.ClientSession(connector=connector) as session:
         for _ in range(20):  # warm up: connections, plan cache
@@ -118,7 +132,8 @@ async def measure(
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return len(latencies) / elapsed, p50, p99
+    p999 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.999))] * 1000
+    return len(latencies) / elapsed, p50, p99, p999
 
 
 async def post(session: aiohttp.ClientSession, url: str, query: str, **variables: Any) -> Any:
@@ -153,6 +168,26 @@ def direct_b(urls: dict[str, str]) -> Callable[[aiohttp.ClientSession], Awaitabl
     return call
 
 
+def direct_c(urls: dict[str, str]) -> Callable[[aiohttp.ClientSession], Awaitable[None]]:
+    async def call(session: aiohttp.ClientSession) -> None:
+        root = await post(
+            session, urls["products"], "{ topProducts { __typename upc name price weight } }"
+        )
+        products = root["data"]["topProducts"]
+        keys = {p["upc"]: p for p in products}
+        required = [
+            {"__typename": "Product", "upc": u, "price": p["price"], "weight": p["weight"]}
+            for u, p in keys.items()
+        ]
+        plain = [{"__typename": "Product", "upc": u} for u in keys]
+        await asyncio.gather(
+            post(session, urls["inventory"], ENTITIES_C["inventory"], r=required),
+            post(session, urls["reviews"], ENTITIES_C["reviews"], r=plain),
+        )
+
+    return call
+
+
 def through(url: str, query: str) -> Callable[[aiohttp.ClientSession], Awaitable[None]]:
     async def call(session: aiohttp.ClientSession) -> None:
         await post(session, url, query)
@@ -168,6 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--no-hive", action="store_true")
+    parser.add_argument("--cases", default="abc", help="which cases to run, e.g. c")
     parser.add_argument("--serve-subgraph", nargs=2, metavar=("NAME", "PORT"))
     args = parser.parse_args()
     if args.serve_subgraph:
@@ -228,19 +264,25 @@ def main() -> None:
         elif not args.no_hive:
             print("Hive Gateway not installed: npm ci --prefix gateway/bench", file=sys.stderr)
 
-        print(f"{'case':<48} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-        for label, direct, query in (
-            ("(a) one root field, one subgraph", direct_a(urls), QUERY_A),
-            ("(b) 50 entities across three subgraphs", direct_b(urls), QUERY_B),
-        ):
-            for clients in (1, 32):
+        print(
+            f"{'case':<52} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9}"
+        )
+        cases = [
+            ("a", "(a) one root field, one subgraph", direct_a(urls), QUERY_A, (1, 32)),
+            ("b", "(b) 50 entities across three subgraphs", direct_b(urls), QUERY_B, (1, 32)),
+            ("c", "(c) @requires/@provides, three subgraphs", direct_c(urls), QUERY_C, (20,)),
+        ]
+        for case, label, direct, query, concurrency in cases:
+            if case not in args.cases:
+                continue
+            for clients in concurrency:
                 rows = [("direct subgraph calls", direct)]
                 rows += [(name, through(url, query)) for name, url in targets if url]
                 for name, call in rows:
-                    rate, p50, p99 = asyncio.run(measure(call, clients, args.seconds))
+                    rate, p50, p99, p999 = asyncio.run(measure(call, clients, args.seconds))
                     print(
-                        f"{label + ' / ' + name:<48} {clients:>7} {rate:>9.0f} "
-                        f"{p50:>8.2f} {p99:>8.2f}",
+                        f"{label + ' / ' + name:<52} {clients:>7} {rate:>9.0f} "
+                        f"{p50:>8.2f} {p99:>8.2f} {p999:>9.2f}",
                         flush=True,
                     )
     finally:

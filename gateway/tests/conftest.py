@@ -26,6 +26,7 @@ from jwt.algorithms import OKPAlgorithm
 from portal_gateway.app import create_app
 from portal_gateway.composition import compose
 from portal_gateway.settings import GatewaySettings
+from portal_gateway.testing.conformance import scenario_subgraphs
 from portal_gateway.testing.fixture_subgraphs import SUBGRAPHS, Recorded, fixture_subgraphs, sdl
 from portal_gateway.testing.serving import serving
 from portal_kit.principal import PrincipalSigner
@@ -209,6 +210,7 @@ def start_gateway(principal_keys: tuple[bytes, bytes], ok_supergraph: str) -> Ga
             "principal_private_key": principal_keys[0].decode(),
             "jwks_min_refetch_seconds": 0.0,
             "upstream_timeout_seconds": 5.0,
+            "check_plans": True,  # every plan of every test checked (federation/validation.py)
             # Nothing listens there: a test never reaches a platform running on this machine.
             **{f"{name}_url": f"http://127.0.0.1:{free_port()}/graphql" for name in OTHERS},
             "nats_url": "",  # no revocation feed unless a test gives its NATS
@@ -272,5 +274,35 @@ def fixture_gateway(
             ) as client:
                 client.issuer = issuer  # type: ignore[attr-defined]
                 yield client, {n: r for n, (_, r) in served.items()}
+
+    return start
+
+
+ScenarioGateway = Callable[
+    ..., contextlib.AbstractAsyncContextManager[tuple[httpx.AsyncClient, dict[str, Recorded]]]
+]
+
+
+@pytest.fixture
+def scenario_gateway(
+    start_gateway: GatewayStarter, issuer: Issuer, tmp_path: Any
+) -> ScenarioGateway:
+    """`async with scenario_gateway("requires", **settings) as (client, subgraphs):` the gateway
+    over one of the conformance scenarios (portal_gateway.testing.conformance), in dev mode with
+    a short request deadline unless the settings say otherwise."""
+
+    @contextlib.asynccontextmanager
+    async def start(
+        scenario: str, **settings: Any
+    ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, Recorded]]]:
+        async with scenario_subgraphs(scenario, serving) as (supergraph, recorded):
+            path = tmp_path / f"{scenario}.graphql"
+            path.write_text(supergraph)
+            values = {"dev_mode": True, "request_timeout_seconds": 5.0, **settings}
+            async with start_gateway(
+                supergraph_file=str(path), jwks_url=issuer.url, **values
+            ) as client:
+                client.issuer = issuer  # type: ignore[attr-defined]
+                yield client, recorded
 
     return start

@@ -154,6 +154,7 @@ SELECTIONS = {
     "assignTicket": "ticket { id version }",
     "addTicketFollower": "ticket { id version }",
     "createInvoice": "invoice { id }",
+    "createArticle": "article { id }",
     "createTenant": "tenant { id }",
     "createOrganisation": "organisation { id }",
     "changeOrganisation": "organisation { id }",
@@ -546,6 +547,7 @@ EVERY_REFERENCE = """{
   tickets { edges { node { subject organisation { name } creator { name } owner { name }
     followers { name } feed { author { name } subjectUser { name } previousOwner { name } } } } }
   invoices { edges { node { number payerOrganisation { name } } } }
+  knowledgeArticles { edges { node { history { author { name } } } } }
 }"""
 # Where each reference of the supergraph is in EVERY_REFERENCE's answer, below its record.
 REFERENCE_PATHS = {
@@ -562,6 +564,7 @@ REFERENCE_PATHS = {
     "TicketEntry.previousOwner": ("tickets", "feed", 1, "previousOwner"),
     "TicketEntry.author": ("tickets", "feed", 3, "author"),
     "Invoice.payerOrganisation": ("invoices", "payerOrganisation"),
+    "ArticleRevision.author": ("knowledgeArticles", "history", 0, "author"),
 }
 
 
@@ -640,6 +643,14 @@ async def test_every_reference_is_null_alone_when_people_resolves_none(
         await follow_once_tickets_know_the_profile(customer, ticket, "kari")
         await invoice_to_an_organisation_billing_alone_knows(
             staff, nats_client, namespace, "avonova", "demokunde"
+        )
+        await staff.do(
+            "createArticle",
+            language="nb",
+            title="Faktura",
+            body="Om fakturaen.",
+            category="general",
+            audience="customers",
         )
         answer = await staff.query(EVERY_REFERENCE)
 

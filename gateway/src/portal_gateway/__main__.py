@@ -11,8 +11,10 @@ from portal_gateway.settings import GatewaySettings
 
 
 def proxy_options(settings: GatewaySettings) -> dict[str, Any]:
-    """X-Forwarded-For is believed only from the proxies the settings name."""
+    """X-Forwarded-For is believed only from the proxies the settings name; on SIGTERM running
+    requests get the shutdown timeout, then are cancelled."""
     return {
+        "timeout_graceful_shutdown": settings.shutdown_deadline(),
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": settings.trusted_proxies or None,
     }

@@ -138,6 +138,8 @@ class Gateway:
             ),
             dev_mode=settings.dev_mode,
             max_tokens=settings.max_query_tokens,
+            deadline_seconds=settings.request_deadline(),
+            check_plans=settings.dev_mode or settings.check_plans,
         )
         self.queries = PersistedQueries(
             settings.persisted_query_bytes,
@@ -369,6 +371,9 @@ class Gateway:
             transport=transport,
             method=request.method,
             show_plan=request.headers.get("x-portal-query-plan") == "1",
+            deadline_seconds=None
+            if multipart is None
+            else self.settings.request_deadline(upload=True),
         )
 
     async def _document_text(self, operation: Mapping[str, Any], principal: Principal) -> str:
@@ -407,8 +412,10 @@ class Gateway:
         return await self._file(request, "orders", "/attachments")
 
     async def ticket_file(self, request: Request) -> Response:
-        """A ticket's file, streamed from tickets, like a dialog attachment from orders."""
-        return await self._file(request, "tickets", "/ticket-files")
+        """A ticket's file, streamed from tickets, like a dialog attachment from orders; also a
+        knowledge-base picture, which an anonymous visitor (tenant header) may read when its
+        article is public — tickets decides, and answers 404 for anything else."""
+        return await self._file(request, "tickets", "/ticket-files", anonymous=True)
 
     async def invoice_document(self, request: Request) -> Response:
         """An issued invoice's PDF or UBL document (or a credit note's), streamed from billing,
@@ -421,10 +428,20 @@ class Gateway:
         return await self._file(request, "billing", f"/invoices/{invoice_id}", name="kind")
 
     async def _file(
-        self, request: Request, service: str, route: str, *, name: str = "file_id"
+        self,
+        request: Request,
+        service: str,
+        route: str,
+        *,
+        name: str = "file_id",
+        anonymous: bool = False,
     ) -> Response:
         try:
-            principal = await self._session_principal(self._credentials(request, csrf=False))
+            credentials = self._credentials(request, csrf=False)
+            if anonymous and "authorization" not in credentials:
+                principal = await self.authenticator.principal(credentials)
+            else:
+                principal = await self._session_principal(credentials)
             tenant_var.set(principal.tenant)
             subgraph = self.subgraphs.get(service)
             if subgraph is None:

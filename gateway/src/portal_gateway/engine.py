@@ -4,6 +4,7 @@ answer before any subgraph is called."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -17,6 +18,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
     execute_sync,
@@ -34,7 +36,8 @@ from portal_gateway.federation.operation import normalize, skip_include_variable
 from portal_gateway.federation.plan import Plan, PlanningError
 from portal_gateway.federation.planner import Planner
 from portal_gateway.federation.response import Shaper
-from portal_gateway.federation.supergraph import Supergraph
+from portal_gateway.federation.supergraph import Supergraph, subgraph_schemas
+from portal_gateway.federation.validation import InvalidPlan, check_plan
 from portal_gateway.limits import LimitExceeded, Limits, check_cost, check_document
 from portal_gateway.policy import POLICIES, PolicyFunction, Profile, access_check, profile
 
@@ -95,6 +98,8 @@ class Engine:
         dev_mode: bool = False,
         max_tokens: int = 10_000,
         cache_size: int = 1000,
+        deadline_seconds: float | None = None,
+        check_plans: bool | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.schema = supergraph.schema
@@ -103,6 +108,10 @@ class Engine:
         self.policies = dict(POLICIES if policies is None else policies)
         self.dev_mode = dev_mode
         self.max_tokens = max_tokens
+        self.deadline_seconds = deadline_seconds  # a request's bound (None: unbounded)
+        # Each new plan checked before it runs (validation.py): in dev mode and in tests.
+        self.check_plans = dev_mode if check_plans is None else check_plans
+        self._subgraph_schemas: dict[str, GraphQLSchema] | None = None
         self._documents = LRU(cache_size)
         self._plans = LRU(cache_size)
         self._persisted = LRU(cache_size * 10)
@@ -182,8 +191,13 @@ class Engine:
         transport: Transport,
         method: str = "POST",
         show_plan: bool = False,
+        deadline_seconds: float | None = None,
     ) -> tuple[int, dict[str, Any]]:
+        """Answer one request; its fetches end `deadline_seconds` (else the engine's bound)
+        from now, and fields not answered by then are null with GATEWAY_TIMEOUT."""
         started = time.perf_counter()
+        seconds = self.deadline_seconds if deadline_seconds is None else deadline_seconds
+        deadline = None if seconds is None else asyncio.get_running_loop().time() + seconds
         try:
             return await self._run(
                 query,
@@ -194,6 +208,7 @@ class Engine:
                 transport,
                 method,
                 show_plan,
+                deadline,
             )
         except RequestError as error:
             metrics.REQUEST_ERRORS.labels(error.code).inc()
@@ -223,6 +238,7 @@ class Engine:
         transport: Transport,
         method: str,
         show_plan: bool,
+        deadline: float | None,
     ) -> tuple[int, dict[str, Any]]:
         text = self.persisted(query, extensions)
         document = self.document(text)
@@ -243,10 +259,12 @@ class Engine:
             check_document(operation, document.fragments, self.limits)
             document.within_limits.add(operation_name)
         who = profile(principal, self.policies)
-        plan = self.plan(document, operation, operation_name, variables, who, text)
+        # Planned with the coerced values: a variable the client left out takes its default,
+        # which `@skip`/`@include` must follow.
+        plan = self.plan(document, operation, operation_name, coerced.coerced, who, text)
         check_cost(plan.fields, variables, self.limits)
         with tracer.start_as_current_span("gateway.execute"):
-            outcome = await Executor(transport).execute(plan, variables)
+            outcome = await Executor(transport).execute(plan, variables, deadline)
         if outcome.root_fetches and outcome.failed_roots == outcome.root_fetches:
             metrics.REQUEST_ERRORS.labels("SUBGRAPH_UNAVAILABLE").inc()
             return 502, {"errors": _unique_messages(outcome.errors)}
@@ -291,6 +309,18 @@ class Engine:
                 raise RequestError(
                     f"cannot plan the operation: {error}", "PLANNING_FAILED"
                 ) from None
+            if self.check_plans:
+                if self._subgraph_schemas is None:
+                    self._subgraph_schemas = subgraph_schemas(self.supergraph.sdl)
+                try:
+                    check_plan(plan, self._subgraph_schemas)
+                except InvalidPlan as error:
+                    log.error("invalid plan for %r: %s", text, error)
+                    raise RequestError(
+                        f"the gateway planned the operation wrongly: {error}",
+                        "INVALID_PLAN",
+                        status=500,
+                    ) from None
         self._plans.put(key, plan)
         return plan
 

@@ -53,6 +53,8 @@ class GatewaySettings(BaseSettings):
     # Tenant of anonymous callers that send no X-Portal-Tenant header (single-portal setups).
     default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
     dev_mode: bool = False
+    # Check every new plan before it runs (federation/validation.py); always on in dev mode.
+    check_plans: bool = False
     # In dev mode only, the tenant of anonymous callers that name none (after default_tenant):
     # GraphiQL's schema request and a first login from it send no X-Portal-Tenant header.
     dev_default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
@@ -61,6 +63,13 @@ class GatewaySettings(BaseSettings):
     cookie_secure: bool = True  # only over HTTPS; off for plain-HTTP development
     upstream_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     upstream_connections: int = Field(default=100, ge=1, le=10_000)
+    # The whole request's bound once it reaches the engine: fetches still running then are
+    # cancelled and their fields answer null with GATEWAY_TIMEOUT (the rest arrives). Default:
+    # the upstream timeout plus 5 s (a multipart upload: the file timeout plus 5 s).
+    request_timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
+    # On SIGTERM the process stops accepting, lets running requests finish for this long, then
+    # cancels them and exits. Default: the request timeout plus 2 s.
+    shutdown_timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     # The largest attachment any tenant accepts (orders' configuration `attachments.max_bytes`;
     # JM: 10 MiB): a GraphQL multipart request may carry this much in files, plus
@@ -99,6 +108,18 @@ class GatewaySettings(BaseSettings):
             "tickets": self.tickets_url,
             "billing": self.billing_url,
         }
+
+    def request_deadline(self, *, upload: bool = False) -> float:
+        """Seconds a request may take in the engine (`request_timeout_seconds`)."""
+        if self.request_timeout_seconds is not None:
+            return self.request_timeout_seconds
+        return (self.file_timeout_seconds if upload else self.upstream_timeout_seconds) + 5.0
+
+    def shutdown_deadline(self) -> float:
+        """Seconds running requests get to finish on SIGTERM (`shutdown_timeout_seconds`)."""
+        if self.shutdown_timeout_seconds is not None:
+            return self.shutdown_timeout_seconds
+        return self.request_deadline() + 2.0
 
     def anonymous_tenant(self) -> str | None:
         """The tenant of an anonymous caller that sends no X-Portal-Tenant header, if any."""

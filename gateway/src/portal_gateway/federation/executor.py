@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -14,6 +14,7 @@ from graphql import (
     FieldNode,
     GraphQLID,
     GraphQLNonNull,
+    InlineFragmentNode,
     SelectionSetNode,
     Undefined,
     ValueNode,
@@ -26,6 +27,7 @@ JSONDict = dict[str, Any]
 # (fetch, request body) -> the subgraph's JSON answer; raises FetchFailed
 Transport = Callable[[Fetch, JSONDict], Awaitable[JSONDict]]
 UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
+TIMEOUT = "GATEWAY_TIMEOUT"  # the request's deadline passed before the field was answered
 GONE = "__portal_gone"  # marks an object whose entity fetch answered null
 
 
@@ -43,6 +45,8 @@ class Outcome:
     errors: list[JSONDict]
     failed_roots: int
     root_fetches: int
+    # response key of each `node(id:)` -> whether its id named a type the gateway routes
+    routed: dict[str, bool] = field(default_factory=dict)
 
 
 def merge(target: JSONDict, source: Mapping[str, Any]) -> None:
@@ -85,6 +89,19 @@ def project(value: Any, selection: SelectionSetNode) -> Any:
         return None
     result: JSONDict = {}
     for selection_node in selection.selections:
+        if isinstance(selection_node, InlineFragmentNode):
+            # `@requires` of an abstract type: the object's type picks the fragments that apply,
+            # and the representation names it.
+            typename = value.get("__typename")
+            result["__typename"] = typename
+            condition = selection_node.type_condition
+            if condition is None or condition.name.value == typename:
+                part = project(value, selection_node.selection_set)
+                if part is None:
+                    return None
+                part.pop("__typename", None)
+                result.update(part)
+            continue
         assert isinstance(selection_node, FieldNode)
         name = selection_node.name.value
         source = selection_node.alias.value if selection_node.alias else name
@@ -175,17 +192,36 @@ class Executor:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
 
-    async def execute(self, plan: Plan, variables: Mapping[str, Any]) -> Outcome:
+    async def execute(
+        self, plan: Plan, variables: Mapping[str, Any], deadline: float | None = None
+    ) -> Outcome:
+        """Run the plan's stages in order. At `deadline` (the event loop's clock) the fetches
+        still running are cancelled and those not finished answer their fields with
+        GATEWAY_TIMEOUT; what had arrived stays."""
         outcome = Outcome({}, [], 0, 0)
-        for stage in plan.stages:
-            await self._stage(stage, variables, outcome)
+        for index, stage in enumerate(plan.stages):
+            finished: set[int] = set()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._stage(stage, variables, outcome, finished)
+            except TimeoutError:
+                for late in [stage, *plan.stages[index + 1 :]]:
+                    for fetch in late:
+                        if fetch.id not in finished:
+                            _timed_out(fetch, outcome)
+                break
         return outcome
 
     async def _stage(
-        self, fetches: list[Fetch], variables: Mapping[str, Any], outcome: Outcome
+        self,
+        fetches: list[Fetch],
+        variables: Mapping[str, Any],
+        outcome: Outcome,
+        finished: set[int],
     ) -> None:
         if len(fetches) == 1:
             await self._run(fetches[0], variables, outcome)
+            finished.add(fetches[0].id)
             return
         loop = asyncio.get_running_loop()
         done: dict[int, asyncio.Future[None]] = {f.id: loop.create_future() for f in fetches}
@@ -198,16 +234,23 @@ class Executor:
                 elif waits:
                     await asyncio.gather(*waits)
                 await self._run(fetch, variables, outcome)
+                finished.add(fetch.id)
             finally:
-                done[fetch.id].set_result(None)
+                if not done[fetch.id].done():
+                    done[fetch.id].set_result(None)
 
         await asyncio.gather(*(run(f) for f in fetches))
 
     async def _run(self, fetch: Fetch, variables: Mapping[str, Any], outcome: Outcome) -> None:
         if fetch.node is not None:
             key, argument, types = fetch.node
-            outcome.data[key] = node_reference(argument, variables, types)
+            reference = node_reference(argument, variables, types)
+            outcome.routed[key] = reference is not None
+            if reference is not None:
+                outcome.data[key] = reference
             return
+        if fetch.route is not None and outcome.routed.get(fetch.route[0]) != fetch.route[1]:
+            return  # the other side of a `node(id:)` answers
         subset = {n: variables[n] for n in fetch.variables if n in variables}
         if fetch.path is None:
             outcome.root_fetches += 1
@@ -224,6 +267,8 @@ class Executor:
             return
         data = answer.get("data")
         if isinstance(data, dict):
+            if fetch.renames:
+                _rename(data, fetch.renames)
             merge(outcome.data, data)
         for error in answer.get("errors") or ():
             outcome.errors.append(_clean(error, None))
@@ -277,6 +322,8 @@ class Executor:
         if isinstance(entities, list) and len(entities) == len(representations):
             for index, entity in enumerate(entities):
                 if isinstance(entity, dict):
+                    if fetch.renames:
+                        _rename(entity, fetch.renames)
                     if fetch.typename_as:
                         entity.pop("__typename", None)  # the interface's name, not the type
                     for obj, _ in targets[index]:
@@ -295,6 +342,28 @@ class Executor:
                     )
         for error in answer.get("errors") or ():
             outcome.errors.extend(_repath(error, targets))
+
+
+def _rename(data: JSONDict, renames: list[tuple[tuple[str, ...], str, str, str]]) -> None:
+    """Fields the planner sent under an alias back under their response keys."""
+    for path, type_name, alias, key in renames:
+        for obj, _ in objects_at(data, path):
+            if alias in obj and obj.get("__typename") == type_name:
+                obj[key] = obj.pop(alias)
+
+
+def _timed_out(fetch: Fetch, outcome: Outcome) -> None:
+    """The fields a fetch cut off by the request's deadline would have answered: null, with
+    GATEWAY_TIMEOUT at each of their paths (those of objects already there)."""
+    message = "the request took too long: this field was not answered in time"
+    if fetch.path is None:
+        outcome.errors.extend(_error_at(message, [key], TIMEOUT) for key in fetch.root_keys)
+        return
+    for obj, path in objects_at(outcome.data, fetch.path):
+        if str(obj.get("__typename")) in fetch.representations:
+            outcome.errors.extend(
+                _error_at(message, [*path, key], TIMEOUT) for key in fetch.entity_keys
+            )
 
 
 def _clean(error: Any, path: list[str | int] | None) -> JSONDict:

@@ -43,18 +43,26 @@ class SubgraphSelection:
     # response key -> the head of the client's field with that key, at this object: fields the
     # planner adds (keys, @requires) take another response key than any of these
     reserved: dict[str, str] = field(default_factory=dict)
+    # response key -> the field's type in the subgraph's schema (to find fields that clash)
+    types: dict[str, str] = field(default_factory=dict)
 
     def reserve(self, keys: dict[str, str]) -> None:
         for key, head in keys.items():
             self.reserved.setdefault(key, head)
 
-    def internal_key(self, name: str) -> str:
-        """The response key under which the planner selects field `name` for itself."""
-        existing = self.fields.get(name)
-        reserved = self.reserved.get(name)
-        if (existing is None or existing[0] == name) and (reserved is None or reserved == name):
-            return name
-        return f"__key_{name}"
+    def internal_key(self, name: str, arguments: str = "") -> str:
+        """The response key under which the planner selects field `name` (with `arguments`,
+        as printed) for itself: its name unless a client field or another planner field with
+        other arguments takes it, else an internal alias."""
+        number = 0
+        while True:
+            key = name if number == 0 else f"__key_{name}" + (f"_{number}" if number > 1 else "")
+            head = head_of(key, name, arguments)
+            existing = self.fields.get(key)
+            reserved = self.reserved.get(key)
+            if (existing is None or existing[0] == head) and (reserved is None or reserved == head):
+                return key
+            number += 1
 
     def add(self, key: str, head: str, with_selection: bool) -> SubgraphSelection | None:
         existing = self.fields.get(key)
@@ -80,13 +88,17 @@ class SubgraphSelection:
             assert isinstance(selection, FieldNode)
             name = selection.name.value
             key = self.internal_key(name)
-            head = name if key == name else f"{key}: {name}"
-            sub = self.add(key, head, bool(selection.selection_set))
+            sub = self.add(key, head_of(key, name), bool(selection.selection_set))
             nested = selection.selection_set
             if sub is not None and nested is not None:
                 nested = sub.add_set(nested)
             selections.append(read_back_field(key, selection, nested))
         return SelectionSetNode(selections=tuple(selections))
+
+
+def head_of(key: str, name: str, arguments: str = "") -> str:
+    """A field as printed up to its selection set: alias (when not its name), name, arguments."""
+    return (name if key == name else f"{key}: {name}") + arguments
 
 
 def read_back_field(
@@ -103,7 +115,7 @@ def read_back_field(
     )
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed as itself
 class Fetch:
     """One request to one subgraph: a root fetch, or an `_entities` fetch for the objects the
     fetches it depends on returned at `path`."""
@@ -121,12 +133,18 @@ class Fetch:
     # response keys of the fields it adds to each entity, for errors when it fails
     entity_keys: list[str] = field(default_factory=list)
     operation_kind: str = "query"
+    # (path inside its answer, object type, alias, response key): a field sent under an alias
+    # (its type clashes with a sibling's in the subgraph) renamed back when its data arrives
+    renames: list[tuple[tuple[str, ...], str, str, str]] = field(default_factory=list)
     document: str = ""
     variables: tuple[str, ...] = ()
     # A `node(id:)` answered by the gateway: (response key, the `id` argument, the types it
     # routes). The executor decodes the global id into a representation; entity fetches of the
     # subgraphs owning each type depend on it.
     node: tuple[str, ValueNode, frozenset[str]] | None = None
+    # (response key of a `node(id:)`, whether the gateway routed its id): this fetch runs only
+    # when it did (the owners' side) or only when it did not (the subgraph's `node` side)
+    route: tuple[str, bool] | None = None
 
     def add_entity_key(self, key: str) -> None:
         if key not in self.entity_keys:

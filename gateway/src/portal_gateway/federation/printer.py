@@ -8,21 +8,31 @@ gateway routes itself has no document, only a comment for the plan's description
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graphql import VariableDefinitionNode, VariableNode, Visitor, parse, print_ast, visit
+from graphql import (
+    ArgumentNode,
+    VariableDefinitionNode,
+    VariableNode,
+    Visitor,
+    parse,
+    print_ast,
+    visit,
+)
 
 from portal_gateway.federation.operation import Field
-from portal_gateway.federation.plan import Fetch, SubgraphSelection
+from portal_gateway.federation.plan import Fetch, SubgraphSelection, head_of
+
+
+def arguments_text(arguments: Sequence[ArgumentNode]) -> str:
+    """Arguments as printed after a field's name ("" for none)."""
+    return "(" + ", ".join(print_ast(a) for a in arguments) + ")" if arguments else ""
 
 
 def field_head(f: Field) -> str:
-    """A client's field as printed up to its selection set: alias, name and arguments."""
-    head = f.name if f.key == f.name else f"{f.key}: {f.name}"
-    if f.arguments:
-        head += "(" + ", ".join(print_ast(a) for a in f.arguments) + ")"
-    return head
+    """A field as printed up to its selection set: alias, name and arguments."""
+    return head_of(f.key, f.name, arguments_text(f.arguments))
 
 
 def print_selection(selection: SubgraphSelection) -> str:

@@ -17,6 +17,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    get_named_type,
     is_leaf_type,
 )
 
@@ -146,6 +147,10 @@ class Shaper:
         if isinstance(type_, GraphQLObjectType):
             type_name = type_.name
         fields = f.children.get(type_name) if isinstance(type_name, str) else None
+        if fields is None and type_name == get_named_type(type_).name and f.children:
+            # Objects of an interface its `@interfaceObject` subgraph answered alone (the plan
+            # asks for no field of one implementation): the interface's fields, alike for all.
+            fields = next(iter(f.children.values()))
         if fields is None or not isinstance(type_name, str):
             if not self._explained(path):
                 self._error(f"Unknown type {type_name!r} for {f.parent}.{f.name}.", path)

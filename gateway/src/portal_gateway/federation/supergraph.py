@@ -11,6 +11,7 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 from graphql import (
@@ -123,6 +124,13 @@ class Supergraph:
     types: dict[str, TypeInfo]
     schema: GraphQLSchema  # the public API schema
     sdl: str
+    # The supergraph's own types, `@inaccessible` ones included (field sets are read with it)
+    full_schema: GraphQLSchema
+
+    @cached_property
+    def subgraph_schemas(self) -> dict[str, GraphQLSchema]:
+        """Each subgraph's own schema, as the supergraph records it."""
+        return subgraph_schemas(self.sdl)
 
     def possible_in(self, type_name: str, abstract: str, graph: str) -> bool:
         """Whether `graph` knows object type `type_name` as a member of `abstract`."""
@@ -247,7 +255,11 @@ def read_supergraph(sdl: str) -> Supergraph:
         types[name] = _type_info(definition, graphs)
     schema = _api_schema(document, types)
     return Supergraph(
-        graphs={name: url for name, url in graphs.values()}, types=types, schema=schema, sdl=sdl
+        graphs={name: url for name, url in graphs.values()},
+        types=types,
+        schema=schema,
+        sdl=sdl,
+        full_schema=_api_schema(document, types, everything=True),
     )
 
 
@@ -374,11 +386,14 @@ def _replace(node: N, **changes: object) -> N:
 
 
 def _args(
-    args: tuple[InputValueDefinitionNode, ...] | None, element: str, kept: set[str]
+    args: tuple[InputValueDefinitionNode, ...] | None,
+    element: str,
+    kept: set[str],
+    everything: bool = False,
 ) -> tuple[InputValueDefinitionNode, ...]:
     result = []
     for arg in args or ():
-        if _inaccessible(arg):
+        if _inaccessible(arg) and not everything:
             continue
         if _named(arg.type) not in kept:
             raise UnsupportedSupergraph(
@@ -388,13 +403,22 @@ def _args(
     return tuple(result)
 
 
-def _api_schema(document: DocumentNode, types: dict[str, TypeInfo]) -> GraphQLSchema:
+def _api_schema(
+    document: DocumentNode, types: dict[str, TypeInfo], *, everything: bool = False
+) -> GraphQLSchema:
+    """The public API schema: the supergraph without its federation directives and types and
+    without what is `@inaccessible`; with `everything`, the inaccessible elements kept (the
+    schema `@requires` and `@provides` field sets are read against)."""
+
+    def hidden(node: object) -> bool:
+        return not everything and _inaccessible(node)
+
     kept = {
         d.name.value
         for d in document.definitions
         if isinstance(d, TypeDefinitionNode)
         and not _is_internal_type(d.name.value)
-        and not _inaccessible(d)
+        and not hidden(d)
     } | {"String", "Int", "Float", "Boolean", "ID"}
     definitions: list[object] = []
     for definition in document.definitions:
@@ -415,7 +439,7 @@ def _api_schema(document: DocumentNode, types: dict[str, TypeInfo]) -> GraphQLSc
         ):
             fields = []
             for field_node in definition.fields or ():
-                if _inaccessible(field_node):
+                if hidden(field_node):
                     continue
                 element = f"{name}.{field_node.name.value}"
                 if _named(field_node.type) not in kept:
@@ -424,7 +448,9 @@ def _api_schema(document: DocumentNode, types: dict[str, TypeInfo]) -> GraphQLSc
                     )
                 field_changes: dict[str, object] = {"directives": _clean_directives(field_node)}
                 if isinstance(field_node, FieldDefinitionNode):
-                    field_changes["arguments"] = _args(field_node.arguments, element, kept)
+                    field_changes["arguments"] = _args(
+                        field_node.arguments, element, kept, everything
+                    )
                 fields.append(_replace(field_node, **field_changes))
             if not fields:
                 continue
@@ -439,7 +465,7 @@ def _api_schema(document: DocumentNode, types: dict[str, TypeInfo]) -> GraphQLSc
             values: list[EnumValueDefinitionNode] = [
                 _replace(v, directives=_clean_directives(v))
                 for v in definition.values or ()
-                if not _inaccessible(v)
+                if not hidden(v)
             ]
             changes["values"] = tuple(values)
         definitions.append(_replace(definition, **changes))
@@ -447,3 +473,132 @@ def _api_schema(document: DocumentNode, types: dict[str, TypeInfo]) -> GraphQLSc
         return build_ast_schema(DocumentNode(definitions=tuple(definitions)))  # type: ignore[arg-type]
     except (GraphQLError, TypeError) as error:
         raise UnsupportedSupergraph(f"the API schema is invalid: {error}") from error
+
+
+# -- each subgraph's own schema, as the supergraph records it ---------------------------------
+
+
+def subgraph_schemas(sdl: str) -> dict[str, GraphQLSchema]:
+    """Each subgraph's schema as the supergraph's `@join__*` directives record it: its types,
+    its fields with their types there (`@join__field(type:)`), its union members, interfaces and
+    enum values, and `_entities` over its entities. The documents the gateway sends a subgraph
+    are validated against it (`validation.py`)."""
+    document = parse(sdl, no_location=True)
+    graphs = _graphs(document)
+    result: dict[str, GraphQLSchema] = {}
+    for enum, (name, _) in graphs.items():
+        text = _subgraph_sdl(document, enum)
+        try:
+            result[name] = build_ast_schema(parse(text, no_location=True))
+        except (GraphQLError, TypeError) as error:
+            raise UnsupportedSupergraph(
+                f"subgraph {name}: its schema is invalid: {error}"
+            ) from error
+    return result
+
+
+def _in_graph(node: object, directive_name: str, enum: str) -> list[ConstDirectiveNode]:
+    return [
+        d
+        for d in getattr(node, "directives", None) or ()
+        if d.name.value == directive_name and _enum(d, "graph") == enum
+    ]
+
+
+def _has(node: object, directive_name: str) -> bool:
+    return any(d.name.value == directive_name for d in getattr(node, "directives", None) or ())
+
+
+def _subgraph_sdl(document: DocumentNode, enum: str) -> str:
+    from graphql import print_ast
+
+    parts: list[str] = ["scalar _Any"]
+    entities: list[str] = []
+    roots: dict[str, str] = {}
+    keyed_interfaces: set[str] = set()
+    definitions = [
+        d
+        for d in document.definitions
+        if isinstance(d, TypeDefinitionNode)
+        and not _is_internal_type(d.name.value)
+        and _in_graph(d, "join__type", enum)
+    ]
+    for d in definitions:
+        if isinstance(d, InterfaceTypeDefinitionNode) and any(
+            _string(t, "key") is not None for t in _in_graph(d, "join__type", enum)
+        ):
+            keyed_interfaces.add(d.name.value)
+    for d in definitions:
+        name = d.name.value
+        types = _in_graph(d, "join__type", enum)
+        keyed = any(_string(t, "key") is not None for t in types)
+        if isinstance(d, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode)):
+            as_object = isinstance(d, ObjectTypeDefinitionNode) or any(
+                _bool(t, "isInterfaceObject") for t in types
+            )
+            fields = []
+            for f in d.fields or ():
+                joins = [j for j in f.directives or () if j.name.value == "join__field"]
+                mine = [j for j in joins if _enum(j, "graph") == enum]
+                if joins and not mine and any(_arg(j, "graph") is not None for j in joins):
+                    continue
+                type_text = print_ast(f.type)
+                for j in mine:
+                    written = _string(j, "type")
+                    if written:
+                        type_text = written
+                args = ", ".join(print_ast(_replace(a, directives=())) for a in f.arguments or ())
+                fields.append(f"{f.name.value}{f'({args})' if args else ''}: {type_text}")
+            implemented = [
+                _string(i, "interface") or "" for i in _in_graph(d, "join__implements", enum)
+            ]
+            if name in ("Query", "Mutation", "Subscription"):
+                roots[name] = name
+            if (
+                as_object
+                and (keyed or any(i in keyed_interfaces for i in implemented))
+                and name not in roots
+            ):
+                entities.append(name)
+            if name == "Query":
+                fields.append("_entities(representations: [_Any!]!): [_Entity]!")
+            if not fields:
+                continue
+            kind = "type" if as_object else "interface"
+            implements = (
+                f" implements {' & '.join(implemented)}"
+                if implemented and not (as_object and isinstance(d, InterfaceTypeDefinitionNode))
+                else ""
+            )
+            parts.append(f"{kind} {name}{implements} {{ {' '.join(fields)} }}")
+        elif isinstance(d, UnionTypeDefinitionNode):
+            members = [_string(m, "member") or "" for m in _in_graph(d, "join__unionMember", enum)]
+            if not members and not _has(d, "join__unionMember"):
+                members = [t.name.value for t in d.types or ()]
+            if members:
+                parts.append(f"union {name} = {' | '.join(members)}")
+        elif isinstance(d, EnumTypeDefinitionNode):
+            values = [
+                v.name.value
+                for v in d.values or ()
+                if _in_graph(v, "join__enumValue", enum) or not _has(v, "join__enumValue")
+            ]
+            parts.append(f"enum {name} {{ {' '.join(values)} }}")
+        elif isinstance(d, InputObjectTypeDefinitionNode):
+            inputs = []
+            for i in d.fields or ():
+                joins = [j for j in i.directives or () if j.name.value == "join__field"]
+                if joins and not [j for j in joins if _enum(j, "graph") == enum]:
+                    continue
+                default = f" = {print_ast(i.default_value)}" if i.default_value else ""
+                inputs.append(f"{i.name.value}: {print_ast(i.type)}{default}")
+            parts.append(f"input {name} {{ {' '.join(inputs)} }}")
+        elif isinstance(d, ScalarTypeDefinitionNode):
+            parts.append(f"scalar {name}")
+    if "Query" not in roots:
+        parts.append("type Query { _entities(representations: [_Any!]!): [_Entity]! }")
+    if entities:
+        parts.append(f"union _Entity = {' | '.join(entities)}")
+    else:
+        parts.append("type _NoEntity { _: Boolean }\nunion _Entity = _NoEntity")
+    return "\n".join(parts)

@@ -633,9 +633,10 @@ class Recorded:
     name: str
     bodies: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
-    mode: str = "ok"  # ok | slow | garbage | fail
+    mode: str = "ok"  # ok | slow | hang | garbage | fail
     record: bool = True  # off for the benchmark
     delay: float = 0.0  # seconds before answering
+    released: asyncio.Event = field(default_factory=asyncio.Event)  # ends a "hang"
 
     @property
     def entity_calls(self) -> list[list[dict[str, Any]]]:
@@ -646,8 +647,11 @@ class Recorded:
         ]
 
 
-def subgraph_route(name: str, recorded: Recorded) -> Route:
-    schema = SCHEMAS.get(name)
+def subgraph_route(
+    name: str, recorded: Recorded, schema: strawberry.federation.Schema | None = None
+) -> Route:
+    """The route of subgraph `name` (a fixture subgraph, or `schema`) at `/{name}/graphql`."""
+    schema = schema or SCHEMAS.get(name)
 
     async def graphql(request: Request) -> Response:
         raw = await request.body()
@@ -659,6 +663,8 @@ def subgraph_route(name: str, recorded: Recorded) -> Route:
             await asyncio.sleep(recorded.delay)
         if recorded.mode == "slow":
             await asyncio.sleep(2)
+        if recorded.mode == "hang":
+            await recorded.released.wait()
         if recorded.mode == "garbage":
             return Response(b"<html>oops</html>", media_type="text/html")
         if recorded.mode == "fail":
@@ -682,4 +688,8 @@ async def fixture_subgraphs(serving: Any) -> AsyncIterator[dict[str, tuple[str, 
     recorded = {name: Recorded(name) for name in SUBGRAPHS}
     app = Starlette(routes=[subgraph_route(name, r) for name, r in recorded.items()])
     async with serving(app) as url:
-        yield {name: (f"{url}/{name}/graphql", r) for name, r in recorded.items()}
+        try:
+            yield {name: (f"{url}/{name}/graphql", r) for name, r in recorded.items()}
+        finally:
+            for r in recorded.values():
+                r.released.set()  # a hanging subgraph answers, so its server can stop

@@ -20,7 +20,7 @@ def create_app(
         service.runtime,
         schema,
         service.context,
-        extra_routes=file_routes(service.desk),
+        extra_routes=file_routes(service.desk, service.knowledge),
         multipart_uploads=True,  # ticket and post files (TicketFileInput.file)
     )
     app.state.runtime = service.runtime

@@ -22,12 +22,15 @@ from portal_tickets.adapters.configuration import Configurations, shipped_config
 from portal_tickets.adapters.repositories import (
     INDEXES,
     OUTBOX_COLLECTIONS,
+    ArticleCountBook,
+    ArticleRepository,
     OrganisationBook,
     ProductAccessBook,
     TicketRepository,
 )
 from portal_tickets.entrypoints.consumers import organisation_consumer, product_access_consumer
 from portal_tickets.entrypoints.context import TicketsContext
+from portal_tickets.service_layer.knowledge import KnowledgeBase
 from portal_tickets.service_layer.tickets import (
     OrganisationRegister,
     ProductAccessRegister,
@@ -59,6 +62,27 @@ def ticket_desk(
     )
 
 
+def knowledge_base(
+    database: Database,
+    principal: Principal,
+    *,
+    configurations: Configurations,
+    clock: Clock,
+    on_commit: Callable[[], None] = lambda: None,
+) -> KnowledgeBase:
+    """The knowledge-base use cases of one caller (also what the benchmark runs)."""
+    tenant = principal.tenant
+    return KnowledgeBase(
+        principal,
+        configurations.of(tenant),
+        ArticleRepository(database, tenant, on_commit=on_commit),
+        ArticleCountBook(database, tenant),
+        product_access=ProductAccessBook(database, tenant),
+        files=GridFSStore(database, tenant),
+        clock=clock,
+    )
+
+
 @dataclass(frozen=True)
 class TicketsService:
     """The running service's parts, and the use cases of one caller built from them."""
@@ -77,6 +101,16 @@ class TicketsService:
             on_commit=self.runtime.wake_relay,
         )
 
+    def knowledge(self, principal: Principal) -> KnowledgeBase:
+        """The knowledge-base use cases of `principal`."""
+        return knowledge_base(
+            self.runtime.database,
+            principal,
+            configurations=self.configurations,
+            clock=self.clock,
+            on_commit=self.runtime.wake_relay,
+        )
+
     def product_access(self, tenant: str) -> ProductAccessRegister:
         return ProductAccessRegister(ProductAccessBook(self.runtime.database, tenant))
 
@@ -87,7 +121,12 @@ class TicketsService:
         self, runtime: ServiceRuntime, principal: Principal, request: Request
     ) -> TicketsContext:
         """What the resolvers of one request get (the kit's `ContextFactory`)."""
-        return TicketsContext(principal=principal, tickets=self.desk(principal), request=request)
+        return TicketsContext(
+            principal=principal,
+            tickets=self.desk(principal),
+            knowledge=self.knowledge(principal),
+            request=request,
+        )
 
 
 def bootstrap(

@@ -1,5 +1,6 @@
-"""`python -m portal_tickets.demo`: load the support manuals' tickets (`demo_data.py`) into a
-running platform, after people's demo (`python -m portal_people.demo`) has made the users.
+"""`python -m portal_tickets.demo`: load the support manuals' tickets (`demo_data.py`) and
+InSchool's FAQ (`knowledge_demo_data.py`) into a running platform, after people's demo
+(`python -m portal_people.demo`) has made the users.
 
 It is a client like any other: it logs in through the gateway (PORTAL_DEMO_GATEWAY_URL, default
 http://127.0.0.1:4000/graphql) as the tenants' demo users with the demo password
@@ -18,6 +19,7 @@ from typing import Any
 from portal_kit.gateway_client import DEFAULT_GATEWAY, DemoRefused, GatewayClient
 
 from portal_tickets.demo_data import DEMO_TENANTS, DemoFile, DemoTenant, DemoTicket
+from portal_tickets.knowledge_demo_data import DEMO_KNOWLEDGE, DemoKnowledge
 
 DEFAULT_PASSWORD = "Portal-demo-2026!"
 TICKET = "ticket { id number version } userErrors { field code message }"
@@ -30,6 +32,14 @@ SET_ACCESS = """mutation($input: SetProductAccessInput!) { setProductAccess(inpu
 COUNT = "{ tickets(first: 0) { totalCount } }"
 ORGANISATIONS = "{ organisations(first: 200) { edges { node { id name } } } }"
 ME = "{ me { id } }"
+ARTICLE = "article { id version } userErrors { field code message }"
+CREATE_ARTICLE = f"""mutation($input: CreateArticleInput!) {{
+  createArticle(input: $input) {{ {ARTICLE} }} }}"""
+WRITE_ARTICLE = f"""mutation($input: WriteArticleInput!) {{
+  writeArticle(input: $input) {{ {ARTICLE} }} }}"""
+PUBLISH_ARTICLE = f"""mutation($input: ArticleVersionInput!) {{
+  publishArticle(input: $input) {{ {ARTICLE} }} }}"""
+COUNT_ARTICLES = "{ knowledgeArticles(first: 0) { totalCount } }"
 
 
 def _files(files: tuple[DemoFile, ...]) -> list[dict[str, str]]:
@@ -90,6 +100,48 @@ class TicketDemo:
         return str(ticket["number"])
 
 
+class KnowledgeDemo:
+    """Writes a tenant's demo articles as its staff user, through the gateway."""
+
+    def __init__(self, gateway: GatewayClient) -> None:
+        self.gateway = gateway
+
+    def load(self, demo: DemoKnowledge) -> int:
+        """How many articles it wrote; none when the tenant has articles already."""
+        tenant, staff = demo.tenant, demo.staff
+        if self.gateway.call(tenant, staff, COUNT_ARTICLES)["knowledgeArticles"]["totalCount"]:
+            return 0
+        for article in demo.articles:
+            (first, (title, body)), *others = article.texts.items()
+            written = self.gateway.mutate(
+                tenant,
+                staff,
+                CREATE_ARTICLE,
+                language=first,
+                title=title,
+                body=body,
+                category=article.category,
+                audience=article.audience,
+                products=list(article.products),
+            )["article"]
+            for language, (title, body) in others:
+                written = self.gateway.mutate(
+                    tenant,
+                    staff,
+                    WRITE_ARTICLE,
+                    id=written["id"],
+                    version=written["version"],
+                    language=language,
+                    title=title,
+                    body=body,
+                )["article"]
+            if article.published:
+                self.gateway.mutate(
+                    tenant, staff, PUBLISH_ARTICLE, id=written["id"], version=written["version"]
+                )
+        return len(demo.articles)
+
+
 def main() -> int:
     gateway = GatewayClient(
         os.environ.get("PORTAL_DEMO_GATEWAY_URL", DEFAULT_GATEWAY),
@@ -103,6 +155,9 @@ def main() -> int:
                 print(f"tickets demo: {tenant.tenant}: tickets {', '.join(loaded)}")
             else:
                 print(f"tickets demo: {tenant.tenant}: has tickets already, left as it is")
+        for knowledge in DEMO_KNOWLEDGE:
+            written = KnowledgeDemo(gateway).load(knowledge)
+            print(f"tickets demo: {knowledge.tenant}: {written} knowledge-base articles written")
     except DemoRefused as refused:
         print(f"tickets demo: refused: {refused}", file=sys.stderr)
         return 1

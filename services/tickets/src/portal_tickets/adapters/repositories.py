@@ -13,7 +13,16 @@ from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec
 from portal_kit.repository import NOTHING, Keyset, Page, SightedRepository, after_keyset
 from pymongo.errors import DuplicateKeyError
 
+from portal_tickets.domain.articles import (
+    Article,
+    ArticleImage,
+    ArticleState,
+    Audience,
+    Revision,
+    texts_of,
+)
 from portal_tickets.domain.configuration import Category
+from portal_tickets.domain.search_terms import LANGUAGES, Query
 from portal_tickets.domain.ticket import (
     EntryKind,
     FeedEntry,
@@ -23,6 +32,7 @@ from portal_tickets.domain.ticket import (
     TicketValues,
 )
 from portal_tickets.service_layer.access import (
+    ArticleSight,
     Sort,
     TicketSight,
     TicketView,
@@ -30,11 +40,16 @@ from portal_tickets.service_layer.access import (
     millis,
     search_text,
 )
+from portal_tickets.service_layer.ports import ArticleStatistics, Candidate, Wanted
 
 TICKETS = "tickets"
 PRODUCT_ACCESS = "product_access"
 ORGANISATIONS = "organisations"
-OUTBOX_COLLECTIONS = (TICKETS,)
+ARTICLES = "articles"
+ARTICLE_COUNTS = "article_counts"
+ARTICLE_VOTES = "article_votes"
+ARTICLE_ORDER = "order"  # creation time in milliseconds: the list's order, the cursors' value
+OUTBOX_COLLECTIONS = (TICKETS, ARTICLES)
 SORT_KEY = "sequence"
 UPDATED = "updated_ms"
 
@@ -54,9 +69,21 @@ INDEXES = (
         unique=True,
     ),
     IndexSpec(ORGANISATIONS, (("tenant", ASCENDING), ("parent_id", ASCENDING))),
+    IndexSpec(ARTICLES, (("tenant", ASCENDING), ("state", ASCENDING), ("terms", ASCENDING))),
+    IndexSpec(ARTICLES, (("tenant", ASCENDING), (ARTICLE_ORDER, ASCENDING), ("_id", ASCENDING))),
+    IndexSpec(
+        ARTICLES, (("tenant", ASCENDING), ("category", ASCENDING), (ARTICLE_ORDER, ASCENDING))
+    ),
+    IndexSpec(ARTICLES, (("tenant", ASCENDING), ("images.id", ASCENDING))),
+    IndexSpec(
+        ARTICLE_VOTES,
+        (("tenant", ASCENDING), ("article_id", ASCENDING), ("user", ASCENDING)),
+        unique=True,
+    ),
     COUNTERS_INDEX,
     *gridfs_indexes(),
 )
+
 
 _SORTS = {
     Sort.NEWEST: (SORT_KEY, True),
@@ -310,3 +337,264 @@ class OrganisationBook:
             below = [c["_id"] for c in children if c["_id"] not in found]
             found += below
         return found
+
+
+# -- the knowledge base ---------------------------------------------------------------------
+
+
+def _has_terms(language: str, query: Query, *, every_term: bool) -> dict[str, Any]:
+    """The version in `language` holds the query's stems (each whole) and its prefix."""
+    clauses: list[dict[str, Any]] = [{"terms": f"{language}:{s}"} for s in query.stems]
+    if query.prefix:
+        clauses.append({"terms": {"$regex": "^" + re.escape(f"{language}:{query.prefix}")}})
+    if not clauses:
+        return NOTHING
+    return {"$and": clauses} if every_term else {"$or": clauses}
+
+
+class ArticleRepository(SightedRepository[Article, ArticleSight]):
+    """The knowledge-base articles of one tenant (the `Articles` port). Each document keeps
+    the search terms of its language versions (`terms`, `title_terms`: `language:term`) behind
+    an index; ranking is the service's."""
+
+    collection = ARTICLES
+    service = "tickets"
+    sort_key = ARTICLE_ORDER
+
+    def in_sight(self, sight: ArticleSight) -> dict[str, Any]:
+        """The articles `sight` takes in (`ArticleSight.sees`), as a filter."""
+        if sight.everything:
+            return {}
+        audiences: list[dict[str, Any]] = [{"audience": Audience.PUBLIC.value}]
+        if sight.customer:
+            audiences.append({"audience": Audience.CUSTOMERS.value})
+            if sight.products:
+                audiences.append(
+                    {
+                        "audience": Audience.PRODUCTS.value,
+                        "products": {"$in": sorted(sight.products)},
+                    }
+                )
+        return {"state": ArticleState.PUBLISHED.value, "$or": audiences}
+
+    async def listed(
+        self, sight: ArticleSight, categories: tuple[str, ...], after: Keyset | None, size: int
+    ) -> Page[Article]:
+        parts = [self.in_sight(sight)]
+        if categories:
+            parts.append({"category": {"$in": list(categories)}})
+        matching = {"$and": parts}
+        total = await self.count(matching)
+        found = await self.find(
+            {"$and": [matching, after_keyset(ARTICLE_ORDER, after, descending=True)]},
+            sort=[(ARTICLE_ORDER, -1), ("_id", -1)],
+            limit=size + 1,
+        )
+        return Page(found[:size], has_next=len(found) > size, total=total)
+
+    def _served_in(self, wanted: Wanted) -> dict[str, Any]:
+        """The served version (the reader's language, else the default, else the article's
+        first) holds the terms."""
+        reader, default = wanted.language, wanted.default
+
+        def terms_in(language: str) -> dict[str, Any]:
+            return _has_terms(language, wanted.queries[language], every_term=wanted.every_term)
+
+        ways: list[dict[str, Any]] = [{"$and": [{"languages": reader}, terms_in(reader)]}]
+        if default != reader:
+            ways.append(
+                {
+                    "$and": [
+                        {"languages": {"$ne": reader}},
+                        {"languages": default},
+                        terms_in(default),
+                    ]
+                }
+            )
+        for language in LANGUAGES:
+            if language in (reader, default) or language not in wanted.queries:
+                continue
+            ways.append(
+                {
+                    "$and": [
+                        {"languages": {"$nin": [reader, default]}},
+                        {"first_language": language},
+                        terms_in(language),
+                    ]
+                }
+            )
+        return {"$or": ways}
+
+    async def candidates(self, sight: ArticleSight, wanted: Wanted) -> list[Candidate]:
+        parts = [self.in_sight(sight), self._served_in(wanted)]
+        if wanted.categories:
+            parts.append({"category": {"$in": list(wanted.categories)}})
+        if wanted.product is not None:
+            parts.append({"products": wanted.product})
+        found = await self._documents.find(
+            {"$and": parts},
+            projection={"languages": 1, "title_terms": 1, "terms": 1, ARTICLE_ORDER: 1},
+            limit=wanted.limit,
+        )
+        return [
+            Candidate(
+                article_id=d["_id"],
+                languages=tuple(d.get("languages", [])),
+                title_terms=tuple(d.get("title_terms", [])),
+                terms=tuple(d.get("terms", [])),
+                order=d.get(ARTICLE_ORDER, 0),
+            )
+            for d in found
+        ]
+
+    async def with_image(self, sight: ArticleSight, image_id: str) -> Article | None:
+        found = await self.find({"$and": [{"images.id": image_id}, self.in_sight(sight)]}, limit=1)
+        return found[0] if found else None
+
+    async def many(self, sight: ArticleSight, article_ids: list[str]) -> list[Article]:
+        if not article_ids:
+            return []
+        return await self.find({"$and": [{"_id": {"$in": article_ids}}, self.in_sight(sight)]})
+
+    def appended(self, aggregate: Article) -> dict[str, list[Any]]:
+        """The history only grows: what was added since loading is pushed."""
+        return {
+            "history": [
+                _revision_document(r) for r in aggregate.history[aggregate.stored_history :]
+            ]
+        }
+
+    def saved(self, aggregate: Article) -> None:
+        aggregate.stored_history = len(aggregate.history)
+
+    def to_document(self, aggregate: Article) -> Document:
+        languages = aggregate.languages
+        title_terms, all_terms = aggregate.search_terms()
+        created = aggregate.created_at or datetime.now(UTC)
+        return {
+            ARTICLE_ORDER: millis(created),
+            "category": aggregate.category,
+            "audience": aggregate.audience.value,
+            "products": list(aggregate.products),
+            "state": aggregate.state.value,
+            "texts": {
+                lang: {"title": t.title, "body": t.body} for lang, t in aggregate.texts.items()
+            },
+            "languages": languages,
+            "first_language": languages[0] if languages else None,
+            "title_terms": title_terms,
+            "terms": all_terms,
+            "created_by": aggregate.created_by,
+            "created_at": aggregate.created_at,
+            "updated_at": aggregate.updated_at,
+            "published_at": aggregate.published_at,
+            "history": [_revision_document(r) for r in aggregate.history],
+            "images": [
+                {"id": i.id, "filename": i.filename, "content_type": i.content_type, "size": i.size}
+                for i in aggregate.images
+            ],
+        }
+
+    def from_document(self, document: Document) -> Article:
+        history = [_revision(r) for r in document.get("history", [])]
+        return Article(
+            id=document["_id"],
+            tenant=document["tenant"],
+            version=document["version"],
+            category=document["category"],
+            audience=Audience(document["audience"]),
+            products=tuple(document.get("products", [])),
+            state=ArticleState(document["state"]),
+            texts=texts_of(document.get("texts", {})),
+            created_by=document.get("created_by", ""),
+            created_at=_aware(document.get("created_at")),
+            updated_at=_aware(document.get("updated_at")),
+            published_at=_aware(document.get("published_at")),
+            history=history,
+            stored_history=len(history),
+            images=[
+                ArticleImage(i["id"], i["filename"], i["content_type"], i["size"])
+                for i in document.get("images", [])
+            ],
+        )
+
+
+def _revision_document(revision: Revision) -> Document:
+    return {
+        "number": revision.number,
+        "at": revision.at,
+        "by": revision.by,
+        "action": revision.action,
+        "language": revision.language,
+        "title": revision.title,
+        "body": revision.body,
+    }
+
+
+def _revision(document: Document) -> Revision:
+    return Revision(
+        document["number"],
+        _aware(document["at"]) or document["at"],
+        document["by"],
+        document["action"],
+        document.get("language"),
+        document.get("title"),
+        document.get("body"),
+    )
+
+
+_COUNTERS = (
+    "views",
+    "opened_from_suggestion",
+    "ticket_created_after",
+    "abandoned_after",
+)
+
+
+class ArticleCountBook:
+    """Views, votes and suggestion outcomes per article (the `ArticleCounts` port): counters in
+    one document per article (`$inc`), votes one document per article and user (a unique
+    index: one vote each)."""
+
+    def __init__(self, database: Database, tenant: str) -> None:
+        self._counts = database.for_tenant(ARTICLE_COUNTS, tenant)
+        self._votes = database.for_tenant(ARTICLE_VOTES, tenant)
+
+    async def add(self, article_ids: list[str], counter: str) -> None:
+        if counter not in _COUNTERS:
+            raise ValueError(f"no counter {counter!r}")
+        for article_id in dict.fromkeys(article_ids):
+            await self._counts.find_one_and_update(
+                {"_id": article_id}, {"$inc": {counter: 1}}, upsert=True
+            )
+
+    async def vote(self, article_id: str, user: str, helpful: bool) -> None:
+        try:
+            await self._votes.find_one_and_update(
+                {"article_id": article_id, "user": user},
+                {"$set": {"helpful": helpful}},
+                upsert=True,
+            )
+        except DuplicateKeyError:  # two first votes at once: the other one's upsert won
+            await self._votes.find_one_and_update(
+                {"article_id": article_id, "user": user}, {"$set": {"helpful": helpful}}
+            )
+
+    async def of(self, article_id: str) -> ArticleStatistics:
+        counts = await self._counts.find_one({"_id": article_id}) or {}
+        helpful = await self._votes.count({"article_id": article_id, "helpful": True})
+        not_helpful = await self._votes.count({"article_id": article_id, "helpful": False})
+        return ArticleStatistics(
+            helpful=helpful,
+            not_helpful=not_helpful,
+            **{name: int(counts.get(name, 0)) for name in _COUNTERS},
+        )
+
+    async def totals(self) -> ArticleStatistics:
+        sums = {name: 0 for name in _COUNTERS}
+        for document in await self._counts.find({}):
+            for name in _COUNTERS:
+                sums[name] += int(document.get(name, 0))
+        helpful = await self._votes.count({"helpful": True})
+        not_helpful = await self._votes.count({"helpful": False})
+        return ArticleStatistics(helpful=helpful, not_helpful=not_helpful, **sums)

@@ -197,6 +197,31 @@ class TicketConfiguration:
     posts_when_closed: bool = False
     teams: tuple[Team, ...] = ()
     assignment_rules: tuple[AssignmentRule, ...] = ()
+    knowledge_categories: tuple[Choice, ...] = ()
+
+    @property
+    def default_locale(self) -> str:
+        """The tenant's first language: what a reader gets when an article has none of theirs."""
+        return self.locales[0]
+
+    def knowledge_category(self, code: str) -> Choice | None:
+        """A category of the knowledge base's tree, at any depth."""
+        pending = list(self.knowledge_categories)
+        while pending:
+            choice = pending.pop(0)
+            if choice.code == code:
+                return choice
+            pending.extend(choice.children)
+        return None
+
+    def knowledge_category_codes(self) -> list[str]:
+        codes: list[str] = []
+        pending = list(self.knowledge_categories)
+        while pending:
+            choice = pending.pop(0)
+            codes.append(choice.code)
+            pending.extend(choice.children)
+        return codes
 
     # -- the form ---------------------------------------------------------------------------
 
@@ -555,6 +580,9 @@ def parse_configuration(document: Mapping[str, Any]) -> TicketConfiguration:
     attachments = _attachments(reader, document)
     teams = _teams(reader, document)
     rules = _rules(reader, document, teams, lists)
+    knowledge_categories = reader.choices(
+        document, "knowledge_categories", "$", children="subcategories"
+    )
     reader.raise_if_any()
     return TicketConfiguration(
         tenant=tenant,
@@ -579,4 +607,5 @@ def parse_configuration(document: Mapping[str, Any]) -> TicketConfiguration:
         posts_when_closed=posts_when_closed,
         teams=teams,
         assignment_rules=rules,
+        knowledge_categories=knowledge_categories,
     )

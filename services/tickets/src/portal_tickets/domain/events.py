@@ -78,3 +78,24 @@ class TicketOwnerChanged(TicketEvent):
     owner_user: str | None
     by_rule: bool
     changed_by: str | None
+
+
+class ArticleEvent(DomainEvent):
+    """A knowledge-base article's life: ids, codes and languages only (no title or body)."""
+
+    aggregate: ClassVar[str] = "article"
+    article_id: str
+
+
+class ArticlePublished(ArticleEvent):
+    name: ClassVar[str] = "published"
+    category: str
+    audience: str
+    languages: list[str]
+    revision: int
+    published_by: str
+
+
+class ArticleArchived(ArticleEvent):
+    name: ClassVar[str] = "archived"
+    archived_by: str

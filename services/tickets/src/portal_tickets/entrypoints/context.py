@@ -9,12 +9,14 @@ from typing import Any
 import strawberry
 from portal_kit.http import CallerContext
 
+from portal_tickets.service_layer.knowledge import KnowledgeBase
 from portal_tickets.service_layer.tickets import TicketDesk
 
 
 @dataclass(kw_only=True)
 class TicketsContext(CallerContext):
     tickets: TicketDesk
+    knowledge: KnowledgeBase
 
 
 Info = strawberry.Info[TicketsContext, Any]

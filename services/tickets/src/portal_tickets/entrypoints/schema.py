@@ -1,4 +1,5 @@
-"""The tickets subgraph: queries and mutations of support tickets."""
+"""The tickets subgraph: queries and mutations of support tickets, and of the knowledge base
+(`knowledge_schema.py`, merged in)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from portal_tickets.entrypoints.inputs import (
     UpdateTicketInput,
     read_files,
 )
+from portal_tickets.entrypoints.knowledge_schema import KnowledgeMutation, KnowledgeQuery
 from portal_tickets.entrypoints.types import Organisation, Ticket, TicketForm, TicketPayload, User
 from portal_tickets.service_layer.access import Sort, TicketView, View
 
@@ -48,7 +50,7 @@ class TicketSort(Enum):
 
 
 @strawberry.type
-class Query:
+class Query(KnowledgeQuery):
     @strawberry.field(description="A ticket the caller may see; null for any other id.")
     async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
         found = await info.context.tickets.ticket(str(id))
@@ -103,7 +105,7 @@ async def _run(action: Callable[[], Awaitable[ticket_domain.Ticket]]) -> TicketP
 
 
 @strawberry.type
-class Mutation:
+class Mutation(KnowledgeMutation):
     @strawberry.mutation(
         description="Open a ticket with the tenant's form fields and files (a member of the "
         "customer, or staff)."

@@ -27,6 +27,7 @@ from portal_kit.messages import Messages
 from portal_kit.principal import Principal
 from portal_kit.text import fold
 
+from portal_tickets.domain.articles import Article, ArticleState, Audience
 from portal_tickets.domain.configuration import Actor, Category
 from portal_tickets.domain.ticket import FeedEntry, Ticket, TicketFile
 
@@ -174,3 +175,37 @@ def require_may_open_for(
         return
     if organisation_id not in principal.acting_for and organisation_id not in organisations:
         raise NotFound(_("no such customer"), field="organisationId")
+
+
+@dataclass(frozen=True)
+class ArticleSight:
+    """Which knowledge-base articles one caller reads (docs/architecture.md, visibility):
+    staff every article in every state; anyone else published articles only — public ones
+    (also without signing in), every customer's when signed in as a member of a customer,
+    product articles when the caller's customer or profile has one of the products. Anything
+    else answers like a missing article."""
+
+    everything: bool = False
+    customer: bool = False
+    products: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, principal: Principal, products: frozenset[str] = frozenset()) -> ArticleSight:
+        if principal.is_staff:
+            return cls(everything=True)
+        member = principal.authenticated and bool(principal.memberships)
+        return cls(customer=member, products=products if member else frozenset())
+
+    def sees(self, article: Article) -> bool:
+        """The same rule as the repository's query, for one article in hand."""
+        if self.everything:
+            return True
+        if article.state is not ArticleState.PUBLISHED:
+            return False
+        if article.audience is Audience.PUBLIC:
+            return True
+        if not self.customer:
+            return False
+        if article.audience is Audience.CUSTOMERS:
+            return True
+        return article.audience is Audience.PRODUCTS and bool(self.products & set(article.products))
