@@ -299,15 +299,18 @@ async def test_inschool_manual_new_ticket_my_and_organisation_tickets_and_an_ans
 # -- Visma Enterprise -----------------------------------------------------------------------------
 
 
-async def visma_enterprise(service: RunningService) -> tuple[SeededTenant, str, dict[str, str]]:
-    tenant = await seed_tenant(service, "visma-enterprise", country="DK")
+async def create_customer(service: RunningService, tenant: SeededTenant, name: str) -> str:
     as_admin = tenant.staff.model_copy(update={"scopes": ("platform:admin",)})
     created = await service.graphql(
-        CREATE_ORGANISATION,
-        {"input": {"name": "Kunde B ApS", "kind": "CUSTOMER"}},
-        principal=as_admin,
+        CREATE_ORGANISATION, {"input": {"name": name, "kind": "CUSTOMER"}}, principal=as_admin
     )
-    second = created["createOrganisation"]["organisation"]["id"]
+    organisation_id: str = created["createOrganisation"]["organisation"]["id"]
+    return organisation_id
+
+
+async def visma_enterprise(service: RunningService) -> tuple[SeededTenant, str, dict[str, str]]:
+    tenant = await seed_tenant(service, "visma-enterprise", country="DK")
+    second = await create_customer(service, tenant, "Kunde B ApS")
     await add_user(
         service,
         tenant,
@@ -654,3 +657,46 @@ async def test_the_demo_shows_case_00002196_and_the_schools_tickets(gateway, peo
         "Uppdatering av SaaS-miljön",
         "PrimusQuery svarar inte",
     ]
+
+
+async def test_a_follower_of_another_customer_and_the_case_s_colleagues_read_each_others_names(
+    gateway, people_service
+):
+    # People show contact cards of staff and of one's own organisations' members; on a ticket
+    # they also show whoever shares it: the creator and followers, and to a follower the
+    # members of the ticket's organisation (its post authors). Nobody else gains anything.
+    service, _ = people_service
+    tenant, second, _ = await visma_enterprise(service)
+    nina = await add_user(service, tenant, "nina", name="Nina Nabo", organisation=second)
+    agent = await log_in(gateway, "visma-enterprise", "support.agent")
+    for kind, holder in (("ORGANISATION", tenant.customer), ("USER", nina["id"])):
+        granted = await agent.do(
+            SET_ACCESS, holderKind=kind, holderId=holder, products=["visma_lon_abc"]
+        )
+        assert granted["userErrors"] == [], granted
+    karen = await log_in(gateway, "visma-enterprise", "karen")
+    await form_once_tickets_know_the_products(karen, 1)
+    case = await karen.done(CREATE, **case_input())
+    followed = await follow_once_known(karen, case, nina["id"])
+    lars = await log_in(gateway, "visma-enterprise", "lars")
+    await lars.done(POST, id=followed["id"], version=followed["version"], text="Også hos mig.")
+    as_nina = await log_in(gateway, "visma-enterprise", "nina")
+    seen: dict[str, Any] = {}
+    for _ in range(100):  # until people have taken in the ticket's events
+        seen = (await as_nina.call(READ, id=case["id"]))["ticket"]
+        if seen["creator"] is not None and seen["feed"][0]["author"] is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert seen["creator"] == {"name": "Karen Kollega"}
+    assert seen["followers"] == [{"name": "Nina Nabo"}]
+    post = next(e for e in seen["feed"] if e["kind"] == "POST")
+    assert post["author"] == {"name": "Lars Larsen"}
+    # The case's colleagues read the outside follower's name.
+    assert (await lars.call(READ, id=case["id"]))["ticket"]["followers"] == [{"name": "Nina Nabo"}]
+    # Someone of a third customer shares no ticket with her: her card stays unreadable.
+    third = await create_customer(service, tenant, "Kunde C ApS")
+    await add_user(service, tenant, "ole", name="Ole Olsen", organisation=third)
+    ole = await log_in(gateway, "visma-enterprise", "ole")
+    card = await ole.call("query($id: ID!) { user(id: $id) { name } }", id=nina["id"])
+    assert card["user"] is None
+    assert (await ole.call(READ, id=case["id"]))["ticket"] is None

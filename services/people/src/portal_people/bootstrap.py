@@ -108,6 +108,7 @@ class PeopleService:
             organisations_of=self._organisations_of,
             users=self._repository(UserRepository, principal.tenant),
             passwords=self.passwords,
+            ticket_circles=OrderFactsRepository(self.runtime.database, principal.tenant),
         )
 
     def sessions(self, directory: Directory) -> Sessions:

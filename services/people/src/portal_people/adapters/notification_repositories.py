@@ -9,6 +9,7 @@ twice. The delivery job claims due mails across tenants with one atomic update e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -342,6 +343,33 @@ class OrderFactsRepository:
     async def facts(self, order_id: str) -> dict[str, Any]:
         found = await self._orders.find_one({"_id": self._key(order_id)})
         return dict((found or {}).get("facts") or {})
+
+    async def around(self, user_id: str, organisations: Sequence[str]) -> tuple[set[str], set[str]]:
+        """TicketCircles: who shares a ticket with the user, from the tickets' facts."""
+        tickets = {"$regex": f"^{re.escape(self._key('ticket:'))}"}
+        taking_part = [{"facts.created_by": user_id}, {"facts.follower_user_ids": user_id}]
+        seen_by_organisation = {
+            "facts.organisation_id": {"$in": list(organisations)},
+            "facts.private": False,
+        }
+        found = await self._orders.find(
+            {"_id": tickets, "$or": [*taking_part, seen_by_organisation]},
+            projection={"facts": 1},
+        )
+        users: set[str] = set()
+        organisations_of_tickets: set[str] = set()
+        for document in found:
+            facts = document.get("facts") or {}
+            followers = [f for f in facts.get("follower_user_ids") or [] if isinstance(f, str)]
+            creator = facts.get("created_by")
+            users.update(followers)
+            if isinstance(creator, str):
+                users.add(creator)
+            organisation = facts.get("organisation_id")
+            if isinstance(organisation, str) and (creator == user_id or user_id in followers):
+                organisations_of_tickets.add(organisation)
+        users.discard(user_id)
+        return users, organisations_of_tickets
 
     async def include(self, key: str, fact: str, value: str, present: bool) -> None:
         operator = "$addToSet" if present else "$pull"

@@ -56,14 +56,17 @@ class UserSight:
     the members of the organisations it administers (with their departments).
 
     Besides them it reads by id, as a contact card only and without listing them, the people
-    its records name: the members of its own organisations (`colleagues`), and with
-    `operator_staff` the operator's staff (the JM contact person, Familjebostäder's orderer)."""
+    its records name: the members of its own organisations (`colleagues`), with
+    `operator_staff` the operator's staff (the JM contact person, Familjebostäder's orderer),
+    and the people it shares a ticket with (`acquaintances`: its creator and followers, whatever
+    their organisation)."""
 
     everything: bool = False
     own: str | None = None
     organisations: tuple[str, ...] = ()
     colleagues: tuple[str, ...] = ()
     operator_staff: bool = False
+    acquaintances: tuple[str, ...] = ()
 
     def includes(self, user: User) -> bool:
         return (
@@ -76,8 +79,10 @@ class UserSight:
         """What of `user` the caller reads by id; None: nothing (as if it did not exist)."""
         if self.includes(user):
             return UserReading.FULL
-        if (self.operator_staff and user.staff) or any(
-            m.organisation_id in self.colleagues for m in user.memberships
+        if (
+            (self.operator_staff and user.staff)
+            or user.id in self.acquaintances
+            or any(m.organisation_id in self.colleagues for m in user.memberships)
         ):
             return UserReading.CARD
         return None

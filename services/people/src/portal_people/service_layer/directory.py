@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,13 @@ from portal_people.domain.tenant import Tenant, parse_configuration
 from portal_people.domain.user import User, check_password
 from portal_people.service_layer import access
 from portal_people.service_layer.access import OrganisationSight, UserReading, UserSight
-from portal_people.service_layer.ports import OrganisationsOf, Passwords, Tenants, Users
+from portal_people.service_layer.ports import (
+    OrganisationsOf,
+    Passwords,
+    Tenants,
+    TicketCircles,
+    Users,
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +48,10 @@ class Directory:
         organisations_of: OrganisationsOf,
         users: Users,
         passwords: Passwords,
+        ticket_circles: TicketCircles | None = None,
     ) -> None:
         self.principal = principal
+        self.ticket_circles = ticket_circles
         self.tenants = tenants
         self.organisations_of = organisations_of
         # The caller's own tenant's.
@@ -262,8 +271,25 @@ class Directory:
             return None
         if user.id == self.principal.user:
             return user, UserReading.FULL
-        reading = (await self.user_sight()).reading(user)
+        sight = await self.user_sight()
+        reading = sight.reading(user)
+        if reading is None and not sight.everything and self.principal.authenticated:
+            # Only when nothing else shows the person: whoever shares a ticket with the caller
+            # (a follower of another customer, that customer's post authors) is named on it.
+            reading = (await self._with_ticket_circles(sight)).reading(user)
         return (user, reading) if reading is not None else None
+
+    async def _with_ticket_circles(self, sight: UserSight) -> UserSight:
+        if self.ticket_circles is None:
+            return sight
+        users, organisations = await self.ticket_circles.around(
+            self.principal.user, sight.colleagues
+        )
+        return dataclasses.replace(
+            sight,
+            acquaintances=tuple(users),
+            colleagues=tuple(dict.fromkeys([*sight.colleagues, *organisations])),
+        )
 
     async def user_sight(self) -> UserSight:
         if access.is_tenant_staff(self.principal, self.principal.tenant):

@@ -3,7 +3,7 @@ adapters (`adapters/`) keep them, and so do the in-memory fakes of the fast test
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from portal_kit.domain import Aggregate
@@ -175,3 +175,13 @@ class Mail(Protocol):
     async def password_reset(
         self, *, to: str, locale: str, name: str, portal: str, tenant: str, token: str, minutes: int
     ) -> bool: ...
+
+
+class TicketCircles(Protocol):
+    """Who shares a ticket with a user (people's facts of tickets, from their events)."""
+
+    async def around(self, user_id: str, organisations: Sequence[str]) -> tuple[set[str], set[str]]:
+        """(users, organisations): the creators and followers of the tickets the user sees by
+        taking part (creator, follower) or as a member of the ticket's organisation (not
+        private); and the organisations of the tickets the user follows or created."""
+        ...
