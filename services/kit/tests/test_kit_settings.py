@@ -130,3 +130,36 @@ def test_service_process_refuses_to_start(extra_env: dict[str, str], setting: st
     assert len(lines) == 1, finished.stderr
     assert setting in lines[0]
     assert "Traceback" not in finished.stderr
+
+
+def test_outside_dev_mode_a_runtime_without_mongo_url_names_the_setting(
+    principal_keys: tuple[bytes, bytes],
+) -> None:
+    settings = load_settings(ServiceSettings, principal_public_key=principal_keys[1].decode())
+    with pytest.raises(SettingsError) as raised:
+        ServiceRuntime(settings, outbox_collections=())
+    assert raised.value.setting == "PORTAL_MONGO_URL"
+    # Dev mode (make dev) and the test fixtures' explicit switch keep the stand-in.
+    for allowed in ({"dev_mode": True}, {"mongo_stand_in": True}, {"mongo_url": "mongodb://x"}):
+        ServiceRuntime(settings.model_copy(update=allowed), outbox_collections=())
+
+
+@pytest.mark.parametrize("service", ["people", "orders", "tickets", "billing"])
+def test_a_service_process_without_mongo_url_refuses_to_start_with_one_line(
+    service: str, principal_keys: tuple[bytes, bytes]
+) -> None:
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")
+    }
+    environment["PORTAL_PRINCIPAL_PUBLIC_KEY"] = principal_keys[1].decode()
+    finished = subprocess.run(
+        [sys.executable, "-m", f"portal_{service}"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2, finished.stderr
+    lines = finished.stderr.strip().splitlines()
+    assert len(lines) == 1, finished.stderr
+    assert "PORTAL_MONGO_URL" in lines[0]

@@ -14,7 +14,7 @@ def follow_events(durable: str, service: str, aggregate: str, handler: Handler) 
 
     async def start(runtime: ServiceRuntime) -> None:
         names = StreamNames(runtime.settings.event_prefix, service)
-        await ensure_service_streams(runtime.js, names)
+        await ensure_service_streams(runtime.js, names, runtime.stream_limits)
         runtime.consumers.append(
             EventConsumer(
                 runtime.js,

@@ -62,8 +62,38 @@ async def connect_nats(url: str, *, name: str) -> NatsClient:
     return client
 
 
-async def ensure_stream(js: JetStreamContext, name: str, subjects: str) -> None:
-    """Create the stream or bring its configuration up to date (file storage, dedup window)."""
+@dataclass(frozen=True)
+class StreamLimits:
+    """The limits start-up gives a stream it creates (from the service's settings)."""
+
+    max_age_seconds: float = 30 * 86_400.0
+    max_bytes: int = 1024**3
+    replicas: int = 1
+
+
+def _wanted(config: StreamConfig) -> dict[str, Any]:
+    return {
+        "subjects": config.subjects,
+        "storage": config.storage,
+        "retention": config.retention,
+        "discard": config.discard,
+        "duplicate_window": config.duplicate_window,
+        "max_age": config.max_age,
+        "max_bytes": config.max_bytes,
+        "num_replicas": config.num_replicas,
+    }
+
+
+async def ensure_stream(
+    js: JetStreamContext, name: str, subjects: str, limits: StreamLimits | None = None
+) -> dict[str, tuple[Any, Any]]:
+    """Create the stream when it is missing, with file storage, the dedup window and `limits`.
+
+    A stream that exists is left as it is: an operator may have tuned its limits or replicas,
+    and start-up must not undo that. What differs from this service's wishes is logged and
+    returned (setting -> (found, wanted)).
+    """
+    limits = limits or StreamLimits()
     config = StreamConfig(
         name=name,
         subjects=[subjects],
@@ -71,19 +101,41 @@ async def ensure_stream(js: JetStreamContext, name: str, subjects: str) -> None:
         retention=RetentionPolicy.LIMITS,
         discard=DiscardPolicy.OLD,
         duplicate_window=DEDUP_WINDOW_SECONDS,
+        max_age=limits.max_age_seconds,
+        max_bytes=limits.max_bytes,
+        num_replicas=limits.replicas,
     )
     try:
-        await js.stream_info(name)
+        info = await js.stream_info(name)
     except NotFoundError:
         await js.add_stream(config)
         log.info("stream created", extra={"stream": name})
-    else:
-        await js.update_stream(config)
+        return {}
+    found = _wanted(info.config)
+    differences = {
+        setting: (found[setting], wanted)
+        for setting, wanted in _wanted(config).items()
+        if found[setting] != wanted
+    }
+    if differences:
+        log.warning(
+            "stream kept as configured on the server; it differs from this service's settings",
+            extra={
+                "stream": name,
+                "differences": {
+                    key: f"{have!r} (wanted {want!r})"
+                    for key, (have, want) in differences.items()
+                },
+            },
+        )
+    return differences
 
 
-async def ensure_service_streams(js: JetStreamContext, names: StreamNames) -> None:
-    await ensure_stream(js, names.stream, names.subjects)
-    await ensure_stream(js, names.dead_letter_stream, names.dead_letter_subjects)
+async def ensure_service_streams(
+    js: JetStreamContext, names: StreamNames, limits: StreamLimits | None = None
+) -> None:
+    await ensure_stream(js, names.stream, names.subjects, limits)
+    await ensure_stream(js, names.dead_letter_stream, names.dead_letter_subjects, limits)
 
 
 def headers_for(event_id: str, extra: dict[str, str] | None = None) -> dict[str, Any]:

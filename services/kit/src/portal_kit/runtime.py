@@ -16,7 +16,7 @@ from nats.js import JetStreamContext
 from portal_kit import metrics
 from portal_kit.consumer import EventConsumer
 from portal_kit.counters import Counters
-from portal_kit.jetstream import StreamNames, connect_nats, ensure_service_streams
+from portal_kit.jetstream import StreamLimits, StreamNames, connect_nats, ensure_service_streams
 from portal_kit.mongo import Database, IndexSpec, connect_database
 from portal_kit.outbox import OutboxRelay
 from portal_kit.principal import PrincipalVerifier
@@ -42,6 +42,7 @@ class ServiceRuntime:
         self.settings = settings
         self.names = StreamNames(settings.event_prefix, settings.service_name)
         self.verifier = PrincipalVerifier(settings.public_key_pem())
+        settings.check_database()
         self._outbox_collections = tuple(outbox_collections)
         self._indexes = tuple(indexes)
         self._on_start = tuple(on_start)
@@ -52,6 +53,14 @@ class ServiceRuntime:
         self._nats: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._relay: OutboxRelay | None = None
+
+    @property
+    def stream_limits(self) -> StreamLimits:
+        return StreamLimits(
+            max_age_seconds=self.settings.stream_max_age_days * 86_400.0,
+            max_bytes=self.settings.stream_max_bytes,
+            replicas=self.settings.stream_replicas,
+        )
 
     @property
     def database(self) -> Database:
@@ -105,7 +114,7 @@ class ServiceRuntime:
         await self._database.ensure_indexes(self._indexes)
         self._nats = await connect_nats(settings.nats_url, name=settings.service_name)
         self._js = self._nats.jetstream()
-        await ensure_service_streams(self._js, self.names)
+        await ensure_service_streams(self._js, self.names, self.stream_limits)
         self._relay = OutboxRelay(
             self._database,
             self._outbox_collections,

@@ -22,8 +22,11 @@ class ServiceSettings(BaseSettings):
     service_name: str = Field(default="service", pattern=r"^[a-z][a-z0-9_-]{0,30}$")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
-    # None chooses the in-memory stand-in (development and tests without a MongoDB server).
+    # Required outside dev mode: a service without it refuses to start (runtime.py). None in dev
+    # mode (or with mongo_stand_in, which the test fixtures set) chooses the in-memory stand-in.
     mongo_url: str | None = None
+    # The in-memory stand-in outside dev mode: for tests only, never in production.
+    mongo_stand_in: bool = False
     mongo_database: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,63}$")
     nats_url: str = "nats://127.0.0.1:4222"
     # Root of every subject and stream name; tests give each test its own to run in parallel.
@@ -32,11 +35,25 @@ class ServiceSettings(BaseSettings):
     principal_public_key: str | None = None
     outbox_sweep_seconds: float = Field(default=5.0, gt=0)
     dev_mode: bool = False
+    # JetStream limits of the service's streams, applied when start-up creates them; a stream
+    # that already exists keeps the operator's limits (jetstream.py logs what differs).
+    stream_max_age_days: float = Field(default=30.0, gt=0, le=3650)
+    stream_max_bytes: int = Field(default=1024**3, ge=1024**2)
+    stream_replicas: int = Field(default=1, ge=1, le=5)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @property
     def database_name(self) -> str:
         return self.mongo_database or f"portal_{self.service_name}"
+
+    def check_database(self) -> None:
+        """Refuse to run outside dev mode (and tests) without a MongoDB: the stand-in loses
+        every write when the process stops."""
+        if not self.mongo_url and not (self.dev_mode or self.mongo_stand_in):
+            raise SettingsError(
+                "PORTAL_MONGO_URL",
+                "is required outside dev mode (the in-memory stand-in is for PORTAL_DEV_MODE only)",
+            )
 
     def public_key_pem(self) -> bytes:
         if self.principal_public_key:

@@ -148,6 +148,7 @@ def settings_for(
         values: dict[str, Any] = {
             "service_name": service,
             "mongo_url": mongo_url,
+            "mongo_stand_in": mongo_url is None,
             "mongo_database": namespace.database(service),
             "nats_url": nats_url,
             "event_prefix": namespace.event_prefix,

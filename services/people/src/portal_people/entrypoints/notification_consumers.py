@@ -41,7 +41,7 @@ def notification_consumers(
     async def start(runtime: ServiceRuntime) -> None:
         for service, aggregate in sources:
             names = StreamNames(runtime.settings.event_prefix, service)
-            await ensure_service_streams(runtime.js, names)
+            await ensure_service_streams(runtime.js, names, runtime.stream_limits)
             runtime.consumers.append(
                 EventConsumer(
                     runtime.js,
