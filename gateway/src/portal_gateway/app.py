@@ -31,6 +31,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from portal_gateway import attachments, cookies, metrics, uploads
 from portal_gateway.authentication import Authenticator, build_authenticator
 from portal_gateway.circuit import Circuit
+from portal_gateway.cors import SpaCORSMiddleware
 from portal_gateway.engine import Engine, RequestError
 from portal_gateway.errors import (
     BAD_REQUEST,
@@ -547,5 +548,9 @@ def create_app(settings: GatewaySettings) -> Starlette:
         lifespan=lifespan,
     )
     app.add_middleware(RequestContextMiddleware)
+    if settings.cors_origins:
+        # Outermost, so a preflight is answered before anything else looks at it. Only the
+        # listed origins get CORS headers (and credentials: cookie mode's session cookies).
+        app.add_middleware(SpaCORSMiddleware, origins=settings.cors_origins)
     app.state.gateway = gateway
     return app

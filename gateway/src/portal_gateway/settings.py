@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Annotated, Any
 
 from portal_kit.settings import SettingsError
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _URL = r"^https?://[^\s]+$"
+# A browser origin: scheme, host and an optional port; no path, no wildcard.
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 class GatewaySettings(BaseSettings):
@@ -53,6 +58,9 @@ class GatewaySettings(BaseSettings):
     # Tenant of anonymous callers that send no X-Portal-Tenant header (single-portal setups).
     default_tenant: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$")
     dev_mode: bool = False
+    # SPA origins allowed to call the gateway from a browser (CORS, with credentials), e.g.
+    # `https://portal.example.no,https://admin.example.no` or a JSON list; empty: none.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Check every new plan before it runs (federation/validation.py); always on in dev mode.
     check_plans: bool = False
     # In dev mode only, the tenant of anonymous callers that name none (after default_tenant):
@@ -100,6 +108,24 @@ class GatewaySettings(BaseSettings):
     circuit_failures: int = Field(default=5, ge=1)
     circuit_reset_seconds: float = Field(default=10.0, gt=0)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        return value
 
     def subgraph_urls(self) -> dict[str, str]:
         return {

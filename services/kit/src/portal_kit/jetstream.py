@@ -123,8 +123,7 @@ async def ensure_stream(
             extra={
                 "stream": name,
                 "differences": {
-                    key: f"{have!r} (wanted {want!r})"
-                    for key, (have, want) in differences.items()
+                    key: f"{have!r} (wanted {want!r})" for key, (have, want) in differences.items()
                 },
             },
         )
