@@ -248,6 +248,43 @@ async def test_stop_lets_the_message_in_hand_settle(
     assert effects == [event.id]
 
 
+async def test_a_newer_producers_extra_attribute_and_payload_field_are_handled_not_dead_lettered(
+    js: JetStreamContext,
+    names: StreamNames,
+    start_consumer: StartConsumer,
+    dead_letters: asyncio.Queue[Any],
+) -> None:
+    """A newer producer adds a CloudEvents extension attribute and a payload field this consumer
+    does not know: the event is handled like any other (the unknown parts ignored)."""
+    recorder = Recorder()
+    seen: list[CloudEvent] = []
+
+    async def handler(event: CloudEvent) -> None:
+        seen.append(event)
+        await recorder(event)
+
+    consumer = await start_consumer(handler)
+    event = _event(order_id="o1")
+    envelope = event.model_dump(mode="json")
+    envelope["partitionkey"] = "o1"  # an extension this version has never heard of
+    envelope["data"]["added_in_v2"] = {"nested": [1, 2]}
+    await js.publish(
+        event.nats_subject(names.prefix),
+        orjson.dumps(envelope),
+        headers={"Nats-Msg-Id": event.id},
+    )
+
+    await recorder.wait_for(event.id)
+
+    await _until(lambda: consumer.handled == 1)
+    assert consumer.dead_lettered == 0
+    assert dead_letters.empty()
+    assert (await js.stream_info(names.dead_letter_stream)).state.messages == 0
+    assert seen[0].id == event.id
+    assert seen[0].data["order_id"] == "o1"
+    assert seen[0].data["added_in_v2"] == {"nested": [1, 2]}  # passed on, for who wants it
+
+
 @pytest.mark.parametrize(
     "payload",
     [

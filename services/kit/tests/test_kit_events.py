@@ -129,3 +129,26 @@ def test_event_that_could_never_be_published_is_refused_when_wrapped() -> None:
         CloudEvent.wrap(
             ThingCreated(thing_id="t", label="x"), service="Kit.x", tenant="acme", aggregate_id="t"
         )
+
+
+def test_unknown_attributes_and_payload_fields_are_tolerated_when_reading() -> None:
+    """A newer producer's extra CloudEvents attribute or payload field reads without error."""
+
+    class Thing(DomainEvent):
+        aggregate: ClassVar[str] = "thing"
+        name: ClassVar[str] = "made"
+        thing_id: str
+
+    raw = {
+        "specversion": "1.0",
+        "id": "e1",
+        "source": "/portal/kit",
+        "type": "portal.kit.thing.made",
+        "subject": "t1",
+        "time": "2024-05-01T12:00:00+00:00",
+        "data": {"thing_id": "t1", "colour": "red"},
+        "tenant": "acme",
+        "partitionkey": "t1",
+    }
+    envelope = CloudEvent.model_validate(raw)
+    assert Thing.model_validate(envelope.data).thing_id == "t1"

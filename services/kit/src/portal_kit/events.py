@@ -21,9 +21,12 @@ TENANT_TOKEN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
 
 class DomainEvent(BaseModel):
-    """Base of every event model. Subclasses set `aggregate` and `name` as class variables."""
+    """Base of every event model. Subclasses set `aggregate` and `name` as class variables.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Unknown fields are ignored when an event is read: a newer producer may add fields, and an
+    older consumer must still handle its events (producers are held to the fields by mypy)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     aggregate: ClassVar[str]
     name: ClassVar[str]
@@ -51,9 +54,12 @@ def event_subject(prefix: str, tenant: str, service: str, aggregate: str, name: 
 
 
 class CloudEvent(BaseModel):
-    """CloudEvents 1.0 structured-mode JSON, with `tenant` and `traceparent` extensions."""
+    """CloudEvents 1.0 structured-mode JSON, with `tenant` and `traceparent` extensions.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Unknown attributes (extensions a newer producer adds) are ignored, never refused: CloudEvents
+    consumers must tolerate them, and refusing would dead-letter a newer producer's events."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, max_length=100)
