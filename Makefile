@@ -28,6 +28,7 @@ uv:
 env: uv
 	$(UV) sync --frozen --all-packages
 	npm ci --prefix deploy/supergraph --no-audit --no-fund --loglevel=error
+	npm ci --prefix deploy/asyncapi --no-audit --no-fund --loglevel=error
 
 lint: env
 	$(UV) run ruff check .

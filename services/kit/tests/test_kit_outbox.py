@@ -81,6 +81,27 @@ async def _stream_messages(js: JetStreamContext, stream: str) -> list[Any]:
     return [await js.get_msg(stream, seq) for seq in range(1, info.state.messages + 1)]
 
 
+async def test_the_trace_context_travels_as_a_traceparent_header_too(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    """The headers deploy/asyncapi.json documents: Nats-Msg-Id always, traceparent when traced."""
+    traced = _envelope("acme", "t1", "created", 0)
+    traced["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    untraced = _envelope("acme", "t2", "created", 0)
+    await _store(database, "acme", "t1", [traced])
+    await _store(database, "acme", "t2", [untraced])
+    relay = OutboxRelay(database, ["things"], js, prefix=namespace.event_prefix)
+
+    assert await relay.drain() == 2
+
+    headers = {
+        m.headers["Nats-Msg-Id"]: m.headers
+        for m in await _stream_messages(js, _names(namespace).stream)
+    }
+    assert headers[traced["id"]]["traceparent"] == traced["traceparent"]
+    assert "traceparent" not in headers[untraced["id"]]
+
+
 async def test_drain_publishes_in_order_with_event_id_as_msg_id(
     database: Database, js: JetStreamContext, namespace: TestNamespace
 ) -> None:

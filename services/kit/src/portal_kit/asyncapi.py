@@ -48,11 +48,80 @@ def _envelope_schema(
     shared.update(schema.pop("$defs", {}))
     shared.update(data.pop("$defs", {}))
     schema["properties"]["type"] = {"const": f"portal.{service}.{model.aggregate}.{model.name}"}
+    description = _own_doc(model) or f"The {model.aggregate} {model.name.replace('_', ' ')}."
+    data["description"] = description
     schema["properties"]["data"] = data
-    schema["description"] = (model.__doc__ or "").strip() or (
-        f"{model.aggregate} {model.name.replace('_', ' ')}"
-    )
+    schema["description"] = description
     return schema
+
+
+def _own_doc(model: type[DomainEvent]) -> str:
+    """The model's own docstring (not one inherited from a base event)."""
+    return " ".join((model.__dict__.get("__doc__") or "").split())
+
+
+HEADERS: dict[str, Any] = {
+    "type": "object",
+    "required": ["Nats-Msg-Id"],
+    "properties": {
+        "Nats-Msg-Id": {
+            "type": "string",
+            "description": (
+                "The CloudEvent's id. JetStream drops a republished duplicate within its "
+                "two-minute window; consumers deduplicate on it beyond that."
+            ),
+        },
+        "traceparent": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+            "description": (
+                "W3C trace context of the request that caused the event (also the envelope's "
+                "`traceparent` attribute); absent when the change was not traced."
+            ),
+        },
+    },
+}
+
+SERVERS: dict[str, Any] = {
+    "production": {
+        "host": "{host}:{port}",
+        "protocol": "nats",
+        "description": (
+            "The platform's NATS JetStream cluster, over TLS. A partner connects with the "
+            "credentials issued for its tenant and may read only `portal.<tenant>.>`."
+        ),
+        "variables": {
+            "host": {"description": "The NATS host the operator gives the partner."},
+            "port": {"default": "4222", "description": "The NATS client port."},
+        },
+        "security": [
+            {"$ref": "#/components/securitySchemes/natsUserPassword"},
+            {"$ref": "#/components/securitySchemes/natsNkeyJwt"},
+        ],
+    },
+    "development": {
+        "host": "127.0.0.1:4222",
+        "protocol": "nats",
+        "description": "`make dev`: a local nats-server without authentication.",
+    },
+}
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    "natsUserPassword": {
+        "type": "userPassword",
+        "description": (
+            "A NATS user and password per partner, with permissions limited to its tenant's "
+            "subjects (`portal.<tenant>.>`)."
+        ),
+    },
+    "natsNkeyJwt": {
+        "type": "asymmetricEncryption",
+        "description": (
+            "NATS decentralized authentication: a user JWT issued by the tenant's account and "
+            "its NKey seed (a `.creds` file); the server refuses subjects of other tenants."
+        ),
+    },
+}
 
 
 def asyncapi_document(services: list[str]) -> dict[str, Any]:
@@ -63,21 +132,29 @@ def asyncapi_document(services: list[str]) -> dict[str, Any]:
     for service in services:
         for model in event_models(service):
             key = f"{service}.{model.aggregate}.{model.name}"
+            payload = _envelope_schema(service, model, schemas)
             messages[key] = {
                 "name": key,
                 "title": model.__name__,
+                "summary": payload["description"].split("\n")[0],
                 "contentType": "application/cloudevents+json",
-                "payload": _envelope_schema(service, model, schemas),
+                "headers": {"$ref": "#/components/schemas/NatsHeaders"},
+                "payload": payload,
             }
             channels[key] = {
                 "address": f"portal.{{tenant}}.{service}.{model.aggregate}.{model.name}",
                 "parameters": {"tenant": {"description": "The tenant (portal) id, e.g. jm."}},
                 "messages": {key: {"$ref": f"#/components/messages/{key}"}},
             }
-            operations[f"receive.{key}"] = {
-                "action": "receive",
+            # The platform publishes these: `send` from the platform's side (partners and the
+            # services themselves consume them).
+            operations[f"send.{key}"] = {
+                "action": "send",
                 "channel": {"$ref": f"#/channels/{key}"},
+                "summary": f"{service} publishes {model.aggregate} {model.name.replace('_', ' ')}",
+                "messages": [{"$ref": f"#/channels/{key}/messages/{key}"}],
             }
+    schemas["NatsHeaders"] = HEADERS
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -86,16 +163,20 @@ def asyncapi_document(services: list[str]) -> dict[str, Any]:
             "description": (
                 "CloudEvents 1.0 (structured JSON) on NATS JetStream, one stream per service. "
                 "Payloads carry ids, codes and timestamps, never personal data; the event id is "
-                "also the Nats-Msg-Id, so consumers can deduplicate."
+                "also the Nats-Msg-Id, so consumers can deduplicate. Consumers must ignore "
+                "attributes and payload fields they do not know: a newer producer may add them "
+                "(the platform's own consumers do)."
             ),
         },
         "defaultContentType": "application/cloudevents+json",
-        "servers": {
-            "nats": {"host": "127.0.0.1:4222", "protocol": "nats", "description": "JetStream"}
-        },
+        "servers": SERVERS,
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages, "schemas": schemas},
+        "components": {
+            "messages": messages,
+            "schemas": schemas,
+            "securitySchemes": SECURITY_SCHEMES,
+        },
     }
 
 

@@ -61,16 +61,36 @@ class CloudEvent(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    specversion: Literal["1.0"] = "1.0"
-    id: str = Field(min_length=1, max_length=100)
-    source: str = Field(min_length=1, max_length=200)
-    type: str = Field(min_length=1, max_length=200)
-    subject: str = Field(min_length=1, max_length=200)
-    time: datetime
-    datacontenttype: Literal["application/json"] = "application/json"
-    data: dict[str, Any]
-    tenant: str = Field(pattern=TENANT_TOKEN.pattern)
-    traceparent: str | None = None
+    specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents version: 1.0.")
+    id: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The event's id (a UUID), also its Nats-Msg-Id: deduplicate on it.",
+    )
+    source: str = Field(
+        min_length=1, max_length=200, description="The service that wrote it: /portal/<service>."
+    )
+    type: str = Field(
+        min_length=1,
+        max_length=200,
+        description="portal.<service>.<aggregate>.<event>, as in the subject after the tenant.",
+    )
+    subject: str = Field(
+        min_length=1, max_length=200, description="The id of the aggregate the event is about."
+    )
+    time: datetime = Field(description="When the change was committed (UTC, RFC 3339).")
+    datacontenttype: Literal["application/json"] = Field(
+        default="application/json", description="The media type of `data`: application/json."
+    )
+    data: dict[str, Any] = Field(description="The event's payload (ids, codes, times).")
+    tenant: str = Field(
+        pattern=TENANT_TOKEN.pattern,
+        description="Extension: the tenant (portal) id, as in the subject.",
+    )
+    traceparent: str | None = Field(
+        default=None,
+        description="Extension: the W3C trace context of the request that caused the event.",
+    )
 
     @property
     def aggregate(self) -> str:

@@ -171,7 +171,9 @@ class OutboxRelay:
                 subject = event_subject(self._prefix, raw["tenant"], service, aggregate, name)
                 async with self._in_flight:
                     acknowledgement = await self._js.publish_async(
-                        subject, orjson.dumps(raw), headers=headers_for(raw["id"])
+                        subject,
+                        orjson.dumps(raw),
+                        headers=headers_for(raw["id"], _trace_header(raw)),
                     )
                     await asyncio.wait_for(acknowledgement, self._publish_timeout)
             except asyncio.CancelledError:
@@ -195,3 +197,9 @@ async def _next_chunk(cursor: Any) -> list[dict[str, Any]]:
         if len(chunk) >= BATCH:
             break
     return chunk
+
+
+def _trace_header(raw: dict[str, Any]) -> dict[str, str] | None:
+    """The envelope's trace context as a `traceparent` header too, for NATS-level tooling."""
+    traceparent = raw.get("traceparent")
+    return {"traceparent": traceparent} if isinstance(traceparent, str) and traceparent else None

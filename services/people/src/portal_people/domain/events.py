@@ -5,67 +5,92 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from portal_kit.events import DomainEvent
+from pydantic import Field
 
 
 class TenantCreated(DomainEvent):
     aggregate: ClassVar[str] = "tenant"
     name: ClassVar[str] = "created"
-    tenant_id: str
-    display_name: str
-    country: str
-    configuration: dict[str, Any]
+    tenant_id: str = Field(description="The tenant's (portal's) id.")
+    display_name: str = Field(
+        description="The name shown for it (an organisation's or tenant's name, not a person's)."
+    )
+    country: str = Field(description="ISO 3166-1 alpha-2 country code of the tenant.")
+    configuration: dict[str, Any] = Field(
+        description="The tenant's configuration (features, locales, rules) after the change."
+    )
 
 
 class TenantConfigurationChanged(DomainEvent):
     aggregate: ClassVar[str] = "tenant"
     name: ClassVar[str] = "configuration_changed"
-    tenant_id: str
-    configuration: dict[str, Any]
+    tenant_id: str = Field(description="The tenant's (portal's) id.")
+    configuration: dict[str, Any] = Field(
+        description="The tenant's configuration (features, locales, rules) after the change."
+    )
 
 
 class OrganisationCreated(DomainEvent):
     aggregate: ClassVar[str] = "organisation"
     name: ClassVar[str] = "created"
-    organisation_id: str
-    kind: str
-    display_name: str
-    parent_id: str | None
+    organisation_id: str = Field(description="The organisation's id.")
+    kind: str = Field(
+        description="The organisation's kind code (e.g. customer, department, contractor)."
+    )
+    display_name: str = Field(
+        description="The name shown for it (an organisation's or tenant's name, not a person's)."
+    )
+    parent_id: str | None = Field(
+        description="The parent organisation's id (None: a top-level organisation)."
+    )
     # The business registry number (billing's invoices carry it); never a person's number.
-    organisation_number: str | None = None
+    organisation_number: str | None = Field(
+        default=None,
+        description="The business registry number (never a person's number); None: not known.",
+    )
 
 
 class OrganisationUpdated(DomainEvent):
     aggregate: ClassVar[str] = "organisation"
     name: ClassVar[str] = "updated"
-    organisation_id: str
-    changed: list[str]
-    active: bool
+    organisation_id: str = Field(description="The organisation's id.")
+    changed: list[str] = Field(
+        description="The names of the fields that changed (never their values)."
+    )
+    active: bool = Field(description="Whether it is active after the change.")
     # The name after the change, so read models (orders' contractor sort) follow a rename.
-    display_name: str
-    organisation_number: str | None = None
+    display_name: str = Field(description="The organisation's name after the change.")
+    organisation_number: str | None = Field(
+        default=None,
+        description="The business registry number (never a person's number); None: not known.",
+    )
 
 
 class UserCreated(DomainEvent):
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "created"
-    user_id: str
-    organisation_ids: list[str]
+    user_id: str = Field(description="The user's (account's) opaque id.")
+    organisation_ids: list[str] = Field(description="The organisations the user is a member of.")
 
 
 class UserUpdated(DomainEvent):
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "updated"
-    user_id: str
-    changed: list[str]
-    active: bool
+    user_id: str = Field(description="The user's (account's) opaque id.")
+    changed: list[str] = Field(
+        description="The names of the fields that changed (never their values)."
+    )
+    active: bool = Field(description="Whether it is active after the change.")
 
 
 class MembershipChanged(DomainEvent):
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "membership_changed"
-    user_id: str
-    organisation_id: str
-    roles: list[str]
+    user_id: str = Field(description="The user's (account's) opaque id.")
+    organisation_id: str = Field(description="The organisation whose membership changed.")
+    roles: list[str] = Field(
+        description="The role codes after the change (empty: no longer a member)."
+    )
 
 
 class UserRegistered(DomainEvent):
@@ -73,15 +98,15 @@ class UserRegistered(DomainEvent):
 
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "registered"
-    user_id: str
-    organisation_ids: list[str]
-    invitation_id: str
+    user_id: str = Field(description="The user's (account's) opaque id.")
+    organisation_ids: list[str] = Field(description="The organisations the user is a member of.")
+    invitation_id: str = Field(description="The invitation's id.")
 
 
 class PasswordChanged(DomainEvent):
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "password_changed"
-    user_id: str
+    user_id: str = Field(description="The user's (account's) opaque id.")
 
 
 class SessionEnded(DomainEvent):
@@ -92,16 +117,16 @@ class SessionEnded(DomainEvent):
 
     aggregate: ClassVar[str] = "session"
     name: ClassVar[str] = "ended"
-    session_id: str
-    user_id: str
-    reason: str  # "logged_out" or "refresh_token_reused"
+    session_id: str = Field(description="The session's id (the `sid` claim of its access tokens).")
+    user_id: str = Field(description="The user's (account's) opaque id.")
+    reason: str = Field(description="Why it ended: logged_out or refresh_token_reused.")
 
 
 class PasswordResetRequested(DomainEvent):
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "password_reset_requested"
-    user_id: str
-    expires_at: str
+    user_id: str = Field(description="The user's (account's) opaque id.")
+    expires_at: str = Field(description="When it expires (RFC 3339, UTC).")
 
 
 class PasswordReset(DomainEvent):
@@ -109,20 +134,20 @@ class PasswordReset(DomainEvent):
 
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "password_reset"
-    user_id: str
+    user_id: str = Field(description="The user's (account's) opaque id.")
 
 
 class FirstLoginRequired(DomainEvent):
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "first_login_required"
-    user_id: str
-    steps: list[str]
+    user_id: str = Field(description="The user's (account's) opaque id.")
+    steps: list[str] = Field(description="The first-login steps the user must complete (codes).")
 
 
 class FirstLoginCompleted(DomainEvent):
     aggregate: ClassVar[str] = "user"
     name: ClassVar[str] = "first_login_completed"
-    user_id: str
+    user_id: str = Field(description="The user's (account's) opaque id.")
 
 
 class LoginLocked(DomainEvent):
@@ -132,19 +157,21 @@ class LoginLocked(DomainEvent):
 
     aggregate: ClassVar[str] = "login"
     name: ClassVar[str] = "locked"
-    scope: str
-    user_id: str | None
-    locked_until: str
+    scope: str = Field(
+        description="What is locked: pair (the account from one address), account, or address."
+    )
+    user_id: str | None = Field(description="The locked account's id (None for scope `address`).")
+    locked_until: str = Field(description="Until when logins are refused (RFC 3339, UTC).")
 
 
 class InvitationSent(DomainEvent):
     aggregate: ClassVar[str] = "invitation"
     name: ClassVar[str] = "sent"
-    invitation_id: str
-    organisation_id: str
-    roles: list[str]
-    invited_by: str
-    expires_at: str
+    invitation_id: str = Field(description="The invitation's id.")
+    organisation_id: str = Field(description="The organisation the invitation is to.")
+    roles: list[str] = Field(description="The role codes the invitation grants.")
+    invited_by: str = Field(description="The user id of who sent the invitation.")
+    expires_at: str = Field(description="When it expires (RFC 3339, UTC).")
 
 
 class InvitationRedeemed(DomainEvent):
@@ -152,9 +179,9 @@ class InvitationRedeemed(DomainEvent):
     name: ClassVar[str] = "redeemed"
     # Written in the new account's document (one atomic insert), but about the invitation.
     subject_field: ClassVar[str | None] = "invitation_id"
-    invitation_id: str
-    organisation_id: str
-    user_id: str
+    invitation_id: str = Field(description="The invitation's id.")
+    organisation_id: str = Field(description="The organisation the new account joined.")
+    user_id: str = Field(description="The new account's id.")
 
 
 class EmployeeCreated(DomainEvent):
@@ -164,34 +191,38 @@ class EmployeeCreated(DomainEvent):
 
     aggregate: ClassVar[str] = "employee"
     name: ClassVar[str] = "created"
-    employee_id: str
-    organisation_id: str
-    national_id_registered: bool
+    employee_id: str = Field(description="The employee's id.")
+    organisation_id: str = Field(description="The employee's organisation.")
+    national_id_registered: bool = Field(
+        description="True when a national ID is on file (never the value)."
+    )
 
 
 class EmployeeUpdated(DomainEvent):
     aggregate: ClassVar[str] = "employee"
     name: ClassVar[str] = "updated"
-    employee_id: str
-    organisation_id: str
-    changed: list[str]
+    employee_id: str = Field(description="The employee's id.")
+    organisation_id: str = Field(description="The employee's organisation after the change.")
+    changed: list[str] = Field(
+        description="The names of the fields that changed (never their values)."
+    )
     # With `organisation_id`, the whole of what a read model keeps: each event is a snapshot,
     # so one that arrives late (a redelivery) can be told apart by its time and dropped.
-    active: bool
+    active: bool = Field(description="Whether it is active after the change.")
 
 
 class EmployeeDeactivated(DomainEvent):
     aggregate: ClassVar[str] = "employee"
     name: ClassVar[str] = "deactivated"
-    employee_id: str
-    organisation_id: str
+    employee_id: str = Field(description="The employee's id.")
+    organisation_id: str = Field(description="The employee's organisation.")
 
 
 class EmployeeReactivated(DomainEvent):
     aggregate: ClassVar[str] = "employee"
     name: ClassVar[str] = "reactivated"
-    employee_id: str
-    organisation_id: str
+    employee_id: str = Field(description="The employee's id.")
+    organisation_id: str = Field(description="The employee's organisation.")
 
 
 class NationalIdRevealed(DomainEvent):
@@ -199,6 +230,6 @@ class NationalIdRevealed(DomainEvent):
 
     aggregate: ClassVar[str] = "national_id"
     name: ClassVar[str] = "revealed"
-    employee_id: str
-    revealed_by: str
-    revealed_at: str
+    employee_id: str = Field(description="The employee's id.")
+    revealed_by: str = Field(description="The user id of who saw the national ID.")
+    revealed_at: str = Field(description="When it was revealed (RFC 3339, UTC).")

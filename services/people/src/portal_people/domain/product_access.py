@@ -16,6 +16,7 @@ from typing import ClassVar
 from portal_kit.domain import Aggregate, DomainError, new_id
 from portal_kit.events import DomainEvent
 from portal_kit.messages import Messages
+from pydantic import Field
 
 _ = Messages("portal_people")
 
@@ -33,9 +34,9 @@ class ProductAccessChanged(DomainEvent):
 
     aggregate: ClassVar[str] = "product_access"
     name: ClassVar[str] = "changed"
-    holder_kind: str
-    holder_id: str
-    products: list[str]
+    holder_kind: str = Field(description="Who holds the access: user or organisation.")
+    holder_id: str = Field(description="The holder's id (a user id or an organisation id).")
+    products: list[str] = Field(description="The holder's product codes after the change.")
 
 
 def check_products(products: list[str]) -> tuple[str, ...]:
