@@ -469,3 +469,13 @@ def test_readme_port_rows_are_parsed() -> None:
     assert readme_ports(text) == {"gateway": 4000, "people": 4001}
     with pytest.raises(pytest.fail.Exception, match="no port table"):
         readme_ports("# Portal\n\nNo table here.\n")
+
+
+def test_every_subgraph_has_a_real_mongodb_and_no_dev_mode() -> None:
+    """Outside dev mode a service without PORTAL_MONGO_URL refuses to start (portal_kit
+    settings): compose must give every subgraph one, and must not switch dev mode on."""
+    for name in ("people", "orders", "tickets", "billing"):
+        env = environment(services()[name])
+        assert env.get("PORTAL_MONGO_URL", "").startswith("mongodb://"), name
+        assert env.get("PORTAL_DEV_MODE", "false").lower() in ("false", "0"), name
+        assert env.get("PORTAL_MONGO_STAND_IN", "false").lower() in ("false", "0"), name

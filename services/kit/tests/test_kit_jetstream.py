@@ -52,7 +52,7 @@ async def test_an_operators_limits_survive_a_restart_and_the_difference_is_logge
     assert kept.max_bytes == 2 * 1024**3
     assert differences == {
         "max_age": (7 * 86_400.0, 3600.0),
-        "max_bytes": (2 * 1024**3, 1024**3),
+        "max_bytes": (2 * 1024**3, -1),
     }
     assert any("differs" in record.getMessage() for record in caplog.records)
 
@@ -66,3 +66,17 @@ async def test_an_unchanged_stream_logs_nothing(
     with caplog.at_level(logging.WARNING, logger="portal_kit.jetstream"):
         assert await ensure_stream(js, names.stream, names.subjects) == {}
     assert not caplog.records
+
+
+def test_the_runtime_takes_the_limits_from_its_settings(
+    settings_for: Any,
+) -> None:
+    from portal_kit.runtime import ServiceRuntime
+
+    settings = settings_for(
+        stream_max_age_days=7, stream_max_bytes=512 * 1024**2, stream_replicas=3
+    )
+    limits = ServiceRuntime(settings, outbox_collections=()).stream_limits
+    assert limits == StreamLimits(max_age_seconds=7 * 86_400.0, max_bytes=512 * 1024**2, replicas=3)
+    unlimited = ServiceRuntime(settings_for(stream_max_bytes=0), outbox_collections=())
+    assert unlimited.stream_limits.max_bytes == -1  # no byte limit, age only

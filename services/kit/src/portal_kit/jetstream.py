@@ -67,7 +67,7 @@ class StreamLimits:
     """The limits start-up gives a stream it creates (from the service's settings)."""
 
     max_age_seconds: float = 30 * 86_400.0
-    max_bytes: int = 1024**3
+    max_bytes: int = -1  # no byte limit unless the settings give one
     replicas: int = 1
 
 

@@ -2,7 +2,8 @@
 
 A `TenantCollection` is the only handle repositories get: it adds the tenant to every filter,
 document and aggregation, so a query without a tenant cannot be expressed. The in-memory stand-in
-(mongomock-motor) is used only when no MongoDB URL is configured, and says so loudly.
+(mongomock-motor) is used only when no MongoDB URL is configured, and says so loudly; outside
+dev mode and the tests a service refuses to start without one (`ServiceSettings.check_database`).
 """
 
 from __future__ import annotations

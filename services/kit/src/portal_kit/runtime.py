@@ -58,7 +58,7 @@ class ServiceRuntime:
     def stream_limits(self) -> StreamLimits:
         return StreamLimits(
             max_age_seconds=self.settings.stream_max_age_days * 86_400.0,
-            max_bytes=self.settings.stream_max_bytes,
+            max_bytes=self.settings.stream_max_bytes or -1,
             replicas=self.settings.stream_replicas,
         )
 

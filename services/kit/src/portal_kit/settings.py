@@ -38,7 +38,10 @@ class ServiceSettings(BaseSettings):
     # JetStream limits of the service's streams, applied when start-up creates them; a stream
     # that already exists keeps the operator's limits (jetstream.py logs what differs).
     stream_max_age_days: float = Field(default=30.0, gt=0, le=3650)
-    stream_max_bytes: int = Field(default=1024**3, ge=1024**2)
+    # Per stream (the service's and its dead-letter stream); JetStream reserves it on the
+    # server's store (deploy/nats/nats.conf allows 4 GB for eight streams). 0: no byte limit,
+    # age only (the test fixtures, whose many streams would exhaust a reservation).
+    stream_max_bytes: int = Field(default=256 * 1024**2, ge=0)
     stream_replicas: int = Field(default=1, ge=1, le=5)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 

@@ -149,6 +149,8 @@ def settings_for(
             "service_name": service,
             "mongo_url": mongo_url,
             "mongo_stand_in": mongo_url is None,
+            # No byte limit: JetStream reserves it, and thousands of test streams share a server.
+            "stream_max_bytes": 0,
             "mongo_database": namespace.database(service),
             "nats_url": nats_url,
             "event_prefix": namespace.event_prefix,
