@@ -104,6 +104,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterato
     base = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     if os.environ.get("PORTAL_MONGO_URL"):
         base["PORTAL_MONGO_URL"] = os.environ["PORTAL_MONGO_URL"]
+    else:  # a test's explicit switch: outside dev mode a service refuses the stand-in otherwise
+        base["PORTAL_MONGO_STAND_IN"] = "true"
     base.update(
         PORTAL_NATS_URL=nats_url,
         PORTAL_EVENT_PREFIX=prefix,
