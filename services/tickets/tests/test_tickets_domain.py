@@ -144,7 +144,7 @@ def test_a_bad_shipped_document_stops_the_loader_naming_the_file(tmp_path, monke
     broken = document("visma-inschool")
     broken["initial_status"] = "closed"
     (tmp_path / "visma-inschool.json").write_text(json.dumps(broken), encoding="utf-8")
-    monkeypatch.setattr(loader.resources, "files", lambda _package: tmp_path)
+    monkeypatch.setattr("importlib.resources.files", lambda _package: tmp_path)
     with pytest.raises(ConfigurationError) as refused:
         loader.shipped_configurations.__wrapped__()
     assert refused.value.problems == [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from importlib import resources
+
+from portal_kit.configuration import shipped_documents
 
 from portal_tickets.domain.configuration import (
     ConfigurationError,
@@ -33,17 +33,4 @@ class Configurations:
 def shipped_configurations() -> Configurations:
     """Every shipped document, parsed and checked; a bad one stops the service at start-up,
     naming the file and every problem in it."""
-    found: dict[str, TicketConfiguration] = {}
-    for entry in sorted(resources.files(PACKAGE).iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".json"):
-            continue
-        try:
-            configuration = parse_configuration(json.loads(entry.read_text(encoding="utf-8")))
-        except json.JSONDecodeError as error:
-            raise ConfigurationError([f"{entry.name}: not JSON ({error})"]) from None
-        except ConfigurationError as error:
-            raise ConfigurationError([f"{entry.name}: {p}" for p in error.problems]) from None
-        if entry.name != f"{configuration.tenant}.json":
-            raise ConfigurationError([f"{entry.name} configures tenant {configuration.tenant!r}"])
-        found[configuration.tenant] = configuration
-    return Configurations(found)
+    return Configurations(shipped_documents(PACKAGE, parse_configuration, lambda c: c.tenant))

@@ -10,6 +10,7 @@ from typing import Any
 from portal_kit.counters import COUNTERS_INDEX
 from portal_kit.gridfs import gridfs_indexes
 from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec
+from portal_kit.readmodels import OrganisationTree
 from portal_kit.repository import NOTHING, Keyset, Page, SightedRepository, after_keyset
 from pymongo.errors import DuplicateKeyError
 
@@ -314,29 +315,13 @@ class ProductAccessBook:
         return True
 
 
-class OrganisationBook:
+class OrganisationBook(OrganisationTree):
     """The local read model of people's organisations (the `OrganisationTree` port): each
     organisation's parent, so a parent's members see its departments' tickets."""
 
-    def __init__(self, database: Database, tenant: str) -> None:
-        self._documents = database.for_tenant(ORGANISATIONS, tenant)
-
     async def record(self, organisation_id: str, *, parent_id: str | None) -> None:
         # The same `$set` for a repeated event: idempotent.
-        await self._documents.find_one_and_update(
-            {"_id": organisation_id}, {"$set": {"parent_id": parent_id}}, upsert=True
-        )
-
-    async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
-        found = list(dict.fromkeys(organisation_ids))
-        below = list(found)
-        while below:  # breadth first; an organisation seen once is not followed again
-            children = await self._documents.find(
-                {"parent_id": {"$in": below}}, projection={"_id": 1}
-            )
-            below = [c["_id"] for c in children if c["_id"] not in found]
-            found += below
-        return found
+        await self.upsert(organisation_id, {"parent_id": parent_id})
 
 
 # -- the knowledge base ---------------------------------------------------------------------
