@@ -12,6 +12,14 @@ from portal_kit.messages import LOCALES
 
 E = TypeVar("E", bound=Enum)
 
+# A tenant's texts of one thing, per locale.
+Labels = Mapping[str, str]
+
+
+def label_in(labels: Labels, locale: str, fallback: str) -> str:
+    """The text in the locale, else the English one, else any, else `fallback`."""
+    return labels.get(locale) or labels.get("en") or next(iter(labels.values()), fallback)
+
 
 class ConfigurationError(ValueError):
     def __init__(self, problems: Sequence[str]) -> None:

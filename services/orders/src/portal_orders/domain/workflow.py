@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from portal_kit.documents import ConfigurationError, DocumentReader
+from portal_kit.documents import ConfigurationError, DocumentReader, Labels, label_in
 
 LOCALES = ("nb", "sv", "da", "fi", "en")
 
@@ -84,13 +84,6 @@ ENTRY_KINDS = frozenset(
 )
 # What a tenant's label of a status change may name: the status the order went to.
 STATUS_PLACEHOLDER = "{status}"
-
-
-Labels = Mapping[str, str]
-
-
-def label_in(labels: Labels, locale: str, fallback: str) -> str:
-    return labels.get(locale) or labels.get("en") or next(iter(labels.values()), fallback)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ close-out codes of the tenant's pickers, each label in the caller's locale."""
 from __future__ import annotations
 
 import strawberry
+from portal_kit.documents import label_in
 
 from portal_orders.domain.fields import client_field
-from portal_orders.domain.workflow import TenantConfiguration, label_in
+from portal_orders.domain.workflow import TenantConfiguration
 
 
 @strawberry.type(name="OrderLabel")

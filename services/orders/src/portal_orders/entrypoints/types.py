@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 
 import strawberry
+from portal_kit.documents import label_in
 from portal_kit.messages import code_label
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
@@ -14,7 +15,7 @@ from strawberry.federation.types import FieldSet
 from portal_orders.domain import record
 from portal_orders.domain.fields import client_field
 from portal_orders.domain.messages import _
-from portal_orders.domain.workflow import TenantConfiguration, label_in
+from portal_orders.domain.workflow import TenantConfiguration
 from portal_orders.entrypoints.context import Info
 from portal_orders.service_layer.access import Seen
 

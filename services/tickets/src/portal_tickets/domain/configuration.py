@@ -30,7 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from portal_kit.documents import ConfigurationError as ConfigurationError
-from portal_kit.documents import DocumentReader
+from portal_kit.documents import DocumentReader, Labels, label_in
 from portal_kit.messages import LOCALES
 
 # The fields a tenant's form may have; the names are those of the ticket record.
@@ -69,13 +69,6 @@ class Actor(StrEnum):
     CREATOR = "creator"
     CUSTOMER = "customer"
     STAFF = "staff"
-
-
-Labels = Mapping[str, str]
-
-
-def label_in(labels: Labels, locale: str, fallback: str) -> str:
-    return labels.get(locale) or labels.get("en") or next(iter(labels.values()), fallback)
 
 
 @dataclass(frozen=True)
