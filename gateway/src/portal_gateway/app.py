@@ -367,7 +367,6 @@ class Gateway:
             query=operation.get("query"),
             operation_name=operation.get("operationName"),
             variables=operation.get("variables"),
-            extensions=operation.get("extensions"),
             principal=principal,
             transport=transport,
             method=request.method,

@@ -5,7 +5,6 @@ answer before any subgraph is called."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections import OrderedDict
@@ -114,30 +113,6 @@ class Engine:
         self._subgraph_schemas: dict[str, GraphQLSchema] | None = None
         self._documents = LRU(cache_size)
         self._plans = LRU(cache_size)
-        self._persisted = LRU(cache_size * 10)
-
-    # -- automatic persisted queries --------------------------------------------------------
-
-    def persisted(self, query: str | None, extensions: Mapping[str, Any] | None) -> str:
-        persisted = (extensions or {}).get("persistedQuery")
-        if not isinstance(persisted, dict):
-            if not isinstance(query, str) or not query.strip():
-                raise RequestError("missing `query`: expected a GraphQL document", BAD_REQUEST)
-            return query
-        digest = persisted.get("sha256Hash")
-        if persisted.get("version") != 1 or not isinstance(digest, str):
-            raise RequestError("unsupported persistedQuery extension", "PERSISTED_QUERY_INVALID")
-        if query is None or query == "":
-            known = self._persisted.get_fresh(digest)
-            if known is None:
-                raise RequestError(
-                    "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", status=200
-                )
-            return str(known)
-        if hashlib.sha256(query.encode()).hexdigest() != digest.lower():
-            raise RequestError("provided sha256Hash does not match query", BAD_REQUEST)
-        self._persisted.put(digest.lower(), query)
-        return query
 
     # -- document ----------------------------------------------------------------------------
 
@@ -186,7 +161,6 @@ class Engine:
         query: str | None,
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
-        extensions: Mapping[str, Any] | None,
         principal: Principal,
         transport: Transport,
         method: str = "POST",
@@ -203,7 +177,6 @@ class Engine:
                 query,
                 operation_name,
                 variables or {},
-                extensions,
                 principal,
                 transport,
                 method,
@@ -233,15 +206,16 @@ class Engine:
         query: str | None,
         operation_name: str | None,
         variables: Mapping[str, Any],
-        extensions: Mapping[str, Any] | None,
         principal: Principal,
         transport: Transport,
         method: str,
         show_plan: bool,
         deadline: float | None,
     ) -> tuple[int, dict[str, Any]]:
-        text = self.persisted(query, extensions)
-        document = self.document(text)
+        # Automatic persisted queries are resolved before the engine (persisted.py).
+        if not isinstance(query, str) or not query.strip():
+            raise RequestError("missing `query`: expected a GraphQL document", BAD_REQUEST)
+        document = self.document(query)
         operation = self.operation(document, operation_name)
         if operation.operation == OperationType.SUBSCRIPTION:
             raise RequestError("subscriptions are not supported over HTTP", BAD_REQUEST)
@@ -261,7 +235,7 @@ class Engine:
         who = profile(principal, self.policies)
         # Planned with the coerced values: a variable the client left out takes its default,
         # which `@skip`/`@include` must follow.
-        plan = self.plan(document, operation, operation_name, coerced.coerced, who, text)
+        plan = self.plan(document, operation, operation_name, coerced.coerced, who, query)
         check_cost(plan.fields, variables, self.limits)
         with tracer.start_as_current_span("gateway.execute"):
             outcome = await Executor(transport).execute(plan, variables, deadline)
