@@ -124,11 +124,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 @pytest.fixture
 async def database(mongo_url: str | None, namespace: TestNamespace) -> AsyncIterator[Database]:
-    database = connect_database(mongo_url, namespace.database("kit"))
-    try:
-        yield database
-    finally:
-        database.close()
+    # One database for all replicas: the stand-in cannot be shared between two clients.
+    with contextlib.closing(connect_database(mongo_url, namespace.database("replicas"))) as shared:
+        yield shared
 
 
 @pytest.fixture
