@@ -502,6 +502,35 @@ def wiring_problems(documents: Documents) -> list[str]:
     return problems
 
 
+def reference_problems(documents: Documents) -> list[str]:
+    """Every Secret and ConfigMap a pod mounts or reads exists (a pod naming a missing one never
+    starts); the Ingress's certificate is the operator's (deploy/README.md)."""
+    problems = []
+    existing = {(d["kind"], d["metadata"]["name"]) for d in documents}
+    for workload in documents:
+        if workload["kind"] not in WORKLOADS:
+            continue
+        spec = pod_spec(workload)
+        wanted = set()
+        for volume in spec.get("volumes", []):
+            if "secret" in volume:
+                wanted.add(("Secret", volume["secret"]["secretName"]))
+            if "configMap" in volume:
+                wanted.add(("ConfigMap", volume["configMap"]["name"]))
+        for container in spec["containers"]:
+            for source in container.get("envFrom", []):
+                if "secretRef" in source:
+                    wanted.add(("Secret", source["secretRef"]["name"]))
+                if "configMapRef" in source:
+                    wanted.add(("ConfigMap", source["configMapRef"]["name"]))
+            for variable in container.get("env", []):
+                for kind, ref in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
+                    if ref in variable.get("valueFrom", {}):
+                        wanted.add((kind, variable["valueFrom"][ref]["name"]))
+        problems += [f"{label(workload)} needs {k}/{n}" for k, n in sorted(wanted - existing)]
+    return problems
+
+
 def key_problems(documents: Documents) -> list[str]:
     """Each key reaches only its holder, and the subgraphs' public key is the gateway's."""
     problems = []
@@ -617,6 +646,7 @@ CHECKS: dict[str, Callable[[Documents], list[str]]] = {
     "settings": settings_problems,
     "wiring": wiring_problems,
     "keys": key_problems,
+    "references": reference_problems,
     "security": security_problems,
     "network": network_problems,
 }
@@ -687,19 +717,45 @@ def test_the_renderer_agrees_with_kustomize(overlay: Path, documents: Documents)
     assert theirs == sorted((decoded(d) for d in documents), key=key)
 
 
-def test_nats_server_accepts_the_configuration(documents: Documents, tmp_path: Path) -> None:
+def nats_server_verdict(config_text: str, directory: Path) -> subprocess.CompletedProcess[str]:
+    """What `nats-server -t` (check the configuration, then exit) says of it."""
     binary = shutil.which("nats-server")
     assert binary, "nats-server is needed by every NATS test"
-    config = tmp_path / "nats.conf"
-    config.write_text(nats_conf(documents))
-    result = subprocess.run(
+    config = directory / "nats.conf"
+    config.write_text(config_text)
+    return subprocess.run(
         [binary, "-t", "-c", str(config)],
         env={**os.environ, "POD_NAME": "nats-0"},
         capture_output=True,
         text=True,
         timeout=30,
     )
+
+
+def test_nats_server_accepts_the_configuration(documents: Documents, tmp_path: Path) -> None:
+    verdict = nats_server_verdict(nats_conf(documents), tmp_path)
+    assert verdict.returncode == 0, verdict.stderr
+
+
+def test_nats_server_refuses_a_misspelt_setting(documents: Documents, tmp_path: Path) -> None:
+    broken = nats_conf(documents).replace("max_file_store", "max_files_store")
+    verdict = nats_server_verdict(broken, tmp_path)
+    assert verdict.returncode != 0 and "max_files_store" in verdict.stderr
+
+
+def test_the_replica_set_script_parses(documents: Documents, tmp_path: Path) -> None:
+    # mongosh runs it; node parses the same JavaScript (its globals rs, db ... exist only there).
+    node = shutil.which("node")
+    assert node, "node is part of the environment (make env: npm ci)"
+    script = tmp_path / "replica-set.js"
+    script.write_text(config_data(documents, "ConfigMap", "mongo-replica-set")["replica-set.js"])
+    result = subprocess.run(
+        [node, "--check", str(script)], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stderr
+    script.write_text(script.read_text().replace("hosts.map(", "hosts.map(("))
+    broken = subprocess.run([node, "--check", str(script)], capture_output=True, timeout=30)
+    assert broken.returncode != 0
 
 
 # A broken manifest is caught: each breakage below is one a reviewer might miss.
@@ -785,6 +841,12 @@ BREAKAGES: dict[str, tuple[str, Callable[[Documents], None]]] = {
         "wiring",
         lambda d: named(d, "ConfigMap", "nats-config")["data"].update(
             {"nats.conf": nats_conf(d).replace("nats-2.nats-headless", "nats-3.nats-headless")}
+        ),
+    ),
+    "a Secret nobody generates": (
+        "references",
+        lambda d: pod_spec(named(d, "Deployment", "tickets"))["volumes"][0]["secret"].update(
+            secretName="portal-principal-pub-key"
         ),
     ),
     "private key to a subgraph": (
