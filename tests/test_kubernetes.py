@@ -488,18 +488,27 @@ def wiring_problems(documents: Documents) -> list[str]:
     if not re.search(r"^server_name: \$POD_NAME$", config, re.MULTILINE):
         problems.append("nats.conf: each server needs its own name (server_name: $POD_NAME)")
     store = re.search(r"store_dir: (\S+)", config)
-    mounts = {m["mountPath"] for m in pod_spec(nats)["containers"][0]["volumeMounts"]}
-    claims = {c["metadata"]["name"] for c in nats["spec"].get("volumeClaimTemplates", [])}
-    data_mounts = {
+    if store is None or store.group(1) not in claimed_mounts(nats):
+        problems.append(f"JetStream's store {store and store.group(1)} is not on a volume claim")
+    pod_name = next(
+        (e for e in pod_spec(nats)["containers"][0].get("env", []) if e["name"] == "POD_NAME"), {}
+    )
+    if pod_name.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") != "metadata.name":
+        problems.append("nats: POD_NAME (its server name) is not the pod's name")
+    dbpath = replica_set[replica_set.index("--dbpath") + 1] if "--dbpath" in replica_set else None
+    if dbpath not in claimed_mounts(mongo):
+        problems.append(f"mongod's --dbpath {dbpath} is not on a volume claim")
+    return problems
+
+
+def claimed_mounts(statefulset: Mapping[str, Any]) -> set[str]:
+    """Where the first container mounts the StatefulSet's persistent volume claims."""
+    claims = {c["metadata"]["name"] for c in statefulset["spec"].get("volumeClaimTemplates", [])}
+    return {
         m["mountPath"]
-        for m in pod_spec(nats)["containers"][0]["volumeMounts"]
+        for m in pod_spec(statefulset)["containers"][0].get("volumeMounts", [])
         if m["name"] in claims
     }
-    if store is None or store.group(1) not in data_mounts:
-        problems.append(
-            f"JetStream's store {store and store.group(1)} is not on a volume claim ({mounts})"
-        )
-    return problems
 
 
 def reference_problems(documents: Documents) -> list[str]:
@@ -848,6 +857,10 @@ BREAKAGES: dict[str, tuple[str, Callable[[Documents], None]]] = {
         lambda d: pod_spec(named(d, "Deployment", "tickets"))["volumes"][0]["secret"].update(
             secretName="portal-principal-pub-key"
         ),
+    ),
+    "MongoDB's data on the pod's own disk": (
+        "wiring",
+        lambda d: named(d, "StatefulSet", "mongo")["spec"].pop("volumeClaimTemplates"),
     ),
     "private key to a subgraph": (
         "keys",
