@@ -66,11 +66,21 @@ class Cluster:
                     stderr=subprocess.DEVNULL,
                 )
             )
-        for port in self.client_ports:
-            wait_for_port(port)
+        try:
+            for port in self.client_ports:
+                wait_for_port(port)
+        except RuntimeError:
+            self.close()  # no server left running by a cluster that did not come up
+            raise
 
     def url(self, index: int) -> str:
         return f"nats://127.0.0.1:{self.client_ports[index]}"
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def close(self) -> None:
         for process in self.processes:

@@ -45,11 +45,8 @@ TIMEOUT = 30.0
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    cluster = Cluster(tmp_path_factory.mktemp("nats-cluster"))
-    try:
+    with Cluster(tmp_path_factory.mktemp("nats-cluster")) as cluster:
         yield cluster
-    finally:
-        cluster.close()
 
 
 @pytest.fixture
