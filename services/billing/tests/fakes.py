@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from portal_billing.domain.incoming import IncomingInvoice
 from portal_billing.domain.invoice import Invoice, InvoiceStatus
@@ -22,7 +20,7 @@ from portal_billing.service_layer.ports import (
     sort_keys,
 )
 from portal_kit.repository import Keyset, Page
-from portal_kit.testing.fakes import InMemorySighted
+from portal_kit.testing.fakes import InMemoryOrganisationWrites, InMemorySighted
 
 
 class InMemoryInvoices(InMemorySighted[Invoice]):
@@ -100,13 +98,7 @@ class InMemoryIncoming(InMemorySighted[IncomingInvoice]):
         await super().add(aggregate)
 
 
-class InMemoryOrganisations:
-    def __init__(self) -> None:
-        self.documents: dict[str, dict[str, Any]] = {}
-
-    async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None:
-        self.documents.setdefault(organisation_id, {}).update(changes)
-
+class InMemoryOrganisations(InMemoryOrganisationWrites):
     def add(
         self,
         organisation_id: str,
@@ -154,8 +146,13 @@ class InMemoryBillable:
     def __init__(self) -> None:
         self.orders: dict[str, BillableOrder] = {}
         self.pending: dict[str, datetime] = {}
+        self.versions: dict[str, str] = {}
+        self.state_versions: dict[str, str] = {}
 
-    async def completed(self, order: BillableOrder) -> None:
+    async def completed(self, order: BillableOrder, *, version: str) -> bool:
+        if self.versions.get(order.order_id, "") >= version:
+            return False
+        self.versions[order.order_id] = version
         before = self.orders.get(order.order_id)
         if before is None:
             self.orders[order.order_id] = order
@@ -166,11 +163,16 @@ class InMemoryBillable:
                 invoice_id=before.invoice_id,
                 incoming_invoice_id=before.incoming_invoice_id,
             )
+        return True
 
-    async def moved(self, order_id: str, state: str) -> None:
+    async def moved(self, order_id: str, state: str, *, version: str) -> bool:
         before = self.orders.get(order_id)
+        if self.state_versions.get(order_id, "") >= version:
+            return False
+        self.state_versions[order_id] = version
         if before is not None:
             self.orders[order_id] = dataclasses.replace(before, state=state)
+        return True
 
     async def by_number(self, number: str) -> BillableOrder | None:
         return next((copy.copy(o) for o in self.orders.values() if o.number == number), None)

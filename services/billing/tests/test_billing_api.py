@@ -29,6 +29,7 @@ from portal_kit.principal import Principal
 from portal_kit.testing.fakes import assert_query_takes_in_what_sights_see
 from portal_kit.testing.harness import running_service
 from portal_kit.testing.plugin import make_principal
+from portal_kit.versioned import BEFORE_ANY_EVENT
 
 STAFF = make_principal("avonova", user="staff-1", staff=True)
 PAYER_BILLING = make_principal(
@@ -107,6 +108,7 @@ async def know_organisations(runtime, tenant="avonova"):
                 "organisation_number": number,
                 "active": True,
             },
+            version=BEFORE_ANY_EVENT,
         )
 
 

@@ -250,3 +250,17 @@ async def test_a_growing_array_is_pushed_so_saves_in_a_row_keep_every_entry(
     assert stored is not None
     assert stored.entries == ["registered", "accepted", "booked"]
     assert stored.version == 3
+
+
+async def test_the_repository_gives_each_event_its_place_in_the_aggregates_history(
+    database: Database,
+) -> None:
+    repository = ThingRepository(database, "acme")
+    thing = Thing.create("acme", "First")
+    await repository.add(thing)
+    thing.rename("Second")
+    thing.rename("Third")
+    await repository.save(thing)
+    stored = await database.system_collection("things").find_one({"_id": thing.id})
+    sequences = [e["sequence"] for e in stored["outbox"]]
+    assert sequences == ["000000000001.0000", "000000000002.0000", "000000000002.0001"]

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from portal_kit.clock import Clock
 from portal_kit.principal import Principal
 from portal_kit.repository import Keyset
-from portal_kit.testing.fakes import InMemoryAggregates, InMemoryCounters, InMemoryFiles
+from portal_kit.testing.fakes import (
+    InMemoryAggregates,
+    InMemoryCounters,
+    InMemoryFiles,
+    InMemoryOrganisationWrites,
+)
 from portal_kit.text import term_patterns
 from portal_orders.adapters.configuration import shipped_configurations
 from portal_orders.domain.collation import SEPARATOR, collation_key
@@ -163,12 +168,10 @@ class FakeOrders(InMemoryAggregates[Order]):
         return self.matching(due)[:limit]
 
 
-class FakeOrganisations:
-    def __init__(self) -> None:
-        self.stored: dict[str, dict[str, Any]] = {}
-
-    async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None:
-        self.stored.setdefault(organisation_id, {}).update(changes)
+class FakeOrganisations(InMemoryOrganisationWrites):
+    @property
+    def stored(self) -> dict[str, dict[str, Any]]:
+        return self.documents
 
     async def names(self) -> dict[str, str]:
         return {i: str(v["name"]) for i, v in self.stored.items() if isinstance(v.get("name"), str)}
@@ -190,21 +193,21 @@ class FakeOrganisations:
 
 
 class FakeEmployees:
-    """As `EmployeeDirectory`: the newest state by `as_of` is kept, an older one dropped."""
+    """As `EmployeeDirectory`: the newest state by version is kept, an older one dropped."""
 
     def __init__(self) -> None:
         self.stored: dict[str, dict[str, Any]] = {}
 
     async def record(
-        self, employee_id: str, *, organisation_id: str, active: bool, as_of: int
+        self, employee_id: str, *, organisation_id: str, active: bool, version: str
     ) -> bool:
         kept = self.stored.get(employee_id)
-        if kept is not None and kept["as_of"] > as_of:
+        if kept is not None and kept["reflects"] >= version:
             return False
         self.stored[employee_id] = {
             "organisation_id": organisation_id,
             "active": active,
-            "as_of": as_of,
+            "reflects": version,
         }
         return True
 

@@ -109,13 +109,15 @@ async def test_status_sorts_by_its_label_in_the_callers_language(service):
             assert await paged(service, JM_STAFF[locale], sort) == wanted, locale
 
 
-async def publish_organisation(nats_client, namespace, organisation_id, name, event="created"):
+async def publish_organisation(
+    nats_client, namespace, organisation_id, name, event="created", version=1
+):
     data = {"organisation_id": organisation_id, "display_name": name}
     if event == "created":
         data |= {"kind": "contractor", "parent_id": None}
     else:
         data |= {"changed": ["name"], "active": True}
-    await publish_organisation_event(nats_client, namespace, "jm", event, data)
+    await publish_organisation_event(nats_client, namespace, "jm", event, data, version=version)
 
 
 async def test_the_contractor_column_sorts_by_organisation_then_contact_name(
@@ -150,7 +152,9 @@ async def test_the_contractor_column_sorts_by_organisation_then_contact_name(
     assert await paged(service, JM_STAFF["sv"], sort, size=3) == swedish
 
     # A rename in people reaches the list's order through its event.
-    await publish_organisation(nats_client, namespace, "ue-1", "Aker Rør AS", event="updated")
+    await publish_organisation(
+        nats_client, namespace, "ue-1", "Aker Rør AS", event="updated", version=2
+    )
     await wait_for_handled(service, 4)
     assert await paged(service, staff, sort) == numbers("alesund", "bygg-anne", "bygg-per", "ost")
 

@@ -13,6 +13,7 @@ import pytest
 from portal_kit.domain import DomainError, StaleVersion, ValidationFailed
 from portal_kit.sensitive import SENSITIVE_DATA
 from portal_kit.testing.plugin import make_principal
+from portal_kit.versioned import BEFORE_ANY_EVENT
 from portal_orders.domain.bookings import UnknownEmployee
 from portal_orders.domain.order import OrderDraft
 from portal_orders.domain.record import CustomerRequest, Person, Phone, Resident
@@ -243,7 +244,9 @@ async def listed_customers(tenant: Any, principal: Any) -> list[str]:
 
 async def test_a_user_of_two_customers_sees_and_orders_for_the_active_one_alone(clock):
     avonova = FakeTenant("avonova", clock)
-    await avonova.organisations.upsert("bergen", {"parent_id": "demokunde"})
+    await avonova.organisations.upsert(
+        "bergen", {}, version=BEFORE_ANY_EVENT, facts={"parent_id": "demokunde"}
+    )
     staff = avonova.desk(AVONOVA_STAFF)
     created = {
         c: await staff.create_order(avonova_draft(c)) for c in ("demokunde", "bergen", "nordlys")
@@ -286,12 +289,17 @@ TESTWEB = make_principal("avonova", user="testweb", memberships={"demokunde": ("
 
 async def test_a_booking_takes_only_an_active_employee_of_the_orders_customer(clock):
     avonova = FakeTenant("avonova", clock)
-    await avonova.organisations.upsert("bergen", {"kind": "customer", "parent_id": "demokunde"})
+    await avonova.organisations.upsert(
+        "bergen",
+        {},
+        version=BEFORE_ANY_EVENT,
+        facts={"kind": "customer", "parent_id": "demokunde"},
+    )
     register = EmployeeRegister(avonova.employees)
-    at = clock()
-    await register.changed("donald", organisation_id="bergen", active=True, at=at)  # department
-    await register.changed("mikke", organisation_id="annen-kunde", active=True, at=at)
-    await register.changed("dolly", organisation_id="demokunde", active=False, at=at)
+    at = "1:000000000001.0000"
+    await register.changed("donald", organisation_id="bergen", active=True, version=at)
+    await register.changed("mikke", organisation_id="annen-kunde", active=True, version=at)
+    await register.changed("dolly", organisation_id="demokunde", active=False, version=at)
     created = await avonova.desk(AVONOVA_STAFF).create_order(
         OrderDraft(
             order_type="health_check",
@@ -340,8 +348,9 @@ async def test_a_booking_takes_only_an_active_employee_of_the_orders_customer(cl
 
     # Deactivated later (a late, older event changes nothing): no new booking, but the one
     # already made can still be taken off.
-    await register.changed("donald", organisation_id="bergen", active=False, at=at.replace(hour=9))
-    assert not await register.changed("donald", organisation_id="bergen", active=True, at=at)
+    later = "1:000000000002.0000"
+    await register.changed("donald", organisation_id="bergen", active=False, version=later)
+    assert not await register.changed("donald", organisation_id="bergen", active=True, version=at)
     assert await avonova.employees.employer("donald") is None
     unbooked = await avonova.desk(TESTWEB).book_employee(
         created.order.id, booked.order.version, slot.id, "donald", book=False

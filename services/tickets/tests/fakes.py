@@ -58,12 +58,12 @@ class InMemoryProductAccess:
         return None if found is None else found[0]
 
     async def record(
-        self, holder_kind: str, holder_id: str, products: frozenset[str], *, as_of: int
+        self, holder_kind: str, holder_id: str, products: frozenset[str], *, version: str
     ) -> bool:
         known = self.kept.get((holder_kind, holder_id))
-        if known is not None and known[1] > as_of:
+        if known is not None and known[1] >= version:
             return False
-        self.kept[(holder_kind, holder_id)] = (products, as_of)
+        self.kept[(holder_kind, holder_id)] = (products, version)
         return True
 
 
@@ -73,7 +73,7 @@ class InMemoryOrganisations:
     def __init__(self) -> None:
         self.parents: dict[str, str | None] = {}
 
-    async def record(self, organisation_id: str, *, parent_id: str | None) -> None:
+    async def record(self, organisation_id: str, *, parent_id: str | None, version: str) -> None:
         self.parents[organisation_id] = parent_id
 
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:

@@ -101,7 +101,9 @@ async def test_readers_see_published_articles_of_their_audience(knowledge):
 
     assert await readable(ANONYMOUS) == {public}
     assert await readable(REKTOR) == {public, customers}
-    await knowledge.product_access.record("organisation", "school", frozenset({"wilma"}), as_of=1)
+    await knowledge.product_access.record(
+        "organisation", "school", frozenset({"wilma"}), version="1:000000000001.0000"
+    )
     assert await readable(REKTOR) == {public, customers, wilma}
     assert await readable(STAFF) == {public, customers, wilma, staff_only, draft.id}
     assert await titles(knowledge.of(ANONYMOUS), "lösenord") == ["Offentlig"]

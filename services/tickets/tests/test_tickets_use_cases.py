@@ -247,7 +247,9 @@ async def test_visma_enterprise_requires_every_field_and_numbers_from_00002196()
 
 async def test_a_customer_only_offers_and_takes_its_products():
     tenant = Tenant(VE)
-    await tenant.access.record("organisation", "bpo", frozenset({"visma_lon_abc"}), as_of=1)
+    await tenant.access.record(
+        "organisation", "bpo", frozenset({"visma_lon_abc"}), version="1:000000000001.0000"
+    )
     form = await tenant.desk(PATRICK_AT_BPO).form()
     assert [s.code for s in form.services] == ["visma_lon_abc"]
     with pytest.raises(ValidationFailed) as refused:
@@ -260,8 +262,12 @@ async def test_a_customer_only_offers_and_takes_its_products():
 
 async def test_followers_need_product_access_and_a_public_ticket():
     tenant = Tenant(VE)
-    await tenant.access.record("user", "karen", frozenset({"visma_lon_abc"}), as_of=1)
-    await tenant.access.record("user", "lars", frozenset({"visma_hr"}), as_of=1)
+    await tenant.access.record(
+        "user", "karen", frozenset({"visma_lon_abc"}), version="1:000000000001.0000"
+    )
+    await tenant.access.record(
+        "user", "lars", frozenset({"visma_hr"}), version="1:000000000001.0000"
+    )
     desk = tenant.desk(PATRICK_AT_BPO)
     case = await desk.create_ticket(CASE)
     with pytest.raises(DomainError) as no_access:
@@ -391,7 +397,9 @@ async def test_staff_assign_to_a_team_and_views_follow_the_active_customer():
 
 async def test_a_parent_organisations_member_sees_its_departments_tickets():
     tenant = Tenant()
-    await tenant.organisations.record("org-dept", parent_id="org-school")
+    await tenant.organisations.record(
+        "org-dept", parent_id="org-school", version="1:000000000001.0000"
+    )
     department = make_principal("visma", user="dora", memberships={"org-dept": ("user",)})
     public = await open_ticket(tenant.desk(department), organisation="org-dept")
     private = await open_ticket(tenant.desk(department), organisation="org-dept", private=True)

@@ -54,7 +54,8 @@ def event_subject(prefix: str, tenant: str, service: str, aggregate: str, name: 
 
 
 class CloudEvent(BaseModel):
-    """CloudEvents 1.0 structured-mode JSON, with `tenant` and `traceparent` extensions.
+    """CloudEvents 1.0 structured-mode JSON, with `tenant`, `traceparent` and `sequence`
+    extensions.
 
     Unknown attributes (extensions a newer producer adds) are ignored, never refused: CloudEvents
     consumers must tolerate them, and refusing would dead-letter a newer producer's events."""
@@ -91,6 +92,19 @@ class CloudEvent(BaseModel):
         default=None,
         description="Extension: the W3C trace context of the request that caused the event.",
     )
+    # The CloudEvents `sequence` extension: read models keep the newest state of an aggregate
+    # even when its events arrive out of order (docs/architecture.md, section 4).
+    sequence: str | None = Field(
+        default=None,
+        max_length=40,
+        description=(
+            "Extension (CloudEvents sequence): this event's place among the events of its "
+            "subject, compared as strings: the aggregate's version after the change and the "
+            "event's place in that change, zero-padded ('000000000007.0001'). Null or absent "
+            "on events about another aggregate than the one written and on events written "
+            "before it."
+        ),
+    )
 
     @property
     def aggregate(self) -> str:
@@ -109,6 +123,7 @@ class CloudEvent(BaseModel):
         tenant: str,
         aggregate_id: str,
         traceparent: str | None = None,
+        sequence: str | None = None,
     ) -> CloudEvent:
         # Refuse now, where the change is being written, an event that could never be published:
         # in the outbox it would block the relay.
@@ -122,7 +137,13 @@ class CloudEvent(BaseModel):
             data=event.model_dump(mode="json"),
             tenant=tenant,
             traceparent=traceparent,
+            sequence=sequence,
         )
+
+    @staticmethod
+    def sequence_of(version: int, place: int) -> str:
+        """The `sequence` of the `place`-th event (from 0) of a change that made `version`."""
+        return f"{version:012d}.{place:04d}"
 
     def nats_subject(self, prefix: str) -> str:
         _, service, aggregate, name = self.type.split(".")

@@ -239,12 +239,16 @@ class TenantCollection:
         )
         return updated
 
-    async def update_one(self, filter_: Mapping[str, Any], update: Mapping[str, Any]) -> int:
+    async def update_one(
+        self, filter_: Mapping[str, Any], update: Mapping[str, Any], *, upsert: bool = False
+    ) -> int:
+        """Updates at most one document; returns 1 when one was changed or (with `upsert`)
+        inserted, else 0."""
         result = await self._collection.update_one(
-            self._scoped(filter_), self._scoped_update(update)
+            self._scoped(filter_), self._scoped_update(update), upsert=upsert
         )
-        modified: int = result.modified_count
-        return modified
+        written: int = result.modified_count + (result.upserted_id is not None)
+        return written
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
         _refuse_cross_collection(pipeline)

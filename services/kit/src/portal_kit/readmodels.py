@@ -1,15 +1,33 @@
 """What services keep alike of other services' events: a local read model of people's
-organisations (id, kind, parent, name, ... as `$set` from each event, so a redelivered event
-changes nothing), with the walk from organisations to all their departments."""
+organisations (id, kind, parent, name, ... as `$set` from each event, written only by a newer
+event than the one it reflects, so a redelivered or late event changes nothing), with the walk
+from organisations to all their departments."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from portal_kit.mongo import Database
+from portal_kit.versioned import VersionedDocuments
 
 ORGANISATIONS = "organisations"
+
+
+class OrganisationWrites(Protocol):
+    """What people's organisation events write in a read model of them (a service's port)."""
+
+    async def upsert(
+        self,
+        organisation_id: str,
+        changes: Mapping[str, Any],
+        *,
+        version: str,
+        facts: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Sets `changes` unless a newer `version` is kept already (True when set); `facts`,
+        which never change, are set either way."""
+        ...
 
 
 class OrganisationTree:
@@ -17,10 +35,21 @@ class OrganisationTree:
 
     def __init__(self, database: Database, tenant: str) -> None:
         self._documents = database.for_tenant(ORGANISATIONS, tenant)
+        self._versioned = VersionedDocuments(self._documents)
 
-    async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None:
-        await self._documents.find_one_and_update(
-            {"_id": organisation_id}, {"$set": dict(changes)}, upsert=True
+    async def upsert(
+        self,
+        organisation_id: str,
+        changes: Mapping[str, Any],
+        *,
+        version: str,
+        facts: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Sets `changes` if `version` (`portal_kit.versioned.event_version`) is newer than what
+        the organisation reflects; `facts` (kind, parent: never changed after creation) are set
+        either way. True when the changes were applied."""
+        return await self._versioned.apply(
+            {"_id": organisation_id}, version, {"$set": dict(changes)}, facts=facts
         )
 
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:

@@ -113,7 +113,10 @@ class AggregateRepository(ABC, Generic[A]):
         )
         return Page(found[:size], has_next=len(found) > size, total=total)
 
-    def _envelopes(self, aggregate: A) -> list[dict[str, Any]]:
+    def _envelopes(self, aggregate: A, version: int) -> list[dict[str, Any]]:
+        """The pending events as CloudEvents of the write that makes `version`. An event about
+        the aggregate itself carries its place in the aggregate's history (`sequence`); one
+        about another aggregate cannot know that one's and carries none."""
         return [
             CloudEvent.wrap(
                 event,
@@ -123,13 +126,14 @@ class AggregateRepository(ABC, Generic[A]):
                 if event.subject_field
                 else aggregate.id,
                 traceparent=traceparent_var.get(),
+                sequence=None if event.subject_field else CloudEvent.sequence_of(version, place),
             ).model_dump(mode="json")
-            for event in aggregate.take_events()
+            for place, event in enumerate(aggregate.take_events())
         ]
 
     async def add(self, aggregate: A) -> None:
         document = self.to_document(aggregate)
-        document.update(_id=aggregate.id, version=1, outbox=self._envelopes(aggregate))
+        document.update(_id=aggregate.id, version=1, outbox=self._envelopes(aggregate, 1))
         try:
             await self._documents.insert_one(document)
         except DuplicateKeyError as error:
@@ -155,7 +159,7 @@ class AggregateRepository(ABC, Generic[A]):
             if k not in _STORED and k not in appended
         }
         update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
-        envelopes = self._envelopes(aggregate)
+        envelopes = self._envelopes(aggregate, aggregate.version + 1)
         pushes = {name: {"$each": items} for name, items in appended.items() if items}
         if envelopes:
             pushes[OUTBOX] = {"$each": envelopes}

@@ -11,6 +11,7 @@ from portal_kit.clock import utc_now
 from portal_kit.events import CloudEvent, new_event_id
 from portal_kit.principal import Principal
 from portal_kit.testing.harness import RunningService
+from portal_kit.versioned import BEFORE_ANY_EVENT
 from starlette.applications import Starlette
 
 ORDER_FIELDS = """id number version orderType orderTypeLabel status statusLabel statusCategory
@@ -119,6 +120,7 @@ async def publish_people_event(
     event_id: str | None = None,
     time: datetime | None = None,
     deduplicated: bool = True,
+    sequence: str | None = None,
 ) -> str:
     """Publishes an event as the people service would (`event_type` such as
     "employee.created") and returns its id: what orders' read models learn from, without a
@@ -133,6 +135,7 @@ async def publish_people_event(
         time=time or utc_now(),
         data=data,
         tenant=tenant,
+        sequence=sequence,
     )
     await nats_client.jetstream().publish(
         f"{prefix}.{tenant}.people.{aggregate}.{name}",
@@ -143,17 +146,25 @@ async def publish_people_event(
 
 
 async def publish_organisation_event(
-    nats_client: Any, namespace: Any, tenant: str, event: str, data: dict[str, Any]
+    nats_client: Any,
+    namespace: Any,
+    tenant: str,
+    event: str,
+    data: dict[str, Any],
+    *,
+    version: int = 1,
 ) -> None:
-    """People's `organisation.<event>` with `data`, as people would publish it."""
+    """People's `organisation.<event>` with `data`, as people would publish it from the
+    organisation's `version`."""
     await publish_people_event(
         nats_client,
         namespace.event_prefix,
         tenant,
         f"organisation.{event}",
         data,
-        event_id=f"evt-{data['organisation_id']}-{event}",
+        event_id=f"evt-{data['organisation_id']}-{event}-{version}",
         time=datetime(2025, 6, 1, tzinfo=UTC),
+        sequence=CloudEvent.sequence_of(version, 0),
     )
 
 
@@ -196,7 +207,7 @@ async def know_organisations(
     for tenant, ids in known.items():
         directory = OrganisationDirectory(database, tenant)
         for organisation_id in ids:
-            await directory.upsert(organisation_id, {"active": True})
+            await directory.upsert(organisation_id, {"active": True}, version=BEFORE_ANY_EVENT)
 
 
 async def wait_for_handled(

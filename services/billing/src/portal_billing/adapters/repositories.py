@@ -13,6 +13,7 @@ from portal_kit.messages import Messages
 from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec
 from portal_kit.readmodels import OrganisationTree
 from portal_kit.repository import NOTHING, Keyset, Page, SightedRepository, after_keyset
+from portal_kit.versioned import VersionedDocuments
 from pymongo.errors import DuplicateKeyError
 
 from portal_billing.domain.incoming import IncomingInvoice
@@ -401,15 +402,22 @@ class OrganisationDirectory(OrganisationTree):
         )
 
 
+STATE_REFLECTS = "state_reflects"
+
+
 class BillableOrderDirectory:
     """Billing's read model of orders' completed orders (the `BillableOrders` port)."""
 
     def __init__(self, database: Database, tenant: str) -> None:
         self._documents = database.for_tenant(BILLABLE, tenant)
+        self._versioned = VersionedDocuments(self._documents)
 
-    async def completed(self, order: BillableOrder) -> None:
-        await self._documents.find_one_and_update(
+    async def completed(self, order: BillableOrder, *, version: str) -> bool:
+        # The completion's details and the state have histories of their own (a move may be
+        # handled before the completion it follows), so each keeps its own version.
+        return await self._versioned.apply(
             {"_id": order.order_id},
+            version,
             {
                 "$set": {
                     "number": order.number,
@@ -422,12 +430,11 @@ class BillableOrderDirectory:
                 },
                 "$setOnInsert": {"state": "completed", "invoice_id": None, "incoming_id": None},
             },
-            upsert=True,
         )
 
-    async def moved(self, order_id: str, state: str) -> None:
-        await self._documents.find_one_and_update(
-            {"_id": order_id}, {"$set": {"state": state}}, upsert=True
+    async def moved(self, order_id: str, state: str, *, version: str) -> bool:
+        return await self._versioned.apply(
+            {"_id": order_id}, version, {"$set": {"state": state}}, field=STATE_REFLECTS
         )
 
     def _order(self, document: Document) -> BillableOrder:

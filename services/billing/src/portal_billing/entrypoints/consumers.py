@@ -8,6 +8,7 @@ from datetime import datetime
 
 from portal_kit.consumer import Handler
 from portal_kit.events import CloudEvent
+from portal_kit.versioned import event_version
 
 from portal_billing.service_layer.registers import OrderRegister, OrganisationRegister
 
@@ -42,6 +43,7 @@ def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> 
                 parent_id=data.get("parent_id"),
                 name=data.get("display_name"),
                 organisation_number=data.get("organisation_number"),
+                version=event_version(event),
             )
         elif event.name == "updated":
             await register.updated(
@@ -49,6 +51,7 @@ def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> 
                 active=bool(data.get("active", True)),
                 name=data.get("display_name"),
                 organisation_number=data.get("organisation_number"),
+                version=event_version(event),
             )
 
     return handle
@@ -72,10 +75,11 @@ def order_handler(register_of: Callable[[str], OrderRegister]) -> Handler:
                 invoice_reference=data.get("invoice_reference"),
                 invoice_marking=marking if isinstance(marking, str) else "",
                 completed_at=_time(data.get("completed_at"), event.time),
+                version=event_version(event),
             )
         elif event.name == "status_changed":
-            await register.moved(order_id, str(data.get("category")))
+            await register.moved(order_id, str(data.get("category")), version=event_version(event))
         elif event.name == "cancelled":
-            await register.moved(order_id, "cancelled")
+            await register.moved(order_id, "cancelled", version=event_version(event))
 
     return handle

@@ -4,12 +4,12 @@ invoice numbers come from a `portal_kit.counters.Sequences`. Every port belongs 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from portal_kit.readmodels import OrganisationWrites
 from portal_kit.repository import Keyset, Page, SightedAggregates
 
 from portal_billing.domain.configuration import BillingConfiguration
@@ -130,9 +130,7 @@ class KnownOrganisation:
     active: bool
 
 
-class Organisations(Protocol):
-    async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None: ...
-
+class Organisations(OrganisationWrites, Protocol):
     async def known(self, organisation_id: str) -> KnownOrganisation | None: ...
 
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]: ...
@@ -156,10 +154,12 @@ class BillableOrder:
 
 
 class BillableOrders(Protocol):
-    async def completed(self, order: BillableOrder) -> None:
-        """Recorded once; a redelivered event changes nothing already billed."""
+    async def completed(self, order: BillableOrder, *, version: str) -> bool:
+        """Recorded unless a newer completion is; a redelivered event changes nothing already
+        billed. True when recorded."""
 
-    async def moved(self, order_id: str, state: str) -> None: ...
+    async def moved(self, order_id: str, state: str, *, version: str) -> bool:
+        """The order's state unless a newer move is recorded; True when recorded."""
 
     async def by_number(self, number: str) -> BillableOrder | None: ...
 

@@ -5,7 +5,10 @@
 - orders' completed orders: the billable lines of invoice runs, and the work orders contractors'
   invoices are matched to.
 
-Each change is a `$set` of the same values, so a redelivered event changes nothing.
+Each change carries its event's version (`portal_kit.versioned.event_version`) and applies only
+over an older one: a redelivered event changes nothing, and a late one (a rename redelivered
+after a newer rename, a completion after the order was invoiced) cannot bring back an older
+state.
 """
 
 from __future__ import annotations
@@ -26,19 +29,31 @@ class OrganisationRegister:
         kind: object,
         parent_id: object,
         name: object,
+        version: str,
         organisation_number: object = None,
-    ) -> None:
-        changes: dict[str, object] = {"kind": kind, "parent_id": parent_id, "active": True}
-        await self.organisations.upsert(
-            organisation_id, changes | _named(name) | _numbered(organisation_number)
+    ) -> bool:
+        changes: dict[str, object] = {"active": True}
+        return await self.organisations.upsert(
+            organisation_id,
+            changes | _named(name) | _numbered(organisation_number),
+            version=version,
+            facts={"kind": kind, "parent_id": parent_id},
         )
 
     async def updated(
-        self, organisation_id: str, *, active: bool, name: object, organisation_number: object
-    ) -> None:
+        self,
+        organisation_id: str,
+        *,
+        active: bool,
+        name: object,
+        organisation_number: object,
+        version: str,
+    ) -> bool:
         changes: dict[str, object] = {"active": active}
-        await self.organisations.upsert(
-            organisation_id, changes | _named(name) | _numbered(organisation_number)
+        return await self.organisations.upsert(
+            organisation_id,
+            changes | _named(name) | _numbered(organisation_number),
+            version=version,
         )
 
 
@@ -65,8 +80,9 @@ class OrderRegister:
         invoice_reference: str | None,
         invoice_marking: str,
         completed_at: datetime,
-    ) -> None:
-        await self.orders.completed(
+        version: str,
+    ) -> bool:
+        return await self.orders.completed(
             BillableOrder(
                 order_id=order_id,
                 number=number,
@@ -77,10 +93,12 @@ class OrderRegister:
                 invoice_marking=invoice_marking,
                 completed_at=completed_at,
                 state="completed",
-            )
+            ),
+            version=version,
         )
 
-    async def moved(self, order_id: str, category: str) -> None:
+    async def moved(self, order_id: str, category: str, *, version: str) -> bool:
         """A later status: invoiced or cancelled orders are billed no more."""
         if category in ("invoiced", "cancelled"):
-            await self.orders.moved(order_id, category)
+            return await self.orders.moved(order_id, category, version=version)
+        return False

@@ -5,7 +5,7 @@ commit) so a use case behaves against them as against the real ones."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -160,3 +160,26 @@ class InMemoryFiles:
     async def read(self, file_id: str) -> bytes | None:
         found = self.stored.get(file_id)
         return None if found is None else found[1]
+
+
+class InMemoryOrganisationWrites:
+    """As `OrganisationTree.upsert`: changes over an older version only, facts always; each
+    organisation's values in `documents`."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+
+    async def upsert(
+        self,
+        organisation_id: str,
+        changes: Mapping[str, Any],
+        *,
+        version: str,
+        facts: Mapping[str, Any] | None = None,
+    ) -> bool:
+        stored = self.documents.setdefault(organisation_id, {})
+        stored.update(facts or {})
+        if stored.get("reflects", "") >= version:
+            return False
+        stored.update(changes, reflects=version)
+        return True

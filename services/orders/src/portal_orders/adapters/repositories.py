@@ -16,6 +16,7 @@ from portal_kit.mongo import ASCENDING, DESCENDING, Database, Document, IndexSpe
 from portal_kit.readmodels import OrganisationTree
 from portal_kit.repository import NOTHING, AggregateRepository, Keyset, after_keyset
 from portal_kit.text import term_patterns
+from portal_kit.versioned import VersionedDocuments
 from pymongo.errors import DuplicateKeyError
 
 from portal_orders.adapters.codec import decode, encode
@@ -407,7 +408,7 @@ assert set(SORT_PATHS) == set(SORT_COLUMNS), "every sortable column has a stored
 
 class EmployeeDirectory:
     """The local read model of the people service's employees: id, organisation, active, and
-    the time (`as_of`, microseconds) of the people event the state comes from.
+    the version of the people event the state comes from (`reflects`).
 
     Fed by people's employee events; lets a booking refuse an employee who is not an active one
     of the order's customer.
@@ -415,21 +416,17 @@ class EmployeeDirectory:
 
     def __init__(self, database: Database, tenant: str) -> None:
         self._documents = database.for_tenant(EMPLOYEES, tenant)
+        self._versioned = VersionedDocuments(self._documents)
 
     async def record(
-        self, employee_id: str, *, organisation_id: str, active: bool, as_of: int
+        self, employee_id: str, *, organisation_id: str, active: bool, version: str
     ) -> bool:
-        try:
-            await self._documents.find_one_and_update(
-                # Over an older (or the same) state only: for a late event no document matches,
-                # and its upsert collides with the newer state on the unique index.
-                {"employee_id": employee_id, "as_of": {"$lte": as_of}},
-                {"$set": {"organisation_id": organisation_id, "active": active, "as_of": as_of}},
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            return False
-        return True
+        # Keyed on the unique (tenant, employee_id) index: a late event's upsert is refused.
+        return await self._versioned.apply(
+            {"employee_id": employee_id},
+            version,
+            {"$set": {"organisation_id": organisation_id, "active": active}},
+        )
 
     async def employer(self, employee_id: str) -> str | None:
         found = await self._documents.find_one(

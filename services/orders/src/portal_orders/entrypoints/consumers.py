@@ -10,6 +10,7 @@ from portal_kit.consumer import Handler
 from portal_kit.events import CloudEvent
 from portal_kit.following import follow_events
 from portal_kit.runtime import StartHook
+from portal_kit.versioned import event_version
 
 from portal_orders.service_layer.employees import EmployeeRegister
 from portal_orders.service_layer.organisations import OrganisationRegister
@@ -40,12 +41,14 @@ def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> 
                 kind=data.get("kind"),
                 parent_id=data.get("parent_id"),
                 name=data.get("display_name"),
+                version=event_version(event),
             )
         elif event.name == "updated":
             await register.updated(
                 organisation_id,
                 active=bool(data.get("active", True)),
                 name=data.get("display_name"),
+                version=event_version(event),
             )
 
     return handle
@@ -73,7 +76,7 @@ def employee_handler(register_of: Callable[[str], EmployeeRegister]) -> Handler:
             _required_id(event, "employee_id"),
             organisation_id=_required_id(event, "organisation_id"),
             active=active,
-            at=event.time,
+            version=event_version(event),
         )
 
     return handle

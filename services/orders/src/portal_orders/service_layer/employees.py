@@ -5,8 +5,6 @@ people's database)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from portal_orders.service_layer.ports import Employees
 
 
@@ -24,17 +22,9 @@ class EmployeeRegister:
         self.employees = employees
 
     async def changed(
-        self, employee_id: str, *, organisation_id: str, active: bool, at: datetime
+        self, employee_id: str, *, organisation_id: str, active: bool, version: str
     ) -> bool:
         """True when this state is now the read model's; False when a newer one is kept."""
         return await self.employees.record(
-            employee_id, organisation_id=organisation_id, active=active, as_of=_microseconds(at)
+            employee_id, organisation_id=organisation_id, active=active, version=version
         )
-
-
-def _microseconds(moment: datetime) -> int:
-    # Whole microseconds since the epoch: exact, and ordered as the events were (a BSON date
-    # would keep only milliseconds and let two changes in one millisecond tie).
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    delta = aware - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -8,20 +8,36 @@ from portal_orders.service_layer.ports import Organisations
 
 
 class OrganisationRegister:
-    """What one tenant's organisation events change in the read model; each change is a `$set`
-    of the same values, so a repeated event changes nothing (idempotent)."""
+    """What one tenant's organisation events change in the read model. Each change carries its
+    event's version (`portal_kit.versioned.event_version`) and applies only over an older one,
+    so a repeated or late event (a rename redelivered after a newer one) changes nothing; kind
+    and parent, never changed after creation, are filled in by a late `created` too."""
 
     def __init__(self, organisations: Organisations) -> None:
         self.organisations = organisations
 
     async def created(
-        self, organisation_id: str, *, kind: object, parent_id: object, name: object = None
-    ) -> None:
-        changes = {"kind": kind, "parent_id": parent_id, "active": True}
-        await self.organisations.upsert(organisation_id, changes | _name(name))
+        self,
+        organisation_id: str,
+        *,
+        kind: object,
+        parent_id: object,
+        version: str,
+        name: object = None,
+    ) -> bool:
+        return await self.organisations.upsert(
+            organisation_id,
+            {"active": True} | _name(name),
+            version=version,
+            facts={"kind": kind, "parent_id": parent_id},
+        )
 
-    async def updated(self, organisation_id: str, *, active: bool, name: object = None) -> None:
-        await self.organisations.upsert(organisation_id, {"active": active} | _name(name))
+    async def updated(
+        self, organisation_id: str, *, active: bool, version: str, name: object = None
+    ) -> bool:
+        return await self.organisations.upsert(
+            organisation_id, {"active": active} | _name(name), version=version
+        )
 
 
 def _name(name: object) -> dict[str, object]:

@@ -8,11 +8,11 @@ one tenant.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
+from portal_kit.readmodels import OrganisationWrites
 from portal_kit.repository import Keyset
 
 from portal_orders.domain.order import Order
@@ -144,10 +144,8 @@ class Orders(Protocol):
         ...
 
 
-class Organisations(Protocol):
+class Organisations(OrganisationWrites, Protocol):
     """The local read model of the people service's organisations."""
-
-    async def upsert(self, organisation_id: str, changes: Mapping[str, Any]) -> None: ...
 
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
         """The organisations and every department below them."""
@@ -167,10 +165,10 @@ class Employees(Protocol):
     whether they are active, as of the newest people event about them."""
 
     async def record(
-        self, employee_id: str, *, organisation_id: str, active: bool, as_of: int
+        self, employee_id: str, *, organisation_id: str, active: bool, version: str
     ) -> bool:
-        """Keeps this state unless a newer one (a larger `as_of`) is kept already; True when
-        kept. Recording the same state again changes nothing."""
+        """Keeps this state unless a newer one (`portal_kit.versioned.event_version`) is kept
+        already; True when kept. Recording the same state again changes nothing."""
         ...
 
     async def employer(self, employee_id: str) -> str | None:

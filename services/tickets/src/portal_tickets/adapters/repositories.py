@@ -12,6 +12,7 @@ from portal_kit.gridfs import gridfs_indexes
 from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec
 from portal_kit.readmodels import OrganisationTree
 from portal_kit.repository import NOTHING, Keyset, Page, SightedRepository, after_keyset
+from portal_kit.versioned import VersionedDocuments
 from pymongo.errors import DuplicateKeyError
 
 from portal_tickets.domain.articles import (
@@ -287,11 +288,12 @@ def _file(document: Document) -> TicketFile:
 
 class ProductAccessBook:
     """The local read model of people's product access (the `ProductAccess` port): for each
-    user and customer organisation the products they have access to, and the time (`as_of`,
-    microseconds) of the people event the state comes from."""
+    user and customer organisation the products they have access to, and the version of the
+    people event the state comes from (`reflects`)."""
 
     def __init__(self, database: Database, tenant: str) -> None:
         self._documents = database.for_tenant(PRODUCT_ACCESS, tenant)
+        self._versioned = VersionedDocuments(self._documents)
 
     async def products_of(self, holder_kind: str, holder_id: str) -> frozenset[str] | None:
         found = await self._documents.find_one(
@@ -300,28 +302,23 @@ class ProductAccessBook:
         return None if found is None else frozenset(found.get("products", []))
 
     async def record(
-        self, holder_kind: str, holder_id: str, products: frozenset[str], *, as_of: int
+        self, holder_kind: str, holder_id: str, products: frozenset[str], *, version: str
     ) -> bool:
-        try:
-            await self._documents.find_one_and_update(
-                # Over an older (or the same) state only: for a late event no document matches,
-                # and its upsert collides with the newer state on the unique index.
-                {"holder_kind": holder_kind, "holder_id": holder_id, "as_of": {"$lte": as_of}},
-                {"$set": {"products": sorted(products), "as_of": as_of}},
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            return False
-        return True
+        # Keyed on the unique (tenant, holder) index: a late event's upsert is refused.
+        return await self._versioned.apply(
+            {"holder_kind": holder_kind, "holder_id": holder_id},
+            version,
+            {"$set": {"products": sorted(products)}},
+        )
 
 
 class OrganisationBook(OrganisationTree):
     """The local read model of people's organisations (the `OrganisationTree` port): each
     organisation's parent, so a parent's members see its departments' tickets."""
 
-    async def record(self, organisation_id: str, *, parent_id: str | None) -> None:
-        # The same `$set` for a repeated event: idempotent.
-        await self.upsert(organisation_id, {"parent_id": parent_id})
+    async def record(self, organisation_id: str, *, parent_id: str | None, version: str) -> None:
+        # The parent never changes after creation: a fact, set by a late event too.
+        await self.upsert(organisation_id, {}, version=version, facts={"parent_id": parent_id})
 
 
 # -- the knowledge base ---------------------------------------------------------------------

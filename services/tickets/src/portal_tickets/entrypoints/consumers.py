@@ -5,12 +5,12 @@ and of which organisation is a department of which (`OrganisationRegister`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from portal_kit.consumer import Handler
 from portal_kit.events import CloudEvent
 from portal_kit.following import follow_events
 from portal_kit.runtime import StartHook
+from portal_kit.versioned import event_version
 
 from portal_tickets.service_layer.tickets import OrganisationRegister, ProductAccessRegister
 
@@ -36,16 +36,10 @@ def product_access_handler(register_of: Callable[[str], ProductAccessRegister]) 
         if not isinstance(products, list) or not all(isinstance(p, str) for p in products):
             raise ValueError("product access event without its products")
         await register_of(event.tenant).changed(
-            kind, holder, frozenset(products), as_of=_microseconds(event.time)
+            kind, holder, frozenset(products), version=event_version(event)
         )
 
     return handle
-
-
-def _microseconds(moment: datetime) -> int:
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    delta = aware - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> Handler:
@@ -58,7 +52,9 @@ def organisation_handler(register_of: Callable[[str], OrganisationRegister]) -> 
         if not isinstance(organisation_id, str) or not organisation_id:
             raise ValueError("organisation event without organisation_id")
         await register_of(event.tenant).created(
-            organisation_id, parent_id=parent_id if isinstance(parent_id, str) else None
+            organisation_id,
+            parent_id=parent_id if isinstance(parent_id, str) else None,
+            version=event_version(event),
         )
 
     return handle

@@ -37,9 +37,9 @@ class ProductAccess(Protocol):
         """The holder's products; None when people never said anything of the holder."""
 
     async def record(
-        self, holder_kind: str, holder_id: str, products: frozenset[str], *, as_of: int
+        self, holder_kind: str, holder_id: str, products: frozenset[str], *, version: str
     ) -> bool:
-        """Stores the holder's products as of `as_of` (microseconds); False when a newer state
+        """Stores the holder's products as of `version` (an event's); False when a newer state
         is kept (a late redelivery changes nothing)."""
 
 
@@ -47,7 +47,8 @@ class OrganisationTree(Protocol):
     """The local read model of the people service's organisations: which is a department of
     which. Kept from people's events."""
 
-    async def record(self, organisation_id: str, *, parent_id: str | None) -> None: ...
+    async def record(self, organisation_id: str, *, parent_id: str | None, version: str) -> None:
+        """Its parent, as people's `created` event (of `version`) says."""
 
     async def with_descendants(self, organisation_ids: list[str]) -> list[str]:
         """The organisations and every department below them."""

@@ -363,8 +363,8 @@ class OrganisationRegister:
     def __init__(self, organisations: OrganisationTree) -> None:
         self.organisations = organisations
 
-    async def created(self, organisation_id: str, *, parent_id: str | None) -> None:
-        await self.organisations.record(organisation_id, parent_id=parent_id)
+    async def created(self, organisation_id: str, *, parent_id: str | None, version: str) -> None:
+        await self.organisations.record(organisation_id, parent_id=parent_id, version=version)
 
 
 class ProductAccessRegister:
@@ -374,11 +374,11 @@ class ProductAccessRegister:
         self.book = book
 
     async def changed(
-        self, holder_kind: str, holder_id: str, products: frozenset[str], *, as_of: int
+        self, holder_kind: str, holder_id: str, products: frozenset[str], *, version: str
     ) -> bool:
         if holder_kind not in (USER, ORGANISATION):
             raise ValueError(f"unknown product access holder {holder_kind!r}")
-        return await self.book.record(holder_kind, holder_id, products, as_of=as_of)
+        return await self.book.record(holder_kind, holder_id, products, version=version)
 
 
 __all__ = ["Form", "OrganisationRegister", "ProductAccessRegister", "TicketDesk", "TicketValues"]
