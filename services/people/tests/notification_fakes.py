@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -62,15 +63,28 @@ class Orders:
     bookings: dict[str, list[str]] = field(default_factory=dict)
     readings: dict[str, str] = field(default_factory=dict)
 
-    async def learn(self, order_id: str, facts: Mapping[str, Any]) -> None:
-        self.known.setdefault(order_id, {}).update(
-            {k: v for k, v in facts.items() if v is not None}
-        )
+    versions: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def _newer(self, version: str, *part: str) -> bool:
+        if self.versions.get(part, "") >= version:
+            return False
+        self.versions[part] = version
+        return True
+
+    async def learn(self, order_id: str, facts: Mapping[str, Any], *, version: str) -> None:
+        known = self.known.setdefault(order_id, {})
+        for fact, value in facts.items():
+            if value is not None and self._newer(version, order_id, fact):
+                known[fact] = value
 
     async def facts(self, order_id: str) -> dict[str, Any]:
         return dict(self.known.get(order_id, {}))
 
-    async def include(self, key: str, fact: str, value: str, present: bool) -> None:
+    async def include(
+        self, key: str, fact: str, value: str, present: bool, *, version: str
+    ) -> None:
+        if not self._newer(version, key, fact, value):
+            return
         values = self.known.setdefault(key, {}).setdefault(fact, [])
         if present and value not in values:
             values.append(value)
@@ -245,7 +259,21 @@ class FlakyMailer:
         self.sent.append(mail)
 
 
-def event(type_: str, data: dict[str, Any], *, event_id: str, tenant: str = "jm") -> CloudEvent:
+# Events made one after the other stand in that order in their aggregate's history, as the
+# producing service's repository would number them.
+_versions = itertools.count(1)
+
+
+def event(
+    type_: str,
+    data: dict[str, Any],
+    *,
+    event_id: str,
+    tenant: str = "jm",
+    version: int | None = None,
+) -> CloudEvent:
+    """The event as its service would publish it, from the aggregate's `version` (the next one
+    when not given)."""
     service = type_.split(".")[0]
     return CloudEvent(
         id=event_id,
@@ -255,4 +283,5 @@ def event(type_: str, data: dict[str, Any], *, event_id: str, tenant: str = "jm"
         time=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
         data=data,
         tenant=tenant,
+        sequence=CloudEvent.sequence_of(next(_versions) if version is None else version, 0),
     )

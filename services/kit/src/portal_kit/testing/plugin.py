@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from portal_kit.mongo import Database, connect_database
 from portal_kit.principal import Membership, Principal, PrincipalSigner, generate_key_pair
 from portal_kit.settings import ServiceSettings
 from portal_kit.testing.nats_server import NatsServer, docker_answers, find_nats_server
@@ -129,6 +130,24 @@ class TestNamespace:
 @pytest.fixture
 def namespace() -> TestNamespace:
     return TestNamespace(uuid.uuid4().hex[:12])
+
+
+@pytest.fixture
+async def database_for(
+    mongo_url: str | None, namespace: TestNamespace
+) -> AsyncIterator[Callable[[str], Database]]:
+    """`database_for(service)`: the test's own database of that service (MongoDB or the
+    stand-in), closed after the test."""
+    opened: list[Database] = []
+
+    def open_database(service: str) -> Database:
+        database = connect_database(mongo_url, namespace.database(service))
+        opened.append(database)
+        return database
+
+    yield open_database
+    for database in opened:
+        database.close()
 
 
 SettingsFactory = Callable[..., Any]

@@ -9,6 +9,7 @@ twice. The delivery job claims due mails across tenants with one atomic update e
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Any
 
 from portal_kit.mongo import ASCENDING, Database, Document, IndexSpec, TenantCollection
 from portal_kit.repository import Keyset, Page, after_keyset
+from portal_kit.versioned import VersionedDocuments
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -323,22 +325,30 @@ class PreferenceRepository:
 
 
 class OrderFactsRepository:
-    """What people keeps of each order (and ticket, keyed `ticket:<id>`), learnt from events."""
+    """What people keeps of each order (and ticket, keyed `ticket:<id>`), learnt from events.
+
+    Facts come from different events (the assignee from `assigned`, the operator contact from
+    `edited`), so each keeps its own version (`fact_versions.<fact>`); a list fact keeps one per
+    member (`member_versions.<fact>.<member>`), which stays when the member is taken out: a late
+    'added' cannot bring back a member a newer event took out (last writer wins per member)."""
 
     def __init__(self, database: Database, tenant: str) -> None:
         self._orders: TenantCollection = database.for_tenant(ORDERS, tenant)
+        self._versioned = VersionedDocuments(self._orders)
         self._tenant = tenant
 
     def _key(self, order_id: str) -> str:
         return f"{self._tenant}:{order_id}"
 
-    async def learn(self, order_id: str, facts: Mapping[str, Any]) -> None:
-        known = {f"facts.{k}": v for k, v in facts.items() if v is not None}
-        if not known:
-            return
-        await self._orders.find_one_and_update(
-            {"_id": self._key(order_id)}, {"$set": known}, upsert=True
-        )
+    async def learn(self, order_id: str, facts: Mapping[str, Any], *, version: str) -> None:
+        for fact, value in facts.items():
+            if value is not None:
+                await self._versioned.apply(
+                    {"_id": self._key(order_id)},
+                    version,
+                    {"$set": {f"facts.{fact}": value}},
+                    field=f"fact_versions.{fact}",
+                )
 
     async def facts(self, order_id: str) -> dict[str, Any]:
         found = await self._orders.find_one({"_id": self._key(order_id)})
@@ -371,10 +381,15 @@ class OrderFactsRepository:
         users.discard(user_id)
         return users, organisations_of_tickets
 
-    async def include(self, key: str, fact: str, value: str, present: bool) -> None:
+    async def include(
+        self, key: str, fact: str, value: str, present: bool, *, version: str
+    ) -> None:
         operator = "$addToSet" if present else "$pull"
-        await self._orders.find_one_and_update(
-            {"_id": self._key(key)}, {operator: {f"facts.{fact}": value}}, upsert=True
+        await self._versioned.apply(
+            {"_id": self._key(key)},
+            version,
+            {operator: {f"facts.{fact}": value}},
+            field=f"member_versions.{fact}.{_field_name(value)}",
         )
 
     async def booking_change(
@@ -399,6 +414,13 @@ class OrderFactsRepository:
             upsert=True,
         )
         return change
+
+
+def _field_name(value: str) -> str:
+    # Ids are hex or UUIDs; anything else (a dot, a leading '$') is hashed to a safe name.
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,100}", value):
+        return value
+    return "h" + hashlib.sha256(value.encode()).hexdigest()
 
 
 class RecipientLookup:

@@ -33,6 +33,7 @@ from portal_kit.events import CloudEvent
 from portal_kit.mail import Mailer, MailNotSent, OutgoingMail
 from portal_kit.principal import Principal
 from portal_kit.repository import Keyset, Page
+from portal_kit.versioned import event_version
 from pydantic import ValidationError
 
 from portal_people.domain.contact import check_email
@@ -90,12 +91,17 @@ class PreferenceStore(Protocol):
 
 class OrderFacts(Protocol):
     """What people keeps of each order (by its id) and ticket (by `ticket:<id>`) from their
-    services' events, for rules to read."""
+    services' events, for rules to read. Each fact, and each member of a list fact, keeps the
+    version of the event it comes from (`portal_kit.versioned.event_version`): an older event
+    handled after a newer one changes none of what the newer one set."""
 
-    async def learn(self, order_id: str, facts: Mapping[str, Any]) -> None: ...
+    async def learn(self, order_id: str, facts: Mapping[str, Any], *, version: str) -> None: ...
     async def facts(self, order_id: str) -> dict[str, Any]: ...
-    async def include(self, key: str, fact: str, value: str, present: bool) -> None:
-        """Adds `value` to the list fact (or takes it out when not `present`)."""
+    async def include(
+        self, key: str, fact: str, value: str, present: bool, *, version: str
+    ) -> None:
+        """Adds `value` to the list fact (or takes it out when not `present`), unless a newer
+        event already added or took out that same value."""
 
     async def booking_change(
         self, order_id: str, booking_id: str, employee_id: str, event_id: str
@@ -209,13 +215,18 @@ class Notifier:
         if not isinstance(ticket_id, str) or not ticket_id:
             return facts
         key = f"ticket:{ticket_id}"
+        version = event_version(event)
         if event.name == "created":
-            await self.orders.learn(key, {k: facts.get(k) for k in TICKET_FACTS_ON_CREATE})
+            await self.orders.learn(
+                key, {k: facts.get(k) for k in TICKET_FACTS_ON_CREATE}, version=version
+            )
         elif event.name in ("follower_added", "follower_removed"):
             follower = facts.get("follower_id")
             if isinstance(follower, str) and follower:
                 present = event.name == "follower_added"
-                await self.orders.include(key, "follower_user_ids", follower, present)
+                await self.orders.include(
+                    key, "follower_user_ids", follower, present, version=version
+                )
         return {**(await self.orders.facts(key)), **facts}
 
     async def facts_of(self, event: CloudEvent) -> dict[str, Any]:
@@ -228,17 +239,24 @@ class Notifier:
         order_id = facts.get("order_id")
         if not isinstance(order_id, str) or not order_id:
             return facts
+        version = event_version(event)
         if event.name == "created":
-            await self.orders.learn(order_id, {k: facts.get(k) for k in ORDER_FACTS_ON_CREATE})
+            await self.orders.learn(
+                order_id, {k: facts.get(k) for k in ORDER_FACTS_ON_CREATE}, version=version
+            )
         elif event.name == "assigned":
             await self.orders.learn(
-                order_id, {"assignee_organisation_id": facts.get("assignee_organisation_id")}
+                order_id,
+                {"assignee_organisation_id": facts.get("assignee_organisation_id")},
+                version=version,
             )
         elif event.name == "edited" and "operator_contact" in _ids(facts.get("fields")):
             # The operator contact changed: later comments and questions reach the new one
             # ("" when the new contact is no user, or none: then nobody).
             contact = facts.get("operator_contact_user_id") or ""
-            await self.orders.learn(order_id, {"operator_contact_user_id": contact})
+            await self.orders.learn(
+                order_id, {"operator_contact_user_id": contact}, version=version
+            )
         known = await self.orders.facts(order_id)
         merged = {**known, **facts}
         booking, employee = facts.get("booking_id"), facts.get("employee_id")
