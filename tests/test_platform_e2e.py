@@ -3,16 +3,20 @@ each on its own port, demo data loaded through the people API, and queries throu
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import nats
+import orjson
 import pytest
+from portal_kit.events import new_event_id
 from portal_kit.keys import ensure_key_pair
 from portal_kit.testing.nats_server import free_port
 
@@ -32,6 +36,7 @@ DEMO_TENANTS = {
 class Platform:
     gateway: str
     services: dict[str, str]
+    event_prefix: str
 
     def graphql(
         self,
@@ -172,6 +177,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterato
         yield Platform(
             gateway=f"http://127.0.0.1:{ports['gateway']}",
             services={name: f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
+            event_prefix=prefix,
         )
     finally:
         for process in processes:
@@ -449,3 +455,105 @@ def test_lists_sort_find_numbers_and_head_rows_as_the_manuals_do(platform):
     assert rows["ordered"] == ("Beställda", "Beställd")
     assert rows["accepted"] == ("Accepterade", "Accepterad")
     assert rows["cancelled"] == ("Makulerade", "Makulerad")
+
+
+CREATE_ORGANISATION = """mutation($input: CreateOrganisationInput!) {
+  createOrganisation(input: $input) { organisation { id version } userErrors { code } } }"""
+CHANGE_ORGANISATION = """mutation($input: ChangeOrganisationInput!) {
+  changeOrganisation(input: $input) { organisation { id version } userErrors { code } } }"""
+
+
+def test_a_rename_handled_late_leaves_orders_sorted_by_the_contractors_newest_name(
+    platform, nats_url
+):
+    """People renames a contractor twice; the older rename reaches orders again after the
+    newer one (as a late redelivery would), followed by another change; orders' list, sorted by
+    contractor through the gateway, keeps the newest name."""
+    staff = platform.log_in("jm", "pm.testare")
+
+    def ask(query: str, **variables: object) -> dict:
+        body = platform.graphql(query, token=staff, variables=variables).json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    def contractor(name: str) -> dict:
+        made = ask(CREATE_ORGANISATION, input={"name": name, "kind": "CONTRACTOR"})
+        assert made["createOrganisation"]["userErrors"] == []
+        return dict(made["createOrganisation"]["organisation"])
+
+    def rename(organisation: dict, name: str) -> dict:
+        input_ = {"id": organisation["id"], "version": organisation["version"], "name": name}
+        changed = ask(CHANGE_ORGANISATION, input=input_)["changeOrganisation"]
+        assert changed["userErrors"] == []
+        return dict(changed["organisation"])
+
+    operator = ask("{ organisations(kind: OPERATOR) { edges { node { id } } } }")
+    customer = operator["organisations"]["edges"][0]["node"]["id"]
+    contractors = {
+        "renamed": contractor("Emil Rør AS"),
+        "first": contractor("Alfa Elektro AS"),
+        "kappa": contractor("Kappa Bygg AS"),
+    }
+    numbers = {}
+    for key, organisation in contractors.items():
+        created = ask(
+            """mutation($input: CreateOrderInput!) { createOrder(input: $input) {
+                 order { id number version } } }""",
+            input={"orderType": "billable", "description": key, "customerOrganisationId": customer},
+        )["createOrder"]["order"]
+        numbers[created["number"]] = key
+        # Orders takes the contractor once people's `created` event reached its read model.
+        assign = {
+            "id": created["id"],
+            "version": created["version"],
+            "assigneeOrganisationId": organisation["id"],
+        }
+        until(lambda a=assign: not ask(ASSIGN_ORDER, input=a)["assignOrder"]["userErrors"])
+
+    def by_contractor() -> list[str]:
+        edges = ask(LIST, sort={"column": "ASSIGNEE"})["orders"]["edges"]
+        return [numbers[e["node"]["number"]] for e in edges if e["node"]["number"] in numbers]
+
+    until(lambda: by_contractor() == ["first", "renamed", "kappa"])
+    older = rename(contractors["renamed"], "Øst Rør AS")  # Norwegian: ... z, æ, ø, å
+    rename(older, "Aker Rør AS")
+    until(lambda: by_contractor() == ["renamed", "first", "kappa"])
+
+    asyncio.run(handled_again(nats_url, platform.event_prefix, "Øst Rør AS"))
+    # A change published after it: once orders shows it, the older rename was handled too.
+    rename(contractors["first"], "Åsen Elektro AS")
+    until(lambda: by_contractor()[-1] == "first")
+    assert by_contractor() == ["renamed", "kappa", "first"]
+
+
+ASSIGN_ORDER = """mutation($input: AssignOrderInput!) {
+  assignOrder(input: $input) { order { id } userErrors { code } } }"""
+
+
+def until(done: Callable[[], bool]) -> None:
+    for _ in range(200):  # 20 s at most
+        if done():
+            return
+        time.sleep(0.1)
+    raise AssertionError("not reached in time")
+
+
+async def handled_again(nats_url: str, prefix: str, display_name: str) -> None:
+    """People's organisation event naming `display_name`, published again under a new id (the
+    consumer has no record of it, as of a delivery that failed): what orders receives when an
+    older event is redelivered after newer ones."""
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        subscription = await js.subscribe(
+            f"{prefix}.jm.people.organisation.updated", ordered_consumer=True
+        )
+        while True:
+            message = await subscription.next_msg(timeout=10)
+            event = orjson.loads(message.data)
+            if event["data"]["display_name"] == display_name:
+                break
+        await subscription.unsubscribe()
+        await js.publish(message.subject, orjson.dumps({**event, "id": new_event_id()}))
+    finally:
+        await client.drain()
