@@ -344,7 +344,7 @@ async def test_a_booking_takes_only_an_active_employee_of_the_orders_customer(cl
         datetime(2025, 7, 10, 8, tzinfo=UTC),
         "Oslo",
     )
-    assert announced["employee_id"] == "donald"
+    assert (announced["employee_id"], announced["employee_on_slot"]) == ("donald", True)
 
     # Deactivated later (a late, older event changes nothing): no new booking, but the one
     # already made can still be taken off.
@@ -356,6 +356,7 @@ async def test_a_booking_takes_only_an_active_employee_of_the_orders_customer(cl
         created.order.id, booked.order.version, slot.id, "donald", book=False
     )
     assert unbooked.order.bookings[0].employees == []
+    assert avonova.orders.committed[-1].model_dump()["employee_on_slot"] is False
     with pytest.raises(UnknownEmployee):
         await avonova.desk(TESTWEB).book_employee(
             created.order.id, unbooked.order.version, slot.id, "donald", book=True

@@ -103,3 +103,25 @@ async def test_any_order_of_a_tickets_follower_events_leaves_the_last_ones_follo
         await people.handle(event)
 
     assert await followers_of(people, ticket_id) == sorted(u for u, p in expected.items() if p)
+
+
+async def test_booking_events_handled_out_of_order_each_read_as_what_they_did(database_for):
+    """Orders says in the event whether the employee is on the slot after it: a late 'booked'
+    is not read as 'unbooked' because the unbooking came first (as inferring it would)."""
+    people = notifier(database_for("people"))
+
+    def booking(version: int, on_slot: bool) -> Any:
+        data = {
+            "order_id": "o1",
+            "booking_id": "b1",
+            "employee_id": "donald",
+            "booked": int(on_slot),
+            "capacity": 4,
+            "employee_on_slot": on_slot,
+        }
+        return envelope("orders.order.booking_changed", "o1", data, version=version)
+
+    unbooked = await people.facts_of(booking(3, False))
+    booked = await people.facts_of(booking(2, True))  # the earlier one, delivered late
+
+    assert (unbooked["booking_change"], booked["booking_change"]) == ("unbooked", "booked")

@@ -182,6 +182,12 @@ class BookingChanged(OrderEvent):
         description="The employee put on or taken off the slot (None: the slot itself changed)."
     )
     booked: int = Field(description="How many employees the slot holds after the change.")
+    # Whether the change put the employee on or took them off, in the event itself: a reader
+    # need not infer it from what it saw before, which a late delivery would get wrong.
+    employee_on_slot: bool | None = Field(
+        default=None,
+        description="Whether the employee is on the slot after the change (None: no employee).",
+    )
     capacity: int = Field(description="How many employees the slot can hold.")
     starts_at: datetime | None = Field(
         default=None, description="When the slot starts (None: not known)."

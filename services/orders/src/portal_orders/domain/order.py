@@ -672,6 +672,7 @@ class Order(Aggregate):
                 booking_id=booking.id,
                 employee_id=employee_id,
                 booked=len(booking.employees),
+                employee_on_slot=None if employee_id is None else employee_id in booking.employees,
                 capacity=booking.capacity,
                 starts_at=booking.starts_at,
                 ends_at=booking.ends_at,

@@ -260,8 +260,13 @@ class Notifier:
         known = await self.orders.facts(order_id)
         merged = {**known, **facts}
         booking, employee = facts.get("booking_id"), facts.get("employee_id")
+        on_slot = facts.get("employee_on_slot")
         if event.name == "booking_changed" and isinstance(booking, str):
-            if isinstance(employee, str) and employee:
+            if isinstance(employee, str) and employee and isinstance(on_slot, bool):
+                # The event says which it was: read the same in any order of delivery.
+                merged["booking_change"] = "booked" if on_slot else "unbooked"
+            elif isinstance(employee, str) and employee:
+                # An event from before orders said so: inferred from what people saw before.
                 change = await self.orders.booking_change(order_id, booking, employee, event.id)
                 merged["booking_change"] = change
             else:
