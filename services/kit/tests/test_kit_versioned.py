@@ -17,6 +17,7 @@ from portal_kit.mongo import ASCENDING, Database, IndexSpec, connect_database
 from portal_kit.readmodels import OrganisationTree
 from portal_kit.testing.plugin import TestNamespace
 from portal_kit.versioned import VersionedDocuments, event_version, time_version
+from pymongo.errors import DuplicateKeyError
 
 
 @pytest.fixture
@@ -156,3 +157,49 @@ async def test_any_order_of_an_aggregates_events_leaves_the_last_ones_state(
         await tree.upsert(organisation_id, {"name": name}, version=f"1:{sequence}")
     stored = await database.for_tenant("organisations", "acme").find_one({"_id": organisation_id})
     assert stored is not None and stored["name"] == states[-1]
+
+
+class RacedOnce:
+    """The collection as a write meets it when an older event's first insert of the same
+    document lands between its filter and its insert (on a real MongoDB, under load)."""
+
+    def __init__(self, documents: Any, older: dict[str, Any]) -> None:
+        self.documents, self.older, self.raced = documents, older, False
+
+    async def update_one(self, filter_: Any, update: Any, *, upsert: bool = False) -> int:
+        if not self.raced:
+            self.raced = True
+            await self.documents.insert_one(self.older)
+            raise DuplicateKeyError("E11000 duplicate key error")
+        written: int = await self.documents.update_one(filter_, update, upsert=upsert)
+        return written
+
+    async def find_one(self, filter_: Any) -> Any:
+        return await self.documents.find_one(filter_)
+
+
+async def test_a_newer_write_losing_the_first_insert_to_an_older_one_is_applied_over_it(
+    database: Database,
+) -> None:
+    documents = database.for_tenant("organisations", "acme")
+    older = {"_id": "o1", "name": "Older", "reflects": "1:000000000001.0000"}
+    raced = RacedOnce(documents, older)
+    versioned = VersionedDocuments(raced)  # type: ignore[arg-type]
+
+    applied = await versioned.apply({"_id": "o1"}, "1:000000000002.0000", {"$set": {"name": "New"}})
+
+    assert raced.raced and applied
+    assert [d["name"] for d in await documents.find({})] == ["New"]
+
+
+async def test_an_older_write_losing_the_first_insert_to_a_newer_one_is_ignored(
+    database: Database,
+) -> None:
+    documents = database.for_tenant("organisations", "acme")
+    newer = {"_id": "o1", "name": "Newer", "reflects": "1:000000000003.0000"}
+    versioned = VersionedDocuments(RacedOnce(documents, newer))  # type: ignore[arg-type]
+
+    assert not await versioned.apply(
+        {"_id": "o1"}, "1:000000000002.0000", {"$set": {"name": "Old"}}
+    )
+    assert [d["name"] for d in await documents.find({})] == ["Newer"]
