@@ -96,7 +96,7 @@ class CloudEvent(BaseModel):
     # even when its events arrive out of order (docs/architecture.md, section 4).
     sequence: str | None = Field(
         default=None,
-        max_length=40,
+        max_length=100,
         description=(
             "Extension (CloudEvents sequence): this event's place among the events of its "
             "subject, compared as strings: the aggregate's version after the change and the "
