@@ -25,7 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.http.ides import get_graphql_ide_html
 
 from portal_gateway import attachments, cookies, metrics, uploads
@@ -54,6 +54,7 @@ from portal_gateway.media import JSON, negotiate, status_for
 from portal_gateway.persisted import PersistedQueries
 from portal_gateway.revocations import RevocationFeed, Revocations
 from portal_gateway.settings import GatewaySettings
+from portal_gateway.subscriptions import Subscriptions
 
 log = logging.getLogger("portal.gateway")
 
@@ -523,13 +524,22 @@ class Gateway:
 
 def create_app(settings: GatewaySettings) -> Starlette:
     gateway = Gateway(settings)
+    subscriptions = Subscriptions(
+        settings,
+        gateway.engine,
+        gateway.subgraphs,
+        gateway.authenticator,
+        gateway.revocations if gateway.revocation_feed is not None else None,
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await gateway.start()
+        await subscriptions.start()
         try:
             yield
         finally:
+            await subscriptions.stop()
             await gateway.stop()
 
     app = Starlette(
@@ -537,6 +547,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/healthz", gateway.healthz, methods=["GET"]),
             Route("/readyz", gateway.readyz, methods=["GET"]),
             Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", subscriptions.endpoint),
             Route("/attachments/{file_id}", gateway.attachment, methods=["GET"]),
             Route("/ticket-files/{file_id}", gateway.ticket_file, methods=["GET"]),
             Route("/invoices/{invoice_id}/{kind}", gateway.invoice_document, methods=["GET"]),
@@ -552,4 +563,5 @@ def create_app(settings: GatewaySettings) -> Starlette:
         # listed origins get CORS headers (and credentials: cookie mode's session cookies).
         app.add_middleware(SpaCORSMiddleware, origins=settings.cors_origins)
     app.state.gateway = gateway
+    app.state.subscriptions = subscriptions
     return app

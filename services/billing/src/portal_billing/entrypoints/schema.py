@@ -18,6 +18,7 @@ from portal_billing.entrypoints.inputs import (
     RegisterIncomingInvoiceInput,
     RunInvoicesInput,
 )
+from portal_billing.entrypoints.subscriptions import Subscription
 from portal_billing.entrypoints.types import (
     IncomingInvoice,
     IncomingInvoicePayload,
@@ -205,6 +206,7 @@ class Mutation:
 schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Organisation, types.Invoice, types.IncomingInvoice],
     extensions=[masking_extension],
 )
