@@ -9,11 +9,14 @@ revokes it."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from portal_gateway.app import create_app
 from portal_gateway.settings import GatewaySettings
@@ -200,9 +203,13 @@ async def test_the_contractor_stops_receiving_once_the_order_is_reassigned_away(
             gw, pm, ASSIGN, id=order["id"], version=order["version"], assigneeOrganisationId="ror"
         )
         assert moved["userErrors"] == [], moved
+        # A record is re-read when its event comes: each change is waited for, staff see it,
+        # and by then the gateway has decided what Emma gets of it (nothing).
+        seen = [await office.receive()]
+        await settled(gateway.app)
         await move(gw, pm, moved["order"], "materials_ordered")
-        # Staff see both changes; by then Emma's gateway had both events too, and sent nothing.
-        seen = [await office.receive(), await office.receive()]
+        seen.append(await office.receive())
+        await settled(gateway.app)
         assert [m["payload"]["data"]["orderChanged"]["change"] for m in seen] == [
             "assigned",
             "status_changed",
@@ -233,6 +240,8 @@ async def test_internal_comments_never_reach_a_contractor(gateway, issuer):
             visibility="internal",
         )
         assert secret["userErrors"] == [], secret
+        staff_saw = [await office.receive()]
+        await settled(gateway.app)
         open_ = await mutate(
             gw,
             pm,
@@ -243,7 +252,7 @@ async def test_internal_comments_never_reach_a_contractor(gateway, issuer):
             visibility="contractor",
         )
         assert open_["userErrors"] == [], open_
-        staff_saw = [await office.receive(), await office.receive()]
+        staff_saw.append(await office.receive())
         emma_saw = await ws.receive()
         rest = await ws.quiet(0.5)
     texts = [
@@ -313,3 +322,118 @@ async def test_a_revoked_token_ends_the_subscription(gateway, issuer, nats_url, 
         finally:
             await client.close()
         assert await ws.closed() == (4403, "Forbidden: token revoked")
+
+
+CLIENT = Path(__file__).parent / "graphql_ws_client"
+
+
+async def running(app: Any, count: int) -> None:
+    """Until the gateway runs `count` subscriptions, each having read its record once."""
+    for _ in range(400):
+        subscribers = [
+            s for c in app.state.subscriptions.connections for s in c.subscribers.values()
+        ]
+        if len(subscribers) >= count and all(
+            s.baseline is None or s.baseline.done() for s in subscribers
+        ):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the client's subscriptions never ran")
+
+
+async def settled(app: Any) -> None:
+    """Until the gateway has no event left to deliver."""
+    for _ in range(400):
+        if app.state.subscriptions.fanout.pending == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the gateway never finished delivering")
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (CLIENT / "node_modules" / "graphql-ws").is_dir(),
+    reason="needs node and `npm ci --prefix gateway/tests/graphql_ws_client` (make env)",
+)
+async def test_the_graphql_ws_npm_client_as_a_jm_contractor(gateway, issuer):
+    """The done-when of the issue, with the npm `graphql-ws` client unchanged: Emma sees her
+    order's status change and not Ror's; while the order is Ror's she hears nothing of it, and
+    when it comes back to her firm she sees that (and only that)."""
+    gw, pm = gateway.client, staff(issuer)
+    emma = contractor(issuer, "emma")
+    ours = await new_order(gw, pm, "emma")
+    theirs = await new_order(gw, pm, "ror")
+    config = {
+        "url": "ws" + gateway.url[4:] + "/graphql",
+        "token": emma,
+        "subscriptions": {
+            name: {"query": ASSIGNMENT, "variables": {"id": order["id"]}}
+            for name, order in (("ours", ours), ("theirs", theirs))
+        },
+        "count": 2,
+        "seconds": 60,
+    }
+    node = await asyncio.create_subprocess_exec(
+        "node",
+        str(CLIENT / "subscribe.mjs"),
+        orjson.dumps(config).decode(),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        await running(gateway.app, 2)
+        async with socket(gateway.url) as office:
+            # Staff see every change; once they saw one and the gateway has nothing left to
+            # deliver, Emma's client was sent whatever it was to get of it.
+            await ready(office, pm)
+            await office.subscribe("ours", ASSIGNMENT, id=ours["id"])
+            await office.subscribe("theirs", ASSIGNMENT, id=theirs["id"])
+            await subscribed(office)
+
+            async def delivered() -> None:
+                assert (await office.receive())["type"] == "next"
+                await settled(gateway.app)
+
+            await move(gw, pm, theirs, "order_received")
+            await delivered()
+            ours = await move(gw, emma, ours, "order_received")
+            await delivered()
+            away = await mutate(
+                gw, pm, ASSIGN, id=ours["id"], version=ours["version"], assigneeOrganisationId="ror"
+            )
+            assert away["userErrors"] == [], away
+            await delivered()
+            meanwhile = await move(gw, pm, away["order"], "materials_ordered")
+            await delivered()
+            back = await mutate(
+                gw,
+                pm,
+                ASSIGN,
+                id=ours["id"],
+                version=meanwhile["version"],
+                assigneeOrganisationId="emma",
+            )
+            assert back["userErrors"] == [], back
+        output, _ = await asyncio.wait_for(node.communicate(), 60)
+    finally:
+        if node.returncode is None:
+            node.kill()
+            await node.wait()
+    lines = [orjson.loads(line) for line in output.splitlines()]
+    nexts = [(line["name"], line["payload"]) for line in lines if "next" in line]
+    changes = [
+        (name, p["data"]["orderChanged"]["change"], p["data"]["orderChanged"]["order"])
+        for name, p in nexts
+    ]
+    assert node.returncode == 0, lines
+    assert changes == [
+        (
+            "ours",
+            "status_changed",
+            {"id": ours["id"], "status": "order_received", "assigneeOrganisationId": "emma"},
+        ),
+        # Nothing of the change made while it was Ror's, nor of Ror's own order.
+        (
+            "ours",
+            "assigned",
+            {"id": ours["id"], "status": "materials_ordered", "assigneeOrganisationId": "emma"},
+        ),
+    ]
