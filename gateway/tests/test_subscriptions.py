@@ -47,11 +47,16 @@ LOG = """subscription($id: ID!) { orderChanged(id: $id) {
 
 
 @pytest.fixture
-async def orders(settings_for: Any) -> AsyncIterator[str]:
+async def orders_app(settings_for: Any) -> AsyncIterator[tuple[str, Any]]:
     app = create_orders_app(settings_for(OrdersSettings))
     async with serving(app) as url:
         await know_organisations(app)
-        yield f"{url}/graphql"
+        yield f"{url}/graphql", app
+
+
+@pytest.fixture
+def orders(orders_app: tuple[str, Any]) -> str:
+    return orders_app[0]
 
 
 @dataclass
@@ -437,3 +442,62 @@ async def test_the_graphql_ws_npm_client_as_a_jm_contractor(gateway, issuer):
             {"id": ours["id"], "status": "materials_ordered", "assigneeOrganisationId": "emma"},
         ),
     ]
+
+
+JOINED = """subscription($id: ID!) { orderChanged(id: $id) {
+  change order { status customerOrganisation { id name } } } }"""
+
+
+async def test_a_payload_joins_fields_of_another_subgraph(gateway, issuer, orders_app):
+    """The order comes from orders, its customer organisation's name from people, as in a
+    query: the subscription's payload is planned like one."""
+    gw, pm = gateway.client, staff(issuer)
+    root = issuer.token(user="root", tenant="platform", scopes=["platform:admin"])
+    loader = issuer.token(user="loader", tenant="jm", staff=True, scopes=["platform:admin"])
+    await mutate(
+        gw,
+        root,
+        """mutation($input: CreateTenantInput!) { createTenant(input: $input) {
+          userErrors { code } } }""",
+        id="jm",
+        name="JM",
+        configuration={"country": "NO", "locales": ["nb", "en"], "default_locale": "nb"},
+    )
+    created = await mutate(
+        gw,
+        loader,
+        """mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) {
+          organisation { id } userErrors { code message } } }""",
+        name="JM Bolig Øst",
+        kind="CUSTOMER",
+    )
+    assert created["userErrors"] == [], created
+    customer = created["organisation"]["id"]
+    await know_organisations(orders_app[1], {"jm": (customer,)})
+    order = await mutate(
+        gw,
+        pm,
+        CREATE,
+        orderType="billable",
+        description="Dør henger",
+        customerOrganisationId=customer,
+        assigneeOrganisationId="emma",
+    )
+    assert order["userErrors"] == [], order
+    async with socket(gateway.url) as office:
+        await ready(office, pm)
+        await office.subscribe("1", JOINED, id=order["order"]["id"])
+        await subscribed(office)
+        await move(gw, pm, order["order"], "order_received")
+        message = await office.receive()
+    assert message["payload"] == {
+        "data": {
+            "orderChanged": {
+                "change": "status_changed",
+                "order": {
+                    "status": "order_received",
+                    "customerOrganisation": {"id": customer, "name": "JM Bolig Øst"},
+                },
+            }
+        }
+    }
