@@ -66,12 +66,22 @@ class Subscriber:
         )
 
 
+@dataclass
+class Waiting:
+    """A delivery of one record not started yet (its record's previous one still runs)."""
+
+    change: str
+    subscribers: list[Subscriber]
+    traceparent: Any
+
+
 class Fanout:
     def __init__(self, reader: Reader, *, reads_in_flight: int, max_pending: int) -> None:
         self.reader = reader
         self._records: dict[tuple[str, str, str], set[Subscriber]] = defaultdict(set)
         self._lists: dict[tuple[str, str], set[Subscriber]] = defaultdict(set)
         self._chains: dict[tuple[str, str, str], asyncio.Task[None]] = {}
+        self._waiting: dict[tuple[str, str, str], Waiting] = {}
         self._reads = asyncio.Semaphore(reads_in_flight)
         self._max_pending = max_pending
         self.pending = 0
@@ -141,37 +151,52 @@ class Fanout:
             metrics.EVENTS_DROPPED.inc()
             log.warning("subscriptions behind: an event was dropped", extra={"tenant": tenant})
             return
+        waiting = self._waiting.get(key)
+        if waiting is not None:
+            # A delivery of this record waits for the one before it and will read the record
+            # then: it carries this event too (its newest change), so a record that changes
+            # faster than it is read costs one read per read's time, not one per event.
+            waiting.change, waiting.subscribers = change, subscribers
+            waiting.traceparent = event.get("traceparent")
+            metrics.EVENTS_MERGED.inc()
+            return
+        waiting = Waiting(change, subscribers, event.get("traceparent"))
+        self._waiting[key] = waiting
         self.pending += 1
         previous = self._chains.get(key)
-        task = asyncio.create_task(
-            self._deliver(previous, subscribers, change, record_id, event.get("traceparent"))
-        )
+        task = asyncio.create_task(self._deliver(previous, key, waiting, record_id))
         self._chains[key] = task
 
         def done(finished: asyncio.Task[None]) -> None:
             self.pending -= 1
             if self._chains.get(key) is finished:
                 del self._chains[key]
+            if self._waiting.get(key) is waiting:
+                del self._waiting[key]
 
         task.add_done_callback(done)
 
     async def _deliver(
         self,
         previous: asyncio.Task[None] | None,
-        subscribers: list[Subscriber],
-        change: str,
+        key: tuple[str, str, str],
+        waiting: Waiting,
         record_id: str,
-        traceparent: Any,
     ) -> None:
         if previous is not None:
             await asyncio.wait([previous])  # the record's earlier events first
+        if self._waiting.get(key) is waiting:
+            del self._waiting[key]  # from here on, a new event of the record waits anew
         groups: dict[tuple[Any, ...], list[Subscriber]] = defaultdict(list)
-        for subscriber in subscribers:
+        for subscriber in waiting.subscribers:
             if subscriber.active:
                 groups[subscriber.group].append(subscriber)
-        trace = traceparent if isinstance(traceparent, str) else None
+        trace = waiting.traceparent if isinstance(waiting.traceparent, str) else None
         await asyncio.gather(
-            *(self._deliver_group(group, change, record_id, trace) for group in groups.values())
+            *(
+                self._deliver_group(group, waiting.change, record_id, trace)
+                for group in groups.values()
+            )
         )
 
     async def _deliver_group(

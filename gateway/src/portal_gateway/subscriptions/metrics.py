@@ -31,3 +31,8 @@ CLOSED = Counter(
     ["code"],
     registry=REGISTRY,
 )
+EVENTS_MERGED = Counter(
+    "portal_gateway_subscription_events_merged",
+    "Events delivered with a later one of the same record (read once, when both had come)",
+    registry=REGISTRY,
+)

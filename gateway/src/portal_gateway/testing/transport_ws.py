@@ -63,9 +63,17 @@ class Socket:
 
 
 @contextlib.asynccontextmanager
-async def socket(url: str, subprotocols: tuple[str, ...] = (SUBPROTOCOL,)) -> AsyncIterator[Socket]:
-    """`url`: the gateway's http(s) base URL or its ws(s) /graphql URL."""
+async def socket(
+    url: str, subprotocols: tuple[str, ...] = (SUBPROTOCOL,), **options: Any
+) -> AsyncIterator[Socket]:
+    """`url`: the gateway's http(s) base URL or its ws(s) /graphql URL; `options` go to
+    `websockets.connect` (the benchmark turns the client's keep-alive pings off)."""
     if url.startswith("http"):
         url = "ws" + url[4:].rstrip("/") + "/graphql"
-    async with connect(url, subprotocols=list(subprotocols), open_timeout=10) as connection:  # type: ignore[arg-type]
+    async with connect(
+        url,
+        subprotocols=list(subprotocols),  # type: ignore[arg-type]
+        open_timeout=30,
+        **options,
+    ) as connection:
         yield Socket(connection)
