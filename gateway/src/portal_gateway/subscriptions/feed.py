@@ -46,18 +46,24 @@ class EventFeed:
         self._tasks: list[asyncio.Task[None]] = []
         self.live: set[str] = set()
 
-    async def start(self) -> None:
+    def start(self) -> None:
+        """Follows the streams in the background: connecting may wait (NATS away) and never
+        holds the gateway's start."""
+        self._tasks = [asyncio.create_task(self._connect_and_follow(), name="subscriptions-feed")]
+
+    async def _connect_and_follow(self) -> None:
         self._client = await connect_nats(self._url, name="gateway-subscriptions")
-        self._tasks = [
+        self._tasks += [
             asyncio.create_task(self._follow_forever(s), name=f"subscriptions-{s}")
             for s in self._subjects
         ]
+        await asyncio.Event().wait()  # until stopped
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
         if self._client is not None and not self._client.is_closed:

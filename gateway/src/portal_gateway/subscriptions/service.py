@@ -80,14 +80,7 @@ class Subscriptions:
                 prefix=self.settings.event_prefix,
                 streams=[s for s in STREAMS if s[0] in self._subgraphs],
             )
-            try:
-                await self.feed.start()
-            except Exception as error:  # served anyway: subscriptions then never deliver
-                log.error(
-                    "cannot reach NATS: subscriptions deliver nothing",
-                    extra={"problem": type(error).__name__},
-                )
-                self.feed = None
+            self.feed.start()
         self._sweeper = asyncio.create_task(self._sweep(), name="subscriptions-sweep")
 
     async def stop(self) -> None:
