@@ -11,17 +11,15 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-from portal_gateway.app import create_app
-from portal_gateway.settings import GatewaySettings
 from portal_gateway.testing.calls import mutate
-from portal_gateway.testing.serving import free_port, serving
+from portal_gateway.testing.serving import serving
+from portal_gateway.testing.subscribing import Following, following, settled, subscribed
 from portal_gateway.testing.transport_ws import Socket, socket
 from portal_kit.jetstream import connect_nats
 from portal_orders.app import create_app as create_orders_app
@@ -59,24 +57,6 @@ def orders(orders_app: tuple[str, Any]) -> str:
     return orders_app[0]
 
 
-@dataclass
-class Gateway:
-    client: httpx.AsyncClient
-    url: str
-    app: Any
-
-
-async def following(app: Any) -> None:
-    """Until the gateway follows orders' stream (created at the service's start): a change made
-    before that reaches no subscriber, so the tests wait for it (bounded) first."""
-    for _ in range(400):
-        feed = app.state.subscriptions.feed
-        if feed is not None and any(".orders." in subject for subject in feed.live):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the gateway never followed orders' events")
-
-
 @pytest.fixture
 async def gateway(
     people: str,
@@ -85,27 +65,19 @@ async def gateway(
     principal_keys: tuple[bytes, bytes],
     nats_url: str,
     namespace: Any,
-) -> AsyncIterator[Gateway]:
-    settings = GatewaySettings(
+) -> AsyncIterator[Following]:
+    async with following(
+        "orders",
         principal_private_key=principal_keys[0].decode(),
         jwks_url=issuer.url,
-        jwks_min_refetch_seconds=0.0,
         people_url=people,
         orders_url=orders,
-        # Nothing listens there: a test never reaches a platform running on this machine.
-        tickets_url=f"http://127.0.0.1:{free_port()}/graphql",
-        billing_url=f"http://127.0.0.1:{free_port()}/graphql",
-        upstream_timeout_seconds=5.0,
-        check_plans=True,
         nats_url=nats_url,
         event_prefix=namespace.event_prefix,
         subscription_init_timeout_seconds=1.0,
         subscription_check_seconds=0.2,
-    )
-    app = create_app(settings)
-    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
-        await following(app)
-        yield Gateway(client, url, app)
+    ) as gateway:
+        yield gateway
 
 
 def staff(issuer: Any) -> str:
@@ -146,13 +118,6 @@ async def move(gw: httpx.AsyncClient, token: str, order: dict[str, Any], status:
 
 async def ready(ws: Socket, token: str) -> None:
     assert await ws.init(token) == {"type": "connection_ack"}
-
-
-async def subscribed(ws: Socket) -> None:
-    """Until the socket's subscriptions so far are running: the gateway handles a socket's
-    messages in order, so the `pong` comes after them."""
-    await ws.send({"type": "ping"})
-    assert await ws.receive() == {"type": "pong"}
 
 
 async def test_a_jm_contractor_sees_its_order_change_and_not_another_contractors(gateway, issuer):
@@ -344,15 +309,6 @@ async def running(app: Any, count: int) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the client's subscriptions never ran")
-
-
-async def settled(app: Any) -> None:
-    """Until the gateway has no event left to deliver."""
-    for _ in range(400):
-        if app.state.subscriptions.fanout.pending == 0:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the gateway never finished delivering")
 
 
 @pytest.mark.skipif(

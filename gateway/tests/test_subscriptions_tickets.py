@@ -4,17 +4,15 @@ another organisation's ticket is out of her sight like one that does not exist."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from portal_gateway.app import create_app
-from portal_gateway.settings import GatewaySettings
 from portal_gateway.testing.calls import mutate
-from portal_gateway.testing.serving import free_port, serving
-from portal_gateway.testing.transport_ws import Socket, socket
+from portal_gateway.testing.serving import serving
+from portal_gateway.testing.subscribing import following, settled, subscribed
+from portal_gateway.testing.transport_ws import socket
 from portal_tickets.app import create_app as create_tickets_app
 from portal_tickets.settings import TicketsSettings
 
@@ -39,45 +37,25 @@ async def gateway(
     nats_url: str,
     namespace: Any,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, str, Any]]:
-    tickets_app = create_tickets_app(settings_for(TicketsSettings))
-    async with serving(tickets_app) as tickets:
-        settings = GatewaySettings(
+    async with (
+        serving(create_tickets_app(settings_for(TicketsSettings))) as tickets,
+        following(
+            "tickets",
             principal_private_key=principal_keys[0].decode(),
             jwks_url=issuer.url,
             people_url=people,
             tickets_url=f"{tickets}/graphql",
-            orders_url=f"http://127.0.0.1:{free_port()}/graphql",
-            billing_url=f"http://127.0.0.1:{free_port()}/graphql",
-            check_plans=True,
             nats_url=nats_url,
             event_prefix=namespace.event_prefix,
-        )
-        app = create_app(settings)
-        async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
-            for _ in range(400):  # until the gateway follows tickets' stream
-                if any(".tickets." in s for s in app.state.subscriptions.feed.live):
-                    break
-                await asyncio.sleep(0.05)
-            yield client, url, app
+        ) as gateway,
+    ):
+        yield gateway.client, gateway.url, gateway.app
 
 
 def member(issuer: Any, user: str, organisation: str) -> str:
     return issuer.token(
         user=user, tenant="visma", memberships=[{"organisation": organisation, "roles": ["user"]}]
     )
-
-
-async def settled(app: Any) -> None:
-    for _ in range(400):
-        if app.state.subscriptions.fanout.pending == 0:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the gateway never finished delivering")
-
-
-async def subscribed(ws: Socket) -> None:
-    await ws.send({"type": "ping"})
-    assert await ws.receive() == {"type": "pong"}
 
 
 async def test_a_customer_sees_posts_and_status_of_her_ticket_never_internal_notes(gateway, issuer):
