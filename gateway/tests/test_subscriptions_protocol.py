@@ -199,3 +199,22 @@ async def test_ten_thousand_subscribe_messages_close_the_socket_and_others_are_s
     metrics = (await gateway.get("/metrics")).text
     # Nothing of that socket is left running.
     assert "portal_gateway_subscriptions 0.0" in metrics
+
+
+async def test_in_cookie_mode_the_session_cookie_serves_with_the_csrf_value(
+    issuer, start_gateway, people
+):
+    async with start_gateway(people_url=people, jwks_url=issuer.url, cookie_mode=True) as gw:
+        url = str(gw.base_url)
+        cookie = f"portal_access={token(issuer)}; portal_csrf=k7Jq2"
+        headers = {"Cookie": cookie}
+        async with socket(url, additional_headers=headers) as ws:
+            await ws.send({"type": "connection_init", "payload": {"csrf": "k7Jq2"}})
+            assert await ws.receive() == {"type": "connection_ack"}
+        # Another site's page sends the cookies too, but cannot read the CSRF value.
+        async with socket(url, additional_headers=headers) as ws:
+            await ws.send({"type": "connection_init", "payload": {"csrf": "guess"}})
+            assert (await ws.closed())[0] == 4403
+        async with socket(url, additional_headers=headers) as ws:
+            await ws.send({"type": "connection_init", "payload": {}})
+            assert (await ws.closed())[0] == 4403

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from graphql.execution.values import get_variable_values
 from portal_kit.principal import Principal
 from starlette.websockets import WebSocket, WebSocketState
 
+from portal_gateway.cookies import ACCESS, CSRF
 from portal_gateway.engine import RequestError
 from portal_gateway.errors import AuthenticationFailed, GatewayError
 from portal_gateway.http_request import check_variables
@@ -174,6 +176,8 @@ class Connection:
             raise ProtocolViolation(Close.TOO_MANY, "Too many initialisation requests")
         self._initialised = True
         authorization = payload.get("authorization", payload.get("Authorization"))
+        if authorization is None and self.service.settings.cookie_mode:
+            authorization = self._cookie_session(payload.get("csrf"))
         if not isinstance(authorization, str) or not authorization.strip():
             raise ProtocolViolation(
                 Close.FORBIDDEN, "Forbidden: send `authorization: Bearer <token>` in the payload"
@@ -201,6 +205,18 @@ class Connection:
         self.service.connections.add(self)
         self.acknowledged = True
         self.send(protocol.encode("connection_ack"))
+
+    def _cookie_session(self, csrf: Any) -> str | None:
+        """Cookie mode: the access cookie the handshake carried, when `connection_init` also
+        names the readable CSRF cookie's value (`csrf`): a page of another site can open the
+        socket with the cookies, but cannot read that value (cookies.py's double submit)."""
+        cookies = self.websocket.cookies
+        access, expected = cookies.get(ACCESS), cookies.get(CSRF)
+        if not access or not expected or not isinstance(csrf, str):
+            return None
+        if not hmac.compare_digest(expected.encode(), csrf.encode()):
+            return None
+        return f"Bearer {access}"
 
     async def _subscribe(self, message: Message) -> None:
         ident = message.id
