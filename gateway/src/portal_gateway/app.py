@@ -18,9 +18,10 @@ import orjson
 from cryptography.exceptions import UnsupportedAlgorithm
 from portal_kit.http import RequestContextMiddleware
 from portal_kit.idempotency import IDEMPOTENCY_HEADER
-from portal_kit.logging import request_id_var, tenant_var
+from portal_kit.logging import request_id_var, tenant_var, traceparent_var
 from portal_kit.principal import Principal, PrincipalSigner
 from portal_kit.settings import SettingsError
+from portal_kit.tracing import configure_tracing
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -121,6 +122,8 @@ class Gateway:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.signer = load_signer(settings)
+        # Spans of requests, plans, executions and fetches, exported when OTLP is configured.
+        self.tracing = configure_tracing(settings.service_name)
         self.signed = CachedSigner(self.signer)  # one cache for every subgraph
         try:
             self.supergraph = read_supergraph(settings.supergraph_sdl())
@@ -141,6 +144,7 @@ class Gateway:
             max_tokens=settings.max_query_tokens,
             deadline_seconds=settings.request_deadline(),
             check_plans=settings.dev_mode or settings.check_plans,
+            tracer=self.tracing.tracer,
         )
         self.queries = PersistedQueries(
             settings.persisted_query_bytes,
@@ -194,6 +198,7 @@ class Gateway:
                 self.signed,
                 self.settings.upstream_timeout_seconds,
                 Circuit(self.settings.circuit_failures, self.settings.circuit_reset_seconds),
+                tracer=self.tracing.tracer,
             )
 
     async def stop(self) -> None:
@@ -202,6 +207,7 @@ class Gateway:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await asyncio.to_thread(self.tracing.flush)
 
     # -- /graphql --------------------------------------------------------------------------
 
@@ -284,7 +290,8 @@ class Gateway:
             principal,
             request.headers,
             request_id_var.get() or "",
-            traceparent_for(request.headers.get("traceparent")),
+            # The gateway's server span (RequestContextMiddleware), else a new trace context.
+            traceparent_for(traceparent_var.get()),
         )
         client_chain = forwarded_for(
             request.headers.get("x-forwarded-for"), request.client.host if request.client else None
@@ -546,7 +553,12 @@ def create_app(settings: GatewaySettings) -> Starlette:
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        service=settings.service_name,
+        tracer=gateway.tracing.tracer,
+        routes=app.routes,
+    )
     if settings.cors_origins:
         # Outermost, so a preflight is answered before anything else looks at it. Only the
         # listed origins get CORS headers (and credentials: cookie mode's session cookies).

@@ -20,6 +20,7 @@ import aiohttp
 import jwt
 import orjson
 from opentelemetry import trace
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from portal_kit.principal import HEADER as PRINCIPAL_HEADER
 from portal_kit.principal import Principal, PrincipalSigner
 from yarl import URL
@@ -31,8 +32,9 @@ from portal_gateway.federation.executor import FetchFailed
 from portal_gateway.media import JSON
 
 log = logging.getLogger("portal.gateway.forwarding")
-tracer = trace.get_tracer("portal.gateway")
+TRACER = trace.get_tracer("portal.gateway")  # the process's global provider
 
+PROPAGATOR = TraceContextTextMapPropagator()
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 # Request headers a subgraph may see; everything else, X-Portal-Principal above all, stays here.
 PASSED_THROUGH = ("accept", "accept-language", "tracestate")
@@ -122,7 +124,9 @@ class Subgraph:
         signer: PrincipalSigner | CachedSigner,
         timeout_seconds: float,
         circuit: Circuit | None = None,
+        tracer: trace.Tracer | None = None,
     ) -> None:
+        self.tracer = tracer or TRACER
         self.circuit = circuit or Circuit()
         self._inflight: dict[Hashable, asyncio.Future[tuple[bytes, dict[str, Any]]]] = {}
         self.name = name
@@ -188,12 +192,18 @@ class Subgraph:
             metrics.SUBGRAPH_ERRORS.labels(self.name, "circuit_open").inc()
             raise FetchFailed(unavailable)
         started = time.perf_counter()
-        with tracer.start_as_current_span(
-            "gateway.fetch", attributes={"portal.subgraph": self.name}
-        ):
+        with self.tracer.start_as_current_span(
+            "gateway.fetch", kind=trace.SpanKind.CLIENT, attributes={"portal.subgraph": self.name}
+        ) as span:
+            sent = headers
+            if span.is_recording():
+                # The subgraph's server span becomes this fetch's child.
+                traced = dict(headers)
+                PROPAGATOR.inject(traced)
+                sent = traced
             try:
                 async with self.session.post(
-                    self.url, data=data, headers=headers, timeout=limit or self.timeout
+                    self.url, data=data, headers=sent, timeout=limit or self.timeout
                 ) as response:
                     payload = await response.read()
                     status = response.status

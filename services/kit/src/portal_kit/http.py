@@ -11,16 +11,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
-from portal_kit import metrics
+from portal_kit import metrics, tracing
+from portal_kit.graphql import error_code
 from portal_kit.idempotency import IdempotentGraphQL
 from portal_kit.logging import request_id_var, tenant_var, traceparent_var
 from portal_kit.messages import locale_var
@@ -50,20 +54,69 @@ def _header(scope: Scope, name: str) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Request id and trace context into the log context; one log line per request."""
+    """Request id and trace context into the log context; one log line per request; a server
+    span continuing the caller's `traceparent` (or starting a trace); request metrics by route
+    template. The gateway uses it too."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str = "unknown",
+        tracer: trace.Tracer | None = None,
+        routes: Sequence[BaseRoute] = (),
+    ) -> None:
         self.app = app
+        self.service = service
+        self.tracer = tracer or trace.get_tracer("portal")
+        # The app's own list: routes added later are matched too.
+        self.routes = routes
+
+    def route_of(self, scope: Scope) -> str:
+        """The template of the route the request goes to: a bounded label, never the path."""
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is not Match.NONE:
+                return str(getattr(route, "path", "other"))
+        return "other"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = (_header(scope, "x-request-id") or uuid.uuid4().hex)[:64]
+        route = self.route_of(scope)
+        method = scope.get("method", "GET")
+        carrier = {
+            name: value
+            for name in ("traceparent", "tracestate")
+            if (value := _header(scope, name)) is not None
+        }
+        with self.tracer.start_as_current_span(
+            f"{method} {route}",
+            context=tracing.extract(carrier),
+            kind=trace.SpanKind.SERVER,
+            attributes={"http.request.method": method, "http.route": route},
+        ) as span:
+            await self._serve(scope, receive, send, request_id, route, span)
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request_id: str,
+        route: str,
+        span: trace.Span,
+    ) -> None:
         tokens = (
             request_id_var.set(request_id),
-            traceparent_var.set(_header(scope, "traceparent")),
+            # The server span's context (or the caller's, passed through when nothing records):
+            # every event this request causes carries it.
+            traceparent_var.set(tracing.current_traceparent()),
+            metrics.service_var.set(self.service),
         )
+        method = scope.get("method", "GET")
         status = 500
         started = time.perf_counter()
 
@@ -77,17 +130,20 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            metrics.HTTP_REQUESTS.labels(self.service, route, method, str(status)).inc()
+            metrics.HTTP_SECONDS.labels(self.service, route, method).observe(seconds)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 500:
+                span.set_status(trace.StatusCode.ERROR)
             if scope["path"] not in ("/healthz", "/readyz", "/metrics"):
                 log.info(
                     "request",
-                    extra={
-                        "path": scope["path"],
-                        "status": status,
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
+                    extra={"path": scope["path"], "status": status, "ms": round(seconds * 1000, 2)},
                 )
             request_id_var.reset(tokens[0])
             traceparent_var.reset(tokens[1])
+            metrics.service_var.reset(tokens[2])
 
 
 # Probes, metrics and published keys; every other route (GraphQL, files...) needs a principal.
@@ -146,6 +202,12 @@ class ServiceGraphQL(GraphQL[Any, None]):
         principal: Principal = request.state.principal
         return self.context_factory(self.runtime, principal, request)
 
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        service = self.runtime.settings.service_name
+        for error in result.errors or ():
+            metrics.GRAPHQL_ERRORS.labels(service, error_code(error)).inc()
+        return await super().process_result(request, result)
+
 
 def build_service_app(
     runtime: ServiceRuntime,
@@ -194,5 +256,10 @@ def build_service_app(
         lifespan=lifespan,
     )
     app.add_middleware(PrincipalMiddleware, runtime=runtime)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        service=runtime.settings.service_name,
+        tracer=runtime.tracing.tracer,
+        routes=app.routes,
+    )
     return app

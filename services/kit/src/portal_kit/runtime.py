@@ -22,6 +22,7 @@ from portal_kit.outbox import OutboxRelay
 from portal_kit.principal import PrincipalVerifier
 from portal_kit.repository import AggregateRepository
 from portal_kit.settings import ServiceSettings
+from portal_kit.tracing import Tracing, configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class ServiceRuntime:
         self.names = StreamNames(settings.event_prefix, settings.service_name)
         self.verifier = PrincipalVerifier(settings.public_key_pem())
         settings.check_database()
+        # Spans of its requests, relay and consumers, exported when OTLP is configured.
+        self.tracing: Tracing = configure_tracing(settings.service_name)
         self._outbox_collections = tuple(outbox_collections)
         self._indexes = tuple(indexes)
         self._on_start = tuple(on_start)
@@ -121,11 +124,13 @@ class ServiceRuntime:
             self._js,
             prefix=settings.event_prefix,
             sweep_seconds=settings.outbox_sweep_seconds,
+            service=settings.service_name,
         )
         self._relay.start()
         for hook in self._on_start:
             await hook(self)
         for consumer in self.consumers:
+            consumer.tracer = self.tracing.tracer
             await consumer.start()
         self._tasks = [
             asyncio.create_task(self._repeat(name, seconds, job), name=name)
@@ -153,6 +158,8 @@ class ServiceRuntime:
                     await self._nats.close()
         if self._database is not None:
             self._database.close()
+        # Spans still batched go out now (the exporter's timeout bounds it).
+        await asyncio.to_thread(self.tracing.flush)
 
     async def readiness(self) -> Readiness:
         """Whether the service can serve its API (it needs its database), and what is degraded.
