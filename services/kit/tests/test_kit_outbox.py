@@ -314,3 +314,59 @@ async def test_a_failed_publish_stops_its_aggregate_only_and_order_survives_the_
     messages = await _stream_messages(js, _names(namespace).stream)
     in_t1 = [m.headers["Nats-Msg-Id"] for m in messages if orjson.loads(m.data)["subject"] == "t1"]
     assert in_t1 == [e["id"] for e in first]
+
+
+async def test_metrics_show_the_backlog_of_an_outage_and_its_publishing_after(
+    database: Database, own_nats_server: Any, namespace: TestNamespace
+) -> None:
+    from portal_kit.jetstream import connect_nats
+    from portal_kit.metrics import REGISTRY
+
+    service = f"kit{namespace.token}"
+
+    def sample(name: str, **labels: str) -> float | None:
+        return REGISTRY.get_sample_value(name, {"service": service, **labels})
+
+    client = await connect_nats(own_nats_server.url, name="kit-test")
+    js = client.jetstream(timeout=1.0)
+    await ensure_service_streams(js, _names(namespace))
+    relay = OutboxRelay(
+        database, ["things"], js, prefix=namespace.event_prefix, sweep_seconds=0.2, service=service
+    )
+    assert sample("portal_outbox_pending_events") == 0
+    relay.start()
+    try:
+        own_nats_server.stop()
+        # Written 2024-05-01 (the envelopes' time): long waiting by any clock running this test.
+        await _store(
+            database, "acme", "t1", [_envelope("acme", "t1", "created", n) for n in (0, 1)]
+        )
+        await _store(database, "acme", "t2", [_envelope("acme", "t2", "created", 0)])
+        relay.wake()
+        async with asyncio.timeout(TIMEOUT):
+            while sample("portal_outbox_pending_events") != 3:  # noqa: ASYNC110 - a gauge
+                await asyncio.sleep(0.05)
+        age = sample("portal_outbox_oldest_pending_age_seconds")
+        assert age is not None and age > 86_400
+        failures = sum(  # by the exception type, whichever the outage raised
+            s.value
+            for metric in REGISTRY.collect()
+            if metric.name == "portal_outbox_publish_failures"
+            for s in metric.samples
+            if s.labels["service"] == service and s.name.endswith("_total")
+        )
+        assert failures >= 1
+        assert sample("portal_outbox_published_events_total") == 0
+
+        own_nats_server.start()
+        await _until_outbox_empty(database, "acme", "t1")
+        await _until_outbox_empty(database, "acme", "t2")
+        async with asyncio.timeout(TIMEOUT):
+            while sample("portal_outbox_published_events_total") != 3:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        assert sample("portal_outbox_pending_events") == 0
+        assert sample("portal_outbox_oldest_pending_age_seconds") == 0
+        assert sample("portal_outbox_publish_seconds_count") == 3
+    finally:
+        await relay.stop()
+        await client.close()
