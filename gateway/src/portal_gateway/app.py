@@ -556,7 +556,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
     app.add_middleware(
         RequestContextMiddleware,
         service=settings.service_name,
-        tracer=gateway.tracing.tracer,
+        tracer=gateway.tracing.tracer if gateway.tracing.exporting else None,
         routes=app.routes,
     )
     if settings.cors_origins:

@@ -54,9 +54,10 @@ def _header(scope: Scope, name: str) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Request id and trace context into the log context; one log line per request; a server
-    span continuing the caller's `traceparent` (or starting a trace); request metrics by route
-    template. The gateway uses it too."""
+    """Request id and trace context into the log context; one log line per request; request
+    metrics by route template. With a `tracer` (the process exports traces) a server span
+    continuing the caller's `traceparent` or starting a trace; without, the caller's valid
+    `traceparent` passes through as it came. The gateway uses it too."""
 
     def __init__(
         self,
@@ -68,17 +69,38 @@ class RequestContextMiddleware:
     ) -> None:
         self.app = app
         self.service = service
-        self.tracer = tracer or trace.get_tracer("portal")
+        self.tracer = tracer
         # The app's own list: routes added later are matched too.
         self.routes = routes
+        # Per request these are hot (the gateway's every call): templates of paths without
+        # parameters and the metric series, both bounded by the routes.
+        self._exact: dict[tuple[str, str], str] = {}
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def route_of(self, scope: Scope) -> str:
         """The template of the route the request goes to: a bounded label, never the path."""
+        key = (scope["path"], scope.get("method", "GET"))
+        if (known := self._exact.get(key)) is not None:
+            return known
         for route in self.routes:
             match, _ = route.matches(scope)
             if match is not Match.NONE:
-                return str(getattr(route, "path", "other"))
+                template = str(getattr(route, "path", "other"))
+                if template == scope["path"]:
+                    self._exact[key] = template
+                return template
         return "other"
+
+    def _observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        series = self._series.get((route, method, status))
+        if series is None:
+            series = (
+                metrics.HTTP_REQUESTS.labels(self.service, route, method, str(status)),
+                metrics.HTTP_SECONDS.labels(self.service, route, method),
+            )
+            self._series[(route, method, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,19 +108,27 @@ class RequestContextMiddleware:
             return
         request_id = (_header(scope, "x-request-id") or uuid.uuid4().hex)[:64]
         route = self.route_of(scope)
-        method = scope.get("method", "GET")
         carrier = {
             name: value
             for name in ("traceparent", "tracestate")
             if (value := _header(scope, name)) is not None
         }
+        if self.tracer is None:
+            # Untraced: a valid caller's context goes on unchanged, a malformed one is dropped.
+            valid = trace.get_current_span(tracing.extract(carrier)).get_span_context().is_valid
+            traceparent = carrier["traceparent"] if valid else None
+            await self._serve(scope, receive, send, request_id, route, traceparent)
+            return
+        method = scope.get("method", "GET")
         with self.tracer.start_as_current_span(
             f"{method} {route}",
             context=tracing.extract(carrier),
             kind=trace.SpanKind.SERVER,
             attributes={"http.request.method": method, "http.route": route},
         ) as span:
-            await self._serve(scope, receive, send, request_id, route, span)
+            await self._serve(
+                scope, receive, send, request_id, route, tracing.current_traceparent(), span
+            )
 
     async def _serve(
         self,
@@ -107,13 +137,14 @@ class RequestContextMiddleware:
         send: Send,
         request_id: str,
         route: str,
-        span: trace.Span,
+        traceparent: str | None,
+        span: trace.Span | None = None,
     ) -> None:
         tokens = (
             request_id_var.set(request_id),
-            # The server span's context (or the caller's, passed through when nothing records):
-            # every event this request causes carries it.
-            traceparent_var.set(tracing.current_traceparent()),
+            # The server span's context (or the caller's, untraced): every event this request
+            # causes carries it.
+            traceparent_var.set(traceparent),
             metrics.service_var.set(self.service),
         )
         method = scope.get("method", "GET")
@@ -131,11 +162,11 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
-            metrics.HTTP_REQUESTS.labels(self.service, route, method, str(status)).inc()
-            metrics.HTTP_SECONDS.labels(self.service, route, method).observe(seconds)
-            span.set_attribute("http.response.status_code", status)
-            if status >= 500:
-                span.set_status(trace.StatusCode.ERROR)
+            self._observe(route, method, status, seconds)
+            if span is not None:
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    span.set_status(trace.StatusCode.ERROR)
             if scope["path"] not in ("/healthz", "/readyz", "/metrics"):
                 log.info(
                     "request",
@@ -259,7 +290,7 @@ def build_service_app(
     app.add_middleware(
         RequestContextMiddleware,
         service=runtime.settings.service_name,
-        tracer=runtime.tracing.tracer,
+        tracer=runtime.tracing.tracer if runtime.tracing.exporting else None,
         routes=app.routes,
     )
     return app
