@@ -265,6 +265,10 @@ async def test_a_request_and_the_events_it_causes_are_one_trace(platform, monkey
         assert handler.attributes["messaging.consumer.group.name"] == durable
         ancestors = chain(handler, traced)
         assert people in ancestors and gateway in ancestors  # the event's parent is the request
+        # Between them, people's relay publishing the event.
+        publish = ancestors[1]
+        assert (publish.service, publish.kind) == ("people", PRODUCER)
+        assert publish.name == "publish people.organisation.created"
 
 
-SERVER, CONSUMER = 2, 5  # OTLP's SpanKind numbers
+SERVER, PRODUCER, CONSUMER = 2, 4, 5  # OTLP's SpanKind numbers

@@ -75,8 +75,9 @@ HEADERS: dict[str, Any] = {
             "type": "string",
             "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
             "description": (
-                "W3C trace context of the request that caused the event (also the envelope's "
-                "`traceparent` attribute); absent when the change was not traced."
+                "W3C trace context of the request that caused the event: the envelope's "
+                "`traceparent` attribute, or, where the platform exports traces, the span that "
+                "published the event in that same trace; absent when the change was not traced."
             ),
         },
     },

@@ -30,8 +30,9 @@ from typing import Any
 
 import orjson
 from nats.js import JetStreamContext
+from opentelemetry import trace
 
-from portal_kit import metrics
+from portal_kit import metrics, tracing
 from portal_kit.events import CloudEvent, event_subject
 from portal_kit.jetstream import headers_for
 from portal_kit.mongo import Database
@@ -58,6 +59,7 @@ class OutboxRelay:
         after_publish: AfterPublishHook | None = None,
         publish_timeout: float | None = None,
         service: str = "unknown",
+        tracer: trace.Tracer | None = None,
     ) -> None:
         self._collections = [database.system_collection(name) for name in collections]
         self._js = js
@@ -78,6 +80,7 @@ class OutboxRelay:
         self.failing_since: float | None = None
         self.last_problem: str | None = None
         self._service = service
+        self._tracer = tracer  # only when the process exports traces
         # The backlog as last seen (module docstring): events waiting, the oldest one's time.
         self.pending = 0
         self.oldest_pending: float | None = None
@@ -223,23 +226,29 @@ class OutboxRelay:
         """Publish one document's events in order; the ids that went out and what stopped it."""
         published_ids: list[str] = []
         for raw in document[OUTBOX]:
+            span = None
             try:
                 # The stored envelope is the CloudEvent's JSON already: sent as it is.
                 _, service, aggregate, name = raw["type"].split(".")
                 subject = event_subject(self._prefix, raw["tenant"], service, aggregate, name)
+                headers = headers_for(raw["id"], _trace_header(raw))
+                span = self._publish_span(subject, raw["id"], headers)
                 async with self._in_flight:
                     started = time.perf_counter()
                     acknowledgement = await self._js.publish_async(
-                        subject,
-                        orjson.dumps(raw),
-                        headers=headers_for(raw["id"], _trace_header(raw)),
+                        subject, orjson.dumps(raw), headers=headers
                     )
                     await asyncio.wait_for(acknowledgement, self._publish_timeout)
                     self._publish_seconds.observe(time.perf_counter() - started)
+                if span is not None:
+                    span.end()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # what went out before stays published and is removed
                 metrics.OUTBOX_PUBLISH_FAILURES.labels(self._service, type(error).__name__).inc()
+                if span is not None:
+                    span.set_status(trace.StatusCode.ERROR, type(error).__name__)
+                    span.end()
                 return published_ids, error
             published_ids.append(raw["id"])
             if self._after_publish is not None:
@@ -248,6 +257,25 @@ class OutboxRelay:
                 except Exception as error:  # a simulated crash: nothing of it is removed
                     return [], error
         return published_ids, None
+
+    def _publish_span(self, subject: str, event_id: str, headers: dict[str, Any]) -> Any:
+        """When exporting traces, a producer span for a traced event (child of the request that
+        wrote it), whose context then goes in the NATS header: the consumer's span follows it,
+        and the time the event waited in the outbox shows in the trace."""
+        if self._tracer is None or "traceparent" not in headers:
+            return None
+        span = self._tracer.start_span(
+            f"publish {subject.split('.', 2)[-1]}",  # the subject without prefix and tenant
+            context=tracing.extract(headers),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.operation.type": "send",
+                "messaging.message.id": event_id,
+            },
+        )
+        headers["traceparent"] = tracing.traceparent_of(span) or headers["traceparent"]
+        return span
 
 
 async def _next_chunk(cursor: Any) -> list[dict[str, Any]]:

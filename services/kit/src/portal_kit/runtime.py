@@ -125,6 +125,7 @@ class ServiceRuntime:
             prefix=settings.event_prefix,
             sweep_seconds=settings.outbox_sweep_seconds,
             service=settings.service_name,
+            tracer=self.tracing.tracer if self.tracing.exporting else None,
         )
         self._relay.start()
         for hook in self._on_start:

@@ -5,14 +5,16 @@ Configured by the OpenTelemetry specification's environment variables: traces ar
 `/v1/traces` appended) is set, unless `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`.
 The exporter reads the rest itself (`OTEL_EXPORTER_OTLP_HEADERS`, `_TIMEOUT`, `_COMPRESSION`),
 the SDK the sampler (`OTEL_TRACES_SAMPLER`, parent-based always-on by default) and the batch
-processor's delays (`OTEL_BSP_*`). Without an endpoint the process's global tracer provider is
-used, a no-op unless something installed one: the W3C trace context still passes through.
+processor's delays (`OTEL_BSP_*`). Without an endpoint nothing is recorded (the request
+middleware and relay open no spans; consumers use the global no-op provider) and the caller's
+W3C trace context still passes through to the events.
 
 Each `Tracing` has its own provider with its own `service.name`, so several services in one
 process (the tests) report as themselves. The trace context travels as W3C `traceparent`
 (read and written by OpenTelemetry's propagator, never parsed by hand): from HTTP headers into a
-server span, into `portal_kit.logging.traceparent_var`, into every event the request causes,
-into the NATS header, and back out of it in the consumer (`consumer.py`).
+server span, into `portal_kit.logging.traceparent_var`, into every event the request causes;
+the relay's producer span under it goes in the NATS header, and the consumer (`consumer.py`)
+makes it the parent of its own span.
 """
 
 from __future__ import annotations
@@ -95,6 +97,13 @@ def extract(carrier: Mapping[str, str]) -> Context:
     """The trace context a W3C `traceparent` (and `tracestate`) in `carrier` names; an empty
     context when there is none or it is malformed."""
     return PROPAGATOR.extract(carrier)
+
+
+def traceparent_of(span: trace.Span) -> str | None:
+    """The W3C `traceparent` naming `span` (None for an invalid one)."""
+    carrier: dict[str, str] = {}
+    PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
+    return carrier.get("traceparent")
 
 
 def current_traceparent() -> str | None:
