@@ -207,7 +207,8 @@ class Gateway:
         if self._session is not None:
             await self._session.close()
             self._session = None
-        await asyncio.to_thread(self.tracing.flush)
+        if self.tracing.exporting:
+            await asyncio.to_thread(self.tracing.flush)
 
     # -- /graphql --------------------------------------------------------------------------
 

@@ -160,7 +160,8 @@ class ServiceRuntime:
         if self._database is not None:
             self._database.close()
         # Spans still batched go out now (the exporter's timeout bounds it).
-        await asyncio.to_thread(self.tracing.flush)
+        if self.tracing.exporting:
+            await asyncio.to_thread(self.tracing.flush)
 
     async def readiness(self) -> Readiness:
         """Whether the service can serve its API (it needs its database), and what is degraded.
