@@ -135,3 +135,24 @@ async def test_only_one_type_asked_for_still_asks_the_other_subgraph_for_its_obj
     assert person == {"data": {"node": {}}}
     assert room == {"data": {"node": {"label": "Workshop"}}}
     assert nobody == {"data": {"node": None}}
+
+
+async def test_an_interface_with_no_implementation_in_the_api_schema(scenario_gateway):
+    # Sealed's only implementation is the inaccessible Secret: the subgraph is still asked for
+    # what the client selected, and the object answers null; where the field is non-null the
+    # null propagates to the root with the error at its path.
+    async with scenario_gateway("nodes") as (client, subgraphs):
+        nullable = await ask(client, "{ sealed { id } }")
+        sent = subgraphs["staff"].bodies[0]["query"]
+        strict = await ask(client, "{ strictSealed { id } badgeCount }")
+    assert nullable == {"data": {"sealed": None}}
+    assert "id" in sent
+    assert strict == {
+        "errors": [
+            {
+                "message": "Cannot return null for non-nullable field Query.strictSealed.",
+                "path": ["strictSealed"],
+            }
+        ],
+        "data": None,
+    }

@@ -447,6 +447,13 @@ class _Builder:
             self.plan_interface_object(_Objects(at.fetch, child_path, named.name, sub), f)
             return
         possible = self.possible_here(graph, named.name, named_here)
+        hidden = f.children.get(named.name)
+        if hidden is not None:
+            # An interface with no implementation in the API schema: the fields selected on
+            # it, from this subgraph (its objects answer null whatever else they have).
+            below = _Objects(at.fetch, child_path, named.name, sub, provided)
+            self.plan_fields(below, [c for c in hidden if self.resolvable(below, c.name)])
+            return
         for object_type, children in f.children.items():
             if not children or object_type not in possible:
                 continue

@@ -2,7 +2,8 @@
 over a `Node` interface that two subgraphs implement, with plain (not base64) ids.
 
 - staff: `Person implements Node` (name, `buddy: Node!`), and an `@inaccessible`
-  `Secret implements Node` that is not in the API schema; `node` and `nodes` (`@shareable`).
+  `Secret implements Node` that is not in the API schema, also the only implementation of
+  `Sealed` (`sealed`, `strictSealed: Sealed!`); `node` and `nodes` (`@shareable`).
 - rooms: `Room implements Node` (label); `node` and `nodes` too (`@shareable`).
 - badges: adds `Person.badge: String!` (none for person-3: the subgraph's own non-null error).
 
@@ -38,8 +39,15 @@ class StaffPerson(StaffNode):
         return staff_node(PEOPLE[self.id][1])  # type: ignore[return-value]
 
 
+@strawberry.interface(name="Sealed")
+class Sealed:
+    """An interface whose only implementation is not in the API schema."""
+
+    id: strawberry.ID
+
+
 @strawberry.federation.type(keys=["id"], name="Secret", inaccessible=True)
-class StaffSecret(StaffNode):
+class StaffSecret(StaffNode, Sealed):
     text: str
 
 
@@ -60,6 +68,14 @@ class StaffQuery:
     @strawberry.federation.field(shareable=True)
     def nodes(self, ids: list[strawberry.ID]) -> list[StaffNode | None]:
         return [staff_node(str(i)) for i in ids]
+
+    @strawberry.field
+    def sealed(self) -> Sealed | None:
+        return StaffSecret(id=strawberry.ID("secret-1"), text=SECRETS["secret-1"])
+
+    @strawberry.field
+    def strict_sealed(self) -> Sealed:
+        return StaffSecret(id=strawberry.ID("secret-1"), text=SECRETS["secret-1"])
 
 
 staff = strawberry.federation.Schema(query=StaffQuery, types=[StaffPerson, StaffSecret])
