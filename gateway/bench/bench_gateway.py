@@ -248,6 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--no-hive", action="store_true")
+    parser.add_argument("--no-direct", action="store_true", help="leave out direct calls")
     parser.add_argument("--cases", default="abc", help="which cases to run, e.g. c")
     parser.add_argument("--serve-subgraph", nargs=2, metavar=("NAME", "PORT"))
     parser.add_argument("--rounds", type=int, default=1, help="measure every target N times")
@@ -323,7 +324,7 @@ def main() -> None:
             if case not in args.cases:
                 continue
             for clients in concurrency:
-                rows = [("direct subgraph calls", direct)]
+                rows = [] if args.no_direct else [("direct subgraph calls", direct)]
                 rows += [(name, through(url, query)) for name, url in targets if url]
                 for round_ in range(args.rounds):
                     # Each round in another order: drift of the shared machine evens out.

@@ -1,7 +1,7 @@
 """The gateway process as `python -m portal_gateway` runs it, instrumented for the latency tail:
 
 - each request's time inside the gateway (first ASGI message to the last body part sent);
-- garbage-collector pauses per generation (`gc.callbacks`);
+- garbage-collector pauses per generation (`gc.callbacks`), from the first answer on;
 - event-loop lag: a sampler that asks to wake every 5 ms and records how late it woke;
 - upstream connection-pool waits and new connections (aiohttp trace hooks);
 - each subgraph request (sent until its answer's headers came), and CPU time per request;
@@ -45,6 +45,8 @@ _gc_started = 0.0
 
 def _on_gc(phase: str, info: dict[str, Any]) -> None:
     global _gc_started
+    if not samples["request"]:
+        return  # start-up (its own full collection before gc.freeze), not the tail
     if phase == "start":
         _gc_started = time.perf_counter()
     else:
