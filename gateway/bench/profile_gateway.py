@@ -190,7 +190,8 @@ def main() -> None:
 
             cprofile.disable()
             text = io.StringIO()
-            pstats.Stats(cprofile, stream=text).sort_stats("tottime").print_stats(45)
+            order = os.environ.get("BENCH_CPROFILE_SORT", "tottime")
+            pstats.Stats(cprofile, stream=text).sort_stats(order).print_stats(45)
             out.with_suffix(".txt").write_text(text.getvalue())
         if profiler is not None:
             profiler.stop()
