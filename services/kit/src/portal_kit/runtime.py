@@ -17,8 +17,8 @@ from portal_kit import metrics
 from portal_kit.consumer import EventConsumer
 from portal_kit.counters import Counters
 from portal_kit.jetstream import StreamLimits, StreamNames, connect_nats, ensure_service_streams
-from portal_kit.mongo import Database, IndexSpec, connect_database
-from portal_kit.outbox import OutboxRelay
+from portal_kit.mongo import Database, IndexSpec, connect_database, pending_outbox_index
+from portal_kit.outbox import OUTBOX, OutboxRelay
 from portal_kit.principal import PrincipalVerifier
 from portal_kit.repository import AggregateRepository
 from portal_kit.settings import ServiceSettings
@@ -111,7 +111,9 @@ class ServiceRuntime:
     async def start(self) -> None:
         settings = self.settings
         self._database = connect_database(settings.mongo_url, settings.database_name)
-        await self._database.ensure_indexes(self._indexes)
+        await self._database.ensure_indexes(
+            [*self._indexes, *(pending_outbox_index(c, OUTBOX) for c in self._outbox_collections)]
+        )
         self._nats = await connect_nats(settings.nats_url, name=settings.service_name)
         self._js = self._nats.jetstream()
         await ensure_service_streams(self._js, self.names, self.stream_limits)
