@@ -55,8 +55,21 @@ from .notification_fakes import (
 OPERATOR, EMMA, HOUSING = "jm-operator", "emma", "jm-housing"
 
 
+class Posts:
+    """Tickets' posts as each reader may read them (what the gateway would answer)."""
+
+    def __init__(self) -> None:
+        self.readable: dict[tuple[str, str], str] = {}
+        self.asked: list[tuple[str, str, str]] = []
+
+    async def text_for(self, reader, ticket_id: str, entry_id: str) -> str | None:
+        self.asked.append((reader.id, ticket_id, entry_id))
+        return self.readable.get((reader.id, entry_id))
+
+
 class World:
     def __init__(self, settings: NotificationSettings | None = None) -> None:
+        self.posts = Posts()
         self.clock = Clock()
         self.settings = Settings(settings or NotificationSettings())
         self.preferences = PreferenceBook()
@@ -82,6 +95,7 @@ class World:
             renderer=JinjaMailRenderer(),
             public_url="https://portal.example",
             clock=self.clock,
+            posts=self.posts,
         )
 
     def to(self, kind: str) -> dict[str, str]:
@@ -313,6 +327,38 @@ async def test_ticket_creator_and_followers_hear_of_public_posts_and_status_neve
     assert "https://portal.example/jm/tickets/t-1" in world.outbox.of_kind("ticket_post")[0].text
     subject = next(m.subject for m in world.outbox.of_kind("ticket_post") if m.locale == "sv")
     assert subject == "JM: nytt svar i ärende 2026-0042"
+
+
+async def test_a_ticket_post_mail_quotes_the_post_as_each_recipient_reads_it():
+    world = World()
+    created = {"ticket_id": "t-1", "number": "2026-0042", "organisation_id": HOUSING}
+    await world.notifier.handle(
+        event("tickets.ticket.created", {**created, "created_by": "kunde"}, event_id="t0")
+    )
+    await world.notifier.handle(
+        event(
+            "tickets.ticket.follower_added",
+            {**created, "follower_id": "emma-2", "added_by": "kunde"},
+            event_id="f0",
+        )
+    )
+    long = "Prøv å <logge inn> på nytt. " + "ord " * 600
+    world.posts.readable[("kunde", "p")] = long  # emma-2 may not read it (None)
+    post = {**created, "entry_id": "p", "author_side": "staff", "files": 0, "internal": False}
+    await world.notifier.handle(
+        event("tickets.ticket.post_added", {**post, "author_id": "pm"}, event_id="p1")
+    )
+    # Read once per recipient, as that recipient.
+    assert sorted(world.posts.asked) == [("emma-2", "t-1", "p"), ("kunde", "t-1", "p")]
+    mails = {m.recipient_key: m for m in world.outbox.of_kind("ticket_post")}
+    quoted = mails["user:kunde"]
+    assert "> Prøv å <logge inn> på nytt." in quoted.text
+    assert quoted.html is not None and "Prøv å &lt;logge inn&gt; på nytt." in quoted.html
+    assert "<logge inn>" not in quoted.html
+    shown = quoted.text.split("> ", 1)[1].split("\n")[0]
+    assert len(shown) <= 1001 and shown.endswith("…")  # bounded, cut at a word
+    assert "Prøv" not in mails["user:emma-2"].text  # not theirs to read: no quote
+    assert mails["user:emma-2"].html is not None and "Prøv" not in mails["user:emma-2"].html
 
 
 async def test_the_payers_billing_members_hear_of_an_invoice_issued_and_overdue():

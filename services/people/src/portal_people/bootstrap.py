@@ -48,6 +48,7 @@ from portal_people.adapters.repositories import (
     TenantRegistry,
     UserRepository,
 )
+from portal_people.adapters.ticket_posts import GatewayTicketPosts
 from portal_people.adapters.tokens import TokenIssuer
 from portal_people.domain.throttle import ACCOUNT, ADDRESS, PAIR, ThrottlePolicy
 from portal_people.entrypoints.context import PeopleContext
@@ -169,6 +170,11 @@ class PeopleService:
             renderer=self.renderer,
             public_url=self.settings.public_url,
             clock=self.clock,
+            posts=(
+                GatewayTicketPosts(self.settings.gateway_url, self.tokens)
+                if self.settings.gateway_url
+                else None
+            ),
         )
 
     def delivery(self) -> MailDelivery:

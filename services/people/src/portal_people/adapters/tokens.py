@@ -63,7 +63,9 @@ class TokenIssuer:
     def jwks(self) -> dict[str, Any]:
         return {"keys": list(self._published)}
 
-    def issue_access_token(self, user: User, *, session_id: str | None = None) -> tuple[str, int]:
+    def issue_access_token(
+        self, user: User, *, session_id: str | None = None, lifetime: int | None = None
+    ) -> tuple[str, int]:
         # `iat` to the millisecond: the gateway refuses a user's tokens issued before a
         # revocation event (deactivation, password change or reset), and one issued just after
         # it in the same second must pass.
@@ -77,7 +79,7 @@ class TokenIssuer:
             "aud": AUDIENCE,
             "sub": user.id,
             "iat": issued,
-            "exp": now + self.lifetime,
+            "exp": now + (lifetime or self.lifetime),
             "jti": uuid.uuid4().hex,
             "tenant": user.tenant,
             "memberships": []
@@ -97,4 +99,4 @@ class TokenIssuer:
             # (`active_organisation`), and each service narrows what the caller sees to it.
             claims["org"] = user.active_organisation_id
         token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
-        return token, self.lifetime
+        return token, lifetime or self.lifetime

@@ -52,6 +52,7 @@ from portal_people.domain.notifications import (
     Status,
     next_digest,
     notification_id,
+    quote_of,
     retry_delay,
     undeliverable,
 )
@@ -108,6 +109,13 @@ class RecipientDirectory(Protocol):
     async def members(self, organisation_id: str) -> list[User]: ...
     async def parent_of(self, organisation_id: str) -> str | None: ...
     async def employee(self, employee_id: str) -> Employee | None: ...
+
+
+class TicketPosts(Protocol):
+    """A ticket post's text as `reader` may read it through the public API (None: they may not,
+    or it cannot be read now)."""
+
+    async def text_for(self, reader: User, ticket_id: str, entry_id: str) -> str | None: ...
 
 
 class MailOutbox(Protocol):
@@ -194,8 +202,10 @@ class Notifier:
         renderer: MailRenderer,
         public_url: str,
         clock: Clock,
+        posts: TicketPosts | None = None,
     ) -> None:
         self.settings = settings
+        self.posts = posts
         self.orders = orders
         self.directory = directory
         self.preferences = preferences
@@ -380,6 +390,7 @@ class Notifier:
             "kind": rule.kind,
             "when": appointment_time(facts, tenant),
             "place": facts.get("place") or "",
+            "reply": await self._quote(rule, recipient, facts),
         }
         problem = None
         try:
@@ -417,6 +428,25 @@ class Notifier:
             mail.status = Status.DIGEST
             mail.digest_due = next_digest(now, settings.digest_hour, time_zone_offset(tenant, now))
         return mail
+
+    async def _quote(self, rule: Rule, recipient: Recipient, facts: Mapping[str, Any]) -> str:
+        """The post the event names, as this recipient may read it ("" when they may not, or
+        it cannot be read now: the mail then goes without it). Read as the recipient, never
+        as the service, so visibility (internal notes, private tickets) is tickets' own."""
+        ticket_id, entry_id = facts.get("ticket_id"), facts.get("entry_id")
+        if (
+            not rule.quotes_post
+            or self.posts is None
+            or recipient.user_id is None
+            or not isinstance(ticket_id, str)
+            or not isinstance(entry_id, str)
+        ):
+            return ""
+        readers = await self.directory.users([recipient.user_id])
+        if not readers or not readers[0].active:
+            return ""
+        text = await self.posts.text_for(readers[0], ticket_id, entry_id)
+        return quote_of(text) if text else ""
 
 
 def _instant(value: Any) -> datetime | None:
