@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date, format_time
 from hypothesis import given
 from hypothesis import strategies as st
 from portal_kit.messages import LOCALES, SOURCE_LOCALE, catalogue
@@ -238,9 +239,15 @@ async def test_employees_hear_of_being_booked_and_unbooked_once_each():
     booked = world.outbox.of_kind("booking_added")[0]
     assert booked.to == "donald@example.com"
     # The time (in the tenant's time zone, Oslo) and the place name, in the tenant's language.
-    assert "Du er booket til en avtale 2026-12-03 10:00–10:30 på Avonova Bergen" in booked.text
+    assert (
+        "Du er booket til en avtale torsdag 3. desember 2026, 10:00–10:30 på Avonova Bergen"
+        in booked.text
+    )
     removed = world.outbox.of_kind("booking_removed")[0]
-    assert "Du er tatt av avtalen 2026-12-03 10:00–10:30 på Avonova Bergen" in removed.text
+    assert (
+        "Du er tatt av avtalen torsdag 3. desember 2026, 10:00–10:30 på Avonova Bergen"
+        in removed.text
+    )
 
 
 def order_event(name: str, event_id: str, **data: object) -> object:
@@ -433,16 +440,41 @@ def test_backoff_doubles_and_stops_at_the_ceiling(attempts):
     st.datetimes(datetime(1900, 1, 1), datetime(2200, 1, 1), timezones=st.just(UTC)),
     st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=2)),
     st.one_of(st.none(), st.text(max_size=30)),
+    st.sampled_from(["nb", "sv", "da", "fi", "en"]),
 )
-def test_a_bookings_time_reads_in_the_tenants_zone_whatever_the_event_holds(start, length, junk):
+def test_a_bookings_time_reads_in_the_tenants_zone_whatever_the_event_holds(
+    start, length, junk, locale
+):
     shown = appointment_time(
-        {"starts_at": start.isoformat(), "ends_at": (start + length).isoformat()}, tenant()
+        {"starts_at": start.isoformat(), "ends_at": (start + length).isoformat()},
+        tenant(),
+        locale,
     )
     local = start.astimezone(ZoneInfo("Europe/Oslo"))
-    assert shown.startswith(local.strftime("%Y-%m-%d %H:%M") + "–")
+    assert format_date(local, "full", locale=locale) in shown
+    assert format_time(local, "short", locale=locale) in shown
     # Missing or unreadable times (an older event) read as none, never as an error.
-    assert isinstance(appointment_time({"starts_at": junk, "ends_at": junk}, tenant()), str)
-    assert appointment_time({}, tenant()) == ""
+    junk_time = {"starts_at": junk, "ends_at": junk}
+    assert isinstance(appointment_time(junk_time, tenant(), locale), str)
+    assert appointment_time({}, tenant(), locale) == ""
+
+
+def test_a_bookings_time_reads_as_each_locale_writes_dates_in_the_tenants_zone():
+    slot = {"starts_at": "2026-12-03T08:00:00+00:00", "ends_at": "2026-12-03T08:30:00+00:00"}
+    oslo, stockholm = tenant(), tenant()
+    stockholm.configuration = stockholm.configuration.model_copy(
+        update={"time_zone": "Europe/Stockholm"}
+    )
+    assert appointment_time(slot, oslo, "nb") == "torsdag 3. desember 2026, 09:00–09:30"
+    assert appointment_time(slot, stockholm, "sv") == "torsdag 3 december 2026 09:00–09:30"
+    summer = {"starts_at": "2026-06-30T22:30:00+00:00", "ends_at": "2026-07-01T07:00:00+00:00"}
+    assert appointment_time(summer, stockholm, "sv") == (
+        "onsdag 1 juli 2026 00:30–09:00"  # the next day in Stockholm (UTC+2 in summer)
+    )
+    overnight = {**summer, "starts_at": "2026-06-30T20:00:00+00:00"}
+    assert appointment_time(overnight, oslo, "nb") == (
+        "tirsdag 30. juni 2026, 22:00 – onsdag 1. juli 2026, 09:00"
+    )
 
 
 @given(st.emails())
