@@ -19,6 +19,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from portal_kit.http import RequestContextMiddleware
 from portal_kit.idempotency import IDEMPOTENCY_HEADER
 from portal_kit.logging import request_id_var, tenant_var
+from portal_kit.messages import translate
 from portal_kit.principal import Principal, PrincipalSigner
 from portal_kit.settings import SettingsError
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -38,6 +39,7 @@ from portal_gateway.errors import (
     AuthenticationFailed,
     GatewayError,
     SubgraphUnavailable,
+    _,
     without_internals,
 )
 from portal_gateway.federation.executor import FetchFailed
@@ -49,6 +51,7 @@ from portal_gateway.http_request import (
     operation_from_body,
     operation_from_query,
 )
+from portal_gateway.language import CallerLanguageMiddleware
 from portal_gateway.limits import LimitExceeded, Limits, check_document
 from portal_gateway.media import JSON, negotiate, status_for
 from portal_gateway.persisted import PersistedQueries
@@ -72,7 +75,7 @@ def first_login_refusal(fetch: Fetch, body: Mapping[str, Any]) -> dict[str, Any]
         count = len(variables.get("representations") or ())
         paths = [["_entities", index, key] for index in range(count) for key in fetch.entity_keys]
     error = {
-        "message": "complete the first login first",
+        "message": translate(_("complete the first login first")),
         "extensions": {"code": FIRST_LOGIN_REQUIRED},
     }
     return {"data": None, "errors": [{**error, "path": path} for path in paths] or [error]}
@@ -271,11 +274,11 @@ class Gateway:
         """The caller's principal; files are for callers with a session only (401 before
         anything is read or asked of a subgraph)."""
         if "authorization" not in credentials:
-            raise AuthenticationFailed("log in first: files need a session")
+            raise AuthenticationFailed(_("log in first: files need a session"))
         principal = await self.authenticator.principal(credentials)
         if principal.first_login_pending:
             raise GatewayError(
-                "complete the first login first", status=403, code=FIRST_LOGIN_REQUIRED
+                _("complete the first login first"), status=403, code=FIRST_LOGIN_REQUIRED
             )
         return principal
 
@@ -334,7 +337,10 @@ class Gateway:
             not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable()
         ):
             raise GatewayError(
-                f"an Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
+                _(
+                    "an Idempotency-Key is 1 to {limit} printable characters",
+                    limit=MAX_IDEMPOTENCY_KEY,
+                ),
                 code="BAD_REQUEST",
             )
         retry_safe = idempotency_key is not None and principal.authenticated
@@ -445,7 +451,7 @@ class Gateway:
             tenant_var.set(principal.tenant)
             subgraph = self.subgraphs.get(service)
             if subgraph is None:
-                raise SubgraphUnavailable(f"{service} service unavailable")
+                raise SubgraphUnavailable(_("{service} service unavailable", service=service))
             return await attachments.download(
                 subgraph,
                 request.path_params[name],
@@ -468,11 +474,11 @@ class Gateway:
         secure = self.settings.cookie_secure
         try:
             if not self.settings.cookie_mode:
-                raise GatewayError("cookie mode is off", status=404, code="NOT_FOUND")
+                raise GatewayError(_("cookie mode is off"), status=404, code="NOT_FOUND")
             cookies.check_csrf(request)
             refresh_token = request.cookies.get(cookies.REFRESH)
             if not refresh_token:
-                raise AuthenticationFailed("no session")
+                raise AuthenticationFailed(_("no session"))
             credentials = {k: v for k, v in request.headers.items() if k != "authorization"}
             if field == "logOut" and cookies.ACCESS in request.cookies:
                 credentials["authorization"] = f"Bearer {request.cookies[cookies.ACCESS]}"
@@ -546,6 +552,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(CallerLanguageMiddleware)
     app.add_middleware(RequestContextMiddleware)
     if settings.cors_origins:
         # Outermost, so a preflight is answered before anything else looks at it. Only the
