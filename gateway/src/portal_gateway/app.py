@@ -154,7 +154,10 @@ class Gateway:
         )
         self.revocation_feed = (
             RevocationFeed(
-                self.revocations, nats_url=settings.nats_url, prefix=settings.event_prefix
+                self.revocations,
+                nats_url=settings.nats_url,
+                prefix=settings.event_prefix,
+                nkey_seed_file=settings.nats_nkey_seed_file,
             )
             if settings.nats_url
             else None
