@@ -24,6 +24,8 @@ from portal_kit.events import CloudEvent, new_event_id
 from portal_kit.jetstream import StreamNames, connect_nats, ensure_service_streams, headers_for
 from portal_kit.partners.__main__ import main as partners_command
 from portal_kit.partners.access import PartnerAccess
+from portal_kit.runtime import ServiceRuntime
+from portal_kit.settings import ServiceSettings
 from portal_kit.testing.nats_server import NatsServer
 from portal_kit.testing.plugin import new_nats_server
 
@@ -335,3 +337,46 @@ def test_a_tenant_id_that_is_not_one_is_refused(tmp_path: Path) -> None:
     command = ["config", "--tenant", "a.>", "--secrets", str(tmp_path), "--output"]
     assert partners_command([*command, str(tmp_path / "x.conf")]) == 2
     assert not (tmp_path / "x.conf").exists()
+
+
+async def test_a_service_connects_with_the_platforms_nkey_and_makes_its_streams(
+    setup: Setup, settings_for: Any
+) -> None:
+    settings = settings_for(
+        ServiceSettings,
+        service_name="kit",
+        nats_url=setup.server.url,
+        nats_nkey_seed_file=setup.seed("platform"),
+        event_prefix=PREFIX,
+    )
+    runtime = ServiceRuntime(settings, outbox_collections=[], indexes=[])
+    await runtime.start()
+    try:
+        assert (await runtime.readiness()).checks["nats"] is True
+        assert (await runtime.js.stream_info("PORTAL_KIT")).config.subjects == ["portal.*.kit.>"]
+    finally:
+        await runtime.stop()
+
+
+async def test_the_streams_command_follows_the_services_and_keeps_what_exists(
+    platform: tuple[NatsClient, Any], setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, js = platform
+    stream = PartnerAccess(PREFIX, "a").stream
+    assert {s.name for s in (await js.stream_info(stream)).config.sources} == {
+        "PORTAL_ORDERS",
+        "PORTAL_PEOPLE",
+    }
+    await publish(js, "a", "orders", "created")
+    await partner_stream_holds(js, "a", 1)
+    monkeypatch.setenv("PORTAL_NATS_URL", setup.server.url)
+    monkeypatch.setenv("PORTAL_NATS_NKEY_SEED_FILE", setup.seed("platform"))
+    command = ["streams", "--tenant", "a", "--services", "orders", "people", "billing"]
+    assert await asyncio.to_thread(partners_command, command) == 0
+    info = await js.stream_info(stream)
+    assert {s.name for s in info.config.sources} == {
+        "PORTAL_ORDERS",
+        "PORTAL_PEOPLE",
+        "PORTAL_BILLING",
+    }
+    assert info.state.messages == 1  # what it held stays
