@@ -5,7 +5,8 @@ stop working before that (docs/architecture.md, section 5):
 
 - `user.updated` with `active: false` in `changed`, `user.password_changed`, `user.password_reset`
   (the session epoch): every token of that user issued before the event;
-- `session.ended` (logged out, or a reused refresh token): every token of that session (`sid`).
+- `session.ended` (logged out, a reused refresh token, or a revoked partner client, whose id is
+  its tokens' `sid`): every token of that session (`sid`).
 
 The gateway reads that stream from a point one token lifetime back (so a restart forgets
 nothing that still matters) and keeps what it read in memory, forgetting what no unexpired token
