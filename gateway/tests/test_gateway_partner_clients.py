@@ -16,6 +16,7 @@ import httpx
 import pytest
 from portal_gateway.testing.serving import serving
 from portal_kit.testing.harness import RunningService
+from portal_kit.testing.nats_server import free_port
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
 from portal_people.testing import SeededTenant, add_user, seed_tenant
@@ -299,3 +300,13 @@ async def test_a_revoked_clients_token_stops_working_and_it_gets_no_new_one(
     assert response.json()["errors"][0]["message"] == "token revoked"
     again = await token_request(gateway, grant, credentials)
     assert again.status_code == 401 and again.json()["error"] == "invalid_client"
+
+
+async def test_without_people_the_token_endpoint_is_temporarily_unavailable(
+    start_gateway: Any,
+) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/graphql"
+    async with start_gateway(people_url=nowhere) as gateway:
+        form = {"grant_type": "client_credentials", "client_id": "jm." + "a" * 32}
+        answer = await token_request(gateway, {**form, "client_secret": "s" * 40})
+    assert (answer.status_code, answer.json()["error"]) == (503, "temporarily_unavailable")

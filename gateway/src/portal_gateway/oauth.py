@@ -135,9 +135,9 @@ async def token(request: Request, execute: Execute) -> Response:
     except OAuthError as error:
         return error.response()
     except GatewayError as error:
-        return OAuthError(
-            error.status if error.status >= 500 else 400, "invalid_request", error.message
-        ).response()
+        if error.status >= 500:
+            return OAuthError(503, "temporarily_unavailable", error.message).response()
+        return OAuthError(400, "invalid_request", error.message).response()
 
 
 def _answer(status: int, answer: Mapping[str, Any]) -> Response:
