@@ -310,3 +310,53 @@ async def test_without_people_the_token_endpoint_is_temporarily_unavailable(
         form = {"grant_type": "client_credentials", "client_id": "jm." + "a" * 32}
         answer = await token_request(gateway, {**form, "client_secret": "s" * 40})
     assert (answer.status_code, answer.json()["error"]) == (503, "temporarily_unavailable")
+
+
+EMPLOYEES = "{ employees { edges { node { nationalId nationalIdRevealed } } } }"
+ADD_EMPLOYEE = """mutation($input: AddEmployeeInput!) { addEmployee(input: $input) {
+  userErrors { code } } }"""
+
+
+async def test_a_partner_reads_national_ids_masked_unless_granted_the_reveal(
+    platform: tuple[RunningService, httpx.AsyncClient], jm_crm: dict[str, Any]
+) -> None:
+    service, gateway = platform
+    jm = jm_crm["jm"]
+    added = await service.graphql(
+        ADD_EMPLOYEE,
+        {
+            "input": {
+                "organisationId": jm.customer,
+                "firstName": "Kari",
+                "lastName": "Nordmann",
+                "email": "kari.nordmann@example.com",
+                "nationalId": "15108695088",
+            }
+        },
+        principal=jm.staff,
+    )
+    assert added["addEmployee"]["userErrors"] == []
+
+    async def token_with(*scopes: str) -> str:
+        created = await mutate(
+            gateway, jm_crm["admin"], CREATE_CLIENT, name="HR", scopes=list(scopes)
+        )
+        form = {"grant_type": "client_credentials"}
+        answer = await token_request(
+            gateway, form, basic(created["partnerClient"]["clientId"], created["clientSecret"])
+        )
+        token: str = answer.json()["access_token"]
+        return token
+
+    reader = await call(gateway, await token_with("people:read"), EMPLOYEES)
+    assert reader["data"]["employees"]["edges"] == [
+        {"node": {"nationalId": "151086*****", "nationalIdRevealed": None}}
+    ]
+    assert reader["errors"][0]["path"][-1] == "nationalIdRevealed"
+    revealer = await call(
+        gateway, await token_with("people:read", "people:national-id:reveal"), EMPLOYEES
+    )
+    assert "errors" not in revealer
+    assert revealer["data"]["employees"]["edges"][0]["node"]["nationalIdRevealed"] == (
+        "15108695088"
+    )
