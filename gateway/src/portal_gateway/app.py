@@ -20,7 +20,7 @@ from portal_kit.http import RequestContextMiddleware
 from portal_kit.idempotency import IDEMPOTENCY_HEADER
 from portal_kit.logging import request_id_var, tenant_var
 from portal_kit.messages import translate
-from portal_kit.principal import Principal, PrincipalSigner
+from portal_kit.principal import Principal, PrincipalSigner, read_scope
 from portal_kit.settings import SettingsError
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -29,7 +29,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
-from portal_gateway import attachments, cookies, metrics, uploads
+from portal_gateway import attachments, cookies, metrics, oauth, uploads
 from portal_gateway.authentication import Authenticator, build_authenticator
 from portal_gateway.circuit import Circuit
 from portal_gateway.cors import SpaCORSMiddleware
@@ -68,16 +68,31 @@ def first_login_refusal(fetch: Fetch, body: Mapping[str, Any]) -> dict[str, Any]
     (confirm contact details, change password; people puts only the kit's FIRST_LOGIN_SCOPE in
     their token): every field the fetch was to bring is null with the error at its path, so
     what people answers (`me`) still arrives beside it."""
+    return refusal(fetch, body, _("complete the first login first"), FIRST_LOGIN_REQUIRED)
+
+
+def partner_refusal(
+    fetch: Fetch, body: Mapping[str, Any], principal: Principal
+) -> dict[str, Any] | None:
+    """A partner client reads, and only the services whose read scope it holds: a mutation, or
+    a fetch from another service, is answered as that subgraph's refusal at its paths."""
+    if fetch.operation_kind == "mutation":
+        return refusal(fetch, body, _("a partner client changes nothing"), "PARTNER_READ_ONLY")
+    scope = read_scope(fetch.graph)
+    if not principal.has_scope(scope):
+        return refusal(fetch, body, _("needs the scope {scope}", scope=scope), "SCOPE_REQUIRED")
+    return None
+
+
+def refusal(fetch: Fetch, body: Mapping[str, Any], message: str, code: str) -> dict[str, Any]:
+    """The fetch answered with `code` at every path it was to fill."""
     if fetch.path is None:
         paths: list[list[str | int]] = [[key] for key in fetch.root_keys]
     else:
         variables = body.get("variables") or {}
         count = len(variables.get("representations") or ())
         paths = [["_entities", index, key] for index in range(count) for key in fetch.entity_keys]
-    error = {
-        "message": translate(_("complete the first login first")),
-        "extensions": {"code": FIRST_LOGIN_REQUIRED},
-    }
+    error = {"message": translate(message), "extensions": {"code": code}}
     return {"data": None, "errors": [{**error, "path": path} for path in paths] or [error]}
 
 
@@ -157,7 +172,10 @@ class Gateway:
         )
         self.revocation_feed = (
             RevocationFeed(
-                self.revocations, nats_url=settings.nats_url, prefix=settings.event_prefix
+                self.revocations,
+                nats_url=settings.nats_url,
+                prefix=settings.event_prefix,
+                nkey_seed_file=settings.nats_nkey_seed_file,
             )
             if settings.nats_url
             else None
@@ -350,6 +368,8 @@ class Gateway:
                 # Until the first login is completed (in people), no other service serves the
                 # user; answered as that subgraph's refusal, so it lands at the right paths.
                 return first_login_refusal(fetch, body)
+            if principal.partner_client and (refused := partner_refusal(fetch, body, principal)):
+                return refused
             subgraph = subgraphs.get(fetch.graph)
             if subgraph is None:
                 raise FetchFailed(f"{fetch.graph} service unavailable")
@@ -467,6 +487,10 @@ class Gateway:
     async def refresh(self, request: Request) -> Response:
         return await self._session_call(request, cookies.REFRESH_SESSION, "refreshSession")
 
+    async def oauth_token(self, request: Request) -> Response:
+        """Partner clients' tokens (oauth.py), asked of people like a login."""
+        return await oauth.token(request, self.execute)
+
     async def logout(self, request: Request) -> Response:
         return await self._session_call(request, cookies.LOG_OUT, "logOut")
 
@@ -548,6 +572,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/invoices/{invoice_id}/{kind}", gateway.invoice_document, methods=["GET"]),
             Route("/metrics", gateway.metrics, methods=["GET"]),
             Route("/auth/refresh", gateway.refresh, methods=["POST"]),
+            Route("/oauth/token", gateway.oauth_token, methods=["POST"]),
             Route("/auth/logout", gateway.logout, methods=["POST"]),
         ],
         lifespan=lifespan,

@@ -56,11 +56,7 @@ class ServiceRuntime:
 
     @property
     def stream_limits(self) -> StreamLimits:
-        return StreamLimits(
-            max_age_seconds=self.settings.stream_max_age_days * 86_400.0,
-            max_bytes=self.settings.stream_max_bytes or -1,
-            replicas=self.settings.stream_replicas,
-        )
+        return StreamLimits.of(self.settings)
 
     @property
     def database(self) -> Database:
@@ -114,7 +110,11 @@ class ServiceRuntime:
         await self._database.ensure_indexes(
             [*self._indexes, *(pending_outbox_index(c, OUTBOX) for c in self._outbox_collections)]
         )
-        self._nats = await connect_nats(settings.nats_url, name=settings.service_name)
+        self._nats = await connect_nats(
+            settings.nats_url,
+            name=settings.service_name,
+            nkey_seed_file=settings.nats_nkey_seed_file,
+        )
         self._js = self._nats.jetstream()
         await ensure_service_streams(self._js, self.names, self.stream_limits)
         self._relay = OutboxRelay(

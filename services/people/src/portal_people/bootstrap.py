@@ -39,6 +39,7 @@ from portal_people.adapters.notification_repositories import (
     ensure_delivery_index,
 )
 from portal_people.adapters.notifications import Notifications
+from portal_people.adapters.partner_client_repository import PartnerClientRepository
 from portal_people.adapters.passwords import Argon2Passwords
 from portal_people.adapters.product_access_repository import ProductAccessRepository
 from portal_people.adapters.repositories import (
@@ -64,6 +65,7 @@ from portal_people.service_layer.notifications import (
     Notifier,
 )
 from portal_people.service_layer.onboarding import Onboarding
+from portal_people.service_layer.partner_clients import PartnerClients
 from portal_people.service_layer.product_access import ProductAccessDesk
 from portal_people.service_layer.profile import Profile
 from portal_people.service_layer.sessions import Sessions
@@ -130,6 +132,15 @@ class PeopleService:
             sessions=sessions,
             mail=self.notifications,
             reset_minutes=self.settings.password_reset_minutes,
+            clock=self.clock,
+        )
+
+    def partner_clients(self, directory: Directory, sessions: Sessions) -> PartnerClients:
+        return PartnerClients(
+            directory,
+            records=self._repository(PartnerClientRepository, directory.principal.tenant),
+            sessions=sessions,
+            tokens=self.tokens,
             clock=self.clock,
         )
 
