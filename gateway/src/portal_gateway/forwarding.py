@@ -27,7 +27,7 @@ from yarl import URL
 
 from portal_gateway import metrics
 from portal_gateway.circuit import Circuit
-from portal_gateway.errors import SubgraphUnavailable
+from portal_gateway.errors import SubgraphUnavailable, _
 from portal_gateway.federation.executor import FetchFailed
 from portal_gateway.media import JSON
 
@@ -254,15 +254,17 @@ class Subgraph:
                 "subgraph unavailable",
                 extra={"subgraph": self.name, "error": type(error).__name__},
             )
-            raise SubgraphUnavailable(f"{self.name} service unavailable") from None
+            raise SubgraphUnavailable(
+                _("{service} service unavailable", service=self.name)
+            ) from None
         if status == 401:
             # The subgraph refused the principal the gateway signed: a key mismatch between
             # PORTAL_PRINCIPAL_PRIVATE_KEY_FILE here and the subgraph's public key.
             log.error("subgraph refused the gateway's principal", extra={"subgraph": self.name})
-            raise SubgraphUnavailable(f"{self.name} service unavailable")
+            raise SubgraphUnavailable(_("{service} service unavailable", service=self.name))
         if status >= 500:
             log.error("subgraph failed", extra={"subgraph": self.name, "status": status})
-            raise SubgraphUnavailable(f"{self.name} service unavailable")
+            raise SubgraphUnavailable(_("{service} service unavailable", service=self.name))
         return UpstreamResponse(status, payload, content_type)
 
     async def open_file(
@@ -273,7 +275,7 @@ class Subgraph:
         `timeout_seconds` (aiohttp's total timeout covers reading)."""
         if not self.circuit.allows():
             metrics.SUBGRAPH_ERRORS.labels(self.name, "circuit_open").inc()
-            raise SubgraphUnavailable(f"{self.name} service unavailable")
+            raise SubgraphUnavailable(_("{service} service unavailable", service=self.name))
         timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=min(timeout_seconds, 3.0))
         file_headers = {k: v for k, v in headers.items() if k != "content-type"}
         file_headers["accept"] = "*/*"
@@ -283,13 +285,15 @@ class Subgraph:
             )
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             self._failed(type(error).__name__)
-            raise SubgraphUnavailable(f"{self.name} service unavailable") from None
+            raise SubgraphUnavailable(
+                _("{service} service unavailable", service=self.name)
+            ) from None
         if response.status == 401 or response.status >= 500:
             response.release()
             if response.status == 401:
                 log.error("subgraph refused the gateway's principal", extra={"subgraph": self.name})
             self._failed(f"http_{response.status}")
-            raise SubgraphUnavailable(f"{self.name} service unavailable")
+            raise SubgraphUnavailable(_("{service} service unavailable", service=self.name))
         self.circuit.succeeded()
         return response
 
@@ -311,7 +315,7 @@ class Subgraph:
         writer.append(orjson.dumps(paths), {"content-type": JSON}).set_content_disposition(
             "form-data", name="map"
         )
-        for key, (_, part) in files.items():
+        for key, (_field, part) in files.items():
             payload = aiohttp.payload.AsyncIterablePayload(
                 part.chunks(), content_type=part.content_type
             )

@@ -12,8 +12,8 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, ensure_service_streams
-from portal_kit.mongo import Database, connect_database
-from portal_kit.outbox import OutboxRelay
+from portal_kit.mongo import Database, connect_database, pending_outbox_index
+from portal_kit.outbox import OUTBOX, OutboxRelay
 from portal_kit.testing.plugin import TestNamespace
 
 TIMEOUT = 10.0
@@ -26,6 +26,8 @@ class Crash(Exception):
 @pytest.fixture
 async def database(mongo_url: str | None, namespace: TestNamespace) -> AsyncIterator[Database]:
     database = connect_database(mongo_url, namespace.database("kit"))
+    # As a service's start-up does (runtime.py): on a real MongoDB the relay's hint needs it.
+    await database.ensure_indexes([pending_outbox_index("things", OUTBOX)])
     try:
         yield database
     finally:

@@ -151,6 +151,31 @@ class EventConsumer:
             return
         self._lag.set(info.num_pending or 0)
 
+    async def caught_up(self) -> bool:
+        """Whether every event of the stream this consumer follows has been handled: none waits
+        undelivered or unacknowledged. False when the server cannot tell (NATS unreachable)."""
+        try:
+            info = await self._js.consumer_info(self._stream, self.durable)
+        except Exception:  # no answer is no proof of being current
+            return False
+        return not info.num_pending and not info.num_ack_pending
+
+    async def caught_up_within(
+        self, seconds: float, *, settle: float = 0.0, every: float = 0.1
+    ) -> bool:
+        """Whether the consumer is (or gets) caught up within `seconds`. Being caught up counts
+        only after `settle` seconds: an event its producer committed a moment ago may not be in
+        the stream yet (the producer's relay publishes just after the write)."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while True:
+            now = loop.time()
+            if now - start >= settle and await self.caught_up():
+                return True
+            if now - start >= seconds:
+                return False
+            await asyncio.sleep(every)
+
     async def _run(self, subscription: Any) -> None:
         while not self._stopping:
             await self._poll_lag(subscription)

@@ -35,7 +35,7 @@ from opentelemetry import trace
 from portal_kit import metrics, tracing
 from portal_kit.events import CloudEvent, event_subject
 from portal_kit.jetstream import headers_for
-from portal_kit.mongo import Database
+from portal_kit.mongo import PENDING_OUTBOX_INDEX, Database, pending_outbox
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,9 @@ class OutboxRelay:
 
     async def _drain_pass(self, collection: Any) -> tuple[int, bool]:
         """One pass over the documents with pending events; (published, any found)."""
-        cursor = collection.find({f"{OUTBOX}.0": {"$exists": True}}, {OUTBOX: 1, "tenant": 1})
+        cursor = collection.find(pending_outbox(OUTBOX), {OUTBOX: 1, "tenant": 1}).hint(
+            PENDING_OUTBOX_INDEX
+        )
         sent = 0
         found = False
         while True:

@@ -17,8 +17,8 @@ from portal_kit import metrics
 from portal_kit.consumer import EventConsumer
 from portal_kit.counters import Counters
 from portal_kit.jetstream import StreamLimits, StreamNames, connect_nats, ensure_service_streams
-from portal_kit.mongo import Database, IndexSpec, connect_database
-from portal_kit.outbox import OutboxRelay
+from portal_kit.mongo import Database, IndexSpec, connect_database, pending_outbox_index
+from portal_kit.outbox import OUTBOX, OutboxRelay
 from portal_kit.principal import PrincipalVerifier
 from portal_kit.repository import AggregateRepository
 from portal_kit.settings import ServiceSettings
@@ -59,11 +59,7 @@ class ServiceRuntime:
 
     @property
     def stream_limits(self) -> StreamLimits:
-        return StreamLimits(
-            max_age_seconds=self.settings.stream_max_age_days * 86_400.0,
-            max_bytes=self.settings.stream_max_bytes or -1,
-            replicas=self.settings.stream_replicas,
-        )
+        return StreamLimits.of(self.settings)
 
     @property
     def database(self) -> Database:
@@ -114,8 +110,14 @@ class ServiceRuntime:
     async def start(self) -> None:
         settings = self.settings
         self._database = connect_database(settings.mongo_url, settings.database_name)
-        await self._database.ensure_indexes(self._indexes)
-        self._nats = await connect_nats(settings.nats_url, name=settings.service_name)
+        await self._database.ensure_indexes(
+            [*self._indexes, *(pending_outbox_index(c, OUTBOX) for c in self._outbox_collections)]
+        )
+        self._nats = await connect_nats(
+            settings.nats_url,
+            name=settings.service_name,
+            nkey_seed_file=settings.nats_nkey_seed_file,
+        )
         self._js = self._nats.jetstream()
         await ensure_service_streams(self._js, self.names, self.stream_limits)
         self._relay = OutboxRelay(
