@@ -58,6 +58,22 @@ async def test_an_unlisted_origin_gets_no_cors_headers(issuer, recorder, start_g
     assert len(upstream.requests) == 1  # the cross-origin request itself is served, unreadable
 
 
+async def test_requests_without_an_origin_are_served_when_origins_are_configured(
+    issuer, recorder, start_gateway
+):
+    """Probes, partners' servers and curl send no Origin: served as without CORS settings."""
+    upstream, url = recorder
+    async with start_gateway(people_url=url, jwks_url=issuer.url, cors_origins=[SPA]) as gateway:
+        health = await gateway.get("/healthz")
+        answered = await gateway.post(
+            "/graphql", json={"query": "{ ok }"}, headers={"X-Portal-Tenant": "jm"}
+        )
+    assert health.status_code == 200
+    assert answered.status_code == 200
+    assert not [name for name in answered.headers if name.startswith("access-control-")]
+    assert len(upstream.requests) == 1
+
+
 def test_origins_come_comma_separated_or_as_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORTAL_CORS_ORIGINS", f"{SPA}, http://localhost:5173")
     assert load_settings(GatewaySettings).cors_origins == [SPA, "http://localhost:5173"]

@@ -39,7 +39,10 @@ class SpaCORSMiddleware(CORSMiddleware):
     async def simple_response(
         self, scope: Scope, receive: Receive, send: Send, request_headers: Headers
     ) -> None:
-        if not self.is_allowed_origin(request_headers["origin"]):
+        # Starlette (1.x) sends every request here, with an Origin or not: a probe, a partner's
+        # server or curl sends none and is served without CORS headers.
+        origin = request_headers.get("origin")
+        if origin is None or not self.is_allowed_origin(origin):
             await self.app(scope, receive, send)
             return
         await super().simple_response(scope, receive, send, request_headers)

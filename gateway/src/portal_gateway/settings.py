@@ -49,6 +49,8 @@ class GatewaySettings(BaseSettings):
     # People's events on NATS, followed for revocations (deactivation, logout, password change
     # or reset: revocations.py). Empty: no feed, a token then lives until it expires.
     nats_url: str = Field(default="nats://127.0.0.1:4222", max_length=2000)
+    # The platform's nkey seed when nats-server requires authentication (as the services').
+    nats_nkey_seed_file: Path | None = None
     event_prefix: str = Field(default="portal", pattern=r"^[a-z][a-z0-9]{0,30}$")
     # Keys are refetched after this long, and at once for a token with an unknown key id ...
     jwks_cache_seconds: float = Field(default=300.0, gt=0)

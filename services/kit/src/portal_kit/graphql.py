@@ -12,6 +12,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from portal_kit import metrics
 from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.messages import translate
 from portal_kit.repository import Keyset, Page
@@ -36,6 +37,9 @@ class UserError:
 def user_errors(error: DomainError) -> list[UserError]:
     """The refusal as the client reads it: messages in the caller's language (its catalogue)."""
     problems = error.problems if isinstance(error, ValidationFailed) else [error]
+    service = metrics.service_var.get()
+    for problem in problems:
+        metrics.USER_ERRORS.labels(service, metrics.code_label(problem.code)).inc()
     return [UserError(field=p.field, code=p.code, message=translate(p.message)) for p in problems]
 
 
@@ -54,8 +58,22 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+MASKED = "Internal server error"
+
+
 def masking_extension() -> MaskErrors:
-    return MaskErrors(should_mask_error=_should_mask, error_message="Internal server error")
+    return MaskErrors(should_mask_error=_should_mask, error_message=MASKED)
+
+
+def error_code(error: GraphQLError) -> str:
+    """The code a GraphQL error is counted under (`portal_graphql_errors_total`)."""
+    code = (error.extensions or {}).get("code")
+    if code is not None:
+        return metrics.code_label(code)
+    if error.message == MASKED:
+        return "INTERNAL_SERVER_ERROR"
+    # graphql-core's parse and validation errors carry no code.
+    return "GRAPHQL_VALIDATION_FAILED" if error.original_error is None else "OTHER"
 
 
 @strawberry.federation.type(shareable=True)
