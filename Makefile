@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= auto
 SOURCES := services/kit/src services/people/src services/orders/src services/tickets/src \
 	services/billing/src gateway/src
 
-.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-billing bench-tickets bench-knowledge bench-gateway bench-outbox supergraph clean
+.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-billing bench-tickets bench-knowledge bench-gateway bench-outbox bench-subscriptions supergraph clean
 
 help:
 	@echo "make dev    run the whole platform on 127.0.0.1 with demo data (Ctrl-C stops it)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench-billing  invoice search, totals per payer and invoice run latencies"
 	@echo "make bench-gateway  gateway vs direct subgraph calls vs Hive Gateway"
 	@echo "make bench-outbox  outbox relay throughput, commit-to-consumer p50/p99 at 1,000 events/s"
+	@echo "make bench-subscriptions  1,000 subscriptions, 500 events/s: commit-to-client p50/p99, memory per connection"
 	@echo "make supergraph  recompose deploy/supergraph.graphql from the subgraphs (Node)"
 
 uv:
@@ -29,6 +30,7 @@ env: uv
 	$(UV) sync --frozen --all-packages
 	npm ci --prefix deploy/supergraph --no-audit --no-fund --loglevel=error
 	npm ci --prefix deploy/asyncapi --no-audit --no-fund --loglevel=error
+	npm ci --prefix gateway/tests/graphql_ws_client --no-audit --no-fund --loglevel=error
 
 lint: env
 	$(UV) run ruff check .
@@ -70,9 +72,12 @@ bench-gateway: env
 bench-outbox: env
 	$(UV) run python services/kit/bench/bench_outbox.py
 
+bench-subscriptions: env
+	$(UV) run python gateway/bench/bench_subscriptions.py
+
 supergraph: env
 	$(UV) run python -m portal_gateway.composition
 
 clean:
 	rm -rf .venv .dev .mypy_cache .ruff_cache .pytest_cache deploy/supergraph/node_modules \
-		gateway/bench/node_modules
+		gateway/bench/node_modules gateway/tests/graphql_ws_client/node_modules

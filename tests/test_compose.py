@@ -365,6 +365,11 @@ def test_services_wait_for_what_their_settings_point_at() -> None:
                 host = value
             if host and host not in ("127.0.0.1", "localhost", "0.0.0.0"):
                 assert host in services(), f"{name}: {key}={value} names no service"
+                if key == "PORTAL_GATEWAY_URL" and depends_on(services()[host]).get(name):
+                    # People reads quoted ticket posts through the gateway, which waits for
+                    # people: a cycle, so people uses it at need (a mail without the quote
+                    # while it is not up) instead of waiting for it.
+                    continue
                 assert depends_on(service).get(host) == "service_healthy", (
                     f"{name} uses {host} ({key}) and must wait for it to be healthy"
                 )

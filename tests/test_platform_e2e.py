@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nats
@@ -235,6 +236,38 @@ def test_a_subgraph_refuses_a_request_that_did_not_come_through_the_gateway(plat
         body = response.json()
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert "Traceback" not in response.text
+
+
+def test_every_process_answers_metrics_of_its_own_work(platform):
+    """After the demo loads (through the gateway; people's events followed by the others)
+    each process's /metrics carries its own requests, outbox and consumers."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def samples(url: str) -> list[Any]:
+        response = httpx.get(f"{url}/metrics", timeout=5)
+        assert response.status_code == 200
+        families = text_string_to_metric_families(response.text)
+        return [sample for family in families for sample in family.samples]
+
+    def total(found: list[Any], name: str, **labels: str) -> float:
+        return sum(s.value for s in found if s.name == name and labels.items() <= s.labels.items())
+
+    for name, url in platform.services.items():
+        found = samples(url)
+        assert {s.labels.get("service") for s in found} == {name}  # one process, one service
+        assert total(found, "portal_http_requests_total", route="/readyz") > 0, name
+        assert total(found, "portal_outbox_pending_events") == 0, name  # all published
+        assert total(found, "portal_consumer_dead_letters_total") == 0, name
+    people = samples(platform.services["people"])
+    assert total(people, "portal_outbox_published_events_total") > 0
+    assert total(people, "portal_http_requests_total", route="/graphql", status="200") > 0
+    orders = samples(platform.services["orders"])
+    assert (
+        total(orders, "portal_consumer_handled_events_total", consumer="orders-organisations") > 0
+    )
+    gateway = samples(platform.gateway)
+    assert total(gateway, "portal_http_requests_total", service="gateway", route="/graphql") > 0
+    assert total(gateway, "portal_gateway_requests_total") > 0
 
 
 MY_ORDERS = """{ orders(first: 50) { totalCount edges { node {

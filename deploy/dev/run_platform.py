@@ -200,6 +200,8 @@ def child_env(child: Child, base: Mapping[str, str], keys: Keys, nats_url: str) 
     env["PORTAL_NATS_URL"] = nats_url
     if child.name == "people":
         env["PORTAL_TOKEN_SIGNING_KEY_FILE"] = str(keys.token_signing)
+        # A mail that quotes a ticket post reads it through the gateway as its recipient.
+        env["PORTAL_GATEWAY_URL"] = f"{GATEWAY.base_url}/graphql"
     if child.name == "billing":
         # The demo's invoices of 2017 are overdue: announced (and mailed) within a minute, not
         # at the production default of an hour.

@@ -19,7 +19,11 @@ supergraph. Then, at 1 and 32 concurrent clients, it measures:
 
 and the same data fetched straight from the subgraphs (for (b): the products call, then the two
 `_entities` calls in parallel, as the plan does; for (c): products, then inventory and reviews
-in parallel). It prints requests/s, p50, p99 and p99.9. `--cases c` runs only case (c).
+in parallel). It prints requests/s, p50, p99 and p99.9. `--cases c` runs only case (c);
+`--rounds N` measures every target N times (in turn, each round in another order); `--profile`
+runs the gateway instrumented (`profile_gateway.py`: time inside it, GC pauses, event-loop lag,
+connection-pool waits) and `--variant "NAME:KEY=VALUE;..."` runs more instrumented gateways
+beside it with other settings, for A/B comparisons in the same run.
 """
 
 from __future__ import annotations
@@ -199,12 +203,68 @@ def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pope
     return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
+def start_gateway(
+    name: str,
+    work: Path,
+    env: dict[str, str],
+    supergraph: Path,
+    private_key: bytes,
+    variant: dict[str, str] | None,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A gateway process: `python -m portal_gateway`, or with `variant` (BENCH_* settings of
+    profile_gateway.py) the instrumented one, which writes `work/<name>-profile.json`."""
+    port = free_port()
+    command = [sys.executable, "-m", "portal_gateway"]
+    if variant is not None:
+        command = [sys.executable, str(HERE / "profile_gateway.py")]
+    process = start(
+        command,
+        {
+            **env,
+            **(variant or {}),
+            "BENCH_PROFILE_OUT": str(work / f"{name}-profile.json"),
+            "PORTAL_HTTP_PORT": str(port),
+            "PORTAL_SUPERGRAPH_FILE": str(supergraph),
+            "PORTAL_PRINCIPAL_PRIVATE_KEY": private_key.decode(),
+            "PORTAL_DEFAULT_TENANT": "jm",
+            "PORTAL_LOG_LEVEL": "WARNING",
+            "PORTAL_UPSTREAM_CONNECTIONS": "200",
+        },
+        work / f"{name}.log",
+    )
+    url = f"http://127.0.0.1:{port}/graphql"
+    wait_for(url, process)
+    return process, url
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """`name:KEY=VALUE;KEY=VALUE` (the settings may be none: `name:`)."""
+    name, _, settings = text.partition(":")
+    pairs = [p.split("=", 1) for p in settings.split(";") if p]
+    return name, {k: v for k, v in pairs}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--no-hive", action="store_true")
+    parser.add_argument("--no-direct", action="store_true", help="leave out direct calls")
     parser.add_argument("--cases", default="abc", help="which cases to run, e.g. c")
     parser.add_argument("--serve-subgraph", nargs=2, metavar=("NAME", "PORT"))
+    parser.add_argument("--rounds", type=int, default=1, help="measure every target N times")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the gateway instrumented (profile_gateway.py) and print what it measured",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE;...",
+        help="another instrumented gateway beside the first, with profile_gateway.py settings "
+        "(e.g. gc2:BENCH_GC_THRESHOLD=20000,20,100), measured in the same rounds",
+    )
     args = parser.parse_args()
     if args.serve_subgraph:
         serve_subgraph(args.serve_subgraph[0], int(args.serve_subgraph[1]))
@@ -217,6 +277,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     processes: list[subprocess.Popen[bytes]] = []
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    gateways = [("gateway", {} if args.profile or args.variant else None)]
+    gateways += [parse_variant(v) for v in args.variant]
     try:
         urls = {}
         for name in SUBGRAPHS:
@@ -230,25 +292,11 @@ def main() -> None:
         supergraph.write_text(compose([{"name": n, "url": urls[n], "sdl": sdl(n)} for n in urls]))
 
         private_key, _ = generate_key_pair()
-        gateway_port = free_port()
-        gateway = start(
-            [sys.executable, "-m", "portal_gateway"],
-            {
-                **env,
-                "PORTAL_HTTP_PORT": str(gateway_port),
-                "PORTAL_SUPERGRAPH_FILE": str(supergraph),
-                "PORTAL_PRINCIPAL_PRIVATE_KEY": private_key.decode(),
-                "PORTAL_DEFAULT_TENANT": "jm",
-                "PORTAL_LOG_LEVEL": "WARNING",
-                "PORTAL_UPSTREAM_CONNECTIONS": "200",
-            },
-            work / "gateway.log",
-        )
-        processes.append(gateway)
-        gateway_url = f"http://127.0.0.1:{gateway_port}/graphql"
-        wait_for(gateway_url, gateway)
-
-        targets: list[tuple[str, str | None]] = [("gateway", gateway_url)]
+        targets: list[tuple[str, str | None]] = []
+        for name, variant in gateways:
+            process, url = start_gateway(name, work, env, supergraph, private_key, variant)
+            processes.append(process)
+            targets.append((name, url))
         hive = HERE / "node_modules" / ".bin" / "hive-gateway"
         if not args.no_hive and hive.exists() and shutil.which("node"):
             hive_port = free_port()
@@ -276,15 +324,18 @@ def main() -> None:
             if case not in args.cases:
                 continue
             for clients in concurrency:
-                rows = [("direct subgraph calls", direct)]
+                rows = [] if args.no_direct else [("direct subgraph calls", direct)]
                 rows += [(name, through(url, query)) for name, url in targets if url]
-                for name, call in rows:
-                    rate, p50, p99, p999 = asyncio.run(measure(call, clients, args.seconds))
-                    print(
-                        f"{label + ' / ' + name:<52} {clients:>7} {rate:>9.0f} "
-                        f"{p50:>8.2f} {p99:>8.2f} {p999:>9.2f}",
-                        flush=True,
-                    )
+                for round_ in range(args.rounds):
+                    # Each round in another order: drift of the shared machine evens out.
+                    ordered = rows[round_ % len(rows) :] + rows[: round_ % len(rows)]
+                    for name, call in ordered:
+                        rate, p50, p99, p999 = asyncio.run(measure(call, clients, args.seconds))
+                        print(
+                            f"{label + ' / ' + name:<52} {clients:>7} {rate:>9.0f} "
+                            f"{p50:>8.2f} {p99:>8.2f} {p999:>9.2f}",
+                            flush=True,
+                        )
     finally:
         for process in processes:
             process.terminate()
@@ -293,6 +344,12 @@ def main() -> None:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for name, _ in gateways:
+            profile = work / f"{name}-profile.json"
+            if profile.exists():
+                print(f"{name}, measured inside it:", profile.read_text())
+                if profile.with_suffix(".txt").exists():
+                    print(profile.with_suffix(".txt").read_text())
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -205,7 +205,8 @@ def start_gateway(principal_keys: tuple[bytes, bytes], ok_supergraph: str) -> Ga
     """`async with start_gateway(people_url=..., jwks_url=...) as client:` a running gateway."""
 
     @contextlib.asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async def start(port: int | None = None, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        # `port`: where to listen, for a service that must know the gateway's address first.
         values: dict[str, Any] = {
             "principal_private_key": principal_keys[0].decode(),
             "jwks_min_refetch_seconds": 0.0,
@@ -219,7 +220,10 @@ def start_gateway(principal_keys: tuple[bytes, bytes], ok_supergraph: str) -> Ga
             values["supergraph_file"] = ok_supergraph
         values.update(overrides)
         app = create_app(GatewaySettings(**values))
-        async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        async with (
+            serving(app, port=port) as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as client,
+        ):
             yield client
 
     return start

@@ -1,34 +1,30 @@
-"""OpenTelemetry spans for planning, execution and each subgraph fetch."""
+"""OpenTelemetry spans for planning, execution and each subgraph fetch, as the gateway exports
+them over OTLP/HTTP when configured (to a real receiver here; no process-wide provider is
+installed, so other tests see the gateway untraced)."""
 
 from __future__ import annotations
 
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-EXPORTER = InMemorySpanExporter()
+from portal_gateway.testing.serving import serving
+from portal_kit.testing.otlp import TraceReceiver
 
 
-def provider() -> None:
-    current = trace.get_tracer_provider()
-    if not isinstance(current, TracerProvider):
-        sdk = TracerProvider()
-        sdk.add_span_processor(SimpleSpanProcessor(EXPORTER))
-        trace.set_tracer_provider(sdk)
-
-
-async def test_plan_execute_and_fetches_are_spans(fixture_gateway):
-    provider()
-    EXPORTER.clear()
-    async with fixture_gateway() as (client, _):
-        response = await client.post(
-            "/graphql",
-            json={"query": "{ topProducts { name inStock } }"},
-            headers={"X-Portal-Tenant": "jm"},
-        )
-    assert response.status_code == 200
-    spans = EXPORTER.get_finished_spans()
+async def test_plan_execute_and_fetches_are_spans(fixture_gateway, monkeypatch):
+    receiver = TraceReceiver()
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
+    async with serving(receiver.app()) as otlp:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"{otlp}/v1/traces")
+        async with fixture_gateway() as (client, _):
+            response = await client.post(
+                "/graphql",
+                json={"query": "{ topProducts { name inStock } }"},
+                headers={"X-Portal-Tenant": "jm"},
+            )
+            assert response.status_code == 200
+            spans = await receiver.wait_for(
+                lambda spans: any(s.name == "POST /graphql" for s in spans)
+            )
+    assert {s.service for s in spans} == {"gateway"}
+    assert len({s.trace_id for s in spans}) == 1
     names = [s.name for s in spans]
     assert names.count("gateway.plan") == 1
     assert names.count("gateway.execute") == 1

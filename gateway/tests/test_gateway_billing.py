@@ -7,7 +7,9 @@ real HTTP, real NATS):
   PDF and the UBL document download for the payer and not for others.
 - Familjebostäder (001_): the contractor's invoice with the reference `AO<number>` turns its done
   work order into 'Fakturerad' ("styrs internt"); a reference with a space is refused with the
-  right form.
+  right form. Registered the moment the order is 'Utförd' it matches (billing waits for orders'
+  event); while billing cannot read orders' events the answer is TRY_AGAIN, never "no such work
+  order".
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from portal_billing.app import create_app as create_billing_app
+from portal_billing.entrypoints.consumers import ORDERS_DURABLE
 from portal_billing.settings import BillingSettings
 from portal_gateway.testing.calls import mutate, query
 from portal_gateway.testing.serving import serving
@@ -29,6 +32,7 @@ from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
 from portal_orders.testing import know_organisations
 from portal_people.testing import ADMIN, CREATE_ORGANISATION, CREATE_TENANT, configuration
+from starlette.applications import Starlette
 
 INVOICE = """id number version payerName listStatus statusLabel issueDate dueDate
   total { amount } outstanding { amount } pdfPath ublPath"""
@@ -49,12 +53,13 @@ STATUSES = "{ invoiceStatuses { status label } }"
 @pytest.fixture
 async def platform(
     people_service: tuple[RunningService, str], settings_for: Any, issuer: Any, start_gateway: Any
-) -> AsyncIterator[tuple[httpx.AsyncClient, RunningService]]:
+) -> AsyncIterator[tuple[httpx.AsyncClient, RunningService, Starlette]]:
     service, url = people_service
     orders_app = create_orders_app(settings_for(OrdersSettings))
+    billing_app = create_billing_app(settings_for(BillingSettings))
     async with (
         serving(orders_app) as orders,
-        serving(create_billing_app(settings_for(BillingSettings))) as billing,
+        serving(billing_app) as billing,
         start_gateway(
             people_url=f"{url}/graphql",
             orders_url=f"{orders}/graphql",
@@ -63,7 +68,7 @@ async def platform(
         ) as client,
     ):
         await know_organisations(orders_app)
-        yield client, service
+        yield client, service, billing_app
 
 
 async def organisations(
@@ -137,7 +142,7 @@ def rows(data: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
 
 
 async def test_the_avonova_customer_admin_finds_its_invoices_as_the_manual_shows(platform, issuer):
-    gw, people = platform
+    gw, people, _ = platform
     ids = await organisations(
         people,
         "avonova",
@@ -253,17 +258,8 @@ REGISTER = """mutation($input: RegisterIncomingInvoiceInput!) {
   userErrors { field code message } } }"""
 
 
-async def test_a_familjebostader_work_order_becomes_fakturerad_on_the_contractors_invoice(
-    platform, issuer
-):
-    gw, _ = platform
-    elsa = issuer.token(user="elsa", tenant="familjebostader", staff=True, locale="sv")
-    testfirma = issuer.token(
-        user="1999/99999",
-        tenant="familjebostader",
-        memberships=[{"organisation": "testfirma", "roles": ["user"]}],
-        locale="sv",
-    )
+async def done_work_order(gw: httpx.AsyncClient, elsa: str, testfirma: str) -> dict[str, Any]:
+    """A Familjebostäder work order for Testfirma, accepted and marked 'Utförd' by it."""
     created = await mutate(
         gw,
         elsa,
@@ -275,7 +271,7 @@ async def test_a_familjebostader_work_order_becomes_fakturerad_on_the_contractor
         object={"number": "64010765"},
     )
     assert created["userErrors"] == [], created
-    order = created["order"]
+    order: dict[str, Any] = created["order"]
     for status, extra in (
         ("accepted", {}),
         ("done", {"changes": {"actionTaken": "Bytt packning"}}),
@@ -292,8 +288,21 @@ async def test_a_familjebostader_work_order_becomes_fakturerad_on_the_contractor
         assert moved["userErrors"] == [], moved
         order = moved["order"]
     assert order["statusLabel"] == "Utförd"
-    number = order["number"]
+    return order
 
+
+def fb_callers(issuer: Any) -> tuple[str, str]:
+    elsa = issuer.token(user="elsa", tenant="familjebostader", staff=True, locale="sv")
+    testfirma = issuer.token(
+        user="1999/99999",
+        tenant="familjebostader",
+        memberships=[{"organisation": "testfirma", "roles": ["user"]}],
+        locale="sv",
+    )
+    return elsa, testfirma
+
+
+def register_for(gw: httpx.AsyncClient, testfirma: str) -> Any:
     def register(reference: str) -> Any:
         return mutate(
             gw,
@@ -305,17 +314,26 @@ async def test_a_familjebostader_work_order_becomes_fakturerad_on_the_contractor
             reference=reference,
         )
 
+    return register
+
+
+async def test_a_familjebostader_work_order_becomes_fakturerad_on_the_contractors_invoice(
+    platform, issuer
+):
+    gw, _, _ = platform
+    elsa, testfirma = fb_callers(issuer)
+    order = await done_work_order(gw, elsa, testfirma)
+    number = order["number"]
+    register = register_for(gw, testfirma)
+
     spaced = await register(f"AO {number}")
     assert spaced["incomingInvoice"] is None
     (error,) = spaced["userErrors"]
     assert (error["field"], error["code"]) == ("reference", "INVALID_REFERENCE")
     assert "AO2375" in error["message"] and "mellanslag" in error["message"]
-    for _ in range(100):  # once billing has orders' event of the done work order
-        matched = await register(f"AO{number}")
-        if matched["incomingInvoice"] is not None:
-            break
-        assert [e["code"] for e in matched["userErrors"]] == ["NOT_FOUND"], matched
-        await asyncio.sleep(0.1)
+    # At once after 'Utförd': billing waits for orders' event of the done work order.
+    matched = await register(f"AO{number}")
+    assert matched["userErrors"] == [], matched
     assert matched["incomingInvoice"] == {
         "reference": f"AO{number}",
         "orderNumber": number,
@@ -329,3 +347,38 @@ async def test_a_familjebostader_work_order_becomes_fakturerad_on_the_contractor
     assert (seen["statusLabel"], seen["invoiceReference"]) == ("Fakturerad", f"AO{number}")
     again = await register(f"AO{number}")
     assert [e["code"] for e in again["userErrors"]] == ["ALREADY_INVOICED"]
+
+
+async def test_an_invoice_for_a_work_order_billing_has_not_heard_of_yet_is_try_again_not_missing(
+    platform, issuer
+):
+    gw, _, billing_app = platform
+    elsa, testfirma = fb_callers(issuer)
+    register = register_for(gw, testfirma)
+    (orders_feed,) = [c for c in billing_app.state.runtime.consumers if c.durable == ORDERS_DURABLE]
+    await orders_feed.stop()  # billing reads no order event until it starts again
+    order = await done_work_order(gw, elsa, testfirma)
+    number = order["number"]
+    for _ in range(100):  # orders has published the completion; billing has not read it
+        if not await orders_feed.caught_up():
+            break
+        await asyncio.sleep(0.1)
+    assert not await orders_feed.caught_up()
+
+    for reference in (f"AO{number}", "AO99999999"):  # the same for a number no order has
+        later = await register(reference)
+        assert later["incomingInvoice"] is None
+        (error,) = later["userErrors"]
+        assert (error["field"], error["code"]) == ("reference", "TRY_AGAIN"), later
+        assert reference in error["message"] and "försök igen" in error["message"]
+    seen = (await query(gw, testfirma, READ_ORDER, id=order["id"]))["order"]
+    assert seen["statusLabel"] == "Utförd"
+
+    await orders_feed.start()
+    matched = await register(f"AO{number}")
+    assert matched["userErrors"] == [], matched
+    assert matched["incomingInvoice"]["orderNumber"] == number
+    # Caught up, a number no order has is missing, in the contractor's language.
+    missing = await register("AO99999999")
+    (error,) = missing["userErrors"]
+    assert (error["field"], error["code"]) == ("reference", "NOT_FOUND"), missing

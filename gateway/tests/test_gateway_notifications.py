@@ -12,8 +12,9 @@ subgraphs, with a real local SMTP server (aiosmtpd) receiving the mails:
 - JM: when staff change an order's operator contact, the contractor's next comment reaches the
   new contact, not the old one.
 - Visma InSchool (003_): "Svaret på ditt supportärende skickas också till den e-postadress som
-  är ditt användarnamn": support's public answer reaches the creator in Swedish, with the link
-  to the ticket; an internal note reaches nobody; the creator is not told of their own post; a
+  är ditt användarnamn": support's public answer reaches the creator in Swedish, quoted (read
+  through the gateway as the creator, HTML-escaped, bounded), with the link to the ticket; an
+  internal note reaches nobody and its text no mail; the creator is not told of their own post; a
   status change reaches the creator.
 - Visma Enterprise (004_): followers "bliver informeret om sagen": a follower gets a Danish mail
   for a new public post and none for an internal note; a follower's own post reaches the creator
@@ -137,8 +138,10 @@ class Platform:
 async def platform(settings_for: Any, signer: Any, start_gateway: Any) -> AsyncIterator[Platform]:
     smtp = SmtpServer(free_port())
     smtp.start()
+    gateway_port = free_port()  # people reads quoted ticket posts through the gateway
     settings = settings_for(
         PeopleSettings,
+        gateway_url=f"http://127.0.0.1:{gateway_port}/graphql",
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,
         public_url="https://portal.example",
@@ -156,6 +159,7 @@ async def platform(settings_for: Any, signer: Any, start_gateway: Any) -> AsyncI
             serving(create_tickets_app(settings_for(TicketsSettings))) as tickets_url,
             serving(create_billing_app(billing)) as billing_url,
             start_gateway(
+                port=gateway_port,
                 people_url=f"{people_url}/graphql",
                 orders_url=f"{orders_url}/graphql",
                 tickets_url=f"{tickets_url}/graphql",
@@ -450,7 +454,7 @@ async def test_inschool_creator_gets_supports_answer_in_swedish_and_no_internal_
         POST,
         id=ticket["id"],
         version=ticket["version"],
-        text="Hej! Uppdatera appen till den senaste versionen.",
+        text="Hej! Uppdatera appen till <version 4.3> & starta om.\n\nMvh Maria",
     )
     mail = await mailbox.wait_for("rektor@skola.example")
     assert mail["Subject"] == f"VISMA-INSCHOOL: nytt svar i ärende {ticket['number']}"
@@ -461,7 +465,12 @@ async def test_inschool_creator_gets_supports_answer_in_swedish_and_no_internal_
     assert link in text
     html = html_text(mail)
     assert html is not None and f'href="{link}"' in html
-    assert "Uppdatera" not in text and "Schemat" not in text  # no free text in a mail
+    # Support's answer, quoted as the creator reads it in the portal; the HTML part escapes it.
+    quoted = "> Hej! Uppdatera appen till <version 4.3> & starta om.\n>\n> Mvh Maria"
+    assert quoted in text.replace("\r\n", "\n")
+    assert "Uppdatera appen till &lt;version 4.3&gt; &amp; starta om." in html
+    assert "<version 4.3>" not in html
+    assert "Schemat" not in text  # the ticket's own text is not repeated
 
     # An internal note and the creator's own post tell nobody.
     noted = await platform.done(
@@ -485,6 +494,8 @@ async def test_inschool_creator_gets_supports_answer_in_swedish_and_no_internal_
     changed = await mailbox.wait_for("rektor@skola.example", 2)
     assert changed["Subject"] == f"VISMA-INSCHOOL: ärende {ticket['number']} har fått ny status"
     await quiet(mailbox, 2)
+    for sent in mailbox.messages:  # the internal note is in no mail
+        assert "Känt fel" not in plain_text(sent) and "Känt fel" not in (html_text(sent) or "")
 
 
 async def follow_once_known(
@@ -563,7 +574,8 @@ async def test_visma_enterprise_follower_hears_of_public_posts_in_danish_never_o
     text = plain_text(to_karen)
     assert f"Der er et nyt svar i sag {case['number']}." in text
     assert f"https://portal.example/visma-enterprise/tickets/{case['id']}" in text
-    assert "kigger" not in text and "visma løn" not in text
+    # The follower reads the case, so her mail quotes the post; the case's title is not in it.
+    assert "> Vi kigger på det." in text and "visma løn" not in text
 
     # An internal note: nobody. Karen's own post: Patrick, not Karen.
     noted = await platform.done(
@@ -741,10 +753,11 @@ async def test_avonova_employee_mail_names_the_bookings_time_and_place(platform)
     )
     mail = await platform.mailbox.wait_for("donald.duck@testeren.example")
     assert mail["Subject"] == f"AVONOVA: du er booket (bestilling {order['number']})"
-    # The time in the tenant's time zone (Oslo) and the place name; no other person named.
+    # The time in the tenant's time zone (Oslo) as Norwegian reads dates, and the place name;
+    # no other person named.
     assert (
-        f"Du er booket til en avtale 2099-03-04 09:00–09:30 på Avonova Bergen "
-        f"(bestilling {order['number']})." in plain_text(mail)
+        f"Du er booket til en avtale onsdag 4. mars 2099, 09:00–09:30 på Avonova Bergen "
+        f"(bestilling {order['number']})." in " ".join(plain_text(mail).split())
     )
     assert "Donald" not in plain_text(mail)
 
@@ -758,7 +771,9 @@ async def test_avonova_employee_mail_names_the_bookings_time_and_place(platform)
     )
     assert unbooked["userErrors"] == [], unbooked
     off = await platform.mailbox.wait_for("donald.duck@testeren.example", 2)
-    assert "Du er tatt av avtalen 2099-03-04 09:00–09:30 på Avonova Bergen" in plain_text(off)
+    assert "Du er tatt av avtalen onsdag 4. mars 2099, 09:00–09:30 på Avonova Bergen" in " ".join(
+        plain_text(off).split()
+    )
 
 
 async def test_jm_a_changed_operator_contact_gets_the_next_comment(platform):

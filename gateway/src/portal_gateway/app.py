@@ -18,17 +18,19 @@ import orjson
 from cryptography.exceptions import UnsupportedAlgorithm
 from portal_kit.http import RequestContextMiddleware
 from portal_kit.idempotency import IDEMPOTENCY_HEADER
-from portal_kit.logging import request_id_var, tenant_var
-from portal_kit.principal import Principal, PrincipalSigner
+from portal_kit.logging import request_id_var, tenant_var, traceparent_var
+from portal_kit.messages import translate
+from portal_kit.principal import Principal, PrincipalSigner, read_scope
 from portal_kit.settings import SettingsError
+from portal_kit.tracing import configure_tracing
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.http.ides import get_graphql_ide_html
 
-from portal_gateway import attachments, cookies, metrics, uploads
+from portal_gateway import attachments, cookies, metrics, oauth, uploads
 from portal_gateway.authentication import Authenticator, build_authenticator
 from portal_gateway.circuit import Circuit
 from portal_gateway.cors import SpaCORSMiddleware
@@ -38,6 +40,7 @@ from portal_gateway.errors import (
     AuthenticationFailed,
     GatewayError,
     SubgraphUnavailable,
+    _,
     without_internals,
 )
 from portal_gateway.federation.executor import FetchFailed
@@ -49,11 +52,13 @@ from portal_gateway.http_request import (
     operation_from_body,
     operation_from_query,
 )
+from portal_gateway.language import CallerLanguageMiddleware
 from portal_gateway.limits import LimitExceeded, Limits, check_document
 from portal_gateway.media import JSON, negotiate, status_for
 from portal_gateway.persisted import PersistedQueries
 from portal_gateway.revocations import RevocationFeed, Revocations
 from portal_gateway.settings import GatewaySettings
+from portal_gateway.subscriptions import Subscriptions
 
 log = logging.getLogger("portal.gateway")
 
@@ -65,16 +70,31 @@ def first_login_refusal(fetch: Fetch, body: Mapping[str, Any]) -> dict[str, Any]
     (confirm contact details, change password; people puts only the kit's FIRST_LOGIN_SCOPE in
     their token): every field the fetch was to bring is null with the error at its path, so
     what people answers (`me`) still arrives beside it."""
+    return refusal(fetch, body, _("complete the first login first"), FIRST_LOGIN_REQUIRED)
+
+
+def partner_refusal(
+    fetch: Fetch, body: Mapping[str, Any], principal: Principal
+) -> dict[str, Any] | None:
+    """A partner client reads, and only the services whose read scope it holds: a mutation, or
+    a fetch from another service, is answered as that subgraph's refusal at its paths."""
+    if fetch.operation_kind == "mutation":
+        return refusal(fetch, body, _("a partner client changes nothing"), "PARTNER_READ_ONLY")
+    scope = read_scope(fetch.graph)
+    if not principal.has_scope(scope):
+        return refusal(fetch, body, _("needs the scope {scope}", scope=scope), "SCOPE_REQUIRED")
+    return None
+
+
+def refusal(fetch: Fetch, body: Mapping[str, Any], message: str, code: str) -> dict[str, Any]:
+    """The fetch answered with `code` at every path it was to fill."""
     if fetch.path is None:
         paths: list[list[str | int]] = [[key] for key in fetch.root_keys]
     else:
         variables = body.get("variables") or {}
         count = len(variables.get("representations") or ())
         paths = [["_entities", index, key] for index in range(count) for key in fetch.entity_keys]
-    error = {
-        "message": "complete the first login first",
-        "extensions": {"code": FIRST_LOGIN_REQUIRED},
-    }
+    error = {"message": translate(message), "extensions": {"code": code}}
     return {"data": None, "errors": [{**error, "path": path} for path in paths] or [error]}
 
 
@@ -121,6 +141,8 @@ class Gateway:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.signer = load_signer(settings)
+        # Spans of requests, plans, executions and fetches, exported when OTLP is configured.
+        self.tracing = configure_tracing(settings.service_name)
         self.signed = CachedSigner(self.signer)  # one cache for every subgraph
         try:
             self.supergraph = read_supergraph(settings.supergraph_sdl())
@@ -141,6 +163,7 @@ class Gateway:
             max_tokens=settings.max_query_tokens,
             deadline_seconds=settings.request_deadline(),
             check_plans=settings.dev_mode or settings.check_plans,
+            tracer=self.tracing.tracer,
         )
         self.queries = PersistedQueries(
             settings.persisted_query_bytes,
@@ -154,7 +177,10 @@ class Gateway:
         )
         self.revocation_feed = (
             RevocationFeed(
-                self.revocations, nats_url=settings.nats_url, prefix=settings.event_prefix
+                self.revocations,
+                nats_url=settings.nats_url,
+                prefix=settings.event_prefix,
+                nkey_seed_file=settings.nats_nkey_seed_file,
             )
             if settings.nats_url
             else None
@@ -194,6 +220,7 @@ class Gateway:
                 self.signed,
                 self.settings.upstream_timeout_seconds,
                 Circuit(self.settings.circuit_failures, self.settings.circuit_reset_seconds),
+                tracer=self.tracing.tracer,
             )
 
     async def stop(self) -> None:
@@ -202,6 +229,8 @@ class Gateway:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self.tracing.exporting:
+            await asyncio.to_thread(self.tracing.flush)
 
     # -- /graphql --------------------------------------------------------------------------
 
@@ -271,11 +300,11 @@ class Gateway:
         """The caller's principal; files are for callers with a session only (401 before
         anything is read or asked of a subgraph)."""
         if "authorization" not in credentials:
-            raise AuthenticationFailed("log in first: files need a session")
+            raise AuthenticationFailed(_("log in first: files need a session"))
         principal = await self.authenticator.principal(credentials)
         if principal.first_login_pending:
             raise GatewayError(
-                "complete the first login first", status=403, code=FIRST_LOGIN_REQUIRED
+                _("complete the first login first"), status=403, code=FIRST_LOGIN_REQUIRED
             )
         return principal
 
@@ -284,7 +313,8 @@ class Gateway:
             principal,
             request.headers,
             request_id_var.get() or "",
-            traceparent_for(request.headers.get("traceparent")),
+            # The gateway's server span (RequestContextMiddleware), else a new trace context.
+            traceparent_for(traceparent_var.get()),
         )
         client_chain = forwarded_for(
             request.headers.get("x-forwarded-for"), request.client.host if request.client else None
@@ -334,7 +364,10 @@ class Gateway:
             not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable()
         ):
             raise GatewayError(
-                f"an Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
+                _(
+                    "an Idempotency-Key is 1 to {limit} printable characters",
+                    limit=MAX_IDEMPOTENCY_KEY,
+                ),
                 code="BAD_REQUEST",
             )
         retry_safe = idempotency_key is not None and principal.authenticated
@@ -344,6 +377,8 @@ class Gateway:
                 # Until the first login is completed (in people), no other service serves the
                 # user; answered as that subgraph's refusal, so it lands at the right paths.
                 return first_login_refusal(fetch, body)
+            if principal.partner_client and (refused := partner_refusal(fetch, body, principal)):
+                return refused
             subgraph = subgraphs.get(fetch.graph)
             if subgraph is None:
                 raise FetchFailed(f"{fetch.graph} service unavailable")
@@ -445,7 +480,7 @@ class Gateway:
             tenant_var.set(principal.tenant)
             subgraph = self.subgraphs.get(service)
             if subgraph is None:
-                raise SubgraphUnavailable(f"{service} service unavailable")
+                raise SubgraphUnavailable(_("{service} service unavailable", service=service))
             return await attachments.download(
                 subgraph,
                 request.path_params[name],
@@ -461,6 +496,10 @@ class Gateway:
     async def refresh(self, request: Request) -> Response:
         return await self._session_call(request, cookies.REFRESH_SESSION, "refreshSession")
 
+    async def oauth_token(self, request: Request) -> Response:
+        """Partner clients' tokens (oauth.py), asked of people like a login."""
+        return await oauth.token(request, self.execute)
+
     async def logout(self, request: Request) -> Response:
         return await self._session_call(request, cookies.LOG_OUT, "logOut")
 
@@ -468,11 +507,11 @@ class Gateway:
         secure = self.settings.cookie_secure
         try:
             if not self.settings.cookie_mode:
-                raise GatewayError("cookie mode is off", status=404, code="NOT_FOUND")
+                raise GatewayError(_("cookie mode is off"), status=404, code="NOT_FOUND")
             cookies.check_csrf(request)
             refresh_token = request.cookies.get(cookies.REFRESH)
             if not refresh_token:
-                raise AuthenticationFailed("no session")
+                raise AuthenticationFailed(_("no session"))
             credentials = {k: v for k, v in request.headers.items() if k != "authorization"}
             if field == "logOut" and cookies.ACCESS in request.cookies:
                 credentials["authorization"] = f"Bearer {request.cookies[cookies.ACCESS]}"
@@ -523,13 +562,22 @@ class Gateway:
 
 def create_app(settings: GatewaySettings) -> Starlette:
     gateway = Gateway(settings)
+    subscriptions = Subscriptions(
+        settings,
+        gateway.engine,
+        gateway.subgraphs,
+        gateway.authenticator,
+        gateway.revocations if gateway.revocation_feed is not None else None,
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await gateway.start()
+        await subscriptions.start()
         try:
             yield
         finally:
+            await subscriptions.stop()
             await gateway.stop()
 
     app = Starlette(
@@ -537,19 +585,28 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/healthz", gateway.healthz, methods=["GET"]),
             Route("/readyz", gateway.readyz, methods=["GET"]),
             Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", subscriptions.endpoint),
             Route("/attachments/{file_id}", gateway.attachment, methods=["GET"]),
             Route("/ticket-files/{file_id}", gateway.ticket_file, methods=["GET"]),
             Route("/invoices/{invoice_id}/{kind}", gateway.invoice_document, methods=["GET"]),
             Route("/metrics", gateway.metrics, methods=["GET"]),
             Route("/auth/refresh", gateway.refresh, methods=["POST"]),
+            Route("/oauth/token", gateway.oauth_token, methods=["POST"]),
             Route("/auth/logout", gateway.logout, methods=["POST"]),
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(CallerLanguageMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        service=settings.service_name,
+        tracer=gateway.tracing.tracer if gateway.tracing.exporting else None,
+        routes=app.routes,
+    )
     if settings.cors_origins:
         # Outermost, so a preflight is answered before anything else looks at it. Only the
         # listed origins get CORS headers (and credentials: cookie mode's session cookies).
         app.add_middleware(SpaCORSMiddleware, origins=settings.cors_origins)
     app.state.gateway = gateway
+    app.state.subscriptions = subscriptions
     return app

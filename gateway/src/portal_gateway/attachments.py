@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 import aiohttp
 from starlette.responses import Response, StreamingResponse
 
-from portal_gateway.errors import GatewayError
+from portal_gateway.errors import GatewayError, _
 from portal_gateway.forwarding import Subgraph
 
 log = logging.getLogger("portal.gateway.attachments")
@@ -44,7 +44,7 @@ class FileNotFound(GatewayError):
 
 
 def not_found() -> FileNotFound:
-    return FileNotFound("no such file")
+    return FileNotFound(_("no such file"))
 
 
 async def download(

@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import jwt
 import orjson
+from portal_kit.messages import locale_var
 from portal_kit.principal import Principal
 from pydantic import ValidationError
 
@@ -26,6 +27,7 @@ from portal_gateway.errors import (
     AuthenticationFailed,
     BadRequest,
     SubgraphUnavailable,
+    _,
 )
 from portal_gateway.revocations import Revocations
 from portal_gateway.settings import GatewaySettings
@@ -42,7 +44,7 @@ FETCH_ERRORS = (aiohttp.ClientError, TimeoutError, OSError, ValueError, jwt.PyJW
 
 class KeysUnavailable(SubgraphUnavailable):
     def __init__(self) -> None:
-        super().__init__("people service unavailable")
+        super().__init__(_("{service} service unavailable", service="people"))
 
 
 class JwksKeys:
@@ -82,7 +84,7 @@ class JwksKeys:
             return key
         if (fetched and not succeeded) or self._fetched_at is None:
             raise KeysUnavailable()
-        raise AuthenticationFailed("token signed with an unknown key")
+        raise AuthenticationFailed(_("token signed with an unknown key"))
 
     def _stale(self) -> bool:
         return self._fetched_at is None or time.monotonic() - self._fetched_at > self._cache_seconds
@@ -155,14 +157,14 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Principal:
         if len(token) > MAX_TOKEN_LENGTH:
-            raise AuthenticationFailed("invalid token")
+            raise AuthenticationFailed(_("invalid token"))
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise AuthenticationFailed("invalid token") from None
+            raise AuthenticationFailed(_("invalid token")) from None
         kid = header.get("kid")
         if header.get("alg") != ALGORITHM or not isinstance(kid, str) or not kid:
-            raise AuthenticationFailed("invalid token")
+            raise AuthenticationFailed(_("invalid token"))
         key = await self.keys.key(kid)
         try:
             claims = jwt.decode(
@@ -175,13 +177,13 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError:
-            raise AuthenticationFailed("token expired") from None
+            raise AuthenticationFailed(_("token expired")) from None
         except jwt.PyJWTError:
-            raise AuthenticationFailed("invalid token") from None
+            raise AuthenticationFailed(_("invalid token")) from None
         issued_at = float(claims["iat"])
         if float(claims["exp"]) - issued_at > self.max_lifetime:
             # Longer than the issuer ever signs: a leaked key or a forged issuer, not ours.
-            raise AuthenticationFailed("token lifetime exceeds the issuer's maximum")
+            raise AuthenticationFailed(_("token lifetime exceeds the issuer's maximum"))
         principal = principal_from_claims(claims)
         session = claims.get("sid")
         if self.revocations is not None and self.revocations.revoked(
@@ -190,7 +192,7 @@ class TokenVerifier:
             session if isinstance(session, str) else None,
             issued_at,
         ):
-            raise AuthenticationFailed("token revoked")
+            raise AuthenticationFailed(_("token revoked"))
         return principal
 
 
@@ -221,7 +223,7 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
             }
         )
     except (ValidationError, ValueError):
-        raise AuthenticationFailed("token claims are malformed") from None
+        raise AuthenticationFailed(_("token claims are malformed")) from None
 
 
 def _language(value: object) -> str | None:
@@ -247,22 +249,29 @@ class Authenticator:
         self.default_tenant = default_tenant
 
     async def principal(self, headers: Mapping[str, str]) -> Principal:
+        """The caller's principal; from then on the request's own answers are in its language
+        (`language.py`)."""
+        principal = await self._principal(headers)
+        locale_var.set(principal.locale)
+        return principal
+
+    async def _principal(self, headers: Mapping[str, str]) -> Principal:
         authorization = headers.get("authorization")
         if authorization is not None:
-            scheme, _, token = authorization.strip().partition(" ")
+            scheme, _space, token = authorization.strip().partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise AuthenticationFailed("expected `Authorization: Bearer <token>`")
+                raise AuthenticationFailed(_("expected `Authorization: Bearer <token>`"))
             return await self.verifier.verify(token.strip())
         tenant = headers.get(TENANT_HEADER)
         if tenant is None:
             tenant = self.default_tenant
         if tenant is None:
             raise BadRequest(
-                "no tenant: send an X-Portal-Tenant header or a bearer token",
+                _("no tenant: send an X-Portal-Tenant header or a bearer token"),
                 code=TENANT_REQUIRED,
             )
         if not TENANT_PATTERN.match(tenant):
-            raise BadRequest("invalid X-Portal-Tenant header", code=TENANT_REQUIRED)
+            raise BadRequest(_("invalid X-Portal-Tenant header"), code=TENANT_REQUIRED)
         return Principal.anonymous(tenant, preferred_locale(headers.get("accept-language")))
 
 

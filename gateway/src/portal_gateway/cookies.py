@@ -21,7 +21,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal_gateway.errors import GatewayError
+from portal_gateway.errors import GatewayError, _
 
 ACCESS = "portal_access"
 REFRESH = "portal_refresh"
@@ -44,7 +44,7 @@ def check_csrf(request: Request) -> None:
     cookie = request.cookies.get(CSRF, "")
     header = request.headers.get(CSRF_HEADER, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):
-        raise CsrfFailed("cookie session without a matching X-Portal-CSRF header")
+        raise CsrfFailed(_("cookie session without a matching X-Portal-CSRF header"))
 
 
 def authenticated_headers(request: Request) -> Mapping[str, str]:

@@ -40,7 +40,7 @@ from portal_gateway.federation.validation import InvalidPlan, check_plan
 from portal_gateway.limits import LimitExceeded, Limits, check_cost, check_document
 from portal_gateway.policy import POLICIES, PolicyFunction, Profile, access_check, profile
 
-tracer = trace.get_tracer("portal.gateway")
+TRACER = trace.get_tracer("portal.gateway")  # the process's global provider
 log = logging.getLogger("portal.gateway.engine")
 
 INTROSPECTION = frozenset({"__schema", "__type"})
@@ -99,7 +99,9 @@ class Engine:
         cache_size: int = 1000,
         deadline_seconds: float | None = None,
         check_plans: bool | None = None,
+        tracer: trace.Tracer | None = None,
     ) -> None:
+        self.tracer = tracer or TRACER
         self.supergraph = supergraph
         self.schema = supergraph.schema
         self.planner = Planner(supergraph)
@@ -237,7 +239,7 @@ class Engine:
         # which `@skip`/`@include` must follow.
         plan = self.plan(document, operation, operation_name, coerced.coerced, who, query)
         check_cost(plan.fields, variables, self.limits)
-        with tracer.start_as_current_span("gateway.execute"):
+        with self.tracer.start_as_current_span("gateway.execute"):
             outcome = await Executor(transport).execute(plan, variables, deadline)
         if outcome.root_fetches and outcome.failed_roots == outcome.root_fetches:
             metrics.REQUEST_ERRORS.labels("SUBGRAPH_UNAVAILABLE").inc()
@@ -269,7 +271,7 @@ class Engine:
             PLAN_HIT.inc()
             return plan  # type: ignore[no-any-return]
         metrics.PLAN_CACHE.labels("miss").inc()
-        with tracer.start_as_current_span("gateway.plan"):
+        with self.tracer.start_as_current_span("gateway.plan"):
             root, fields = normalize(
                 self.schema,
                 operation,

@@ -1,11 +1,18 @@
-"""GraphQL-over-HTTP error answers: JSON `{"errors": [...]}` with a code, never a bare 500."""
+"""GraphQL-over-HTTP error answers: JSON `{"errors": [...]}` with a code, never a bare 500.
+
+The gateway's own messages are marked with its marker (`_ = Messages("portal_gateway")`, texts in
+`locales/<locale>/LC_MESSAGES/messages.po`) and translated where an answer is written, into the
+caller's language (`language.py`); `extensions.code` never changes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
+from portal_kit.messages import Messages, translate
 from starlette.responses import Response
+
+_ = Messages("portal_gateway")
 
 BAD_REQUEST = "BAD_REQUEST"
 UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -51,7 +58,7 @@ class SubgraphUnavailable(GatewayError):
 def error_response(
     status: int, message: str, code: str, media: str = "application/json"
 ) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    body = {"errors": [{"message": translate(message), "extensions": {"code": code}}]}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)
 

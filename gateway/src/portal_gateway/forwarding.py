@@ -20,19 +20,21 @@ import aiohttp
 import jwt
 import orjson
 from opentelemetry import trace
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from portal_kit.principal import HEADER as PRINCIPAL_HEADER
 from portal_kit.principal import Principal, PrincipalSigner
 from yarl import URL
 
 from portal_gateway import metrics
 from portal_gateway.circuit import Circuit
-from portal_gateway.errors import SubgraphUnavailable
+from portal_gateway.errors import SubgraphUnavailable, _
 from portal_gateway.federation.executor import FetchFailed
 from portal_gateway.media import JSON
 
 log = logging.getLogger("portal.gateway.forwarding")
-tracer = trace.get_tracer("portal.gateway")
+TRACER = trace.get_tracer("portal.gateway")  # the process's global provider
 
+PROPAGATOR = TraceContextTextMapPropagator()
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 # Request headers a subgraph may see; everything else, X-Portal-Principal above all, stays here.
 PASSED_THROUGH = ("accept", "accept-language", "tracestate")
@@ -122,7 +124,9 @@ class Subgraph:
         signer: PrincipalSigner | CachedSigner,
         timeout_seconds: float,
         circuit: Circuit | None = None,
+        tracer: trace.Tracer | None = None,
     ) -> None:
+        self.tracer = tracer or TRACER
         self.circuit = circuit or Circuit()
         self._inflight: dict[Hashable, asyncio.Future[tuple[bytes, dict[str, Any]]]] = {}
         self.name = name
@@ -188,12 +192,18 @@ class Subgraph:
             metrics.SUBGRAPH_ERRORS.labels(self.name, "circuit_open").inc()
             raise FetchFailed(unavailable)
         started = time.perf_counter()
-        with tracer.start_as_current_span(
-            "gateway.fetch", attributes={"portal.subgraph": self.name}
-        ):
+        with self.tracer.start_as_current_span(
+            "gateway.fetch", kind=trace.SpanKind.CLIENT, attributes={"portal.subgraph": self.name}
+        ) as span:
+            sent = headers
+            if span.is_recording():
+                # The subgraph's server span becomes this fetch's child.
+                traced = dict(headers)
+                PROPAGATOR.inject(traced)
+                sent = traced
             try:
                 async with self.session.post(
-                    self.url, data=data, headers=headers, timeout=limit or self.timeout
+                    self.url, data=data, headers=sent, timeout=limit or self.timeout
                 ) as response:
                     payload = await response.read()
                     status = response.status
@@ -244,15 +254,17 @@ class Subgraph:
                 "subgraph unavailable",
                 extra={"subgraph": self.name, "error": type(error).__name__},
             )
-            raise SubgraphUnavailable(f"{self.name} service unavailable") from None
+            raise SubgraphUnavailable(
+                _("{service} service unavailable", service=self.name)
+            ) from None
         if status == 401:
             # The subgraph refused the principal the gateway signed: a key mismatch between
             # PORTAL_PRINCIPAL_PRIVATE_KEY_FILE here and the subgraph's public key.
             log.error("subgraph refused the gateway's principal", extra={"subgraph": self.name})
-            raise SubgraphUnavailable(f"{self.name} service unavailable")
+            raise SubgraphUnavailable(_("{service} service unavailable", service=self.name))
         if status >= 500:
             log.error("subgraph failed", extra={"subgraph": self.name, "status": status})
-            raise SubgraphUnavailable(f"{self.name} service unavailable")
+            raise SubgraphUnavailable(_("{service} service unavailable", service=self.name))
         return UpstreamResponse(status, payload, content_type)
 
     async def open_file(
@@ -263,7 +275,7 @@ class Subgraph:
         `timeout_seconds` (aiohttp's total timeout covers reading)."""
         if not self.circuit.allows():
             metrics.SUBGRAPH_ERRORS.labels(self.name, "circuit_open").inc()
-            raise SubgraphUnavailable(f"{self.name} service unavailable")
+            raise SubgraphUnavailable(_("{service} service unavailable", service=self.name))
         timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=min(timeout_seconds, 3.0))
         file_headers = {k: v for k, v in headers.items() if k != "content-type"}
         file_headers["accept"] = "*/*"
@@ -273,13 +285,15 @@ class Subgraph:
             )
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             self._failed(type(error).__name__)
-            raise SubgraphUnavailable(f"{self.name} service unavailable") from None
+            raise SubgraphUnavailable(
+                _("{service} service unavailable", service=self.name)
+            ) from None
         if response.status == 401 or response.status >= 500:
             response.release()
             if response.status == 401:
                 log.error("subgraph refused the gateway's principal", extra={"subgraph": self.name})
             self._failed(f"http_{response.status}")
-            raise SubgraphUnavailable(f"{self.name} service unavailable")
+            raise SubgraphUnavailable(_("{service} service unavailable", service=self.name))
         self.circuit.succeeded()
         return response
 
@@ -301,7 +315,7 @@ class Subgraph:
         writer.append(orjson.dumps(paths), {"content-type": JSON}).set_content_disposition(
             "form-data", name="map"
         )
-        for key, (_, part) in files.items():
+        for key, (_field, part) in files.items():
             payload = aiohttp.payload.AsyncIterablePayload(
                 part.chunks(), content_type=part.content_type
             )

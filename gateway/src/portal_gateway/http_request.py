@@ -13,6 +13,7 @@ from portal_gateway.errors import (
     UNSUPPORTED_MEDIA_TYPE,
     BadRequest,
     GatewayError,
+    _,
 )
 from portal_gateway.media import GRAPHQL_RESPONSE, JSON
 
@@ -33,12 +34,12 @@ async def read_body(request: Request, limit: int) -> bytes:
         GRAPHQL_RESPONSE,
     ):
         raise GatewayError(
-            "send the GraphQL request as application/json",
+            _("send the GraphQL request as application/json"),
             status=415,
             code=UNSUPPORTED_MEDIA_TYPE,
         )
     too_large = GatewayError(
-        f"request body larger than {limit} bytes", status=413, code=PAYLOAD_TOO_LARGE
+        _("request body larger than {limit} bytes", limit=limit), status=413, code=PAYLOAD_TOO_LARGE
     )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -55,27 +56,28 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def parse_json(body: bytes) -> Any:
     if not body:
-        raise BadRequest("empty request body: expected a GraphQL request as JSON")
+        raise BadRequest(_("empty request body: expected a GraphQL request as JSON"))
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise BadRequest("request body is not valid JSON") from None
+        raise BadRequest(_("request body is not valid JSON")) from None
 
 
 def validate_operation(operation: Any) -> None:
     """The shape GraphQL-over-HTTP asks for; the subgraph validates the document itself."""
     if not isinstance(operation, dict):
-        raise BadRequest("expected a JSON object with a `query`")
+        raise BadRequest(_("expected a JSON object with a `query`"))
     query = operation.get("query")
     extensions = operation.get("extensions")
     persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
     if not (persisted and query is None) and (not isinstance(query, str) or not query.strip()):
-        raise BadRequest("missing `query`: expected a GraphQL document as a string")
+        raise BadRequest(_("missing `query`: expected a GraphQL document as a string"))
     for name, kind in (("variables", dict), ("operationName", str), ("extensions", dict)):
         value = operation.get(name)
         if value is not None and not isinstance(value, kind):
-            expected = "an object" if kind is dict else "a string"
-            raise BadRequest(f"`{name}` must be {expected}")
+            if kind is dict:
+                raise BadRequest(_("`{name}` must be an object", name=name))
+            raise BadRequest(_("`{name}` must be a string", name=name))
 
 
 VARIABLES_TOO_DEEP = "VARIABLES_TOO_DEEP"
@@ -96,12 +98,13 @@ def check_variables(variables: Any, *, max_depth: int, max_values: int) -> None:
         values += 1
         if values > max_values:
             raise BadRequest(
-                f"the variables hold more than {max_values} values", code=VARIABLES_TOO_LARGE
+                _("the variables hold more than {limit} values", limit=max_values),
+                code=VARIABLES_TOO_LARGE,
             )
         if isinstance(value, dict | list):
             if depth > max_depth:
                 raise BadRequest(
-                    f"the variables are nested deeper than {max_depth} levels",
+                    _("the variables are nested deeper than {limit} levels", limit=max_depth),
                     code=VARIABLES_TOO_DEEP,
                 )
             children = value.values() if isinstance(value, dict) else value
@@ -111,7 +114,7 @@ def check_variables(variables: Any, *, max_depth: int, max_values: int) -> None:
 def operation_from_query(request: Request) -> dict[str, Any]:
     params = request.query_params
     if not params.get("query", "").strip() and "extensions" not in params:
-        raise BadRequest("missing `query` parameter")
+        raise BadRequest(_("missing `query` parameter"))
     operation: dict[str, Any] = {"query": params.get("query")}
     if params.get("operationName"):
         operation["operationName"] = params["operationName"]
@@ -119,6 +122,6 @@ def operation_from_query(request: Request) -> dict[str, Any]:
         if (raw := params.get(name)) is not None and raw != "":
             value = parse_json(raw.encode())
             if value is not None and not isinstance(value, dict):
-                raise BadRequest(f"`{name}` must be a JSON object")
+                raise BadRequest(_("`{name}` must be a JSON object", name=name))
             operation[name] = value
     return operation

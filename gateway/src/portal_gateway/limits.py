@@ -20,7 +20,9 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
 )
+from portal_kit.messages import translate
 
+from portal_gateway.errors import _
 from portal_gateway.federation.operation import Field
 
 
@@ -37,8 +39,13 @@ class Limits:
 class LimitExceeded(Exception):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
-        self.message = message
+        self._message = message
         self.code = code
+
+    @property
+    def message(self) -> str:
+        """The message in the caller's language (read where the answer is written)."""
+        return translate(self._message)
 
 
 @dataclass(frozen=True)
@@ -119,22 +126,33 @@ def check_document(
     shape = of(operation.selection_set)
     if 1 + shape.extra_depth > limits.max_depth:
         raise LimitExceeded(
-            f"query is nested deeper than {limits.max_depth} levels", "QUERY_TOO_DEEP"
+            _("query is nested deeper than {limit} levels", limit=limits.max_depth),
+            "QUERY_TOO_DEEP",
         )
     if shape.fields > limits.max_fields:
         raise LimitExceeded(
-            f"query expands to more than {limits.max_fields} fields once its fragments are inlined",
+            _(
+                "query expands to more than {limit} fields once its fragments are inlined",
+                limit=limits.max_fields,
+            ),
             "QUERY_TOO_LARGE",
         )
     if shape.aliases > limits.max_aliases:
         raise LimitExceeded(
-            f"query uses {shape.aliases} aliases; at most {limits.max_aliases} are allowed",
+            _(
+                "query uses {count} aliases; at most {limit} are allowed",
+                count=shape.aliases,
+                limit=limits.max_aliases,
+            ),
             "TOO_MANY_ALIASES",
         )
     if shape.own_fields > limits.max_root_fields:
         raise LimitExceeded(
-            f"query asks for {shape.own_fields} root fields; at most {limits.max_root_fields} "
-            "are allowed",
+            _(
+                "query asks for {count} root fields; at most {limit} are allowed",
+                count=shape.own_fields,
+                limit=limits.max_root_fields,
+            ),
             "TOO_MANY_ROOT_FIELDS",
         )
 
@@ -185,7 +203,11 @@ def check_cost(fields: list[Field], variables: Mapping[str, Any], limits: Limits
     estimated = cost(fields, variables, limits)
     if estimated > limits.max_cost:
         raise LimitExceeded(
-            f"query is estimated to cost {estimated}; at most {limits.max_cost} is allowed",
+            _(
+                "query is estimated to cost {cost}; at most {limit} is allowed",
+                cost=estimated,
+                limit=limits.max_cost,
+            ),
             "QUERY_TOO_COSTLY",
         )
     return estimated

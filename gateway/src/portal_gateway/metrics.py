@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal_kit import metrics as kit_metrics
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -49,4 +50,6 @@ PERSISTED_QUERY_BYTES = Gauge(
 
 
 def exposition() -> bytes:
-    return generate_latest(REGISTRY)
+    """The gateway's own families, then the kit's (`portal_http_*`: requests by route and
+    status, the request duration histogram) that its request middleware records."""
+    return generate_latest(REGISTRY) + kit_metrics.exposition()

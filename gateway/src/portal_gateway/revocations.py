@@ -5,7 +5,8 @@ stop working before that (docs/architecture.md, section 5):
 
 - `user.updated` with `active: false` in `changed`, `user.password_changed`, `user.password_reset`
   (the session epoch): every token of that user issued before the event;
-- `session.ended` (logged out, or a reused refresh token): every token of that session (`sid`).
+- `session.ended` (logged out, a reused refresh token, or a revoked partner client, whose id is
+  its tokens' `sid`): every token of that session (`sid`).
 
 The gateway reads that stream from a point one token lifetime back (so a restart forgets
 nothing that still matters) and keeps what it read in memory, forgetting what no unexpired token
@@ -21,6 +22,7 @@ import contextlib
 import logging
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -94,9 +96,17 @@ class Revocations:
 class RevocationFeed:
     """Reads people's stream into `Revocations` in the background, reconnecting forever."""
 
-    def __init__(self, revocations: Revocations, *, nats_url: str, prefix: str) -> None:
+    def __init__(
+        self,
+        revocations: Revocations,
+        *,
+        nats_url: str,
+        prefix: str,
+        nkey_seed_file: Path | None = None,
+    ) -> None:
         self.revocations = revocations
         self._url = nats_url
+        self._nkey_seed_file = nkey_seed_file
         self._subject = f"{prefix}.*.people.>"
         self._task: asyncio.Task[None] | None = None
         self._client: NatsClient | None = None
@@ -137,7 +147,9 @@ class RevocationFeed:
 
     async def _follow(self) -> None:
         if self._client is None or self._client.is_closed:
-            self._client = await connect_nats(self._url, name="gateway-revocations")
+            self._client = await connect_nats(
+                self._url, name="gateway-revocations", nkey_seed_file=self._nkey_seed_file
+            )
         js = self._client.jetstream()
         since = datetime.fromtimestamp(time.time() - self.revocations.horizon, UTC)
 

@@ -49,6 +49,8 @@ class GatewaySettings(BaseSettings):
     # People's events on NATS, followed for revocations (deactivation, logout, password change
     # or reset: revocations.py). Empty: no feed, a token then lives until it expires.
     nats_url: str = Field(default="nats://127.0.0.1:4222", max_length=2000)
+    # The platform's nkey seed when nats-server requires authentication (as the services').
+    nats_nkey_seed_file: Path | None = None
     event_prefix: str = Field(default="portal", pattern=r"^[a-z][a-z0-9]{0,30}$")
     # Keys are refetched after this long, and at once for a token with an unknown key id ...
     jwks_cache_seconds: float = Field(default=300.0, gt=0)
@@ -107,6 +109,23 @@ class GatewaySettings(BaseSettings):
     # A subgraph failing this many fetches in a row is not called for this long.
     circuit_failures: int = Field(default=5, ge=1)
     circuit_reset_seconds: float = Field(default=10.0, gt=0)
+    # Subscriptions over WebSocket on /graphql (graphql-transport-ws; subscriptions/): a socket
+    # without `connection_init` in this time is closed (4408) ...
+    subscription_init_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    # ... and these bound one socket and one tenant (TOO_MANY_SUBSCRIPTIONS, or close 4429).
+    subscriptions_per_connection: int = Field(default=50, ge=1, le=10_000)
+    subscriptions_per_tenant: int = Field(default=20_000, ge=1)
+    subscription_connections_per_tenant: int = Field(default=5_000, ge=1)
+    subscription_messages_per_second: float = Field(default=20.0, gt=0)
+    subscription_message_burst: int = Field(default=100, ge=1)
+    # Messages waiting for a slow client; past this it is closed (1013) and may come back.
+    subscription_send_queue: int = Field(default=256, ge=1)
+    # Re-reads of records for subscribers running at once, and events waiting for them (past
+    # this an event is dropped and counted: portal_gateway_subscription_events_dropped).
+    subscription_reads_in_flight: int = Field(default=100, ge=1)
+    subscription_pending_events: int = Field(default=10_000, ge=1)
+    # How often open sockets are checked for an expired or revoked token (closed with 4403).
+    subscription_check_seconds: float = Field(default=1.0, gt=0, le=60)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("cors_origins", mode="before")

@@ -39,7 +39,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
 
-from portal_gateway.errors import PAYLOAD_TOO_LARGE, BadRequest, GatewayError
+from portal_gateway.errors import PAYLOAD_TOO_LARGE, BadRequest, GatewayError, _
 from portal_gateway.federation.supergraph import Supergraph
 from portal_gateway.http_request import parse_json, validate_operation
 
@@ -118,7 +118,7 @@ async def read_multipart(
     """The multipart request read within `limit` bytes (its `operations` and `map` within
     `part_limit` each), its spooled files removed when the context ends."""
     too_large = GatewayError(
-        f"request body larger than {limit} bytes", status=413, code=PAYLOAD_TOO_LARGE
+        _("request body larger than {limit} bytes", limit=limit), status=413, code=PAYLOAD_TOO_LARGE
     )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -140,7 +140,9 @@ async def read_multipart(
             max_files=MAX_FILES, max_fields=2 + MAX_FILES, max_part_size=part_limit
         )
     except MultiPartException as error:
-        raise BadRequest(f"malformed multipart request: {error.message}") from None
+        raise BadRequest(
+            _("malformed multipart request: {problem}", problem=error.message)
+        ) from None
     try:
         yield _operation(form)
     finally:
@@ -150,30 +152,32 @@ async def read_multipart(
 def _operation(form: Any) -> MultipartOperation:
     operations, mapping = form.get("operations"), form.get("map")
     if not isinstance(operations, str) or not isinstance(mapping, str):
-        raise BadRequest("a multipart request needs the fields `operations` and `map` first")
+        raise BadRequest(_("a multipart request needs the fields `operations` and `map` first"))
     operation = parse_json(operations.encode())
     if isinstance(operation, list):
-        raise UploadRefused("batched operations cannot take files: send one operation")
+        raise UploadRefused(_("batched operations cannot take files: send one operation"))
     validate_operation(operation)
     paths = parse_json(mapping.encode())
     if not isinstance(paths, dict) or not all(
         isinstance(targets, list) and targets and all(isinstance(t, str) for t in targets)
         for targets in paths.values()
     ):
-        raise BadRequest("`map` must map each file's field name to a list of variable paths")
+        raise BadRequest(_("`map` must map each file's field name to a list of variable paths"))
     files: dict[str, SpooledFile] = {}
     for key in paths:
         part = form.get(key)
         if not isinstance(part, UploadFile):
-            raise BadRequest(f"`map` names the file {key!r}, which the request does not carry")
+            raise BadRequest(
+                _("`map` names the file {file}, which the request does not carry", file=repr(key))
+            )
         files[key] = SpooledFile(part)
     extra = [k for k in form if k not in paths and k not in ("operations", "map")]
     if extra:
-        raise BadRequest(f"the part {extra[0]!r} is not in `map`")
+        raise BadRequest(_("the part {part} is not in `map`", part=repr(extra[0])))
     multipart = MultipartOperation(operation, files, paths)
     variables = operation.setdefault("variables", {})
     if not isinstance(variables, dict):
-        raise BadRequest("`variables` must be an object")
+        raise BadRequest(_("`variables` must be an object"))
     for key, targets in paths.items():
         for target in targets:
             _put(variables, target, multipart.placeholder(key))
@@ -185,7 +189,9 @@ def _put(variables: dict[str, Any], target: str, placeholder: str) -> None:
     put null, as the spec asks."""
     steps = target.split(".")
     if len(steps) < 2 or steps[0] != "variables":
-        raise UploadRefused(f"`{target}`: a file can only fill a variable (`variables.…`)")
+        raise UploadRefused(
+            _("`{target}`: a file can only fill a variable (`variables.…`)", target=target)
+        )
     container: Any = variables
     for step in steps[1:-1]:
         container = _step(container, step, target)
@@ -198,7 +204,9 @@ def _put(variables: dict[str, Any], target: str, placeholder: str) -> None:
     elif isinstance(container, dict) and last in container and container[last] is None:
         container[last] = placeholder
         return
-    raise BadRequest(f"`{target}` must be null in the variables, where the file goes")
+    raise BadRequest(
+        _("`{target}` must be null in the variables, where the file goes", target=target)
+    )
 
 
 def _step(container: Any, step: str, target: str) -> Any:
@@ -206,7 +214,7 @@ def _step(container: Any, step: str, target: str) -> Any:
         return container[step]
     if isinstance(container, list) and step.isdigit() and int(step) < len(container):
         return container[int(step)]
-    raise BadRequest(f"`{target}` is not in the variables")
+    raise BadRequest(_("`{target}` is not in the variables", target=target))
 
 
 def check_targets(
@@ -218,7 +226,7 @@ def check_targets(
     """The one subgraph that takes the files; refuses files anywhere but `Upload` arguments of
     root mutation fields of one subgraph (a query, a nested field, two subgraphs)."""
     if operation.operation != OperationType.MUTATION:
-        raise UploadRefused("only a mutation can take files")
+        raise UploadRefused(_("only a mutation can take files"))
     schema = supergraph.schema
     declared = {d.variable.name.value: d.type for d in operation.variable_definitions or ()}
     carrying: set[str] = set()
@@ -227,33 +235,43 @@ def check_targets(
             steps = target.split(".")[1:]
             type_node = declared.get(steps[0])
             if type_node is None:
-                raise UploadRefused(f"`{target}`: the operation declares no ${steps[0]}")
+                raise UploadRefused(
+                    _(
+                        "`{target}`: the operation declares no ${variable}",
+                        target=target,
+                        variable=steps[0],
+                    )
+                )
             if not _is_upload(schema, type_from_ast(schema, type_node), steps[1:]):
-                raise UploadRefused(f"`{target}` is not of type {UPLOAD_SCALAR}")
+                raise UploadRefused(
+                    _("`{target}` is not of type {type}", target=target, type=UPLOAD_SCALAR)
+                )
             carrying.add(steps[0])
     if any(_uses(fragment, carrying) for fragment in fragments.values()):
-        raise UploadRefused("files go to root mutation fields, not into fragments")
+        raise UploadRefused(_("files go to root mutation fields, not into fragments"))
     mutation = schema.mutation_type
     graphs: set[str] = set()
     for selection in operation.selection_set.selections:
         if not isinstance(selection, FieldNode):
             if _uses(selection, carrying):
-                raise UploadRefused("files go to root mutation fields, not into fragments")
+                raise UploadRefused(_("files go to root mutation fields, not into fragments"))
             continue
         argument_uses = any(
             _uses(argument.value, carrying) for argument in selection.arguments or ()
         )
         if selection.selection_set is not None and _uses(selection.selection_set, carrying):
-            raise UploadRefused(f"`{selection.name.value}`: files go to root mutation fields")
+            raise UploadRefused(
+                _("`{field}`: files go to root mutation fields", field=selection.name.value)
+            )
         if argument_uses and mutation is not None:
             info = supergraph.types.get(mutation.name)
             owners = info.resolvers(selection.name.value) if info is not None else []
             graphs.update(join.graph for join in owners)
     if len(graphs) != 1:
         raise UploadRefused(
-            "files go to root mutation fields of one service"
+            _("files go to root mutation fields of one service")
             if graphs
-            else "no field of the operation takes the files"
+            else _("no field of the operation takes the files")
         )
     return graphs.pop()
 

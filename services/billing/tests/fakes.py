@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -140,6 +141,23 @@ class InMemoryOrganisations(InMemoryOrganisationWrites):
             ]
             seen += frontier
         return seen
+
+
+class FakeFeed:
+    """Billing's reading of orders' events: caught up, or behind until `arrives` is done (the
+    event arrives while the use case waits)."""
+
+    def __init__(self) -> None:
+        self.current = True
+        self.waited: list[float] = []
+        self.arrives: Callable[[], Awaitable[None]] | None = None
+
+    async def caught_up_within(self, seconds: float, *, settle: float = 0.0) -> bool:
+        self.waited.append(seconds)
+        if self.arrives is not None:
+            await self.arrives()
+            self.current = True
+        return self.current
 
 
 class InMemoryBillable:

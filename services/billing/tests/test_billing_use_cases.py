@@ -24,13 +24,26 @@ from portal_billing.service_layer.invoices import InvoiceDesk
 from portal_billing.service_layer.overdue import OverdueWatch
 from portal_billing.service_layer.ports import InvoiceFilter, Sort
 from portal_billing.service_layer.registers import OrderRegister
-from portal_kit.domain import DomainError, Forbidden, NotFound, StaleVersion, ValidationFailed
+from portal_kit.domain import (
+    DomainError,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+    TryAgain,
+    ValidationFailed,
+)
 from portal_kit.principal import Principal
 from portal_kit.testing.catalogues import missing_translations, unmarked_messages
 from portal_kit.testing.fakes import InMemoryCounters
 from portal_kit.testing.plugin import make_principal
 
-from .fakes import InMemoryBillable, InMemoryIncoming, InMemoryInvoices, InMemoryOrganisations
+from .fakes import (
+    FakeFeed,
+    InMemoryBillable,
+    InMemoryIncoming,
+    InMemoryInvoices,
+    InMemoryOrganisations,
+)
 
 NOON = datetime(2018, 3, 6, 12, 0, tzinfo=UTC)
 STAFF = make_principal("avonova", user="staff-1", staff=True)
@@ -51,6 +64,7 @@ class Tenant:
         self.numbers = InMemoryCounters()
         self.organisations = InMemoryOrganisations()
         self.billable = InMemoryBillable()
+        self.order_events = FakeFeed()
         self.organisations.add("testbedriften", "Testbedriften AS", organisation_number="974760673")
         self.organisations.add("bergen", "Bergen TEST", parent_id="testbedriften")
         self.organisations.add("annen", "Annen Kunde AS")
@@ -73,6 +87,7 @@ class Tenant:
             shipped_configurations().get(self.tenant),
             self.incoming,
             self.billable,
+            self.order_events,
             clock=lambda: self.now,
         )
 
@@ -438,6 +453,43 @@ async def test_a_contractors_invoice_with_the_exact_ao_reference_matches_its_don
     # The operator's ERP registers for a contractor through the API.
     staff_made = await register("AO2376", principal=FB_STAFF, contractor="ue-2")
     assert staff_made.contractor_organisation_id == "ue-2"
+
+
+async def test_a_work_order_billing_has_not_heard_of_yet_is_waited_for_not_called_missing():
+    tenant = Tenant("familjebostader")
+
+    async def register(reference="AO2375", principal=CONTRACTOR):
+        return await tenant.incoming_desk(principal).register(
+            contractor_organisation_id=None,
+            invoice_number="F-1001",
+            amount="100",
+            currency=None,
+            invoice_date=date(2019, 8, 30),
+            reference=reference,
+        )
+
+    # Orders' 'completed' event is still on its way and does not come while the desk waits.
+    tenant.order_events.current = False
+    for reference in ("AO2375", "AO9999"):  # the answer is the same for any number
+        with pytest.raises(TryAgain) as later:
+            await register(reference)
+        assert (later.value.field, later.value.code) == ("reference", "TRY_AGAIN")
+        assert reference in later.value.message
+    assert tenant.incoming.stored == {}
+
+    # It arrives while the desk waits: the invoice matches at once.
+    async def arrives():
+        await completed(tenant, "wo-1", "2375", "fel", "fb", assignee="ue-1", reference="AO2375")
+
+    tenant.order_events.arrives = arrives
+    matched = await register()
+    assert matched.order_id == "wo-1"
+    # Caught up: a number no event named is missing; another contractor's order reads the same.
+    tenant.order_events.arrives = None
+    with pytest.raises(NotFound):
+        await register("AO9999")
+    with pytest.raises(NotFound):
+        await register("AO2375", principal=OTHER_CONTRACTOR)
 
 
 def test_every_billing_message_exists_in_every_locale():

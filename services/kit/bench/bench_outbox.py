@@ -8,6 +8,8 @@ Python, so figures on it say nothing about MongoDB). It prints:
 
 - relay throughput: events/s for draining a backlog (`--events` events, in documents of 1 and
   of 10 events each, as a crash or an outage leaves them);
+- on a real MongoDB, the plan of the relay's query (`explain`): the pending-outbox partial index,
+  and how many keys and documents it read for how many pending documents;
 - commit-to-consumer latency: writes at `--rate` events/s for `--seconds`, each an update that
   pushes one event onto one of `--aggregates` aggregates (200; the stand-in scans every document
   on every write, so many more make the writes, not the relay, the limit) and wakes the relay,
@@ -28,8 +30,14 @@ from typing import Any
 import orjson
 from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, connect_nats, ensure_service_streams
-from portal_kit.mongo import Database, connect_database
-from portal_kit.outbox import OutboxRelay
+from portal_kit.mongo import (
+    PENDING_OUTBOX_INDEX,
+    Database,
+    connect_database,
+    pending_outbox,
+    pending_outbox_index,
+)
+from portal_kit.outbox import OUTBOX, OutboxRelay
 from portal_kit.testing.nats_server import NatsServer, find_nats_server
 
 COLLECTION = "things"
@@ -80,6 +88,10 @@ class _TimedCursor:
         self._timer = timer
         self._cursor = cursor
 
+    def hint(self, index: str) -> _TimedCursor:
+        self._cursor = self._cursor.hint(index)
+        return self
+
     def __aiter__(self) -> _TimedCursor:
         return self
 
@@ -109,6 +121,8 @@ async def backlog(database: Database, prefix: str, js: Any, events: int, per_doc
         for d in range(events // per_document)
     ]
     await things.insert_many(documents)
+    if per_document == 1:
+        await explain(database)
     timed = Timed(database)
     relay = OutboxRelay(timed, [COLLECTION], js, prefix=prefix)  # type: ignore[arg-type]
     started = time.perf_counter()
@@ -120,6 +134,34 @@ async def backlog(database: Database, prefix: str, js: Any, events: int, per_doc
         f"{seconds:.2f} s = {sent / seconds:,.0f} events/s; of that {timed.seconds:.2f} s in "
         f"the database, so publishing alone {sent / publishing:,.0f} events/s"
     )
+
+
+async def explain(database: Database) -> None:
+    """On a real MongoDB, how the relay's query runs: on the partial index, reading only the
+    pending documents, among as many that have nothing pending (the stand-in cannot explain)."""
+    if database.stand_in:
+        return
+    things = database.system_collection(COLLECTION)
+    pending = await things.count_documents(pending_outbox(OUTBOX))
+    await things.insert_many(
+        [{"_id": f"done{d}", "tenant": "bench", "version": 1, "outbox": []} for d in range(pending)]
+    )
+    plan = (
+        await things.find(pending_outbox(OUTBOX), {OUTBOX: 1, "tenant": 1})
+        .hint(PENDING_OUTBOX_INDEX)
+        .explain()
+    )
+    stats = plan["executionStats"]
+    stages = []
+    stage = plan["queryPlanner"]["winningPlan"]
+    while stage:
+        stages.append(f"{stage['stage']}({stage.get('indexName', '')})")
+        stage = stage.get("inputStage")
+    print(
+        f"relay query plan: {' <- '.join(stages)}; {stats['totalKeysExamined']} keys and "
+        f"{stats['totalDocsExamined']} documents read for {pending} pending of {2 * pending}"
+    )
+    await things.delete_many({"_id": {"$in": [f"done{d}" for d in range(pending)]}})
 
 
 async def latency(
@@ -200,6 +242,7 @@ async def main(events: int, rate: int, seconds: float, aggregates: int) -> None:
         nats_url = server.url
     mongo_url = os.environ.get("PORTAL_MONGO_URL")
     database = connect_database(mongo_url, f"bench_outbox_{uuid.uuid4().hex[:8]}")
+    await database.ensure_indexes([pending_outbox_index(COLLECTION, OUTBOX)])
     version = await database.server_version()
     print(
         "MongoDB:",

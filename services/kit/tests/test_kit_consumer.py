@@ -10,10 +10,15 @@ from typing import Any
 import orjson
 import pytest
 from nats.js import JetStreamContext
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from portal_kit.consumer import EventConsumer, Handler
 from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, ensure_service_streams
-from portal_kit.logging import tenant_var
+from portal_kit.logging import tenant_var, traceparent_var
+from portal_kit.metrics import REGISTRY
 from portal_kit.mongo import Database, connect_database
 from portal_kit.testing.plugin import TestNamespace
 
@@ -388,3 +393,118 @@ def test_max_deliver_must_be_positive(database: Database, names: StreamNames) ->
             handler=handler,
             max_deliver=0,
         )
+
+
+def _sample(name: str, durable: str, **labels: str) -> float:
+    found = REGISTRY.get_sample_value(name, {"service": "kit", "consumer": durable, **labels})
+    return -1.0 if found is None else found
+
+
+async def test_metrics_count_handled_failed_redelivered_and_dead_lettered_events(
+    js: JetStreamContext, names: StreamNames, start_consumer: StartConsumer
+) -> None:
+    durable = f"metrics-{uuid.uuid4().hex[:8]}"
+    doomed, flaky, fine = _event(name="renamed"), _event(name="closed"), _event()
+    recorder = Recorder(fail_times={doomed.id: 1_000, flaky.id: 1})
+    consumer = await start_consumer(
+        recorder, durable=durable, max_deliver=2, backoff=(0.05,), lag_poll_seconds=0.05
+    )
+    for event in (doomed, flaky, fine):
+        await _publish(js, names.prefix, event)
+    await _publish_raw(js, names.prefix, b"not json")
+
+    await _until(lambda: consumer.dead_lettered == 2 and consumer.handled == 2)
+    await _until(lambda: _sample("portal_consumer_handled_events_total", durable) == 2)
+    assert _sample("portal_consumer_failed_events_total", durable) == 3  # doomed twice, flaky once
+    assert _sample("portal_consumer_redeliveries_total", durable) == 2  # doomed and flaky again
+    dead = "portal_consumer_dead_letters_total"
+    assert _sample(dead, durable, reason="handler_failed") == 1
+    assert _sample(dead, durable, reason="malformed") == 1
+    assert _sample("portal_consumer_duplicate_events_total", durable) == 0
+    assert _sample("portal_consumer_handle_seconds_count", durable) == 5
+    await _until(lambda: _sample("portal_consumer_lag_messages", durable) == 0)
+
+
+async def test_lag_is_what_the_stream_holds_beyond_what_was_delivered(
+    js: JetStreamContext, names: StreamNames, start_consumer: StartConsumer
+) -> None:
+    durable = f"lag-{uuid.uuid4().hex[:8]}"
+    release = asyncio.Event()
+
+    async def slow(event: CloudEvent) -> None:
+        await release.wait()
+
+    events = [_event() for _ in range(30)]
+    for event in events:
+        await _publish(js, names.prefix, event)
+    consumer = await start_consumer(slow, durable=durable, lag_poll_seconds=0.05)
+    # One fetch takes 20 messages: the other 10 wait on the stream while the first is held.
+    await _until(lambda: _sample("portal_consumer_lag_messages", durable) >= 10)
+    release.set()
+    await _until(lambda: consumer.handled == 30)
+    await _until(lambda: _sample("portal_consumer_lag_messages", durable) == 0)
+
+
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+ENVELOPE_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+class TraceSpy:
+    """A handler keeping the trace context it runs in (what its events would carry)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str | None] = {}
+
+    async def __call__(self, event: CloudEvent) -> None:
+        self.seen[event.id] = traceparent_var.get()
+
+
+async def _publish_traced(
+    js: JetStreamContext, prefix: str, header: str | None, envelope: str | None
+) -> CloudEvent:
+    event = _event().model_copy(update={"traceparent": envelope})
+    headers = {"Nats-Msg-Id": event.id, **({"traceparent": header} if header else {})}
+    await js.publish(
+        event.nats_subject(prefix), orjson.dumps(event.model_dump(mode="json")), headers=headers
+    )
+    return event
+
+
+async def test_untraced_the_events_trace_context_passes_through_to_the_handler(
+    js: JetStreamContext, names: StreamNames, start_consumer: StartConsumer
+) -> None:
+    spy = TraceSpy()
+    consumer = await start_consumer(spy)
+    both = await _publish_traced(js, names.prefix, TRACEPARENT, ENVELOPE_TRACEPARENT)
+    envelope_only = await _publish_traced(js, names.prefix, None, ENVELOPE_TRACEPARENT)
+    broken = await _publish_traced(js, names.prefix, "garbage", None)
+    await _until(lambda: consumer.handled == 3)
+
+    assert spy.seen[both.id] == TRACEPARENT  # the NATS header first
+    assert spy.seen[envelope_only.id] == ENVELOPE_TRACEPARENT
+    assert spy.seen[broken.id] is None  # a malformed header is no trace context
+    assert traceparent_var.get() is None
+
+
+async def test_traced_each_event_is_handled_in_a_consumer_span_under_the_events_trace(
+    js: JetStreamContext, names: StreamNames, start_consumer: StartConsumer
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    spy = TraceSpy()
+    consumer = await start_consumer(spy)
+    consumer.tracer = provider.get_tracer("test")
+    from_header = await _publish_traced(js, names.prefix, TRACEPARENT, ENVELOPE_TRACEPARENT)
+    from_envelope = await _publish_traced(js, names.prefix, None, ENVELOPE_TRACEPARENT)
+    await _until(lambda: consumer.handled == 2)
+
+    spans = {str(s.attributes["messaging.message.id"]): s for s in exporter.get_finished_spans()}
+    for event, parent in ((from_header, TRACEPARENT), (from_envelope, ENVELOPE_TRACEPARENT)):
+        span = spans[event.id]
+        _, trace_id, parent_id, _ = parent.split("-")
+        assert span.kind is SpanKind.CONSUMER and span.name == f"{DURABLE} process"
+        assert span.parent is not None and f"{span.parent.span_id:016x}" == parent_id
+        assert f"{span.context.trace_id:032x}" == trace_id
+        # What the handler's own events carry: this span, in the event's trace.
+        assert spy.seen[event.id] == f"00-{trace_id}-{span.context.span_id:016x}-01"

@@ -12,8 +12,8 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, ensure_service_streams
-from portal_kit.mongo import Database, connect_database
-from portal_kit.outbox import OutboxRelay
+from portal_kit.mongo import Database, connect_database, pending_outbox_index
+from portal_kit.outbox import OUTBOX, OutboxRelay
 from portal_kit.testing.plugin import TestNamespace
 
 TIMEOUT = 10.0
@@ -26,6 +26,8 @@ class Crash(Exception):
 @pytest.fixture
 async def database(mongo_url: str | None, namespace: TestNamespace) -> AsyncIterator[Database]:
     database = connect_database(mongo_url, namespace.database("kit"))
+    # As a service's start-up does (runtime.py): on a real MongoDB the relay's hint needs it.
+    await database.ensure_indexes([pending_outbox_index("things", OUTBOX)])
     try:
         yield database
     finally:
@@ -314,3 +316,59 @@ async def test_a_failed_publish_stops_its_aggregate_only_and_order_survives_the_
     messages = await _stream_messages(js, _names(namespace).stream)
     in_t1 = [m.headers["Nats-Msg-Id"] for m in messages if orjson.loads(m.data)["subject"] == "t1"]
     assert in_t1 == [e["id"] for e in first]
+
+
+async def test_metrics_show_the_backlog_of_an_outage_and_its_publishing_after(
+    database: Database, own_nats_server: Any, namespace: TestNamespace
+) -> None:
+    from portal_kit.jetstream import connect_nats
+    from portal_kit.metrics import REGISTRY
+
+    service = f"kit{namespace.token}"
+
+    def sample(name: str, **labels: str) -> float | None:
+        return REGISTRY.get_sample_value(name, {"service": service, **labels})
+
+    client = await connect_nats(own_nats_server.url, name="kit-test")
+    js = client.jetstream(timeout=1.0)
+    await ensure_service_streams(js, _names(namespace))
+    relay = OutboxRelay(
+        database, ["things"], js, prefix=namespace.event_prefix, sweep_seconds=0.2, service=service
+    )
+    assert sample("portal_outbox_pending_events") == 0
+    relay.start()
+    try:
+        own_nats_server.stop()
+        # Written 2024-05-01 (the envelopes' time): long waiting by any clock running this test.
+        await _store(
+            database, "acme", "t1", [_envelope("acme", "t1", "created", n) for n in (0, 1)]
+        )
+        await _store(database, "acme", "t2", [_envelope("acme", "t2", "created", 0)])
+        relay.wake()
+        async with asyncio.timeout(TIMEOUT):
+            while sample("portal_outbox_pending_events") != 3:  # noqa: ASYNC110 - a gauge
+                await asyncio.sleep(0.05)
+        age = sample("portal_outbox_oldest_pending_age_seconds")
+        assert age is not None and age > 86_400
+        failures = sum(  # by the exception type, whichever the outage raised
+            s.value
+            for metric in REGISTRY.collect()
+            if metric.name == "portal_outbox_publish_failures"
+            for s in metric.samples
+            if s.labels["service"] == service and s.name.endswith("_total")
+        )
+        assert failures >= 1
+        assert sample("portal_outbox_published_events_total") == 0
+
+        own_nats_server.start()
+        await _until_outbox_empty(database, "acme", "t1")
+        await _until_outbox_empty(database, "acme", "t2")
+        async with asyncio.timeout(TIMEOUT):
+            while sample("portal_outbox_published_events_total") != 3:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        assert sample("portal_outbox_pending_events") == 0
+        assert sample("portal_outbox_oldest_pending_age_seconds") == 0
+        assert sample("portal_outbox_publish_seconds_count") == 3
+    finally:
+        await relay.stop()
+        await client.close()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from portal_kit.domain import new_id
-from portal_kit.mongo import IndexSpec
+from portal_kit.mongo import PENDING_OUTBOX_INDEX, IndexSpec, pending_outbox
 from portal_kit.runtime import ServiceRuntime
 from portal_kit.settings import ServiceSettings
 from portal_kit.testing.notes import Note, NoteAdded, NoteRepository
@@ -52,6 +52,18 @@ async def test_committed_events_reach_the_stream(
         info = await runtime.js.stream_info(runtime.names.stream)
         assert info.state.messages == 1
         assert info.config.duplicate_window and info.config.duplicate_window > 0
+        # Start-up gave the outbox collection the relay's partial index, whose filter is the
+        # relay's query: on MongoDB the relay's pass reads only documents with pending events.
+        indexes = await runtime.database.system_collection("notes").index_information()
+        relay_index = indexes[PENDING_OUTBOX_INDEX]
+        assert relay_index["key"] == [("tenant", 1), ("_id", 1)]
+        assert relay_index["partialFilterExpression"] == pending_outbox("outbox")
+        assert (
+            await runtime.database.system_collection("notes").count_documents(
+                pending_outbox("outbox")
+            )
+            == 0
+        )
     finally:
         await runtime.stop()
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date, format_time
 from hypothesis import given
 from hypothesis import strategies as st
 from portal_kit.messages import LOCALES, SOURCE_LOCALE, catalogue
@@ -55,8 +56,21 @@ from .notification_fakes import (
 OPERATOR, EMMA, HOUSING = "jm-operator", "emma", "jm-housing"
 
 
+class Posts:
+    """Tickets' posts as each reader may read them (what the gateway would answer)."""
+
+    def __init__(self) -> None:
+        self.readable: dict[tuple[str, str], str] = {}
+        self.asked: list[tuple[str, str, str]] = []
+
+    async def text_for(self, reader, ticket_id: str, entry_id: str) -> str | None:
+        self.asked.append((reader.id, ticket_id, entry_id))
+        return self.readable.get((reader.id, entry_id))
+
+
 class World:
     def __init__(self, settings: NotificationSettings | None = None) -> None:
+        self.posts = Posts()
         self.clock = Clock()
         self.settings = Settings(settings or NotificationSettings())
         self.preferences = PreferenceBook()
@@ -82,6 +96,7 @@ class World:
             renderer=JinjaMailRenderer(),
             public_url="https://portal.example",
             clock=self.clock,
+            posts=self.posts,
         )
 
     def to(self, kind: str) -> dict[str, str]:
@@ -224,9 +239,15 @@ async def test_employees_hear_of_being_booked_and_unbooked_once_each():
     booked = world.outbox.of_kind("booking_added")[0]
     assert booked.to == "donald@example.com"
     # The time (in the tenant's time zone, Oslo) and the place name, in the tenant's language.
-    assert "Du er booket til en avtale 2026-12-03 10:00–10:30 på Avonova Bergen" in booked.text
+    assert (
+        "Du er booket til en avtale torsdag 3. desember 2026, 10:00–10:30 på Avonova Bergen"
+        in booked.text
+    )
     removed = world.outbox.of_kind("booking_removed")[0]
-    assert "Du er tatt av avtalen 2026-12-03 10:00–10:30 på Avonova Bergen" in removed.text
+    assert (
+        "Du er tatt av avtalen torsdag 3. desember 2026, 10:00–10:30 på Avonova Bergen"
+        in removed.text
+    )
 
 
 def order_event(name: str, event_id: str, **data: object) -> object:
@@ -315,6 +336,38 @@ async def test_ticket_creator_and_followers_hear_of_public_posts_and_status_neve
     assert subject == "JM: nytt svar i ärende 2026-0042"
 
 
+async def test_a_ticket_post_mail_quotes_the_post_as_each_recipient_reads_it():
+    world = World()
+    created = {"ticket_id": "t-1", "number": "2026-0042", "organisation_id": HOUSING}
+    await world.notifier.handle(
+        event("tickets.ticket.created", {**created, "created_by": "kunde"}, event_id="t0")
+    )
+    await world.notifier.handle(
+        event(
+            "tickets.ticket.follower_added",
+            {**created, "follower_id": "emma-2", "added_by": "kunde"},
+            event_id="f0",
+        )
+    )
+    long = "Prøv å <logge inn> på nytt. " + "ord " * 600
+    world.posts.readable[("kunde", "p")] = long  # emma-2 may not read it (None)
+    post = {**created, "entry_id": "p", "author_side": "staff", "files": 0, "internal": False}
+    await world.notifier.handle(
+        event("tickets.ticket.post_added", {**post, "author_id": "pm"}, event_id="p1")
+    )
+    # Read once per recipient, as that recipient.
+    assert sorted(world.posts.asked) == [("emma-2", "t-1", "p"), ("kunde", "t-1", "p")]
+    mails = {m.recipient_key: m for m in world.outbox.of_kind("ticket_post")}
+    quoted = mails["user:kunde"]
+    assert "> Prøv å <logge inn> på nytt." in quoted.text
+    assert quoted.html is not None and "Prøv å &lt;logge inn&gt; på nytt." in quoted.html
+    assert "<logge inn>" not in quoted.html
+    shown = quoted.text.split("> ", 1)[1].split("\n")[0]
+    assert len(shown) <= 1001 and shown.endswith("…")  # bounded, cut at a word
+    assert "Prøv" not in mails["user:emma-2"].text  # not theirs to read: no quote
+    assert mails["user:emma-2"].html is not None and "Prøv" not in mails["user:emma-2"].html
+
+
 async def test_the_payers_billing_members_hear_of_an_invoice_issued_and_overdue():
     world = World()
     invoice = {"invoice_id": "i-1", "number": "AO2375", "payer_organisation_id": HOUSING}
@@ -387,16 +440,41 @@ def test_backoff_doubles_and_stops_at_the_ceiling(attempts):
     st.datetimes(datetime(1900, 1, 1), datetime(2200, 1, 1), timezones=st.just(UTC)),
     st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=2)),
     st.one_of(st.none(), st.text(max_size=30)),
+    st.sampled_from(["nb", "sv", "da", "fi", "en"]),
 )
-def test_a_bookings_time_reads_in_the_tenants_zone_whatever_the_event_holds(start, length, junk):
+def test_a_bookings_time_reads_in_the_tenants_zone_whatever_the_event_holds(
+    start, length, junk, locale
+):
     shown = appointment_time(
-        {"starts_at": start.isoformat(), "ends_at": (start + length).isoformat()}, tenant()
+        {"starts_at": start.isoformat(), "ends_at": (start + length).isoformat()},
+        tenant(),
+        locale,
     )
     local = start.astimezone(ZoneInfo("Europe/Oslo"))
-    assert shown.startswith(local.strftime("%Y-%m-%d %H:%M") + "–")
+    assert format_date(local, "full", locale=locale) in shown
+    assert format_time(local, "short", locale=locale) in shown
     # Missing or unreadable times (an older event) read as none, never as an error.
-    assert isinstance(appointment_time({"starts_at": junk, "ends_at": junk}, tenant()), str)
-    assert appointment_time({}, tenant()) == ""
+    junk_time = {"starts_at": junk, "ends_at": junk}
+    assert isinstance(appointment_time(junk_time, tenant(), locale), str)
+    assert appointment_time({}, tenant(), locale) == ""
+
+
+def test_a_bookings_time_reads_as_each_locale_writes_dates_in_the_tenants_zone():
+    slot = {"starts_at": "2026-12-03T08:00:00+00:00", "ends_at": "2026-12-03T08:30:00+00:00"}
+    oslo, stockholm = tenant(), tenant()
+    stockholm.configuration = stockholm.configuration.model_copy(
+        update={"time_zone": "Europe/Stockholm"}
+    )
+    assert appointment_time(slot, oslo, "nb") == "torsdag 3. desember 2026, 09:00–09:30"
+    assert appointment_time(slot, stockholm, "sv") == "torsdag 3 december 2026 09:00–09:30"
+    summer = {"starts_at": "2026-06-30T22:30:00+00:00", "ends_at": "2026-07-01T07:00:00+00:00"}
+    assert appointment_time(summer, stockholm, "sv") == (
+        "onsdag 1 juli 2026 00:30–09:00"  # the next day in Stockholm (UTC+2 in summer)
+    )
+    overnight = {**summer, "starts_at": "2026-06-30T20:00:00+00:00"}
+    assert appointment_time(overnight, oslo, "nb") == (
+        "tirsdag 30. juni 2026, 22:00 – onsdag 1. juli 2026, 09:00"
+    )
 
 
 @given(st.emails())

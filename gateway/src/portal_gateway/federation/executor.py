@@ -4,21 +4,15 @@ representations collected, deduplicated and batched, results merged, subgraph er
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from graphql import (
     FieldNode,
-    GraphQLID,
-    GraphQLNonNull,
     InlineFragmentNode,
     SelectionSetNode,
-    Undefined,
-    ValueNode,
-    value_from_ast,
 )
 
 from portal_gateway.federation.plan import Fetch, Plan
@@ -45,8 +39,6 @@ class Outcome:
     errors: list[JSONDict]
     failed_roots: int
     root_fetches: int
-    # response key of each `node(id:)` -> whether its id named a type the gateway routes
-    routed: dict[str, bool] = field(default_factory=dict)
 
 
 def merge(target: JSONDict, source: Mapping[str, Any]) -> None:
@@ -58,7 +50,9 @@ def merge(target: JSONDict, source: Mapping[str, Any]) -> None:
             for index, item in enumerate(value):
                 if isinstance(current[index], dict) and isinstance(item, dict):
                     merge(current[index], item)
-                else:
+                elif current[index] is None or item is not None:
+                    # A shared list field split between subgraphs: each answers null for what
+                    # is not its own, which does not replace another's object.
                     current[index] = item
         elif current is None or value is not None:
             target[key] = value
@@ -156,34 +150,6 @@ def _representation(
     return representation
 
 
-def node_typename(global_id: str) -> str | None:
-    """The type a global id names: base64 (standard or URL-safe, padding optional) of
-    "Type:local"; None when it is not one."""
-    text = global_id.strip()
-    padded = text + "=" * (-len(text) % 4)
-    try:
-        decoded = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
-        type_name, colon, local = decoded.decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return type_name if colon and local else None
-
-
-def node_reference(
-    argument: ValueNode, variables: Mapping[str, Any], types: frozenset[str]
-) -> JSONDict | None:
-    """The object `node(id:)` starts from: the id's type and the id, or None for an id that
-    names no type the gateway routes (it answers like an id that does not exist)."""
-    value = value_from_ast(argument, GraphQLNonNull(GraphQLID), dict(variables))
-    if value is None or value is Undefined:
-        return None
-    global_id = str(value)
-    type_name = node_typename(global_id)
-    if type_name not in types:
-        return None
-    return {"__typename": type_name, "id": global_id, "__key_id": global_id}
-
-
 def _error_at(message: str, path: list[str | int], code: str = UNAVAILABLE) -> JSONDict:
     return {"message": message, "path": path, "extensions": {"code": code}}
 
@@ -242,15 +208,6 @@ class Executor:
         await asyncio.gather(*(run(f) for f in fetches))
 
     async def _run(self, fetch: Fetch, variables: Mapping[str, Any], outcome: Outcome) -> None:
-        if fetch.node is not None:
-            key, argument, types = fetch.node
-            reference = node_reference(argument, variables, types)
-            outcome.routed[key] = reference is not None
-            if reference is not None:
-                outcome.data[key] = reference
-            return
-        if fetch.route is not None and outcome.routed.get(fetch.route[0]) != fetch.route[1]:
-            return  # the other side of a `node(id:)` answers
         subset = {n: variables[n] for n in fetch.variables if n in variables}
         if fetch.path is None:
             outcome.root_fetches += 1

@@ -162,7 +162,12 @@ class Normalizer:
         self, type_: GraphQLNamedType, selection_sets: list[SelectionSetNode]
     ) -> dict[str, list[Field]]:
         result: dict[str, list[Field]] = {}
-        for object_type in self.possible_types(type_):
+        possible = self.possible_types(type_)
+        if not possible and isinstance(type_, GraphQLInterfaceType):
+            # No implementation in the API schema: its objects answer null, yet the subgraph is
+            # asked what the client selected on the interface (its errors, its nulls).
+            possible = [type_.name]
+        for object_type in possible:
             grouped: dict[str, list[FieldNode]] = {}
             for selection_set in selection_sets:
                 self.collect(selection_set, object_type, grouped)
@@ -175,7 +180,7 @@ class Normalizer:
         first = nodes[0]
         name = first.name.value
         parent = self.schema.get_type(object_type)
-        assert isinstance(parent, GraphQLObjectType)
+        assert isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType))
         if name == TYPENAME:
             from graphql import GraphQLString
 

@@ -20,12 +20,9 @@ from graphql import (
     GraphQLObjectType,
     NameNode,
     SelectionSetNode,
-    ValueNode,
 )
 
 from portal_gateway.federation.operation import Field
-
-NODE_GRAPH = ""  # the "subgraph" of a `node(id:)` the gateway routes itself
 
 
 class PlanningError(Exception):
@@ -138,13 +135,6 @@ class Fetch:
     renames: list[tuple[tuple[str, ...], str, str, str]] = field(default_factory=list)
     document: str = ""
     variables: tuple[str, ...] = ()
-    # A `node(id:)` answered by the gateway: (response key, the `id` argument, the types it
-    # routes). The executor decodes the global id into a representation; entity fetches of the
-    # subgraphs owning each type depend on it.
-    node: tuple[str, ValueNode, frozenset[str]] | None = None
-    # (response key of a `node(id:)`, whether the gateway routed its id): this fetch runs only
-    # when it did (the owners' side) or only when it did not (the subgraph's `node` side)
-    route: tuple[str, bool] | None = None
 
     def add_entity_key(self, key: str) -> None:
         if key not in self.entity_keys:

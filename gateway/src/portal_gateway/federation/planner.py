@@ -6,10 +6,12 @@ parent was fetched goes in that fetch; any other goes in an entity fetch of a su
 resolves it, joined by a key of the parent type (with its `@requires` fields fetched first).
 The printer (`printer.py`) then writes each fetch's document.
 
-`Query.node(id:)` over a `Node` interface whose implementations each have an owning subgraph
-(one that declares the type as implementing `Node`, with a key `id`) is routed by the gateway:
-the global id names its type (base64 "Type:local"), and the owner's `_entities` answers it (null
-for an unknown id). Fields the planner adds for keys and `@requires` never take a response key
+`Query.node(id:)` is a root field of an interface type like any other: asked of the subgraph(s)
+that resolve it, which answer with the object's `__typename`; the fields of whichever type comes
+back are planned by type condition (from other subgraphs by key where that type's fields live).
+A shared interface field whose subgraph cannot return some of the types asked for is split by
+type: the other types' fragments go to another subgraph resolving the field. Fields the planner
+adds for keys and `@requires` never take a response key
 the client uses for another field: they go under an internal alias.
 """
 
@@ -35,7 +37,6 @@ from graphql import (
 
 from portal_gateway.federation.operation import TYPENAME, Field, Normalizer
 from portal_gateway.federation.plan import (
-    NODE_GRAPH,
     Fetch,
     Plan,
     PlanningError,
@@ -92,10 +93,6 @@ class Planner:
             for f in fields:
                 if f.name == TYPENAME or f.denied:
                     continue
-                owners = builder.node_owners(root.name, f)
-                if owners is not None:
-                    builder.node_fetch(root.name, f, owners, kind)
-                    continue
                 builder.root_fetch_for(root.name, f, by_graph, kind)
             stages.append(builder.fetches)
         definitions = {v.variable.name.value: v for v in operation.variable_definitions or ()}
@@ -120,7 +117,7 @@ class _Objects:
 
     @property
     def graph(self) -> str:
-        """The subgraph that returns them (`NODE_GRAPH` for a `node(id:)` routed here)."""
+        """The subgraph that returns them."""
         return self.fetch.graph
 
     @classmethod
@@ -217,7 +214,7 @@ class _Builder:
     def unreachable_below(
         self, graph: str, type_name: str, f: Field, outer: Provided = EMPTY
     ) -> int:
-        if not f.children or graph == NODE_GRAPH:
+        if not f.children:
             return 0
         provided, possible = self.below(graph, type_name, f, outer)
         return sum(
@@ -284,15 +281,30 @@ class _Builder:
         below it neither resolvable there nor joined by a key: of value types), to be asked of
         another subgraph that resolves `f`: (`f` with the rest, or None when nothing is left;
         `f` with that part). None when all is reachable. The client's field is not changed."""
-        if not f.children or at.graph == NODE_GRAPH:
+        if not f.children:
             return None
         provided, possible = self.below(at.graph, at.type_name, f, at.provided)
         kept: dict[str, list[Field]] = {}
         moved: dict[str, list[Field]] = {}
+        others = [
+            j.graph
+            for j in self.supergraph.types[at.type_name].resolvers(f.name)
+            if j.graph != at.graph
+        ]
+        # A shared root field of an abstract type whose subgraphs each return their own types
+        # (`node(id:)`, each subgraph answering for its objects) is split by type: a type this
+        # subgraph never returns goes to one that does. Below the root, the subgraph chosen
+        # answers alone (shared fields resolve alike: what it cannot return is not there).
+        by_type = at.fetch.path is None and not at.path and self.roots is not None
         for object_type, children in f.children.items():
             if object_type not in possible:
-                kept[object_type] = children
+                elsewhere = by_type and any(
+                    object_type in self.below(g, at.type_name, f)[1] for g in others
+                )
+                (moved if elsewhere else kept)[object_type] = children
                 continue
+            if not children:
+                kept[object_type] = []  # nothing asked of it, but it is still an object
             for child in children:
                 gone = (
                     child.name != TYPENAME
@@ -303,16 +315,22 @@ class _Builder:
                 (moved if gone else kept).setdefault(object_type, []).append(child)
         if not moved:
             return None
-        others = [
-            j.graph
-            for j in self.supergraph.types[at.type_name].resolvers(f.name)
-            if j.graph != at.graph
-        ]
         rest = dataclasses.replace(f, children=moved)
         if not any(self.unreachable(g, at.type_name, rest) < UNREACHABLE for g in others):
             return None  # nowhere better: planned here, and refused with its reason
-        left = any(c.name != TYPENAME for children in kept.values() for c in children)
+        if isinstance(f.named_type, GraphQLObjectType):
+            # `__typename` alone is answered from the type: the other subgraph's object will do
+            left = any(c.name != TYPENAME for children in kept.values() for c in children)
+        else:
+            left = bool(kept)  # an object of a kept type comes from this subgraph only
         return (dataclasses.replace(f, children=kept) if left else None), rest
+
+    def impossible(self, graph: str, type_name: str, f: Field) -> int:
+        """How many of the object types `f` selects fields of its value cannot be in `graph`."""
+        if not f.children:
+            return 0
+        _, possible = self.below(graph, type_name, f)
+        return sum(1 for t, children in f.children.items() if children and t not in possible)
 
     def plan_rest(self, at: _Objects, rest: Field) -> None:
         """The part of a field its subgraph cannot reach (`split`), from another subgraph that
@@ -326,80 +344,16 @@ class _Builder:
         roots = self.roots
         if at.fetch.path is None and not at.path and roots is not None:
             graph = min(
-                others, key=lambda g: (self.unreachable(g, at.type_name, rest), g not in roots)
+                others,
+                key=lambda g: (
+                    self.impossible(g, at.type_name, rest),
+                    self.unreachable(g, at.type_name, rest),
+                    g not in roots,
+                ),
             )
             self.root_fetch_in(graph, at.type_name, rest, roots, at.fetch.operation_kind)
             return
         self.plan_elsewhere(at, rest, exclude=frozenset({at.graph}))
-
-    # -- `node(id:)`: routed by the gateway to the subgraph owning the id's type ---------
-
-    def node_owners(self, root: str, f: Field) -> dict[str, Key] | None:
-        """For `Query.node(id: ID!): Node`, the subgraph key that resolves each implementation
-        of `Node` from its global id (a subgraph that declares the type as implementing `Node`
-        with a resolvable key `id`); None when some implementation has no such owner, and the
-        field is then fetched from a subgraph like any root field."""
-        named = f.named_type
-        if (
-            root != "Query"
-            or f.name != "node"
-            or named.name != "Node"
-            or not isinstance(named, GraphQLInterfaceType)
-            or [a.name.value for a in f.arguments] != ["id"]
-            or not f.children
-        ):
-            return None
-        owners: dict[str, Key] = {}
-        for type_name in f.children:
-            info = self.supergraph.types.get(type_name)
-            if info is None:
-                return None
-            key = next(
-                (
-                    k
-                    for k in info.keys
-                    if k.resolvable
-                    and k.top_fields == ("id",)
-                    and k.selection.selections[0].selection_set is None  # type: ignore[attr-defined]
-                    and "Node" in info.implements.get(k.graph, set())
-                ),
-                None,
-            )
-            if key is None:
-                return None
-            owners[type_name] = key
-        return owners
-
-    def node_fetch(self, root: str, f: Field, owners: dict[str, Key], kind: str) -> None:
-        """`node(id:)` routed by the type its global id names to the owner's `_entities`; and,
-        for an id that names no such type (a plain id), the field planned like any other root
-        field, in fetches of its own, so that a subgraph answers. The executor runs one side or
-        the other (`Fetch.route`)."""
-        assert f.children is not None
-        fetch = self.new_fetch(NODE_GRAPH, None, kind)
-        fetch.node = (f.key, f.arguments[0].value, frozenset(owners))
-        path = (f.key,)
-        before = len(self.fetches)
-        for type_name, key in owners.items():
-            out = fetch.out.fragment(type_name)
-            self.plan_fields(_Objects(fetch, path, type_name, out), f.children[type_name])
-            # Whatever was selected, the owner says whether the id exists: an unknown id
-            # answers null.
-            owner = self.entity_fetch(fetch, path, key.graph)
-            owner.representations.setdefault(type_name, [out.add_set(key.selection)])
-            owner.out.fragment(type_name).add(TYPENAME, TYPENAME, False)
-        for routed in self.fetches[before:]:
-            routed.route = (f.key, True)
-        before = len(self.fetches)
-        roots, self.roots = self.roots, {}
-        try:
-            self.root_fetch_for(root, f, self.roots, kind)
-        finally:
-            self.roots = roots
-        for unrouted in self.fetches[before:]:
-            unrouted.route = (f.key, False)
-            if unrouted.path is None:
-                unrouted.depends.append(fetch)
 
     # -- fields of objects that one fetch returns at one path ------------------------------
 
@@ -411,8 +365,6 @@ class _Builder:
         self, graph: str, type_name: str, name: str, provided: Provided = EMPTY
     ) -> bool:
         """Whether `graph` returns field `name` of its `type_name` objects itself."""
-        if graph == NODE_GRAPH:
-            return name == "id"  # all the gateway knows of a node: its id (and its type)
         info = self.supergraph.types[type_name]
         for join in info.fields.get(name, ()):
             if join.graph != graph:
@@ -495,6 +447,13 @@ class _Builder:
             self.plan_interface_object(_Objects(at.fetch, child_path, named.name, sub), f)
             return
         possible = self.possible_here(graph, named.name, named_here)
+        hidden = f.children.get(named.name)
+        if hidden is not None:
+            # An interface with no implementation in the API schema: the fields selected on
+            # it, from this subgraph (its objects answer null whatever else they have).
+            below = _Objects(at.fetch, child_path, named.name, sub, provided)
+            self.plan_fields(below, [c for c in hidden if self.resolvable(below, c.name)])
+            return
         for object_type, children in f.children.items():
             if not children or object_type not in possible:
                 continue
@@ -560,6 +519,7 @@ class _Builder:
         # for this path (@shareable fields).
         candidates.sort(
             key=lambda j: (
+                self.impossible(j.graph, type_name, f),
                 self.unreachable(j.graph, type_name, f),
                 not self._entity_fetches.get((at.fetch.id, at.path, j.graph)),
             )

@@ -57,11 +57,6 @@ class _VariableNames(Visitor):
 def write_document(fetch: Fetch, definitions: Mapping[str, VariableDefinitionNode]) -> None:
     """Set the fetch's `document` and the client `variables` it sends; `definitions` are the
     client operation's variable definitions by name."""
-    if fetch.node is not None:
-        fetch.document = f"# {fetch.node[0]}: routed by the type its global id names"
-        used = [fetch.node[1].name.value] if isinstance(fetch.node[1], VariableNode) else []
-        fetch.variables = tuple(used)
-        return
     body = print_selection(fetch.out)
     if fetch.path is not None:
         body = "{ _entities(representations: $representations) " + body + " }"

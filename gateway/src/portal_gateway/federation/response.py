@@ -4,7 +4,8 @@ Only what the client selected comes out (fields added for keys and `@requires` s
 `__typename` is answered from the data; null propagation follows the API schema: a null in a
 non-null position nulls the nearest nullable parent, with an error at the path unless a subgraph
 error already explains it. Denied fields answer null with their error. An enum value the API
-schema does not have (an `@inaccessible` one) answers null with an error at its path.
+schema does not have (an `@inaccessible` one) answers null with an error at its path; an object
+of a type it does not have answers null (an error only where the null propagates).
 """
 
 from __future__ import annotations
@@ -151,9 +152,14 @@ class Shaper:
             # Objects of an interface its `@interfaceObject` subgraph answered alone (the plan
             # asks for no field of one implementation): the interface's fields, alike for all.
             fields = next(iter(f.children.values()))
-        if fields is None or not isinstance(type_name, str):
+        if not isinstance(type_name, str):
             if not self._explained(path):
-                self._error(f"Unknown type {type_name!r} for {f.parent}.{f.name}.", path)
+                self._error(f"Expected an object with a type for {f.parent}.{f.name}.", path)
+            return None
+        if fields is None:
+            # A type the API schema does not have here (`@inaccessible`, or unknown to it): the
+            # object is never shown, it answers null, as Apollo Router and Hive Gateway do;
+            # in a non-null position the null propagates with its error.
             return None
         try:
             return self._object(type_name, fields, value, path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from graphql import FieldNode, GraphQLSchema, SelectionSetNode, parse, validate
 
-from portal_gateway.federation.plan import NODE_GRAPH, Fetch, Plan, SubgraphSelection
+from portal_gateway.federation.plan import Fetch, Plan, SubgraphSelection
 
 
 class InvalidPlan(Exception):
@@ -87,8 +87,6 @@ def _inputs(fetch: Fetch) -> list[str]:
         return []
     problems = []
     upstream = _upstream(fetch)
-    if any(f.node is not None for f in upstream):
-        return []  # a `node(id:)` the gateway routes: the id is all it gives, and all it needs
     for type_name, selections in fetch.representations.items():
         for selection in selections:
             for key in _top_keys(selection):
@@ -113,7 +111,7 @@ def _top_keys(selection: SelectionSetNode) -> list[str]:
 
 
 def _document(fetch: Fetch, schemas: dict[str, GraphQLSchema]) -> list[str]:
-    if fetch.graph == NODE_GRAPH or fetch.graph not in schemas:
+    if fetch.graph not in schemas:
         return []
     errors = validate(schemas[fetch.graph], parse(fetch.document, no_location=True))
     return [f"fetch {fetch.id} ({fetch.graph}): {e.message}" for e in errors]

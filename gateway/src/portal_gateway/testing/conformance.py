@@ -21,6 +21,7 @@ from strawberry.federation.types import FieldSet
 
 from portal_gateway.composition import compose
 from portal_gateway.subgraph_sdl import composable_link, without_federation_internals
+from portal_gateway.testing.conformance_nodes import NODES
 from portal_gateway.testing.fixture_subgraphs import Recorded, subgraph_route
 
 Schemas = dict[str, strawberry.federation.Schema]
@@ -612,35 +613,6 @@ class TrendsQuery:
 
 trends = strawberry.federation.Schema(query=TrendsQuery)
 
-# -- nodes: `Node` with plain ids (not base64 "Type:local") ----------------------------------
-
-THINGS = {"thing-1": "Lamp", "thing-2": "Desk"}
-
-
-@strawberry.interface(name="Node")
-class RegistryNode:
-    id: strawberry.ID
-
-
-@strawberry.federation.type(keys=["id"], name="Thing")
-class RegistryThing(RegistryNode):
-    label: str | None
-
-    @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> RegistryThing | None:
-        label = THINGS.get(str(id))
-        return None if label is None else RegistryThing(id=id, label=label)
-
-
-@strawberry.type
-class RegistryQuery:
-    @strawberry.federation.field(shareable=True)
-    def node(self, id: strawberry.ID) -> RegistryNode | None:
-        return RegistryThing.resolve_reference(id)
-
-
-registry = strawberry.federation.Schema(query=RegistryQuery, types=[RegistryThing])
-
 SCENARIOS: dict[str, Schemas] = {
     "requires": {"catalog": catalog, "pricing": pricing, "stock": stock},
     "types": {"shelf": shelf, "library": library},
@@ -648,8 +620,12 @@ SCENARIOS: dict[str, Schemas] = {
     "provides": {"feed": feed, "posts": posts, "users": users},
     "keys": {"desk": desk, "ledger": ledger, "totals": totals},
     "interfaces": {"content": content, "opinions": opinions, "trends": trends},
-    "nodes": {"registry": registry},
+    "nodes": NODES,
 }
+
+# Root fields that answer an error by design (a null in a non-null position), left out of the
+# generated queries that must answer without one.
+ERRING_ROOT_FIELDS: dict[str, frozenset[str]] = {"nodes": frozenset({"strictSealed"})}
 
 _composed: dict[str, str] = {}
 

@@ -29,8 +29,8 @@ class _Server(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def serving(app: Any, **config: Any) -> AsyncIterator[str]:
-    """Serve an ASGI app on a free port of 127.0.0.1; yields its base URL."""
-    port = free_port()
+    """Serve an ASGI app on a free port of 127.0.0.1 (or `port=`); yields its base URL."""
+    port = int(config.pop("port", None) or free_port())
     options: dict[str, Any] = {
         "host": "127.0.0.1",
         "port": port,

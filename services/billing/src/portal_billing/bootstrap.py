@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from portal_kit.clock import Clock, utc_now_to_the_millisecond
-from portal_kit.following import follow_events
+from portal_kit.following import FollowedEvents, follow_events
 from portal_kit.principal import Principal
 from portal_kit.runtime import ServiceRuntime
 from starlette.requests import Request
@@ -76,6 +76,7 @@ class BillingService:
                 self.runtime.database, tenant, on_commit=self.runtime.wake_relay
             ),
             BillableOrderDirectory(self.runtime.database, tenant),
+            FollowedEvents(self.runtime, ORDERS_DURABLE),
             clock=self.clock,
         )
 

@@ -84,7 +84,7 @@ class BillingDemo:
             answer = payload(self.gateway.call(tenant, login, document, {"input": values}))
             if not answer["userErrors"]:
                 return answer
-            late = {e["code"] for e in answer["userErrors"]} == {"NOT_FOUND"}
+            late = {e["code"] for e in answer["userErrors"]} <= {"NOT_FOUND", "TRY_AGAIN"}
             if not late or time.monotonic() > deadline:
                 raise DemoRefused(f"{tenant}: {document.split('(')[0]} refused: {answer}")
             time.sleep(0.5)

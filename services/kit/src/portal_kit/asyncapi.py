@@ -75,8 +75,9 @@ HEADERS: dict[str, Any] = {
             "type": "string",
             "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
             "description": (
-                "W3C trace context of the request that caused the event (also the envelope's "
-                "`traceparent` attribute); absent when the change was not traced."
+                "W3C trace context of the request that caused the event: the envelope's "
+                "`traceparent` attribute, or, where the platform exports traces, the span that "
+                "published the event in that same trace; absent when the change was not traced."
             ),
         },
     },
@@ -88,16 +89,15 @@ SERVERS: dict[str, Any] = {
         "protocol": "nats",
         "description": (
             "The platform's NATS JetStream cluster, over TLS. A partner connects with the "
-            "credentials issued for its tenant and may read only `portal.<tenant>.>`."
+            "NKey issued for its tenant and may read only `portal.<tenant>.>`: live, by "
+            "subscribing, and durably, through consumers on its tenant's partner stream "
+            "`PORTAL_PARTNER_<TENANT>`; replies come on its own inbox prefix `_INBOX_<tenant>`."
         ),
         "variables": {
             "host": {"description": "The NATS host the operator gives the partner."},
             "port": {"default": "4222", "description": "The NATS client port."},
         },
-        "security": [
-            {"$ref": "#/components/securitySchemes/natsUserPassword"},
-            {"$ref": "#/components/securitySchemes/natsNkeyJwt"},
-        ],
+        "security": [{"$ref": "#/components/securitySchemes/natsNkey"}],
     },
     "development": {
         "host": "127.0.0.1:4222",
@@ -107,18 +107,13 @@ SERVERS: dict[str, Any] = {
 }
 
 SECURITY_SCHEMES: dict[str, Any] = {
-    "natsUserPassword": {
-        "type": "userPassword",
-        "description": (
-            "A NATS user and password per partner, with permissions limited to its tenant's "
-            "subjects (`portal.<tenant>.>`)."
-        ),
-    },
-    "natsNkeyJwt": {
+    "natsNkey": {
         "type": "asymmetricEncryption",
         "description": (
-            "NATS decentralized authentication: a user JWT issued by the tenant's account and "
-            "its NKey seed (a `.creds` file); the server refuses subjects of other tenants."
+            "A NATS NKey per partner (its seed file, handed out by the operator; the server "
+            "knows only the public key). The server refuses, with a permissions violation, "
+            "another tenant's subjects, any JetStream stream but the tenant's partner stream, "
+            "and every publish on the event subjects."
         ),
     },
 }

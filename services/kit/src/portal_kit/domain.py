@@ -52,6 +52,13 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
+class TryAgain(DomainError):
+    """The service cannot answer yet (for example its read model of another service's events is
+    behind); the same request may succeed shortly. Unlike NOT_FOUND, it says nothing is missing."""
+
+    code = "TRY_AGAIN"
+
+
 class StaleVersion(DomainError):
     code = "STALE_VERSION"
 

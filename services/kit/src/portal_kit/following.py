@@ -1,7 +1,10 @@
 """Following another service's events into a local read model (docs/architecture.md, rule 1):
-a start hook that adds a durable consumer of one aggregate's events of that service."""
+a start hook that adds a durable consumer of one aggregate's events of that service, and
+`FollowedEvents`, how far that consumer has read."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from portal_kit.consumer import EventConsumer, Handler
 from portal_kit.jetstream import StreamNames, ensure_service_streams
@@ -28,3 +31,21 @@ def follow_events(durable: str, service: str, aggregate: str, handler: Handler) 
         )
 
     return start
+
+
+@dataclass(frozen=True)
+class FollowedEvents:
+    """How far a followed consumer has read: a use case that finds nothing in its read model asks
+    whether that 'nothing' can be trusted yet, or the event may still be on its way."""
+
+    runtime: ServiceRuntime
+    durable: str
+
+    async def caught_up_within(self, seconds: float, *, settle: float = 0.0) -> bool:
+        """Whether every event of the followed stream is handled, waiting up to `seconds` (see
+        `EventConsumer.caught_up_within`); False while the consumer has not started or NATS
+        cannot say."""
+        for consumer in self.runtime.consumers:
+            if consumer.durable == self.durable:
+                return await consumer.caught_up_within(seconds, settle=settle)
+        return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -12,6 +12,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from portal_kit import metrics
 from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.messages import translate
 from portal_kit.repository import Keyset, Page
@@ -36,6 +37,9 @@ class UserError:
 def user_errors(error: DomainError) -> list[UserError]:
     """The refusal as the client reads it: messages in the caller's language (its catalogue)."""
     problems = error.problems if isinstance(error, ValidationFailed) else [error]
+    service = metrics.service_var.get()
+    for problem in problems:
+        metrics.USER_ERRORS.labels(service, metrics.code_label(problem.code)).inc()
     return [UserError(field=p.field, code=p.code, message=translate(p.message)) for p in problems]
 
 
@@ -54,8 +58,22 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+MASKED = "Internal server error"
+
+
 def masking_extension() -> MaskErrors:
-    return MaskErrors(should_mask_error=_should_mask, error_message="Internal server error")
+    return MaskErrors(should_mask_error=_should_mask, error_message=MASKED)
+
+
+def error_code(error: GraphQLError) -> str:
+    """The code a GraphQL error is counted under (`portal_graphql_errors_total`)."""
+    code = (error.extensions or {}).get("code")
+    if code is not None:
+        return metrics.code_label(code)
+    if error.message == MASKED:
+        return "INTERNAL_SERVER_ERROR"
+    # graphql-core's parse and validation errors carry no code.
+    return "GRAPHQL_VALIDATION_FAILED" if error.original_error is None else "OTHER"
 
 
 @strawberry.federation.type(shareable=True)
@@ -162,3 +180,65 @@ def page_connection(
 
 def empty_connection() -> Connection[Any]:
     return connection([], [], has_next=False, has_previous=False, total=0)
+
+
+def _delivered_by_gateway() -> AsyncIterator[Any]:
+    """The resolver of a subgraph's subscription field. A subgraph never streams it: the field
+    is declared so that composition puts it, with its payload type, into the supergraph; the
+    gateway serves it over WebSocket from the service's events, reading each payload with a
+    query as the subscriber (gateway/src/portal_gateway/subscriptions/)."""
+
+    async def refused() -> AsyncIterator[Any]:
+        raise GraphQLError(
+            "subscriptions are served by the gateway", extensions={"code": "BAD_REQUEST"}
+        )
+        yield  # an async generator, as Strawberry wants of a subscription resolver
+
+    return refused()
+
+
+def record_subscriptions(record: type, field: str, *, changes: str) -> type:
+    """A subgraph's `Subscription` type for one kind of record (e.g. `Order`, field `order`):
+    `<field>Changed(id: ID!)` and `<field>sChanged`, each with the payload
+    `<Record>Change { change: String! <field>: <Record>! }`; `changes` says what changes it."""
+    name = record.__name__
+    change = strawberry.type(
+        type(
+            f"{name}Change",
+            (),
+            {
+                "__annotations__": {"change": str, field: record},
+                "change": strawberry.field(
+                    description=f"What happened: the {field} event's name ({changes})."
+                ),
+                field: strawberry.field(description=f"The {field} as the subscriber sees it now."),
+            },
+        ),
+        description=f"A{'n' if field[0] in 'aeiou' else ''} {field} changed.",
+    )
+
+    def one(self: Any, id: strawberry.ID) -> AsyncIterator[change]:  # type: ignore[valid-type]
+        return _delivered_by_gateway()
+
+    def every(self: Any) -> AsyncIterator[change]:  # type: ignore[valid-type]
+        return _delivered_by_gateway()
+
+    one.__annotations__ = {"id": strawberry.ID, "return": AsyncIterator[change]}  # type: ignore[valid-type]
+    every.__annotations__ = {"return": AsyncIterator[change]}  # type: ignore[valid-type]
+    subscription: type = strawberry.type(
+        type(
+            "Subscription",
+            (),
+            {
+                f"{field}_changed": strawberry.subscription(
+                    one,
+                    description=f"Changes of one {field} the caller may see; nothing for one out "
+                    "of sight or none at all, and nothing once it leaves the caller's sight.",
+                ),
+                f"{field}s_changed": strawberry.subscription(
+                    every, description=f"Changes of every {field} the caller may see."
+                ),
+            },
+        )
+    )
+    return subscription

@@ -11,16 +11,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
-from portal_kit import metrics
+from portal_kit import metrics, tracing
+from portal_kit.graphql import error_code
 from portal_kit.idempotency import IdempotentGraphQL
 from portal_kit.logging import request_id_var, tenant_var, traceparent_var
 from portal_kit.messages import locale_var
@@ -50,20 +54,100 @@ def _header(scope: Scope, name: str) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Request id and trace context into the log context; one log line per request."""
+    """Request id and trace context into the log context; one log line per request; request
+    metrics by route template. With a `tracer` (the process exports traces) a server span
+    continuing the caller's `traceparent` or starting a trace; without, the caller's valid
+    `traceparent` passes through as it came. The gateway uses it too."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str = "unknown",
+        tracer: trace.Tracer | None = None,
+        routes: Sequence[BaseRoute] = (),
+    ) -> None:
         self.app = app
+        self.service = service
+        self.tracer = tracer
+        # The app's own list: routes added later are matched too.
+        self.routes = routes
+        # Per request these are hot (the gateway's every call): templates of paths without
+        # parameters and the metric series, both bounded by the routes.
+        self._exact: dict[tuple[str, str], str] = {}
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def route_of(self, scope: Scope) -> str:
+        """The template of the route the request goes to: a bounded label, never the path."""
+        key = (scope["path"], scope.get("method", "GET"))
+        if (known := self._exact.get(key)) is not None:
+            return known
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is not Match.NONE:
+                template = str(getattr(route, "path", "other"))
+                if template == scope["path"]:
+                    self._exact[key] = template
+                return template
+        return "other"
+
+    def _observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        series = self._series.get((route, method, status))
+        if series is None:
+            series = (
+                metrics.HTTP_REQUESTS.labels(self.service, route, method, str(status)),
+                metrics.HTTP_SECONDS.labels(self.service, route, method),
+            )
+            self._series[(route, method, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = (_header(scope, "x-request-id") or uuid.uuid4().hex)[:64]
+        route = self.route_of(scope)
+        carrier = {
+            name: value
+            for name in ("traceparent", "tracestate")
+            if (value := _header(scope, name)) is not None
+        }
+        if self.tracer is None:
+            # Untraced: a valid caller's context goes on unchanged, a malformed one is dropped.
+            valid = trace.get_current_span(tracing.extract(carrier)).get_span_context().is_valid
+            traceparent = carrier["traceparent"] if valid else None
+            await self._serve(scope, receive, send, request_id, route, traceparent)
+            return
+        method = scope.get("method", "GET")
+        with self.tracer.start_as_current_span(
+            f"{method} {route}",
+            context=tracing.extract(carrier),
+            kind=trace.SpanKind.SERVER,
+            attributes={"http.request.method": method, "http.route": route},
+        ) as span:
+            await self._serve(
+                scope, receive, send, request_id, route, tracing.current_traceparent(), span
+            )
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request_id: str,
+        route: str,
+        traceparent: str | None,
+        span: trace.Span | None = None,
+    ) -> None:
         tokens = (
             request_id_var.set(request_id),
-            traceparent_var.set(_header(scope, "traceparent")),
+            # The server span's context (or the caller's, untraced): every event this request
+            # causes carries it.
+            traceparent_var.set(traceparent),
+            metrics.service_var.set(self.service),
         )
+        method = scope.get("method", "GET")
         status = 500
         started = time.perf_counter()
 
@@ -77,17 +161,20 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            self._observe(route, method, status, seconds)
+            if span is not None:
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    span.set_status(trace.StatusCode.ERROR)
             if scope["path"] not in ("/healthz", "/readyz", "/metrics"):
                 log.info(
                     "request",
-                    extra={
-                        "path": scope["path"],
-                        "status": status,
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
+                    extra={"path": scope["path"], "status": status, "ms": round(seconds * 1000, 2)},
                 )
             request_id_var.reset(tokens[0])
             traceparent_var.reset(tokens[1])
+            metrics.service_var.reset(tokens[2])
 
 
 # Probes, metrics and published keys; every other route (GraphQL, files...) needs a principal.
@@ -146,6 +233,12 @@ class ServiceGraphQL(GraphQL[Any, None]):
         principal: Principal = request.state.principal
         return self.context_factory(self.runtime, principal, request)
 
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        service = self.runtime.settings.service_name
+        for error in result.errors or ():
+            metrics.GRAPHQL_ERRORS.labels(service, error_code(error)).inc()
+        return await super().process_result(request, result)
+
 
 def build_service_app(
     runtime: ServiceRuntime,
@@ -194,5 +287,10 @@ def build_service_app(
         lifespan=lifespan,
     )
     app.add_middleware(PrincipalMiddleware, runtime=runtime)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        service=runtime.settings.service_name,
+        tracer=runtime.tracing.tracer if runtime.tracing.exporting else None,
+        routes=app.routes,
+    )
     return app

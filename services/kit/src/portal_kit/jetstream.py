@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from portal_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +48,12 @@ class StreamNames:
         return f"deadletter.{self.prefix}.{self.service}.>"
 
 
-async def connect_nats(url: str, *, name: str) -> NatsClient:
-    """Connect and keep reconnecting forever: an outage delays events, it never loses them."""
+async def connect_nats(url: str, *, name: str, nkey_seed_file: Path | None = None) -> NatsClient:
+    """Connect and keep reconnecting forever: an outage delays events, it never loses them.
+
+    `nkey_seed_file`: the platform's nkey, when the server requires authentication
+    (`python -m portal_kit.partners`); None connects without credentials (dev, tests).
+    """
 
     async def on_error(error: Exception) -> None:
         log.warning("nats connection problem", extra={"problem": type(error).__name__})
@@ -58,6 +66,7 @@ async def connect_nats(url: str, *, name: str) -> NatsClient:
         connect_timeout=5,
         allow_reconnect=True,
         error_cb=on_error,
+        nkeys_seed=str(nkey_seed_file) if nkey_seed_file is not None else None,
     )
     return client
 
@@ -69,6 +78,14 @@ class StreamLimits:
     max_age_seconds: float = 30 * 86_400.0
     max_bytes: int = -1  # no byte limit unless the settings give one
     replicas: int = 1
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> StreamLimits:
+        return cls(
+            max_age_seconds=settings.stream_max_age_days * 86_400.0,
+            max_bytes=settings.stream_max_bytes or -1,
+            replicas=settings.stream_replicas,
+        )
 
 
 def _wanted(config: StreamConfig) -> dict[str, Any]:

@@ -40,6 +40,29 @@ class IndexSpec:
             raise ValueError(f"index on {self.collection} must start with '{TENANT}'")
 
 
+# The outbox relay's index, on every outbox collection (runtime.py declares it at start-up). A
+# partial index holds only the documents with unpublished events, so the relay's pass reads the
+# few pending ones instead of scanning the collection. Keyed on the tenant first (rule 3), it is
+# of no use to the planner for the relay's query across tenants, which has no tenant condition:
+# the relay names it (a hint) and reads it whole. Its filter is the relay's query itself, which
+# therefore always satisfies it, as a hinted partial index requires.
+PENDING_OUTBOX_INDEX = "pending_outbox"
+
+
+def pending_outbox(field: str) -> Document:
+    """The filter of documents whose outbox array `field` has an event in it."""
+    return {f"{field}.0": {"$exists": True}}
+
+
+def pending_outbox_index(collection: str, field: str) -> IndexSpec:
+    return IndexSpec(
+        collection,
+        ((TENANT, ASCENDING), ("_id", ASCENDING)),
+        name=PENDING_OUTBOX_INDEX,
+        partial=pending_outbox(field),
+    )
+
+
 class Database:
     """A service's own database; hands out tenant-scoped collections only."""
 
@@ -261,10 +284,13 @@ class TenantCollection:
 __all__ = [
     "ASCENDING",
     "DESCENDING",
+    "PENDING_OUTBOX_INDEX",
     "Database",
     "Document",
     "IndexSpec",
     "TenantCollection",
     "TenantRequired",
     "connect_database",
+    "pending_outbox",
+    "pending_outbox_index",
 ]

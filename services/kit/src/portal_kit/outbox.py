@@ -6,6 +6,11 @@ republish after a crash is dropped by the stream's dedup window) and only then r
 It wakes right after a commit and also sweeps periodically, so events left by a crash or a NATS
 outage go out as soon as publishing works again.
 
+Metrics (`portal_kit.metrics`): publish latency and failures per event; the backlog (pending
+events, age of the oldest) without a query while publishing works — a drain that succeeded left
+nothing behind — and, after a failed drain, from one aggregation over the pending documents at
+most once per sweep interval, so a scrape never touches the database.
+
 Throughput: the pending documents are read in chunks of `BATCH`; the documents of a chunk are
 published concurrently (up to `IN_FLIGHT` acknowledgements awaited at once), and the events of a
 chunk are removed with one update. Order per aggregate is kept: the events of one document go
@@ -20,14 +25,17 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
 from nats.js import JetStreamContext
+from opentelemetry import trace
 
+from portal_kit import metrics, tracing
 from portal_kit.events import CloudEvent, event_subject
 from portal_kit.jetstream import headers_for
-from portal_kit.mongo import Database
+from portal_kit.mongo import PENDING_OUTBOX_INDEX, Database, pending_outbox
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,8 @@ class OutboxRelay:
         sweep_seconds: float = 5.0,
         after_publish: AfterPublishHook | None = None,
         publish_timeout: float | None = None,
+        service: str = "unknown",
+        tracer: trace.Tracer | None = None,
     ) -> None:
         self._collections = [database.system_collection(name) for name in collections]
         self._js = js
@@ -69,6 +79,16 @@ class OutboxRelay:
         # while the relay works. Readiness reports it as degraded, never as unready.
         self.failing_since: float | None = None
         self.last_problem: str | None = None
+        self._service = service
+        self._tracer = tracer  # only when the process exports traces
+        # The backlog as last seen (module docstring): events waiting, the oldest one's time.
+        self.pending = 0
+        self.oldest_pending: float | None = None
+        self._measured_at = float("-inf")
+        self._publish_seconds = metrics.OUTBOX_PUBLISH_SECONDS.labels(service)
+        self._published_total = metrics.OUTBOX_PUBLISHED.labels(service)
+        metrics.OUTBOX_PENDING.labels(service).set_function(lambda: self.pending)
+        metrics.OUTBOX_OLDEST_AGE.labels(service).set_function(self.oldest_pending_age)
 
     def wake(self) -> None:
         """Called by the unit of work right after a commit that carried events."""
@@ -98,6 +118,7 @@ class OutboxRelay:
                 raise
             except Exception as error:  # a NATS or MongoDB outage: retry on the next sweep
                 log.warning("outbox relay could not publish", extra={"problem": repr(error)})
+                await self._measure_backlog()
             if self._wakeup.is_set():
                 continue
             with contextlib.suppress(TimeoutError):
@@ -127,11 +148,51 @@ class OutboxRelay:
             raise
         self.failing_since = None
         self.last_problem = None
+        self.pending = 0
+        self.oldest_pending = None
         return sent
+
+    def oldest_pending_age(self) -> float:
+        """Seconds the oldest waiting event has waited (0 when none waits), at scrape time."""
+        return 0.0 if self.oldest_pending is None else max(0.0, time.time() - self.oldest_pending)
+
+    async def _measure_backlog(self) -> None:
+        """After a failed drain: count the waiting events and find the oldest, over the pending
+        documents only and at most once per sweep interval (an outage retries on every commit)."""
+        now = time.monotonic()
+        if now - self._measured_at < self._sweep_seconds:
+            return
+        self._measured_at = now
+        pending, oldest = 0, None
+        try:
+            for collection in self._collections:
+                cursor = collection.aggregate(
+                    [
+                        {"$match": {f"{OUTBOX}.0": {"$exists": True}}},
+                        {
+                            "$group": {
+                                "_id": None,
+                                "events": {"$sum": {"$size": f"${OUTBOX}"}},
+                                "oldest": {"$min": {"$arrayElemAt": [f"${OUTBOX}.time", 0]}},
+                            }
+                        },
+                    ]
+                )
+                for found in await cursor.to_list(None):
+                    pending += int(found["events"])
+                    if isinstance(found.get("oldest"), str):
+                        at = datetime.fromisoformat(found["oldest"]).timestamp()
+                        oldest = at if oldest is None else min(oldest, at)
+        except Exception as error:  # MongoDB away too: the last figures stand
+            log.warning("outbox backlog not measured", extra={"problem": repr(error)})
+            return
+        self.pending, self.oldest_pending = pending, oldest
 
     async def _drain_pass(self, collection: Any) -> tuple[int, bool]:
         """One pass over the documents with pending events; (published, any found)."""
-        cursor = collection.find({f"{OUTBOX}.0": {"$exists": True}}, {OUTBOX: 1, "tenant": 1})
+        cursor = collection.find(pending_outbox(OUTBOX), {OUTBOX: 1, "tenant": 1}).hint(
+            PENDING_OUTBOX_INDEX
+        )
         sent = 0
         found = False
         while True:
@@ -155,6 +216,8 @@ class OutboxRelay:
                     {"$pull": {OUTBOX: {"id": {"$in": published}}}},
                 )
                 self.published += len(published)
+                self._published_total.inc(len(published))
+                self.pending = max(0, self.pending - len(published))
                 sent += len(published)
             if failure is not None:
                 raise failure
@@ -165,20 +228,29 @@ class OutboxRelay:
         """Publish one document's events in order; the ids that went out and what stopped it."""
         published_ids: list[str] = []
         for raw in document[OUTBOX]:
+            span = None
             try:
                 # The stored envelope is the CloudEvent's JSON already: sent as it is.
                 _, service, aggregate, name = raw["type"].split(".")
                 subject = event_subject(self._prefix, raw["tenant"], service, aggregate, name)
+                headers = headers_for(raw["id"], _trace_header(raw))
+                span = self._publish_span(subject, raw["id"], headers)
                 async with self._in_flight:
+                    started = time.perf_counter()
                     acknowledgement = await self._js.publish_async(
-                        subject,
-                        orjson.dumps(raw),
-                        headers=headers_for(raw["id"], _trace_header(raw)),
+                        subject, orjson.dumps(raw), headers=headers
                     )
                     await asyncio.wait_for(acknowledgement, self._publish_timeout)
+                    self._publish_seconds.observe(time.perf_counter() - started)
+                if span is not None:
+                    span.end()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # what went out before stays published and is removed
+                metrics.OUTBOX_PUBLISH_FAILURES.labels(self._service, type(error).__name__).inc()
+                if span is not None:
+                    span.set_status(trace.StatusCode.ERROR, type(error).__name__)
+                    span.end()
                 return published_ids, error
             published_ids.append(raw["id"])
             if self._after_publish is not None:
@@ -187,6 +259,25 @@ class OutboxRelay:
                 except Exception as error:  # a simulated crash: nothing of it is removed
                     return [], error
         return published_ids, None
+
+    def _publish_span(self, subject: str, event_id: str, headers: dict[str, Any]) -> Any:
+        """When exporting traces, a producer span for a traced event (child of the request that
+        wrote it), whose context then goes in the NATS header: the consumer's span follows it,
+        and the time the event waited in the outbox shows in the trace."""
+        if self._tracer is None or "traceparent" not in headers:
+            return None
+        span = self._tracer.start_span(
+            f"publish {subject.split('.', 2)[-1]}",  # the subject without prefix and tenant
+            context=tracing.extract(headers),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.operation.type": "send",
+                "messaging.message.id": event_id,
+            },
+        )
+        headers["traceparent"] = tracing.traceparent_of(span) or headers["traceparent"]
+        return span
 
 
 async def _next_chunk(cursor: Any) -> list[dict[str, Any]]:

@@ -25,6 +25,15 @@ PLATFORM_ADMIN_SCOPE = "platform:admin"
 # The only scope of a user who must finish first-login steps: no service but people serves them.
 FIRST_LOGIN_SCOPE = "people:first-login-required"
 ANONYMOUS = "anonymous"
+# Marks a partner system's principal (a tenant's partner client, OAuth client credentials): not
+# a person; it sees what the tenant's staff see, of the services whose read scope it holds
+# (`read_scope`), and changes nothing (the gateway refuses its mutations).
+PARTNER_CLIENT_SCOPE = "partner:client"
+
+
+def read_scope(service: str) -> str:
+    """The scope a partner client needs to read a service's fields: `<service>:read`."""
+    return f"{service}:read"
 
 
 class Membership(BaseModel):
@@ -83,6 +92,10 @@ class Principal(BaseModel):
     def sees_nothing(self) -> bool:
         """Neither staff nor a member of any organisation: no row of any service is theirs."""
         return not self.is_staff and (not self.authenticated or not self.memberships)
+
+    @property
+    def partner_client(self) -> bool:
+        return PARTNER_CLIENT_SCOPE in self.scopes
 
     @property
     def first_login_pending(self) -> bool:

@@ -17,11 +17,12 @@ from portal_kit import metrics
 from portal_kit.consumer import EventConsumer
 from portal_kit.counters import Counters
 from portal_kit.jetstream import StreamLimits, StreamNames, connect_nats, ensure_service_streams
-from portal_kit.mongo import Database, IndexSpec, connect_database
-from portal_kit.outbox import OutboxRelay
+from portal_kit.mongo import Database, IndexSpec, connect_database, pending_outbox_index
+from portal_kit.outbox import OUTBOX, OutboxRelay
 from portal_kit.principal import PrincipalVerifier
 from portal_kit.repository import AggregateRepository
 from portal_kit.settings import ServiceSettings
+from portal_kit.tracing import Tracing, configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class ServiceRuntime:
         self.names = StreamNames(settings.event_prefix, settings.service_name)
         self.verifier = PrincipalVerifier(settings.public_key_pem())
         settings.check_database()
+        # Spans of its requests, relay and consumers, exported when OTLP is configured.
+        self.tracing: Tracing = configure_tracing(settings.service_name)
         self._outbox_collections = tuple(outbox_collections)
         self._indexes = tuple(indexes)
         self._on_start = tuple(on_start)
@@ -56,11 +59,7 @@ class ServiceRuntime:
 
     @property
     def stream_limits(self) -> StreamLimits:
-        return StreamLimits(
-            max_age_seconds=self.settings.stream_max_age_days * 86_400.0,
-            max_bytes=self.settings.stream_max_bytes or -1,
-            replicas=self.settings.stream_replicas,
-        )
+        return StreamLimits.of(self.settings)
 
     @property
     def database(self) -> Database:
@@ -111,8 +110,14 @@ class ServiceRuntime:
     async def start(self) -> None:
         settings = self.settings
         self._database = connect_database(settings.mongo_url, settings.database_name)
-        await self._database.ensure_indexes(self._indexes)
-        self._nats = await connect_nats(settings.nats_url, name=settings.service_name)
+        await self._database.ensure_indexes(
+            [*self._indexes, *(pending_outbox_index(c, OUTBOX) for c in self._outbox_collections)]
+        )
+        self._nats = await connect_nats(
+            settings.nats_url,
+            name=settings.service_name,
+            nkey_seed_file=settings.nats_nkey_seed_file,
+        )
         self._js = self._nats.jetstream()
         await ensure_service_streams(self._js, self.names, self.stream_limits)
         self._relay = OutboxRelay(
@@ -121,11 +126,14 @@ class ServiceRuntime:
             self._js,
             prefix=settings.event_prefix,
             sweep_seconds=settings.outbox_sweep_seconds,
+            service=settings.service_name,
+            tracer=self.tracing.tracer if self.tracing.exporting else None,
         )
         self._relay.start()
         for hook in self._on_start:
             await hook(self)
         for consumer in self.consumers:
+            consumer.tracer = self.tracing.tracer
             await consumer.start()
         self._tasks = [
             asyncio.create_task(self._repeat(name, seconds, job), name=name)
@@ -153,6 +161,9 @@ class ServiceRuntime:
                     await self._nats.close()
         if self._database is not None:
             self._database.close()
+        # Spans still batched go out now (the exporter's timeout bounds it).
+        if self.tracing.exporting:
+            await asyncio.to_thread(self.tracing.flush)
 
     async def readiness(self) -> Readiness:
         """Whether the service can serve its API (it needs its database), and what is degraded.

@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     mongo_stand_in: bool = False
     mongo_database: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,63}$")
     nats_url: str = "nats://127.0.0.1:4222"
+    # The platform's nkey seed when nats-server requires authentication (deploy/README.md,
+    # "Partners"); None connects without credentials (make dev, tests).
+    nats_nkey_seed_file: Path | None = None
     # Root of every subject and stream name; tests give each test its own to run in parallel.
     event_prefix: str = Field(default="portal", pattern=r"^[a-z][a-z0-9_]{0,30}$")
     principal_public_key_file: Path | None = None

@@ -39,6 +39,7 @@ from portal_people.adapters.notification_repositories import (
     ensure_delivery_index,
 )
 from portal_people.adapters.notifications import Notifications
+from portal_people.adapters.partner_client_repository import PartnerClientRepository
 from portal_people.adapters.passwords import Argon2Passwords
 from portal_people.adapters.product_access_repository import ProductAccessRepository
 from portal_people.adapters.repositories import (
@@ -48,6 +49,7 @@ from portal_people.adapters.repositories import (
     TenantRegistry,
     UserRepository,
 )
+from portal_people.adapters.ticket_posts import GatewayTicketPosts
 from portal_people.adapters.tokens import TokenIssuer
 from portal_people.domain.throttle import ACCOUNT, ADDRESS, PAIR, ThrottlePolicy
 from portal_people.entrypoints.context import PeopleContext
@@ -63,6 +65,7 @@ from portal_people.service_layer.notifications import (
     Notifier,
 )
 from portal_people.service_layer.onboarding import Onboarding
+from portal_people.service_layer.partner_clients import PartnerClients
 from portal_people.service_layer.product_access import ProductAccessDesk
 from portal_people.service_layer.profile import Profile
 from portal_people.service_layer.sessions import Sessions
@@ -132,6 +135,15 @@ class PeopleService:
             clock=self.clock,
         )
 
+    def partner_clients(self, directory: Directory, sessions: Sessions) -> PartnerClients:
+        return PartnerClients(
+            directory,
+            records=self._repository(PartnerClientRepository, directory.principal.tenant),
+            sessions=sessions,
+            tokens=self.tokens,
+            clock=self.clock,
+        )
+
     def onboarding(self, directory: Directory) -> Onboarding:
         return Onboarding(
             directory,
@@ -169,6 +181,11 @@ class PeopleService:
             renderer=self.renderer,
             public_url=self.settings.public_url,
             clock=self.clock,
+            posts=(
+                GatewayTicketPosts(self.settings.gateway_url, self.tokens)
+                if self.settings.gateway_url
+                else None
+            ),
         )
 
     def delivery(self) -> MailDelivery:

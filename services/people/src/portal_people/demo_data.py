@@ -83,6 +83,7 @@ DEMO_TENANTS = [
             "country": "NO",
             "locales": ["nb", "sv", "en"],
             "default_locale": "nb",
+            "time_zone": "Europe/Oslo",
         },
         organisations=[
             DemoOrganisation("jm", "JM AS", "operator"),
@@ -140,7 +141,12 @@ DEMO_TENANTS = [
     DemoTenant(
         id="avonova",
         name="Avonova kundeportal",
-        configuration={"country": "NO", "locales": ["nb", "en"], "default_locale": "nb"},
+        configuration={
+            "country": "NO",
+            "locales": ["nb", "en"],
+            "default_locale": "nb",
+            "time_zone": "Europe/Oslo",
+        },
         organisations=[
             DemoOrganisation("avonova", "Avonova Helse AS", "operator"),
             DemoOrganisation("demokunde", "Demokunde_Test", "customer"),

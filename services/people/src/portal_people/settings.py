@@ -51,3 +51,6 @@ class PeopleSettings(ServiceSettings):
     # Where links in e-mails point (the SPA): `<public_url>/<tenant>` unless the tenant's
     # notification settings name its own portal address.
     public_url: str = Field(default="http://127.0.0.1:4000", max_length=200)
+    # The gateway's GraphQL endpoint, where a mail that quotes a ticket post reads it as its
+    # recipient (adapters/ticket_posts.py); without it such mails go without the quote.
+    gateway_url: str | None = Field(default=None, max_length=200)

@@ -18,6 +18,7 @@ from portal_billing.entrypoints.inputs import (
     RegisterIncomingInvoiceInput,
     RunInvoicesInput,
 )
+from portal_billing.entrypoints.subscriptions import Subscription
 from portal_billing.entrypoints.types import (
     IncomingInvoice,
     IncomingInvoicePayload,
@@ -177,7 +178,9 @@ class Mutation:
 
     @strawberry.mutation(
         description="A contractor (or the operator's ERP) registers its invoice for a "
-        "completed work order, by the reference 'AO' + the order's number."
+        "completed work order, by the reference 'AO' + the order's number. A work order "
+        "completed a moment ago that invoicing has not heard of yet answers TRY_AGAIN (the same "
+        "request may succeed shortly), never NOT_FOUND."
     )
     async def register_incoming_invoice(
         self, info: Info, input: RegisterIncomingInvoiceInput
@@ -205,6 +208,7 @@ class Mutation:
 schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Organisation, types.Invoice, types.IncomingInvoice],
     extensions=[masking_extension],
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal_kit.clock import Clock
-from portal_kit.domain import Conflict, DomainError, NotFound
+from portal_kit.domain import Conflict, DomainError, NotFound, TryAgain
 from portal_kit.messages import Messages
 from portal_kit.principal import Principal
 from portal_kit.repository import Keyset, Page
@@ -15,9 +15,20 @@ from portal_kit.values import check_reference
 from portal_billing.domain.configuration import BillingConfiguration
 from portal_billing.domain.incoming import IncomingInvoice, IncomingRequest
 from portal_billing.service_layer.access import IncomingSight
-from portal_billing.service_layer.ports import BillableOrders, IncomingInvoices
+from portal_billing.service_layer.ports import (
+    BillableOrder,
+    BillableOrders,
+    EventFeed,
+    IncomingInvoices,
+)
 
 _ = Messages("portal_billing")
+
+# How long a registration waits for billing to read orders' events before it answers TRY_AGAIN
+# (a work order marked done a moment ago is known well within it), and how long orders' relay
+# gets to publish a completion committed just before, so "caught up" can be trusted.
+ORDER_EVENTS_WAIT_SECONDS = 3.0
+ORDER_EVENTS_SETTLE_SECONDS = 0.5
 
 
 class IncomingDesk:
@@ -27,6 +38,7 @@ class IncomingDesk:
         configuration: BillingConfiguration | None,
         incoming: IncomingInvoices,
         billable: BillableOrders,
+        order_events: EventFeed,
         *,
         clock: Clock,
     ) -> None:
@@ -34,6 +46,7 @@ class IncomingDesk:
         self.configuration = configuration
         self.incoming = incoming
         self.billable = billable
+        self.order_events = order_events
         self.clock = clock
         self.sight = IncomingSight.of(principal)
 
@@ -65,6 +78,30 @@ class IncomingDesk:
             )
         return acting[0]
 
+    async def _completed_order(self, request: IncomingRequest) -> BillableOrder | None:
+        """The work order of the reference in billing's read model of orders' events. Missing
+        while that read model is behind (the order may have been marked done a moment ago) is
+        no proof it does not exist: wait for the events in flight, and if they do not come,
+        say so with TRY_AGAIN rather than NOT_FOUND. Either answer is the same whichever order
+        the number names, so it tells nothing of other contractors' or tenants' orders."""
+        order = await self.billable.by_number(request.order_number)
+        if order is not None:
+            return order
+        caught_up = await self.order_events.caught_up_within(
+            ORDER_EVENTS_WAIT_SECONDS, settle=ORDER_EVENTS_SETTLE_SECONDS
+        )
+        order = await self.billable.by_number(request.order_number)
+        if order is None and not caught_up:
+            raise TryAgain(
+                _(
+                    "work order {reference} is not known to invoicing yet; if it was marked "
+                    "done just now, try again in a minute",
+                    reference=request.reference,
+                ),
+                field="reference",
+            )
+        return order
+
     async def register(
         self,
         *,
@@ -89,7 +126,7 @@ class IncomingDesk:
             reference=reference,
             prefix=rules.reference_prefix,
         )
-        order = await self.billable.by_number(request.order_number)
+        order = await self._completed_order(request)
         # Another contractor's order, or another tenant's, reads like one that does not exist.
         if (
             order is None

@@ -185,6 +185,12 @@ class BillableOrders(Protocol):
     async def release_incoming(self, order_id: str, incoming_id: str) -> None: ...
 
 
+class EventFeed(Protocol):
+    """How far billing has read another service's events (the kit's `FollowedEvents`)."""
+
+    async def caught_up_within(self, seconds: float, *, settle: float = 0.0) -> bool: ...
+
+
 class Documents(Protocol):
     """An issued invoice as a PDF and as an EHF / Peppol BIS Billing 3.0 UBL document."""
 

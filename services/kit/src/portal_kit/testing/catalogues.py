@@ -54,24 +54,27 @@ def missing_translations(package: str, locales: tuple[str, ...] = LOCALES) -> li
     return problems
 
 
-def _refusals(package: str) -> set[str]:
-    """Names of the refusals (`DomainError` kinds) the package and the kit define."""
-    names = {"DomainError"}
+def _refusals(package: str, kinds: tuple[type[Exception], ...] = (DomainError,)) -> set[str]:
+    """Names of the refusals (`DomainError` kinds, or the given kinds) the package defines."""
+    names = {kind.__name__ for kind in kinds}
     root = importlib.import_module(package)
     for module in pkgutil.walk_packages(root.__path__, f"{package}."):
         if module.name.endswith("__main__") or ".testing" in module.name:
             continue
         for value in vars(importlib.import_module(module.name)).values():
-            if isinstance(value, type) and issubclass(value, DomainError):
+            if isinstance(value, type) and issubclass(value, kinds):
                 names.add(value.__name__)
     return names
 
 
-def unmarked_messages(package: str) -> list[str]:
+def unmarked_messages(
+    package: str, kinds: tuple[type[Exception], ...] = (DomainError,)
+) -> list[str]:
     """`SomeRefusal("plain text")`: a message no catalogue can translate (test helpers
-    under `testing/` are left out: no user reads them)."""
+    under `testing/` are left out: no user reads them). Refusals are `DomainError` kinds, or
+    for a package with its own (the gateway's `GatewayError`), the `kinds` given."""
     source = Path(str(resources.files(package)))
-    refusals = _refusals(package) | _refusals("portal_kit")
+    refusals = _refusals(package, kinds) | _refusals("portal_kit", kinds)
     problems = []
     for path in sorted(source.rglob("*.py")):
         if "testing" in path.relative_to(source).parts:

@@ -31,8 +31,10 @@ class NatsServer:
     """A nats-server process this test session owns; it can be stopped and started again on the
     same port and store, to simulate an outage."""
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, *, config_file: Path | None = None) -> None:
         self.binary = binary
+        # A configuration to start with (authorization, say); the flags below win over it.
+        self.config_file = config_file
         self.port = free_port()
         self.store = Path(tempfile.mkdtemp(prefix="portal-nats-"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -42,8 +44,10 @@ class NatsServer:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        config = ["-c", str(self.config_file)] if self.config_file is not None else []
+        listen = ["-a", "127.0.0.1", "-p", str(self.port)]
         self._process = subprocess.Popen(
-            [self.binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            [self.binary, *config, *listen, "-js", "-sd", str(self.store)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,11 +65,11 @@ def mongo_url() -> Iterator[str | None]:
         yield None
 
 
-def new_nats_server() -> NatsServer:
+def new_nats_server(config_file: Path | None = None) -> NatsServer:
     binary = find_nats_server()
     if binary is None:
         raise RuntimeError("nats-server is not installed: apt-get install nats-server")
-    server = NatsServer(binary)
+    server = NatsServer(binary, config_file=config_file)
     server.start()
     return server
 

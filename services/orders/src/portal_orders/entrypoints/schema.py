@@ -42,6 +42,7 @@ from portal_orders.entrypoints.inputs import (
     OrderView,
     TransitionOrderInput,
 )
+from portal_orders.entrypoints.subscriptions import Subscription
 from portal_orders.entrypoints.types import Employee, Order, OrderBundle, Organisation, User
 from portal_orders.service_layer.access import Seen
 from portal_orders.service_layer.attachments import MAX_FILES, CheckedUpload, check_uploads
@@ -317,6 +318,7 @@ async def _booking(info: Info, input: BookEmployeeInput, *, book: bool) -> Order
 schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Organisation, User, Employee],
     extensions=[masking_extension],
 )

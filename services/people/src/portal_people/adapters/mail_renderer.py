@@ -47,7 +47,15 @@ class JinjaMailRenderer:
 
     def render(self, template: str, locale: str, values: Mapping[str, Any]) -> RenderedMail:
         name = f"kinds/{template}.j2"
-        context = {"link": None, "name": None, "when": "", "place": "", **values, "locale": locale}
+        context = {
+            "link": None,
+            "name": None,
+            "when": "",
+            "place": "",
+            "reply": "",
+            **values,
+            "locale": locale,
+        }
         try:
             text_template = self._text.get_template(name)
             html_template = self._html.get_template(name)

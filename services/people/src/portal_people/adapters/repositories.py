@@ -13,6 +13,10 @@ from pymongo.errors import DuplicateKeyError
 
 from portal_people.adapters.auth_repositories import AUTH_COLLECTIONS, AUTH_INDEXES
 from portal_people.adapters.employee_repositories import EMPLOYEE_COLLECTIONS, EMPLOYEE_INDEXES
+from portal_people.adapters.partner_client_repository import (
+    PARTNER_CLIENT_COLLECTIONS,
+    PARTNER_CLIENT_INDEXES,
+)
 from portal_people.adapters.product_access_repository import (
     PRODUCT_ACCESS_COLLECTIONS,
     PRODUCT_ACCESS_INDEXES,
@@ -32,6 +36,7 @@ OUTBOX_COLLECTIONS = (
     *AUTH_COLLECTIONS,
     *EMPLOYEE_COLLECTIONS,
     *PRODUCT_ACCESS_COLLECTIONS,
+    *PARTNER_CLIENT_COLLECTIONS,
 )
 
 INDEXES = (
@@ -53,6 +58,7 @@ INDEXES = (
     *AUTH_INDEXES,
     *EMPLOYEE_INDEXES,
     *PRODUCT_ACCESS_INDEXES,
+    *PARTNER_CLIENT_INDEXES,
 )
 
 # Order settings people's tenant documents once held; the orders service owns them now (its own

@@ -18,8 +18,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
-from portal_kit.principal import FIRST_LOGIN_SCOPE
+from portal_kit.principal import FIRST_LOGIN_SCOPE, PARTNER_CLIENT_SCOPE
 
+from portal_people.domain.partner_client import PartnerClient
 from portal_people.domain.user import User
 
 ISSUER = "portal-people"
@@ -63,7 +64,9 @@ class TokenIssuer:
     def jwks(self) -> dict[str, Any]:
         return {"keys": list(self._published)}
 
-    def issue_access_token(self, user: User, *, session_id: str | None = None) -> tuple[str, int]:
+    def issue_access_token(
+        self, user: User, *, session_id: str | None = None, lifetime: int | None = None
+    ) -> tuple[str, int]:
         # `iat` to the millisecond: the gateway refuses a user's tokens issued before a
         # revocation event (deactivation, password change or reset), and one issued just after
         # it in the same second must pass.
@@ -77,7 +80,7 @@ class TokenIssuer:
             "aud": AUDIENCE,
             "sub": user.id,
             "iat": issued,
-            "exp": now + self.lifetime,
+            "exp": now + (lifetime or self.lifetime),
             "jti": uuid.uuid4().hex,
             "tenant": user.tenant,
             "memberships": []
@@ -96,5 +99,27 @@ class TokenIssuer:
             # The chosen customer ('Vælg kunde'): the gateway carries it into the principal
             # (`active_organisation`), and each service narrows what the caller sees to it.
             claims["org"] = user.active_organisation_id
+        token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
+        return token, lifetime or self.lifetime
+
+    def issue_client_token(self, client: PartnerClient, scopes: tuple[str, ...]) -> tuple[str, int]:
+        """A partner client's token: its tenant's staff sight (no memberships), its scopes and
+        the partner marker the gateway limits it by; `sid` is the client, so revoking the client
+        (`session.ended`) ends the token."""
+        issued = round(time.time(), 3)
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": client.id,
+            "iat": issued,
+            "exp": int(issued) + self.lifetime,
+            "jti": uuid.uuid4().hex,
+            "tenant": client.tenant,
+            "memberships": [],
+            "staff": True,
+            "scopes": [*scopes, PARTNER_CLIENT_SCOPE],
+            "locale": "en",
+            "sid": client.id,
+        }
         token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
         return token, self.lifetime

@@ -111,15 +111,20 @@ class PasswordChanged(DomainEvent):
 
 class SessionEnded(DomainEvent):
     """A login's session (refresh-token family) ended: logged out, or revoked because a used
-    refresh token was shown again. The gateway refuses the access tokens of that session
-    (their `sid` claim) from then on, as it refuses a user's older tokens after
+    refresh token was shown again; or a partner client was revoked (its id is then the session
+    and the user: every token it was given ends). The gateway refuses the access tokens of that
+    session (their `sid` claim) from then on, as it refuses a user's older tokens after
     `user.updated` (deactivated), `user.password_changed` and `user.password_reset`."""
 
     aggregate: ClassVar[str] = "session"
     name: ClassVar[str] = "ended"
     session_id: str = Field(description="The session's id (the `sid` claim of its access tokens).")
-    user_id: str = Field(description="The user's (account's) opaque id.")
-    reason: str = Field(description="Why it ended: logged_out or refresh_token_reused.")
+    user_id: str = Field(
+        description="The user's (account's) opaque id; for a partner client, the client's id."
+    )
+    reason: str = Field(
+        description="Why it ended: logged_out, refresh_token_reused or partner_client_revoked."
+    )
 
 
 class PasswordResetRequested(DomainEvent):

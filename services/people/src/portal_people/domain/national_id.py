@@ -19,6 +19,9 @@ from stdnum.se import personnummer
 
 from portal_people.domain.messages import _
 
+# The scope that shows a national ID in full (every reveal audited as an event).
+REVEAL_SCOPE = "people:national-id:reveal"
+
 _SCHEMES: dict[str, ModuleType] = {
     "NO": fodselsnummer,
     "SE": personnummer,

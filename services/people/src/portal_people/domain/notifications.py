@@ -88,6 +88,10 @@ class Rule(BaseModel):
     attention_status_field: str | None = None
     # The page the mail links to, under the tenant's portal address; `{fact}` placeholders.
     link: str = "/"
+    # The mail quotes the ticket post the event names (`ticket_id`, `entry_id`). Events carry no
+    # post text (it is user content), so people reads the post through the gateway as the
+    # recipient: only what that recipient may read there is ever quoted (service_layer).
+    quotes_post: bool = False
 
     def applies(self, facts: Mapping[str, Any], attention: frozenset[str]) -> bool:
         for name, allowed in self.when.items():
@@ -194,6 +198,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         actor_field="author_id",
         unless={"internal": ("True",)},
         link=TICKET_LINK,
+        quotes_post=True,
     ),
     Rule(
         kind="ticket_status",
@@ -301,6 +306,25 @@ class Recipient:
     locale: str | None
     roles: tuple[str, ...] = ()
     known: bool = True  # False: nobody by that id (a mail to them fails, for staff to see)
+
+
+QUOTE_MAX_CHARACTERS = 1000
+
+
+def quote_of(text: str, limit: int = QUOTE_MAX_CHARACTERS) -> str:
+    """A post's text as a mail quotes it: trimmed, blank runs closed, at most `limit`
+    characters (cut at a word, with an ellipsis); the portal link shows the rest."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    quoted = "\n".join(kept)
+    if len(quoted) <= limit:
+        return quoted
+    cut = quoted[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
 
 
 def notification_id(event_id: str, kind: str, recipient_key: str) -> str:

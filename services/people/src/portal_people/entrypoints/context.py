@@ -15,6 +15,7 @@ from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.employees import Employees
 from portal_people.service_layer.notifications import NotificationDesk
 from portal_people.service_layer.onboarding import Onboarding
+from portal_people.service_layer.partner_clients import PartnerClients
 from portal_people.service_layer.product_access import ProductAccessDesk
 from portal_people.service_layer.profile import Profile
 from portal_people.service_layer.sessions import Sessions
@@ -56,6 +57,10 @@ class PeopleContext(CallerContext):
     @cached_property
     def notifications(self) -> NotificationDesk:
         return self.service.notification_desk(self.principal)
+
+    @cached_property
+    def partner_clients(self) -> PartnerClients:
+        return self.service.partner_clients(self.directory, self.sessions)
 
     @cached_property
     def product_access(self) -> ProductAccessDesk:

@@ -17,6 +17,7 @@ from portal_kit.messages import code_label
 from strawberry.federation.schema_directives import RequiresScopes
 
 from portal_people.domain import employee as domain
+from portal_people.domain.national_id import REVEAL_SCOPE
 from portal_people.entrypoints.context import Info
 from portal_people.entrypoints.inputs import (
     AddEmployeeInput,
@@ -24,7 +25,7 @@ from portal_people.entrypoints.inputs import (
     EmployeeStatusInput,
 )
 from portal_people.entrypoints.types import GENDER_LABELS, Gender, by_name_connection
-from portal_people.service_layer.employees import REVEAL_SCOPE, EmployeeInput
+from portal_people.service_layer.employees import EmployeeInput
 
 
 @strawberry.federation.type(keys=["id"], description="An employee of a customer organisation.")

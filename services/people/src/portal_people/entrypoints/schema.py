@@ -2,7 +2,8 @@
 
 The areas: `directory_schema` (tenants, organisations, users), `auth_schema` (sessions,
 passwords, first login), `onboarding_schema` (invitations), `profile_schema` (the caller's own
-account), `employee_schema` (the employee register). Their object types are in `types.py` or
+account), `employee_schema` (the employee register), `partner_client_schema` (partner systems'
+API clients). Their object types are in `types.py` or
 beside their resolvers, their input types in `inputs.py`.
 """
 
@@ -19,6 +20,10 @@ from portal_people.entrypoints.first_login import FirstLoginGate
 from portal_people.entrypoints.input_guard import InvalidTextGuard
 from portal_people.entrypoints.notification_schema import NotificationMutation, NotificationQuery
 from portal_people.entrypoints.onboarding_schema import OnboardingMutation, OnboardingQuery
+from portal_people.entrypoints.partner_client_schema import (
+    PartnerClientMutation,
+    PartnerClientQuery,
+)
 from portal_people.entrypoints.product_access_schema import (
     ProductAccessMutation,
     ProductAccessQuery,
@@ -34,6 +39,7 @@ Query = merge_types(
         EmployeeQuery,
         NotificationQuery,
         ProductAccessQuery,
+        PartnerClientQuery,
     ),
 )
 Mutation = merge_types(
@@ -46,6 +52,7 @@ Mutation = merge_types(
         EmployeeMutation,
         NotificationMutation,
         ProductAccessMutation,
+        PartnerClientMutation,
     ),
 )
 

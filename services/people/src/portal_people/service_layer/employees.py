@@ -26,7 +26,7 @@ from portal_people.domain.employee import (
     check_details,
 )
 from portal_people.domain.messages import _
-from portal_people.domain.national_id import parse_national_id
+from portal_people.domain.national_id import REVEAL_SCOPE, parse_national_id
 from portal_people.domain.organisation import Organisation
 from portal_people.service_layer import access
 from portal_people.service_layer.access import EmployeeSearch, EmployeeSight
@@ -34,7 +34,6 @@ from portal_people.service_layer.directory import Directory
 from portal_people.service_layer.ports import Cipher, EmployeeRecords, Reveals
 
 log = logging.getLogger(__name__)
-REVEAL_SCOPE = "people:national-id:reveal"
 MAX_QUERY = 100
 
 

@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import UnknownLocaleError
+from babel.dates import format_date, format_time, get_datetime_format
 from portal_kit.clock import Clock
 from portal_kit.domain import DomainError, NotFound
 from portal_kit.events import CloudEvent
@@ -53,6 +55,7 @@ from portal_people.domain.notifications import (
     Status,
     next_digest,
     notification_id,
+    quote_of,
     retry_delay,
     undeliverable,
 )
@@ -114,6 +117,13 @@ class RecipientDirectory(Protocol):
     async def members(self, organisation_id: str) -> list[User]: ...
     async def parent_of(self, organisation_id: str) -> str | None: ...
     async def employee(self, employee_id: str) -> Employee | None: ...
+
+
+class TicketPosts(Protocol):
+    """A ticket post's text as `reader` may read it through the public API (None: they may not,
+    or it cannot be read now)."""
+
+    async def text_for(self, reader: User, ticket_id: str, entry_id: str) -> str | None: ...
 
 
 class MailOutbox(Protocol):
@@ -200,8 +210,10 @@ class Notifier:
         renderer: MailRenderer,
         public_url: str,
         clock: Clock,
+        posts: TicketPosts | None = None,
     ) -> None:
         self.settings = settings
+        self.posts = posts
         self.orders = orders
         self.directory = directory
         self.preferences = preferences
@@ -401,8 +413,9 @@ class Notifier:
             "number": facts.get("number") or "",
             "link": link,
             "kind": rule.kind,
-            "when": appointment_time(facts, tenant),
+            "when": appointment_time(facts, tenant, locale),
             "place": facts.get("place") or "",
+            "reply": await self._quote(rule, recipient, facts),
         }
         problem = None
         try:
@@ -441,6 +454,25 @@ class Notifier:
             mail.digest_due = next_digest(now, settings.digest_hour, time_zone_offset(tenant, now))
         return mail
 
+    async def _quote(self, rule: Rule, recipient: Recipient, facts: Mapping[str, Any]) -> str:
+        """The post the event names, as this recipient may read it ("" when they may not, or
+        it cannot be read now: the mail then goes without it). Read as the recipient, never
+        as the service, so visibility (internal notes, private tickets) is tickets' own."""
+        ticket_id, entry_id = facts.get("ticket_id"), facts.get("entry_id")
+        if (
+            not rule.quotes_post
+            or self.posts is None
+            or recipient.user_id is None
+            or not isinstance(ticket_id, str)
+            or not isinstance(entry_id, str)
+        ):
+            return ""
+        readers = await self.directory.users([recipient.user_id])
+        if not readers or not readers[0].active:
+            return ""
+        text = await self.posts.text_for(readers[0], ticket_id, entry_id)
+        return quote_of(text) if text else ""
+
 
 def _instant(value: Any) -> datetime | None:
     if isinstance(value, datetime):
@@ -453,9 +485,10 @@ def _instant(value: Any) -> datetime | None:
     return None
 
 
-def appointment_time(facts: Mapping[str, Any], tenant: Tenant) -> str:
-    """A booking's time in the tenant's time zone (`2026-12-03 09:00–09:30`), or "" when the
-    event names none (an event published before bookings carried their time)."""
+def appointment_time(facts: Mapping[str, Any], tenant: Tenant, locale: str) -> str:
+    """A booking's time as the recipient reads dates, in the tenant's time zone (Babel, CLDR):
+    nb `torsdag 3. desember 2026, 09:00–09:30`, sv `torsdag 3 december 2026 09:00–09:30`; ""
+    when the event names none (an event published before bookings carried their time)."""
     starts, ends = _instant(facts.get("starts_at")), _instant(facts.get("ends_at"))
     if starts is None:
         return ""
@@ -465,14 +498,29 @@ def appointment_time(facts: Mapping[str, Any], tenant: Tenant) -> str:
         zone = None
     try:
         local = starts.astimezone(zone) if zone else starts
-        shown = local.strftime("%Y-%m-%d %H:%M")
-        if ends is not None:
-            end = ends.astimezone(zone) if zone else ends
-            same_day = end.date() == local.date()
-            shown += "–" + end.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
-    except (OverflowError, ValueError):  # a time at the edge of the calendar
+        end = (ends.astimezone(zone) if zone else ends) if ends is not None else None
+        return _local_span(local, end, locale)
+    except (OverflowError, ValueError, UnknownLocaleError):  # the calendar's edge, a bad locale
         return ""
-    return shown
+
+
+def _local_span(starts: datetime, ends: datetime | None, locale: str) -> str:
+    # The locale's own way of joining a date and a time ('{1}, {0}' in nb, '{1} {0}' in sv).
+    joined = get_datetime_format("full", locale=locale)
+
+    def at(day: datetime, times: str) -> str:
+        return (
+            str(joined)
+            .replace("{1}", format_date(day, "full", locale=locale))
+            .replace("{0}", times)
+        )
+
+    start_time = format_time(starts, "short", locale=locale)
+    if ends is None:
+        return at(starts, start_time)
+    if ends.date() == starts.date():
+        return at(starts, f"{start_time}–{format_time(ends, 'short', locale=locale)}")
+    return f"{at(starts, start_time)} – {at(ends, format_time(ends, 'short', locale=locale))}"
 
 
 def portal_address(settings: NotificationSettings, public_url: str, tenant: str) -> str:

@@ -13,6 +13,7 @@ from portal_people.domain.audit import NationalIdReveal
 from portal_people.domain.employee import Employee
 from portal_people.domain.invitation import Invitation
 from portal_people.domain.organisation import Organisation, OrganisationKind
+from portal_people.domain.partner_client import PartnerClient
 from portal_people.domain.session import SessionFamily
 from portal_people.domain.tenant import Tenant
 from portal_people.domain.throttle import LoginThrottle
@@ -105,6 +106,12 @@ class SessionFamilies(Aggregates[SessionFamily], Protocol): ...
 class Throttles(Aggregates[LoginThrottle], Protocol): ...
 
 
+class PartnerClientRecords(Aggregates[PartnerClient], Protocol):
+    async def every(self) -> list[PartnerClient]:
+        """The tenant's clients, revoked ones too, oldest first."""
+        ...
+
+
 class Invitations(Aggregates[Invitation], Protocol):
     async def by_code(self, code_hash: str) -> Invitation | None: ...
 
@@ -131,6 +138,10 @@ class AccessTokens(Protocol):
     def issue_access_token(self, user: User, *, session_id: str | None = None) -> tuple[str, int]:
         """A signed access token for the user (of the session `session_id`, its `sid`) and its
         lifetime in seconds."""
+        ...
+
+    def issue_client_token(self, client: PartnerClient, scopes: tuple[str, ...]) -> tuple[str, int]:
+        """A signed access token for a partner client with these of its scopes."""
         ...
 
 

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -98,11 +98,37 @@ class Sessions:
         for the address across accounts (ADDRESS); a locked key refuses even the right password
         (`domain/throttle.py`) — except that from an address the account logged in from before,
         only its PAIR lock applies: an attack elsewhere does not lock the owner out."""
-        now = self.clock()
         user = await self.directory.users.by_login(login) if 0 < len(login) <= 320 else None
         # An unknown login is counted under its case-folded form, like the stored user names.
         account_key = user.id if user else "login:" + login[:320].casefold()
-        user_id = user.id if user else None
+        passwords = self.directory.passwords
+
+        async def valid() -> bool:
+            right = await passwords.verify(user.password_hash if user else None, password[:1024])
+            return user is not None and right and user.active
+
+        accepted = await self.throttled(
+            account_key, user.id if user else None, client_address, valid
+        )
+        if user is None or not accepted:
+            raise invalid_credentials()
+        if user.password_hash and passwords.needs_rehash(user.password_hash):
+            user.password_hash = await passwords.hash(password[:1024])
+            with contextlib.suppress(StaleVersion):
+                await self.directory.users.save(user)
+        return await self.open(user)
+
+    async def throttled(
+        self,
+        account_key: str,
+        user_id: str | None,
+        client_address: str | None,
+        valid: Callable[[], Awaitable[bool]],
+    ) -> bool:
+        """Whether `valid()` accepts the secret, with the throttles of `account_key` (a user, a
+        partner client) checked first and a failure counted: the same for logins and for
+        partner clients' secrets."""
+        now = self.clock()
         pair = await self._throttle(PAIR, f"{account_key}|{client_address or '-'}", user_id)
         account = await self._throttle(ACCOUNT, account_key, user_id)
         throttles = [pair, account]
@@ -113,18 +139,12 @@ class Sessions:
         if not account.knows(address_hash):
             for throttle in throttles[1:]:
                 throttle.check(now)
-        passwords = self.directory.passwords
-        valid = await passwords.verify(user.password_hash if user else None, password[:1024])
-        if user is None or not valid or not user.active:
+        if not await valid():
             for throttle in throttles:
                 await self._count_failure(throttle, now)
-            raise invalid_credentials()
+            return False
         await self._succeeded(pair, account, address_hash, now)
-        if user.password_hash and passwords.needs_rehash(user.password_hash):
-            user.password_hash = await passwords.hash(password[:1024])
-            with contextlib.suppress(StaleVersion):
-                await self.directory.users.save(user)
-        return await self.open(user)
+        return True
 
     async def _succeeded(
         self, pair: LoginThrottle, account: LoginThrottle, address_hash: str | None, now: datetime

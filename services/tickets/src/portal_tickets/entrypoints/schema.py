@@ -23,6 +23,7 @@ from portal_tickets.entrypoints.inputs import (
     read_files,
 )
 from portal_tickets.entrypoints.knowledge_schema import KnowledgeMutation, KnowledgeQuery
+from portal_tickets.entrypoints.subscriptions import Subscription
 from portal_tickets.entrypoints.types import Organisation, Ticket, TicketForm, TicketPayload, User
 from portal_tickets.service_layer.access import Sort, TicketView, View
 
@@ -197,5 +198,9 @@ class Mutation(KnowledgeMutation):
 
 
 schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, types=[Organisation, User], extensions=[masking_extension]
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[Organisation, User],
+    extensions=[masking_extension],
 )

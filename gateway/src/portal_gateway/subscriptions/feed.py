@@ -1,0 +1,108 @@
+"""The services' events the subscriptions follow: orders', tickets' and billing's JetStream
+streams, read with ordered (ephemeral) consumers from new messages on, reconnecting forever.
+
+A subscription sees changes from when it was made; an outage of NATS delays events (the
+ordered consumer resumes where it was), and a stream not created yet is waited for."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from nats.aio.client import Client as NatsClient
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from portal_kit.jetstream import connect_nats
+
+log = logging.getLogger("portal.gateway.subscriptions")
+
+Handler = Callable[[dict[str, Any]], None]
+
+
+def _event(data: bytes) -> dict[str, Any] | None:
+    """A CloudEvent with what fan-out needs (tenant, type, subject), else None."""
+    try:
+        event = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    if not all(isinstance(event.get(k), str) for k in ("tenant", "type", "subject")):
+        return None
+    return event
+
+
+class EventFeed:
+    def __init__(
+        self, handler: Handler, *, nats_url: str, prefix: str, streams: list[tuple[str, str]]
+    ) -> None:
+        self._handler = handler
+        self._url = nats_url
+        self._subjects = [f"{prefix}.*.{service}.{aggregate}.>" for service, aggregate in streams]
+        self._client: NatsClient | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.live: set[str] = set()
+
+    def start(self) -> None:
+        """Follows the streams in the background: connecting may wait (NATS away) and never
+        holds the gateway's start."""
+        self._tasks = [asyncio.create_task(self._connect_and_follow(), name="subscriptions-feed")]
+
+    async def _connect_and_follow(self) -> None:
+        self._client = await connect_nats(self._url, name="gateway-subscriptions")
+        self._tasks += [
+            asyncio.create_task(self._follow_forever(s), name=f"subscriptions-{s}")
+            for s in self._subjects
+        ]
+        await asyncio.Event().wait()  # until stopped
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        if self._client is not None and not self._client.is_closed:
+            with contextlib.suppress(Exception):
+                await self._client.close()
+
+    async def _follow_forever(self, subject: str) -> None:
+        while True:
+            try:
+                await self._follow(subject)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the stream not there yet, or NATS away
+                self.live.discard(subject)
+                log.info(
+                    "waiting for a stream to follow",
+                    extra={"subject": subject, "problem": type(error).__name__},
+                )
+                await asyncio.sleep(1.0)
+
+    async def _follow(self, subject: str) -> None:
+        assert self._client is not None
+        js = self._client.jetstream()
+        handler = self._handler
+
+        async def on_message(message: Any) -> None:
+            event = _event(message.data)
+            if event is not None:
+                handler(event)
+
+        subscription = await js.subscribe(
+            subject,
+            cb=on_message,
+            ordered_consumer=True,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
+        )
+        self.live.add(subject)
+        try:
+            await asyncio.Event().wait()  # until stopped (cancelled)
+        finally:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()

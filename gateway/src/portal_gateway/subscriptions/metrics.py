@@ -1,0 +1,38 @@
+"""Prometheus metrics of the subscriptions (in the gateway's registry, served at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+from portal_gateway.metrics import REGISTRY
+
+CONNECTIONS = Gauge(
+    "portal_gateway_subscription_connections",
+    "Open graphql-transport-ws sockets",
+    registry=REGISTRY,
+)
+SUBSCRIPTIONS = Gauge("portal_gateway_subscriptions", "Running subscriptions", registry=REGISTRY)
+READS = Counter(
+    "portal_gateway_subscription_reads",
+    "Records re-read for subscribers (one per event and group of equal subscribers)",
+    registry=REGISTRY,
+)
+MESSAGES = Counter(
+    "portal_gateway_subscription_messages", "`next` messages sent", registry=REGISTRY
+)
+EVENTS_DROPPED = Counter(
+    "portal_gateway_subscription_events_dropped",
+    "Events not delivered because too many were waiting",
+    registry=REGISTRY,
+)
+CLOSED = Counter(
+    "portal_gateway_subscription_closed",
+    "Sockets the gateway closed, by close code",
+    ["code"],
+    registry=REGISTRY,
+)
+EVENTS_MERGED = Counter(
+    "portal_gateway_subscription_events_merged",
+    "Events delivered with a later one of the same record (read once, when both had come)",
+    registry=REGISTRY,
+)
