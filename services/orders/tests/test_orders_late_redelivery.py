@@ -25,9 +25,10 @@ async def test_a_rename_redelivered_after_a_newer_one_leaves_the_list_sorted_by_
     # service's own) fails once on the second rename's first delivery.
     running = next(c for c in runtime.consumers if c.durable == DURABLE)
     await running.stop()
+    people = StreamNames(runtime.settings.event_prefix, "people")
     # Its last pull request (a 1 s fetch) may still stand on the server: a message sent to it
-    # would only come again after the ack wait. Let it expire first.
-    await asyncio.sleep(1.5)
+    # would only come again after the ack wait. Wait until the server holds none.
+    await _until_no_pull_waits(runtime.js, people.stream)
     handle = organisation_handler(
         lambda tenant: OrganisationRegister(OrganisationDirectory(runtime.database, tenant))
     )
@@ -42,7 +43,6 @@ async def test_a_rename_redelivered_after_a_newer_one_leaves_the_list_sorted_by_
         await handle(event)
         handled.append(name)
 
-    people = StreamNames(runtime.settings.event_prefix, "people")
     replica = EventConsumer(
         runtime.js,
         runtime.database,
@@ -85,3 +85,11 @@ async def _until(done: Any) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the organisation events were not all handled")
+
+
+async def _until_no_pull_waits(js: Any, stream: str) -> None:
+    for _ in range(200):  # 10 s at most; a pull request expires after its 1 s fetch
+        if not (await js.consumer_info(stream, DURABLE)).num_waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the stopped consumer's pull request did not expire")
