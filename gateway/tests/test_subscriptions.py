@@ -14,23 +14,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from portal_gateway.testing.calls import mutate
+from portal_gateway.testing.orders import CREATE, ORDER, move, new_order
 from portal_gateway.testing.serving import serving
-from portal_gateway.testing.subscribing import Following, following, settled, subscribed
+from portal_gateway.testing.subscribing import Following, following, settled, subscribed, wired
 from portal_gateway.testing.transport_ws import Socket, socket
 from portal_kit.jetstream import connect_nats
 from portal_orders.app import create_app as create_orders_app
 from portal_orders.settings import OrdersSettings
 from portal_orders.testing import know_organisations
 
-ORDER = "id version status assigneeOrganisationId"
-CREATE = f"""mutation($input: CreateOrderInput!) {{ createOrder(input: $input) {{
-  order {{ {ORDER} }} userErrors {{ code message }} }} }}"""
-TRANSITION = f"""mutation($input: TransitionOrderInput!) {{ transitionOrder(input: $input) {{
-  order {{ {ORDER} }} userErrors {{ code message }} }} }}"""
 ASSIGN = f"""mutation($input: AssignOrderInput!) {{ assignOrder(input: $input) {{
   order {{ {ORDER} }} userErrors {{ code message }} }} }}"""
 COMMENT = f"""mutation($input: AddOrderCommentInput!) {{ addOrderComment(input: $input) {{
@@ -66,17 +61,17 @@ async def gateway(
     nats_url: str,
     namespace: Any,
 ) -> AsyncIterator[Following]:
-    async with following(
-        "orders",
-        principal_private_key=principal_keys[0].decode(),
-        jwks_url=issuer.url,
-        people_url=people,
+    settings = wired(
+        people,
+        issuer,
+        principal_keys,
+        nats_url,
+        namespace,
         orders_url=orders,
-        nats_url=nats_url,
-        event_prefix=namespace.event_prefix,
         subscription_init_timeout_seconds=1.0,
         subscription_check_seconds=0.2,
-    ) as gateway:
+    )
+    async with following("orders", **settings) as gateway:
         yield gateway
 
 
@@ -91,29 +86,6 @@ def contractor(issuer: Any, firm: str, user: str | None = None, **claims: Any) -
         memberships=[{"organisation": firm, "roles": ["user"]}],
         **claims,
     )
-
-
-async def new_order(gw: httpx.AsyncClient, token: str, firm: str) -> dict[str, Any]:
-    created = await mutate(
-        gw,
-        token,
-        CREATE,
-        orderType="billable",
-        description="Lekkasje under vask",
-        customerOrganisationId="jm-housing",
-        assigneeOrganisationId=firm,
-    )
-    assert created["userErrors"] == [], created
-    order: dict[str, Any] = created["order"]
-    return order
-
-
-async def move(gw: httpx.AsyncClient, token: str, order: dict[str, Any], status: str) -> Any:
-    moved = await mutate(
-        gw, token, TRANSITION, id=order["id"], version=order["version"], status=status
-    )
-    assert moved["userErrors"] == [], moved
-    return moved["order"]
 
 
 async def ready(ws: Socket, token: str) -> None:

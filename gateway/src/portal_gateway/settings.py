@@ -124,6 +124,11 @@ class GatewaySettings(BaseSettings):
     # this an event is dropped and counted: portal_gateway_subscription_events_dropped).
     subscription_reads_in_flight: int = Field(default=100, ge=1)
     subscription_pending_events: int = Field(default=10_000, ge=1)
+    # Records of one principal and reading waiting together are re-read in one request: a
+    # record waits this long (and for that group's request before it) for others to join, at
+    # most this many to a request (fewer when the query limits refuse as many).
+    subscription_batch_window_ms: float = Field(default=5.0, ge=0, le=100)
+    subscription_batch_records: int = Field(default=20, ge=1, le=100)
     # How often open sockets are checked for an expired or revoked token (closed with 4403).
     subscription_check_seconds: float = Field(default=1.0, gt=0, le=60)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")

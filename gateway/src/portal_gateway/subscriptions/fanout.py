@@ -9,7 +9,8 @@ is sent: an event that changes nothing the subscriber can see (an internal note,
 contractor) sends nothing. A single-record subscription reads its record once when it is made
 (sending nothing), so that holds from its first event; a list subscription learns a record's
 state with its first event of that record, which it gets whatever changed. Events of one
-record are delivered in the order they came; a bounded number of re-reads run at once."""
+record are delivered in the order they came; a bounded number of re-reads run at once, and a
+group's records waiting together are re-read in one request (`batching.py`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import orjson
 from portal_kit.principal import Principal
 
 from portal_gateway.subscriptions import metrics
+from portal_gateway.subscriptions.batching import Batches
 from portal_gateway.subscriptions.reader import Reader
 from portal_gateway.subscriptions.reading import Reading, payload
 
@@ -76,13 +78,22 @@ class Waiting:
 
 
 class Fanout:
-    def __init__(self, reader: Reader, *, reads_in_flight: int, max_pending: int) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        *,
+        reads_in_flight: int,
+        max_pending: int,
+        batch_window: float = 0.005,
+        batch_records: int = 20,
+    ) -> None:
         self.reader = reader
         self._records: dict[tuple[str, str, str], set[Subscriber]] = defaultdict(set)
         self._lists: dict[tuple[str, str], set[Subscriber]] = defaultdict(set)
         self._chains: dict[tuple[str, str, str], asyncio.Task[None]] = {}
         self._waiting: dict[tuple[str, str, str], Waiting] = {}
         self._reads = asyncio.Semaphore(reads_in_flight)
+        self._batches = Batches(reader, self._reads, window=batch_window, max_records=batch_records)
         self._max_pending = max_pending
         self.pending = 0
 
@@ -108,20 +119,14 @@ class Fanout:
         self, subscriber: Subscriber, record_id: str, traceparent: str | None
     ) -> dict[str, Any] | None:
         receiver = subscriber.receiver
-        try:
-            async with self._reads:
-                answer = await self.reader.read(
-                    receiver.principal,
-                    receiver.language,
-                    subscriber.reading.query,
-                    subscriber.reading.variables_for(record_id),
-                    traceparent,
-                )
-        except Exception:
-            log.exception("a subscription's record could not be re-read")
-            return None
-        metrics.READS.inc()
-        return answer
+        return await self._batches.read(
+            subscriber.group,
+            receiver.principal,
+            receiver.language,
+            subscriber.reading,
+            record_id,
+            traceparent,
+        )
 
     def remove(self, subscriber: Subscriber) -> None:
         if not subscriber.active:

@@ -17,6 +17,11 @@ READS = Counter(
     "Records re-read for subscribers (one per event and group of equal subscribers)",
     registry=REGISTRY,
 )
+READ_REQUESTS = Counter(
+    "portal_gateway_subscription_read_requests",
+    "Requests that re-read records for subscribers (several records of one group at once)",
+    registry=REGISTRY,
+)
 MESSAGES = Counter(
     "portal_gateway_subscription_messages", "`next` messages sent", registry=REGISTRY
 )

@@ -9,8 +9,10 @@ payload is `{orderChanged: {change: <event name>, order: <the answer>}}`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -32,6 +34,7 @@ from portal_gateway.subscriptions.topics import TOPICS, Topic
 
 RECORD_VARIABLE = "portalRecord"
 PROBE = "portalSeen"  # the record read for visibility alone, when the payload selects none of it
+_BATCH_KEY = re.compile(r"r(\d+)_(.+)")  # `r3_order`: record 3's `order` in a batched re-read
 
 
 class NotASubscription(Exception):
@@ -49,9 +52,66 @@ class Reading:
     variables: tuple[tuple[str, Any], ...]  # the subscriber's variables the query uses
     payload_keys: tuple[tuple[str, str], ...]  # (response key, "__typename"|"change"|"record")
     typename: str
+    fields: tuple[tuple[str, str], ...]  # (response key, selection printed) read of the record
+    definitions: tuple[str, ...]  # the subscriber's variables' definitions the query uses
+    fragments_text: str  # the fragments the query uses, printed
 
     def variables_for(self, record_id: str) -> dict[str, Any]:
         return {**dict(self.variables), RECORD_VARIABLE: record_id}
+
+    def batch_query(self, count: int) -> str:
+        """The re-read of `count` records at once (`r<i>_<key>` for record i's `key`)."""
+        return _batch_query(
+            self.topic.record, self.fields, self.definitions, self.fragments_text, count
+        )
+
+    def variables_for_batch(self, record_ids: list[str]) -> dict[str, Any]:
+        numbered = {f"{RECORD_VARIABLE}{i}": r for i, r in enumerate(record_ids)}
+        return {**dict(self.variables), **numbered}
+
+
+@lru_cache(maxsize=1024)  # by value: a reading's variables may not be hashable
+def _batch_query(
+    record: str,
+    fields: tuple[tuple[str, str], ...],
+    own: tuple[str, ...],
+    fragments_text: str,
+    count: int,
+) -> str:
+    definitions = [f"${RECORD_VARIABLE}{i}: ID!" for i in range(count)]
+    parts = [
+        f"r{i}_{key}: {record}(id: ${RECORD_VARIABLE}{i}) {{ {inner} }}"
+        for i in range(count)
+        for key, inner in fields
+    ]
+    head = ", ".join([*definitions, *own])
+    return f"query PortalSubscription({head}) {{ {' '.join(parts)} }}" + fragments_text
+
+
+def split_answer(reading: Reading, answer: Mapping[str, Any], count: int) -> list[dict[str, Any]]:
+    """A batched re-read's answer as `count` answers, each as its record's own re-read would
+    be: its fields under their own keys, the errors on its fields (and those on none)."""
+    data = answer.get("data")
+    mine: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+    for error in answer.get("errors") or ():
+        path = error.get("path")
+        matched = _BATCH_KEY.fullmatch(path[0]) if path and isinstance(path[0], str) else None
+        if matched is None:
+            for errors in mine:
+                errors.append(error)
+        elif int(matched[1]) < count:
+            mine[int(matched[1])].append({**error, "path": [matched[2], *path[1:]]})
+    answers: list[dict[str, Any]] = []
+    for i, errors in enumerate(mine):
+        one: dict[str, Any] = {
+            "data": None
+            if not isinstance(data, dict)
+            else {key: data.get(f"r{i}_{key}") for key, _ in reading.fields}
+        }
+        if errors:
+            one["errors"] = errors
+        answers.append(one)
+    return answers
 
 
 def _included(node: FieldNode | InlineFragmentNode | FragmentSpreadNode, values: Any) -> bool:
@@ -143,6 +203,7 @@ def reading_of(
         raise NotASubscription("`id` is required")
     keys: list[tuple[str, str]] = []
     parts: list[str] = []
+    fields: list[tuple[str, str]] = []
     used_nodes: list[Node] = []
     seen: set[str] = set()
     for field in _fields(
@@ -158,22 +219,27 @@ def reading_of(
             selections = field.selection_set.selections if field.selection_set else ()
             used_nodes.extend(selections)
             inner = " ".join(print_ast(s) for s in selections)
+            fields.append((key, inner))
             parts.append(f"{key}: {topic.record}(id: ${RECORD_VARIABLE}) {{ {inner} }}")
         elif name == "__typename":
             keys.append((key, "__typename"))
         else:
             keys.append((key, "change"))
     if not parts:
+        fields.append((PROBE, "__typename"))
         parts.append(f"{PROBE}: {topic.record}(id: ${RECORD_VARIABLE}) {{ __typename }}")
     fragment_names, variable_names = _used(used_nodes, fragments)
-    definitions = [f"${RECORD_VARIABLE}: ID!"] + [
+    own = [
         print_ast(d)
         for d in operation.variable_definitions or ()
         if d.variable.name.value in variable_names
     ]
-    query = f"query PortalSubscription({', '.join(definitions)}) {{ {' '.join(parts)} }}" + "".join(
+    definitions = [f"${RECORD_VARIABLE}: ID!", *own]
+    fragments_text = "".join(
         f"\n{print_ast(fragments[n])}" for n in fragment_names if n in fragments
     )
+    query = f"query PortalSubscription({', '.join(definitions)}) {{ {' '.join(parts)} }}"
+    query += fragments_text
     return Reading(
         topic=topic,
         root_key=root.alias.value if root.alias else root.name.value,
@@ -182,6 +248,9 @@ def reading_of(
         variables=tuple(sorted((k, v) for k, v in variables.items() if k in variable_names)),
         payload_keys=tuple(keys),
         typename=change_types[root.name.value],
+        fields=tuple(fields),
+        definitions=tuple(own),
+        fragments_text=fragments_text,
     )
 
 

@@ -67,6 +67,8 @@ class Subscriptions:
         self.fanout = Fanout(
             self.reader,
             reads_in_flight=settings.subscription_reads_in_flight,
+            batch_window=settings.subscription_batch_window_ms / 1000,
+            batch_records=settings.subscription_batch_records,
             max_pending=settings.subscription_pending_events,
         )
         self.feed: EventFeed | None = None

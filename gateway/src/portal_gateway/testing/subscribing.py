@@ -56,6 +56,25 @@ async def following(service: str, **settings: Any) -> AsyncIterator[Following]:
         yield Following(client, url, app)
 
 
+def wired(
+    people: str,
+    issuer: Any,
+    principal_keys: tuple[bytes, bytes],
+    nats_url: str,
+    namespace: Any,
+    **settings: Any,
+) -> dict[str, Any]:
+    """The settings of a gateway on the test's people, token issuer, NATS and namespace."""
+    return {
+        "principal_private_key": principal_keys[0].decode(),
+        "jwks_url": issuer.url,
+        "people_url": people,
+        "nats_url": nats_url,
+        "event_prefix": namespace.event_prefix,
+        **settings,
+    }
+
+
 async def settled(app: Any) -> None:
     """Until the gateway has no event left to deliver."""
     await until(
