@@ -399,14 +399,18 @@ async def run(
             "\n".join(line for line in metrics.splitlines() if "_sum" in line or "_count" in line)
         )
     latencies = sorted((at - committed[seq]) * 1000 for seq, at in received if seq in committed)
-    dropped = next(
-        (
-            line.split()[-1]
-            for line in metrics.splitlines()
-            if line.startswith("portal_gateway_subscription_events_dropped_total")
-        ),
-        "?",
-    )
+
+    def counter(name: str) -> str:
+        return next(
+            (
+                line.split()[-1]
+                for line in metrics.splitlines()
+                if line.startswith(f"portal_gateway_subscription_{name}_total")
+            ),
+            "?",
+        )
+
+    dropped = counter("events_dropped")
     print(
         f"CPU while committing: gateway {busy['gateway'] / elapsed:.0%} of a core, "
         f"orders subgraph {busy['orders'] / elapsed:.0%}, this process (clients, commits) "
@@ -415,6 +419,10 @@ async def run(
     print(
         f"committed {len(committed)} changes in {elapsed:.1f} s ({total / elapsed:.0f}/s asked); "
         f"{len(received)} messages received; events dropped by the gateway: {dropped}"
+    )
+    print(
+        f"records re-read: {counter('reads')} in {counter('read_requests')} requests to the "
+        "engine (subscribing included)"
     )
     if latencies:
         p50 = latencies[len(latencies) // 2]

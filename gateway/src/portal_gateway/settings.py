@@ -120,7 +120,7 @@ class GatewaySettings(BaseSettings):
     subscription_message_burst: int = Field(default=100, ge=1)
     # Messages waiting for a slow client; past this it is closed (1013) and may come back.
     subscription_send_queue: int = Field(default=256, ge=1)
-    # Re-reads of records for subscribers running at once, and events waiting for them (past
+    # Re-read requests for subscribers running at once, and events waiting for them (past
     # this an event is dropped and counted: portal_gateway_subscription_events_dropped).
     subscription_reads_in_flight: int = Field(default=100, ge=1)
     subscription_pending_events: int = Field(default=10_000, ge=1)

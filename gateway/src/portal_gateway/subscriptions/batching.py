@@ -3,9 +3,9 @@ reading) gathered into one request: `r0_order: order(id: $portalRecord0) {…} r
 run through the engine like any query, so each record keeps the visibility of that principal
 and nothing is shared between principals.
 
-A group's records wait at most `window` seconds and then for the group's previous request
-(one request of a group runs at a time): a record that changes while its group's subgraph is
-busy joins the next request instead of adding one, so the subgraph's requests follow its pace.
+A group's records wait `window` seconds and then for the group's previous request, unless
+their request is full: a record that changes while its group's subgraph is busy joins the next
+request instead of adding one, so the subgraph's requests follow its pace.
 A request holds at most `max_records` records, fewer if the engine's limits (aliases, root
 fields, cost) refuse that many: it is then split, and that reading's requests stay smaller."""
 
@@ -39,6 +39,7 @@ class _Batch:
     capacity: int
     records: dict[str, asyncio.Future[dict[str, Any] | None]] = field(default_factory=dict)
     closed: bool = False
+    full: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class Batches:
@@ -83,6 +84,7 @@ class Batches:
             batch.records[record_id] = future
             if len(batch.records) >= batch.capacity:
                 self._close(group, batch)
+                batch.full.set()
         return await asyncio.shield(future)
 
     def _close(self, group: Hashable, batch: _Batch) -> None:
@@ -96,8 +98,11 @@ class Batches:
     ) -> None:
         try:
             await asyncio.sleep(self._window)
-            if previous is not None:
-                await asyncio.wait([previous])  # meanwhile, more records join this one
+            if previous is not None and not batch.full.is_set():
+                # Meanwhile, more records join this one; once it is full, it need not wait.
+                full = asyncio.create_task(batch.full.wait())
+                await asyncio.wait([previous, full], return_when=asyncio.FIRST_COMPLETED)
+                full.cancel()
             async with self._reads:
                 self._close(group, batch)
                 answers = await self._answers(batch, list(batch.records))
