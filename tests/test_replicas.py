@@ -5,9 +5,10 @@ ports, paths and route host names moved to this machine). On that cluster:
 
 - streams created with the subgraphs' settings from the `portal-service-settings` ConfigMap have
   a replica on each of the three servers;
-- two outbox relays draining the same documents (two replicas of a service) put every event on
-  the stream once and in each document's order: a second publish of an event carries the same
-  `Nats-Msg-Id` and the stream's duplicate window drops it;
+- outbox relays draining the same documents (replicas of a service) divide the backlog by
+  claiming each document before publishing it: every event is published by one relay only (the
+  relays' publishes are counted, not only what the stream keeps) and in its document's order,
+  also while a writer keeps appending;
 - two consumers with the same durable name (two replicas of a consumer) share the events: each
   is handled once, by one of them.
 
@@ -31,6 +32,7 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import APIError
 from nats_cluster import BASE, SERVERS, Cluster, configmap
+from portal_kit import outbox
 from portal_kit.consumer import EventConsumer
 from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, ensure_service_streams, headers_for
@@ -156,49 +158,59 @@ async def test_streams_have_a_replica_on_each_server(
         assert peers == {"nats-0", "nats-1", "nats-2"}
 
 
-async def test_two_relays_on_the_same_documents_publish_each_event_once_in_order(
+async def test_two_relays_over_one_backlog_divide_it_and_publish_each_event_once_in_order(
     streams: JetStreamContext,
     connections: list[Any],
     database: Database,
     names: StreamNames,
     namespace: TestNamespace,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A backlog of several chunks, as an outage leaves behind.
+    monkeypatch.setattr(outbox, "BATCH", 4)
     things = database.for_tenant("things", "acme")
-    for thing in ("a", "b", "c"):
-        events = [envelope("acme", thing, n) for n in range(3)]
-        await things.insert_one({"_id": thing, "version": 1, "outbox": events})
-    first_published = asyncio.Event()
-    resume = asyncio.Event()
+    documents, per_document = 12, 3
+    for index in range(documents):
+        events = [envelope("acme", f"t{index}", n) for n in range(per_document)]
+        await things.insert_one({"_id": f"t{index}", "version": 1, "outbox": events})
+    by_a: list[str] = []
+    by_b: list[str] = []
+    b_published = asyncio.Event()
 
-    async def stall_after_the_first(_: CloudEvent) -> None:
-        # Relay A stops after its first publish, before it removes anything from the outbox.
-        if not first_published.is_set():
-            first_published.set()
-            await asyncio.wait_for(resume.wait(), TIMEOUT)
+    async def a_holds_after_its_first(event: CloudEvent) -> None:
+        # Relay A holds its first chunk until B has published: B must find documents A does
+        # not hold, and must not publish those A does.
+        by_a.append(event.id)
+        if len(by_a) == 1:
+            await asyncio.wait_for(b_published.wait(), TIMEOUT)
 
-    relay_a = OutboxRelay(
-        database,
-        ["things"],
-        connections[0].jetstream(),
-        prefix=namespace.event_prefix,
-        after_publish=stall_after_the_first,
+    async def b_counts(event: CloudEvent) -> None:
+        by_b.append(event.id)
+        b_published.set()
+
+    relay_a, relay_b = (
+        OutboxRelay(
+            database,
+            ["things"],
+            connections[index].jetstream(),
+            prefix=namespace.event_prefix,
+            after_publish=hook,
+        )
+        for index, hook in enumerate((a_holds_after_its_first, b_counts))
     )
-    relay_b = OutboxRelay(
-        database, ["things"], connections[1].jetstream(), prefix=namespace.event_prefix
-    )
-    draining_a = asyncio.create_task(relay_a.drain())
-    await asyncio.wait_for(first_published.wait(), TIMEOUT)
-    # Relay B meanwhile publishes all of it, the events A published again among them.
-    assert await relay_b.drain() == 9
-    resume.set()
-    assert await draining_a == 9  # A republishes the rest of its document too
+    sent = await asyncio.gather(relay_a.drain(), relay_b.drain())
 
+    total = documents * per_document
+    assert sum(sent) == total
+    publishes = collections.Counter([*by_a, *by_b])
+    assert len(publishes) == total and set(publishes.values()) == {1}
+    assert by_a and by_b  # the work was divided
     stored = await stored_events(streams, names.stream)
-    assert len({event["id"] for event in stored}) == len(stored) == 9
-    assert in_document_order(stored) == {"a": [0, 1, 2], "b": [0, 1, 2], "c": [0, 1, 2]}
-    for thing in ("a", "b", "c"):
-        document = await things.find_one({"_id": thing})
-        assert document is not None and document["outbox"] == []
+    assert len({event["id"] for event in stored}) == len(stored) == total
+    wanted = list(range(per_document))
+    assert in_document_order(stored) == {f"t{index}": wanted for index in range(documents)}
+    assert await _outboxes_empty(things)
+    assert await things.find_one({"outbox_claim": {"$exists": True}}) is None
 
 
 async def test_relays_racing_a_writer_keep_every_documents_order(
@@ -212,6 +224,11 @@ async def test_relays_racing_a_writer_keep_every_documents_order(
     documents, per_document = 12, 6
     for index in range(documents):
         await things.insert_one({"_id": f"t{index}", "version": 1, "outbox": []})
+    publishes: collections.Counter[str] = collections.Counter()
+
+    async def count(event: CloudEvent) -> None:
+        publishes[event.id] += 1
+
     relays = [
         OutboxRelay(
             database,
@@ -219,6 +236,7 @@ async def test_relays_racing_a_writer_keep_every_documents_order(
             connections[index].jetstream(),
             prefix=namespace.event_prefix,
             sweep_seconds=0.05,
+            after_publish=count,
         )
         for index in range(SERVERS)
     ]
@@ -244,6 +262,8 @@ async def test_relays_racing_a_writer_keep_every_documents_order(
 
     stored = await stored_events(streams, names.stream)
     assert len({event["id"] for event in stored}) == len(stored) == documents * per_document
+    # Published by one relay each, not only kept once by the stream's duplicate window.
+    assert len(publishes) == len(stored) and set(publishes.values()) == {1}
     wanted = list(range(per_document))
     assert in_document_order(stored) == {f"t{index}": wanted for index in range(documents)}
 
