@@ -17,17 +17,19 @@ divide the backlog between them and each event is published by one relay; a dead
 documents are taken over when its lease runs out.
 
 Throughput: the pending documents not claimed by another relay are read in chunks of `BATCH`;
-the documents of a chunk are claimed and published concurrently (up to `IN_FLIGHT`
-acknowledgements awaited at once), each document's published events removed with its claim in
-one update. Order per aggregate is kept: the events of one document go out one after the other
-from one relay, each only after the previous one's acknowledgement, and a document stops at its
-first failure, so a later event is never on the stream before an earlier one.
+the documents of a chunk are claimed in one update and published concurrently (up to
+`IN_FLIGHT` acknowledgements awaited at once), and the chunk's published events are removed
+with its claims in one update. Order per aggregate is kept: the events of one document go out
+one after the other from one relay, each only after the previous one's acknowledgement, and a
+document stops at its first failure, so a later event is never on the stream before an
+earlier one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -201,14 +203,16 @@ class OutboxRelay:
             return
         self.pending, self.oldest_pending = pending, oldest
 
+    def pending_filter(self) -> dict[str, Any]:
+        """The relay's query: documents with pending events that no other relay holds now."""
+        return {**pending_outbox(OUTBOX), **self._claims.unclaimed()}
+
     async def _drain_pass(self, collection: Any) -> tuple[int, bool]:
         """One pass over the documents with pending events that no other relay holds;
         (published, any found)."""
         # The claim condition is in the query only: the partial index stays `outbox.0 exists`,
         # which the query still implies, so the hint stays valid.
-        cursor = collection.find(
-            {**pending_outbox(OUTBOX), **self._claims.unclaimed()}, {"_id": 1}
-        ).hint(PENDING_OUTBOX_INDEX)
+        cursor = collection.find(self.pending_filter(), {"_id": 1}).hint(PENDING_OUTBOX_INDEX)
         sent = 0
         found = False
         while True:
@@ -216,40 +220,31 @@ class OutboxRelay:
             if not documents:
                 return sent, found
             found = True
+            claim = await self._claims.take(collection, [d["_id"] for d in documents])
+            still_claimed = functools.partial(self._claims.keep, collection, claim)
+            # Cancelled (the relay stopped or died), the claims stay until the lease runs out.
             outcomes = await asyncio.gather(
-                *(self._relay_document(collection, document["_id"]) for document in documents)
+                *(
+                    self._publish_document(document, still_claimed)
+                    for document in claim.documents.values()
+                )
             )
-            # A failure part-way leaves its event and the document's later ones in place; the
-            # next sweep publishes them.
+            published = [event_id for ids, _ in outcomes for event_id in ids]
+            # One update for the chunk: the published events (event ids are unique) and the
+            # claims. A failure part-way leaves its event and the document's later ones in
+            # place for the next sweep.
+            await self._claims.release(collection, claim, published)
             failure = next((problem for _, problem in outcomes if problem is not None), None)
-            published = sum(count for count, _ in outcomes)
             if published:
-                self.published += published
-                self._published_total.inc(published)
-                self.pending = max(0, self.pending - published)
-                sent += published
+                self.published += len(published)
+                self._published_total.inc(len(published))
+                self.pending = max(0, self.pending - len(published))
+                sent += len(published)
             if failure is not None:
                 raise failure
 
-    async def _relay_document(
-        self, collection: Any, document_id: Any
-    ) -> tuple[int, BaseException | None]:
-        """Claim one document, publish its events, release it with their removal; how many
-        went out and what stopped it. A document another relay claimed first is left to it."""
-        claim = await self._claims.take(collection, document_id)
-        if claim is None:
-            return 0, None
-
-        async def still_claimed() -> bool:
-            return await self._claims.keep(collection, claim)
-
-        # Cancelled (the relay stopped or died): the claim stays until its lease runs out.
-        published, problem = await self._publish_document(claim.document, still_claimed)
-        await self._claims.release(collection, claim, published)
-        return len(published), problem
-
     async def _publish_document(
-        self, document: dict[str, Any], still_claimed: Callable[[], Awaitable[bool]]
+        self, document: dict[str, Any], still_claimed: Callable[[Any], Awaitable[bool]]
     ) -> tuple[list[str], BaseException | None]:
         """Publish one document's events in order; the ids that went out and what stopped it.
         Stops, without a problem, before a publish if the document's claim was lost."""
@@ -262,7 +257,7 @@ class OutboxRelay:
                 subject = event_subject(self._prefix, raw["tenant"], service, aggregate, name)
                 headers = headers_for(raw["id"], _trace_header(raw))
                 async with self._in_flight:
-                    if not await still_claimed():
+                    if not await still_claimed(document["_id"]):
                         # Another relay took over after the lease ran out: it publishes the rest.
                         log.warning("outbox claim lost", extra={"event": raw["id"]})
                         return published_ids, None

@@ -1,12 +1,13 @@
 """Claims (leases) on outbox documents: how the relays of several replicas divide the work.
 
-Before publishing a document's events a relay claims the document with one conditional update
-(`outbox_claim: {by, token, until}` where there is no claim or it ran out) that also reads the
-document's outbox as it is then; other relays' pending query leaves a claimed document out
-until its claim runs out, so a crashed relay's documents are taken over after the lease. The
-holder renews its claim before a publish could outlast it and stops if the claim is no longer
-its own, so two relays never publish one document's events at once (each event goes out from
-one relay, in order). The claim and the published events go in one update at the end.
+Before publishing a document's events a relay claims the document with a conditional update
+(`outbox_claim: {by, token, until}` where there is no claim or it ran out; one update for the
+documents of a chunk, atomic per document), then reads the outbox of those it got as it is
+then. Other relays' pending query leaves a claimed document out until its claim runs out, so a
+crashed relay's documents are taken over after the lease. The holder renews its claim before a
+publish could outlast it and stops a document whose claim is no longer its own, so two relays
+never publish one document's events at once (each event goes out from one relay, in order).
+The claims and the published events go in one update at the end of the chunk.
 
 Writers are neither blocked nor able to clobber a claim: saves filter on `_id` and `version`,
 `$push` onto the outbox and `$set` only the aggregate's own fields; the relay removes what it
@@ -20,13 +21,12 @@ dropped by the stream.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-from pymongo import ReturnDocument
 
 from portal_kit.jetstream import DEDUP_WINDOW_SECONDS
 from portal_kit.mongo import Document
@@ -37,12 +37,14 @@ LEASE_SECONDS = 30.0
 
 @dataclass
 class Claim:
-    """A document this relay holds: its id, the outbox as claimed, when the claim runs out."""
+    """The documents of one chunk this relay holds under one token: each one's outbox as it was
+    claimed, those lost to another relay since, and when the claim runs out."""
 
-    document_id: Any
-    document: Document
     token: str
     until: float
+    documents: dict[Any, Document]
+    lost: set[Any] = field(default_factory=set)
+    renewing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Claims:
@@ -73,45 +75,57 @@ class Claims:
         """The condition of a document nobody holds: no claim, or one that ran out."""
         return {"$or": [{CLAIM: None}, {f"{CLAIM}.until": {"$lte": _date(self._clock())}}]}
 
-    async def take(self, collection: Any, document_id: Any) -> Claim | None:
-        """Claims the document if it has pending events and nobody holds it; None otherwise."""
-        token = uuid.uuid4().hex
-        until = self._clock() + self._lease
-        found = await collection.find_one_and_update(
-            {"_id": document_id, f"{self._outbox}.0": {"$exists": True}, **self.unclaimed()},
+    async def take(self, collection: Any, document_ids: list[Any]) -> Claim:
+        """Claims those of the documents that have pending events and that nobody holds (a
+        conditional update per document, sent as one), then reads what it got."""
+        token, until = uuid.uuid4().hex, self._clock() + self._lease
+        await collection.update_many(
+            {
+                "_id": {"$in": document_ids},
+                f"{self._outbox}.0": {"$exists": True},
+                **self.unclaimed(),
+            },
             {"$set": {CLAIM: {"by": self.holder, "token": token, "until": _date(until)}}},
-            projection={self._outbox: 1, "tenant": 1},
-            return_document=ReturnDocument.AFTER,
         )
-        return None if found is None else Claim(document_id, found, token, until)
+        held = collection.find(
+            {"_id": {"$in": document_ids}, f"{CLAIM}.token": token}, {self._outbox: 1, "tenant": 1}
+        )
+        return Claim(token, until, {document["_id"]: document async for document in held})
 
-    async def keep(self, collection: Any, claim: Claim) -> bool:
-        """Before a publish: whether the claim is still this relay's, renewed if half of it is
-        gone. False if another relay took the document over (the claim ran out meanwhile)."""
-        now = self._clock()
-        if claim.until - now > self._lease / 2:
-            return True
-        until = now + self._lease
-        renewed = await collection.update_one(
-            {"_id": claim.document_id, f"{CLAIM}.token": claim.token},
-            {"$set": {f"{CLAIM}.until": _date(until)}},
-        )
-        if renewed.matched_count != 1:
-            return False
+    async def keep(self, collection: Any, claim: Claim, document_id: Any) -> bool:
+        """Before a publish: whether the document is still this relay's. The chunk's claim is
+        renewed once half of it is gone; a document another relay took over meanwhile (its
+        claim ran out) is lost."""
+        if claim.until - self._clock() <= self._lease / 2:
+            async with claim.renewing:  # one renewal for the chunk's documents waiting on it
+                now = self._clock()
+                if claim.until - now <= self._lease / 2:
+                    await self._renew(collection, claim, now + self._lease)
+        return document_id not in claim.lost
+
+    async def _renew(self, collection: Any, claim: Claim, until: float) -> None:
+        held = [document_id for document_id in claim.documents if document_id not in claim.lost]
+        mine = {"_id": {"$in": held}, f"{CLAIM}.token": claim.token}
+        renewed = await collection.update_many(mine, {"$set": {f"{CLAIM}.until": _date(until)}})
+        if renewed.matched_count != len(held):
+            still = {document["_id"] async for document in collection.find(mine, {"_id": 1})}
+            claim.lost.update(set(held) - still)
         claim.until = until
-        return True
 
     async def release(self, collection: Any, claim: Claim, published: list[str]) -> None:
-        """Removes the published events and the claim in one update. If the claim was lost
-        meanwhile, what was published is still removed (it is on the stream) and the other
-        relay's claim is left alone."""
+        """Removes the published events and the claim in one update. From documents lost
+        meanwhile what was published is still removed (it is on the stream; event ids are
+        unique), and the other relay's claim is left alone."""
+        if not claim.documents:
+            return
         removal: dict[str, Any] = {"$pull": {self._outbox: {"id": {"$in": published}}}}
-        released = await collection.update_one(
-            {"_id": claim.document_id, f"{CLAIM}.token": claim.token},
+        ids = list(claim.documents)
+        released = await collection.update_many(
+            {"_id": {"$in": ids}, f"{CLAIM}.token": claim.token},
             {**removal, "$unset": {CLAIM: ""}},
         )
-        if released.matched_count != 1 and published:
-            await collection.update_one({"_id": claim.document_id}, removal)
+        if released.matched_count != len(ids) and published:
+            await collection.update_many({"_id": {"$in": ids}}, removal)
 
 
 def _date(seconds: float) -> datetime:
