@@ -8,7 +8,8 @@ ports, paths and route host names moved to this machine). On that cluster:
 - outbox relays draining the same documents (replicas of a service) divide the backlog by
   claiming each document before publishing it: every event is published by one relay only (the
   relays' publishes are counted, not only what the stream keeps) and in its document's order,
-  also while a writer keeps appending;
+  also while a writer keeps appending; a relay that dies holding claims has its documents taken
+  over once its lease runs out (the relays' clock is moved on, not waited for);
 - two consumers with the same durable name (two replicas of a consumer) share the events: each
   is handled once, by one of them.
 
@@ -38,6 +39,7 @@ from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, ensure_service_streams, headers_for
 from portal_kit.mongo import Database, connect_database
 from portal_kit.outbox import OutboxRelay
+from portal_kit.outbox_claims import LEASE_SECONDS
 from portal_kit.runtime import ServiceRuntime
 from portal_kit.settings import ServiceSettings
 from portal_kit.testing.plugin import TestNamespace
@@ -136,6 +138,22 @@ def in_document_order(events: list[dict[str, Any]]) -> dict[str, list[int]]:
     return dict(order)
 
 
+async def backlog(things: Any, documents: int, per_document: int) -> None:
+    """Documents t0, t1, ... with `per_document` events each waiting in their outbox."""
+    for index in range(documents):
+        events = [envelope("acme", f"t{index}", n) for n in range(per_document)]
+        await things.insert_one({"_id": f"t{index}", "version": 1, "outbox": events})
+
+
+async def on_the_stream_once_in_order(
+    js: JetStreamContext, names: StreamNames, documents: int, per_document: int
+) -> None:
+    stored = await stored_events(js, names.stream)
+    assert len({event["id"] for event in stored}) == len(stored) == documents * per_document
+    wanted = list(range(per_document))
+    assert in_document_order(stored) == {f"t{index}": wanted for index in range(documents)}
+
+
 async def until(condition: Any, what: str) -> None:
     deadline = time.monotonic() + TIMEOUT
     while not await condition():
@@ -170,9 +188,7 @@ async def test_two_relays_over_one_backlog_divide_it_and_publish_each_event_once
     monkeypatch.setattr(outbox, "BATCH", 4)
     things = database.for_tenant("things", "acme")
     documents, per_document = 12, 3
-    for index in range(documents):
-        events = [envelope("acme", f"t{index}", n) for n in range(per_document)]
-        await things.insert_one({"_id": f"t{index}", "version": 1, "outbox": events})
+    await backlog(things, documents, per_document)
     by_a: list[str] = []
     by_b: list[str] = []
     b_published = asyncio.Event()
@@ -205,12 +221,63 @@ async def test_two_relays_over_one_backlog_divide_it_and_publish_each_event_once
     publishes = collections.Counter([*by_a, *by_b])
     assert len(publishes) == total and set(publishes.values()) == {1}
     assert by_a and by_b  # the work was divided
-    stored = await stored_events(streams, names.stream)
-    assert len({event["id"] for event in stored}) == len(stored) == total
-    wanted = list(range(per_document))
-    assert in_document_order(stored) == {f"t{index}": wanted for index in range(documents)}
+    await on_the_stream_once_in_order(streams, names, documents, per_document)
     assert await _outboxes_empty(things)
     assert await things.find_one({"outbox_claim": {"$exists": True}}) is None
+
+
+async def test_a_relay_that_dies_holding_claims_has_its_documents_taken_over_after_the_lease(
+    streams: JetStreamContext,
+    connections: list[Any],
+    database: Database,
+    names: StreamNames,
+    namespace: TestNamespace,
+) -> None:
+    things = database.for_tenant("things", "acme")
+    documents, per_document = 6, 3
+    await backlog(things, documents, per_document)
+    now = [time.time()]  # the relays' clock, moved on instead of waiting for the lease
+    by_dead: list[str] = []
+    by_successor: list[str] = []
+    dead_published = asyncio.Event()
+
+    async def die_after_the_first(event: CloudEvent) -> None:
+        by_dead.append(event.id)
+        dead_published.set()
+        if len(by_dead) == 1:
+            await asyncio.Event().wait()  # until its task is cancelled: the replica died
+
+    async def successor_counts(event: CloudEvent) -> None:
+        by_successor.append(event.id)
+
+    dying, successor = (
+        OutboxRelay(
+            database,
+            ["things"],
+            connections[index].jetstream(),
+            prefix=namespace.event_prefix,
+            after_publish=hook,
+            clock=lambda: now[0],
+        )
+        for index, hook in enumerate((die_after_the_first, successor_counts))
+    )
+    draining = asyncio.create_task(dying.drain())
+    await asyncio.wait_for(dead_published.wait(), TIMEOUT)
+    draining.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await draining
+
+    assert await successor.drain() == 0  # the dead relay's claims hold until the lease ends
+    now[0] += LEASE_SECONDS
+    total = documents * per_document
+    assert await successor.drain() == total
+
+    # Each event once on the stream, in its document's order, though the dead relay had
+    # published some of them (before removing anything) and the successor published them again.
+    assert by_dead and set(by_dead) <= set(by_successor)
+    assert len(set(by_successor)) == len(by_successor) == total
+    await on_the_stream_once_in_order(streams, names, documents, per_document)
+    assert await _outboxes_empty(things)
 
 
 async def test_relays_racing_a_writer_keep_every_documents_order(
@@ -260,12 +327,9 @@ async def test_relays_racing_a_writer_keep_every_documents_order(
         for relay in relays:
             await relay.stop()
 
-    stored = await stored_events(streams, names.stream)
-    assert len({event["id"] for event in stored}) == len(stored) == documents * per_document
+    await on_the_stream_once_in_order(streams, names, documents, per_document)
     # Published by one relay each, not only kept once by the stream's duplicate window.
-    assert len(publishes) == len(stored) and set(publishes.values()) == {1}
-    wanted = list(range(per_document))
-    assert in_document_order(stored) == {f"t{index}": wanted for index in range(documents)}
+    assert len(publishes) == documents * per_document and set(publishes.values()) == {1}
 
 
 async def _outboxes_empty(things: Any) -> bool:
