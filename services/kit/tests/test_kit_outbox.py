@@ -438,25 +438,47 @@ async def test_a_relay_that_dies_holding_a_claim_has_its_document_taken_over_aft
     events = [_envelope("acme", "t1", "changed", n) for n in range(3)]
     await _store(database, "acme", "t1", events)
     clock = _Clock()
+    # Hung for good after its first publish: to the others, as a replica that died.
     dead, successor_publishes = _Publishes(stall=True), _Publishes()
-    draining = await _stalled(
-        _relay(database, js, namespace, after_publish=dead, clock=clock), dead
-    )
-    draining.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await draining
+    dying = _relay(database, js, namespace, after_publish=dead, clock=clock)
+    draining = await _stalled(dying, dead)
     successor = _relay(database, js, namespace, after_publish=successor_publishes, clock=clock)
-
-    # The dead relay's claim holds until its lease runs out: the document is left to it.
-    assert await successor.drain() == 0
-    assert len(await _outbox(database, "acme", "t1")) == 3
-    clock.now += LEASE_SECONDS
-    assert await successor.drain() == 3
+    try:
+        # The dead relay's claim holds until its lease runs out: the document is left to it.
+        assert await successor.drain() == 0
+        assert len(await _outbox(database, "acme", "t1")) == 3
+        clock.now += LEASE_SECONDS
+        assert await successor.drain() == 3
+    finally:
+        draining.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await draining
 
     ids = [e["id"] for e in events]
     assert dead.ids == ids[:1] and successor_publishes.ids == ids
     # The one event published twice (its publisher died before removing it) is on the stream
     # once, in its place: the lease is shorter than the duplicate window.
+    await _on_the_stream_once_in_order(database, js, namespace, ids)
+
+
+async def test_a_stopped_relay_gives_its_claims_back_at_once(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    events = [_envelope("acme", "t1", "changed", n) for n in range(3)]
+    await _store(database, "acme", "t1", events)
+    stopping, successor_publishes = _Publishes(stall=True), _Publishes()
+    relay = _relay(database, js, namespace, after_publish=stopping, sweep_seconds=60)
+    relay.start()
+    await asyncio.wait_for(stopping.first_out.wait(), TIMEOUT)
+    await relay.stop()  # as on SIGTERM, mid-document
+    document = await database.for_tenant("things", "acme").find_one({"_id": "t1"})
+    assert document is not None and CLAIM not in document
+
+    # No lease to wait for: the next relay publishes the document now (the clock unmoved).
+    successor = _relay(database, js, namespace, after_publish=successor_publishes)
+    assert await successor.drain() == 3
+    ids = [e["id"] for e in events]
+    assert stopping.ids == ids[:1] and successor_publishes.ids == ids
     await _on_the_stream_once_in_order(database, js, namespace, ids)
 
 

@@ -222,13 +222,20 @@ class OutboxRelay:
             found = True
             claim = await self._claims.take(collection, [d["_id"] for d in documents])
             still_claimed = functools.partial(self._claims.keep, collection, claim)
-            # Cancelled (the relay stopped or died), the claims stay until the lease runs out.
-            outcomes = await asyncio.gather(
-                *(
-                    self._publish_document(document, still_claimed)
-                    for document in claim.documents.values()
+            try:
+                outcomes = await asyncio.gather(
+                    *(
+                        self._publish_document(document, still_claimed)
+                        for document in claim.documents.values()
+                    )
                 )
-            )
+            except asyncio.CancelledError:
+                # Stopped: the claims go back at once instead of when the lease runs out (what
+                # went out unremoved is republished by the next relay and dropped as a duplicate).
+                # Only a relay that dies leaves its claims to run out.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._claims.release(collection, claim, []))
+                raise
             published = [event_id for ids, _ in outcomes for event_id in ids]
             # One update for the chunk: the published events (event ids are unique) and the
             # claims. A failure part-way leaves its event and the document's later ones in
