@@ -7,7 +7,8 @@ then. Other relays' pending query leaves a claimed document out until its claim 
 crashed relay's documents are taken over after the lease. The holder renews its claim before a
 publish could outlast it and stops a document whose claim is no longer its own, so two relays
 never publish one document's events at once (each event goes out from one relay, in order).
-The claims and the published events go in one update at the end of the chunk.
+The claims and the published events go in one update at the end of the chunk; a relay that
+is stopped mid-chunk gives its claims back at once (outbox.py).
 
 Writers are neither blocked nor able to clobber a claim: saves filter on `_id` and `version`,
 `$push` onto the outbox and `$set` only the aggregate's own fields; the relay removes what it
