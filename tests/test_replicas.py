@@ -5,9 +5,11 @@ ports, paths and route host names moved to this machine). On that cluster:
 
 - streams created with the subgraphs' settings from the `portal-service-settings` ConfigMap have
   a replica on each of the three servers;
-- two outbox relays draining the same documents (two replicas of a service) put every event on
-  the stream once and in each document's order: a second publish of an event carries the same
-  `Nats-Msg-Id` and the stream's duplicate window drops it;
+- outbox relays draining the same documents (replicas of a service) divide the backlog by
+  claiming each document before publishing it: every event is published by one relay only (the
+  relays' publishes are counted, not only what the stream keeps) and in its document's order,
+  also while a writer keeps appending; a relay that dies holding claims has its documents taken
+  over once its lease runs out (the relays' clock is moved on, not waited for);
 - two consumers with the same durable name (two replicas of a consumer) share the events: each
   is handled once, by one of them.
 
@@ -31,11 +33,13 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import APIError
 from nats_cluster import BASE, SERVERS, Cluster, configmap
+from portal_kit import outbox
 from portal_kit.consumer import EventConsumer
 from portal_kit.events import CloudEvent
 from portal_kit.jetstream import StreamNames, ensure_service_streams, headers_for
 from portal_kit.mongo import Database, connect_database
 from portal_kit.outbox import OutboxRelay
+from portal_kit.outbox_claims import LEASE_SECONDS
 from portal_kit.runtime import ServiceRuntime
 from portal_kit.settings import ServiceSettings
 from portal_kit.testing.plugin import TestNamespace
@@ -134,6 +138,22 @@ def in_document_order(events: list[dict[str, Any]]) -> dict[str, list[int]]:
     return dict(order)
 
 
+async def backlog(things: Any, documents: int, per_document: int) -> None:
+    """Documents t0, t1, ... with `per_document` events each waiting in their outbox."""
+    for index in range(documents):
+        events = [envelope("acme", f"t{index}", n) for n in range(per_document)]
+        await things.insert_one({"_id": f"t{index}", "version": 1, "outbox": events})
+
+
+async def on_the_stream_once_in_order(
+    js: JetStreamContext, names: StreamNames, documents: int, per_document: int
+) -> None:
+    stored = await stored_events(js, names.stream)
+    assert len({event["id"] for event in stored}) == len(stored) == documents * per_document
+    wanted = list(range(per_document))
+    assert in_document_order(stored) == {f"t{index}": wanted for index in range(documents)}
+
+
 async def until(condition: Any, what: str) -> None:
     deadline = time.monotonic() + TIMEOUT
     while not await condition():
@@ -156,7 +176,57 @@ async def test_streams_have_a_replica_on_each_server(
         assert peers == {"nats-0", "nats-1", "nats-2"}
 
 
-async def test_two_relays_on_the_same_documents_publish_each_event_once_in_order(
+async def test_two_relays_over_one_backlog_divide_it_and_publish_each_event_once_in_order(
+    streams: JetStreamContext,
+    connections: list[Any],
+    database: Database,
+    names: StreamNames,
+    namespace: TestNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A backlog of several chunks, as an outage leaves behind.
+    monkeypatch.setattr(outbox, "BATCH", 4)
+    things = database.for_tenant("things", "acme")
+    documents, per_document = 12, 3
+    await backlog(things, documents, per_document)
+    by_a: list[str] = []
+    by_b: list[str] = []
+    b_published = asyncio.Event()
+
+    async def a_holds_after_its_first(event: CloudEvent) -> None:
+        # Relay A holds its first chunk until B has published: B must find documents A does
+        # not hold, and must not publish those A does.
+        by_a.append(event.id)
+        if len(by_a) == 1:
+            await asyncio.wait_for(b_published.wait(), TIMEOUT)
+
+    async def b_counts(event: CloudEvent) -> None:
+        by_b.append(event.id)
+        b_published.set()
+
+    relay_a, relay_b = (
+        OutboxRelay(
+            database,
+            ["things"],
+            connections[index].jetstream(),
+            prefix=namespace.event_prefix,
+            after_publish=hook,
+        )
+        for index, hook in enumerate((a_holds_after_its_first, b_counts))
+    )
+    sent = await asyncio.gather(relay_a.drain(), relay_b.drain())
+
+    total = documents * per_document
+    assert sum(sent) == total
+    publishes = collections.Counter([*by_a, *by_b])
+    assert len(publishes) == total and set(publishes.values()) == {1}
+    assert by_a and by_b  # the work was divided
+    await on_the_stream_once_in_order(streams, names, documents, per_document)
+    assert await _outboxes_empty(things)
+    assert await things.find_one({"outbox_claim": {"$exists": True}}) is None
+
+
+async def test_a_relay_that_dies_holding_claims_has_its_documents_taken_over_after_the_lease(
     streams: JetStreamContext,
     connections: list[Any],
     database: Database,
@@ -164,41 +234,53 @@ async def test_two_relays_on_the_same_documents_publish_each_event_once_in_order
     namespace: TestNamespace,
 ) -> None:
     things = database.for_tenant("things", "acme")
-    for thing in ("a", "b", "c"):
-        events = [envelope("acme", thing, n) for n in range(3)]
-        await things.insert_one({"_id": thing, "version": 1, "outbox": events})
-    first_published = asyncio.Event()
-    resume = asyncio.Event()
+    documents, per_document = 6, 3
+    await backlog(things, documents, per_document)
+    now = [time.time()]  # the relays' clock, moved on instead of waiting for the lease
+    by_dead: list[str] = []
+    by_successor: list[str] = []
+    dead_published = asyncio.Event()
 
-    async def stall_after_the_first(_: CloudEvent) -> None:
-        # Relay A stops after its first publish, before it removes anything from the outbox.
-        if not first_published.is_set():
-            first_published.set()
-            await asyncio.wait_for(resume.wait(), TIMEOUT)
+    async def die_after_the_first(event: CloudEvent) -> None:
+        # Each document's first publish hangs for good (until the test ends): to the others,
+        # the relay died, and it publishes nothing more that could renew its claims.
+        by_dead.append(event.id)
+        if len(by_dead) == documents:
+            dead_published.set()
+        await asyncio.Event().wait()
 
-    relay_a = OutboxRelay(
-        database,
-        ["things"],
-        connections[0].jetstream(),
-        prefix=namespace.event_prefix,
-        after_publish=stall_after_the_first,
+    async def successor_counts(event: CloudEvent) -> None:
+        by_successor.append(event.id)
+
+    dying, successor = (
+        OutboxRelay(
+            database,
+            ["things"],
+            connections[index].jetstream(),
+            prefix=namespace.event_prefix,
+            after_publish=hook,
+            clock=lambda: now[0],
+        )
+        for index, hook in enumerate((die_after_the_first, successor_counts))
     )
-    relay_b = OutboxRelay(
-        database, ["things"], connections[1].jetstream(), prefix=namespace.event_prefix
-    )
-    draining_a = asyncio.create_task(relay_a.drain())
-    await asyncio.wait_for(first_published.wait(), TIMEOUT)
-    # Relay B meanwhile publishes all of it, the events A published again among them.
-    assert await relay_b.drain() == 9
-    resume.set()
-    assert await draining_a == 9  # A republishes the rest of its document too
+    draining = asyncio.create_task(dying.drain())
+    await asyncio.wait_for(dead_published.wait(), TIMEOUT)
+    total = documents * per_document
+    try:
+        assert await successor.drain() == 0  # the dead relay's claims hold until the lease ends
+        now[0] += LEASE_SECONDS
+        assert await successor.drain() == total
+    finally:
+        draining.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await draining
 
-    stored = await stored_events(streams, names.stream)
-    assert len({event["id"] for event in stored}) == len(stored) == 9
-    assert in_document_order(stored) == {"a": [0, 1, 2], "b": [0, 1, 2], "c": [0, 1, 2]}
-    for thing in ("a", "b", "c"):
-        document = await things.find_one({"_id": thing})
-        assert document is not None and document["outbox"] == []
+    # Each event once on the stream, in its document's order, though the dead relay had
+    # published the first of each (removing nothing) and the successor published them again.
+    assert len(by_dead) == documents and set(by_dead) <= set(by_successor)
+    assert len(set(by_successor)) == len(by_successor) == total
+    await on_the_stream_once_in_order(streams, names, documents, per_document)
+    assert await _outboxes_empty(things)
 
 
 async def test_relays_racing_a_writer_keep_every_documents_order(
@@ -212,6 +294,11 @@ async def test_relays_racing_a_writer_keep_every_documents_order(
     documents, per_document = 12, 6
     for index in range(documents):
         await things.insert_one({"_id": f"t{index}", "version": 1, "outbox": []})
+    publishes: collections.Counter[str] = collections.Counter()
+
+    async def count(event: CloudEvent) -> None:
+        publishes[event.id] += 1
+
     relays = [
         OutboxRelay(
             database,
@@ -219,6 +306,7 @@ async def test_relays_racing_a_writer_keep_every_documents_order(
             connections[index].jetstream(),
             prefix=namespace.event_prefix,
             sweep_seconds=0.05,
+            after_publish=count,
         )
         for index in range(SERVERS)
     ]
@@ -242,10 +330,9 @@ async def test_relays_racing_a_writer_keep_every_documents_order(
         for relay in relays:
             await relay.stop()
 
-    stored = await stored_events(streams, names.stream)
-    assert len({event["id"] for event in stored}) == len(stored) == documents * per_document
-    wanted = list(range(per_document))
-    assert in_document_order(stored) == {f"t{index}": wanted for index in range(documents)}
+    await on_the_stream_once_in_order(streams, names, documents, per_document)
+    # Published by one relay each, not only kept once by the stream's duplicate window.
+    assert len(publishes) == documents * per_document and set(publishes.values()) == {1}
 
 
 async def _outboxes_empty(things: Any) -> bool:

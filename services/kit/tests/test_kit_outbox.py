@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,9 +13,10 @@ import pytest
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from portal_kit.events import CloudEvent
-from portal_kit.jetstream import StreamNames, ensure_service_streams
+from portal_kit.jetstream import DEDUP_WINDOW_SECONDS, StreamNames, ensure_service_streams
 from portal_kit.mongo import Database, connect_database, pending_outbox_index
 from portal_kit.outbox import OUTBOX, OutboxRelay
+from portal_kit.outbox_claims import CLAIM, LEASE_SECONDS
 from portal_kit.testing.plugin import TestNamespace
 
 TIMEOUT = 10.0
@@ -372,3 +375,165 @@ async def test_metrics_show_the_backlog_of_an_outage_and_its_publishing_after(
     finally:
         await relay.stop()
         await client.close()
+
+
+# -- claims: relays of several replicas over the same documents (portal_kit.outbox_claims) -----
+
+
+class _Clock:
+    """The relays' clock, moved on by the test instead of waiting for a lease to run out."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _Publishes:
+    """An after-publish hook: records what one relay published and, if `stall`, holds that
+    relay after its first publish until `resume` is set (forever without one: it died)."""
+
+    def __init__(self, *, stall: bool = False, resume: asyncio.Event | None = None) -> None:
+        self.ids: list[str] = []
+        self.first_out = asyncio.Event()
+        self._stall = stall
+        self._resume = resume
+
+    async def __call__(self, event: CloudEvent) -> None:
+        self.ids.append(event.id)
+        if self._stall and not self.first_out.is_set():
+            self.first_out.set()
+            if self._resume is None:
+                await asyncio.Event().wait()  # until the relay's task is cancelled
+            await asyncio.wait_for(self._resume.wait(), TIMEOUT)
+
+
+def _relay(
+    database: Database, js: JetStreamContext, namespace: TestNamespace, **options: Any
+) -> OutboxRelay:
+    return OutboxRelay(database, ["things"], js, prefix=namespace.event_prefix, **options)
+
+
+async def _stalled(relay: OutboxRelay, publishes: _Publishes) -> asyncio.Task[int]:
+    """The relay draining in the background, once it has published its first event."""
+    draining = asyncio.create_task(relay.drain())
+    await asyncio.wait_for(publishes.first_out.wait(), TIMEOUT)
+    return draining
+
+
+async def _on_the_stream_once_in_order(
+    database: Database, js: JetStreamContext, namespace: TestNamespace, ids: list[str]
+) -> None:
+    """The stream holds `ids` in that order, and t1 has neither events nor a claim left."""
+    messages = await _stream_messages(js, _names(namespace).stream)
+    assert [m.headers["Nats-Msg-Id"] for m in messages] == ids
+    document = await database.for_tenant("things", "acme").find_one({"_id": "t1"})
+    assert document is not None and document["outbox"] == [] and CLAIM not in document
+
+
+async def test_a_relay_that_dies_holding_a_claim_has_its_document_taken_over_after_the_lease(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    events = [_envelope("acme", "t1", "changed", n) for n in range(3)]
+    await _store(database, "acme", "t1", events)
+    clock = _Clock()
+    # Hung for good after its first publish: to the others, as a replica that died.
+    dead, successor_publishes = _Publishes(stall=True), _Publishes()
+    dying = _relay(database, js, namespace, after_publish=dead, clock=clock)
+    draining = await _stalled(dying, dead)
+    successor = _relay(database, js, namespace, after_publish=successor_publishes, clock=clock)
+    try:
+        # The dead relay's claim holds until its lease runs out: the document is left to it.
+        assert await successor.drain() == 0
+        assert len(await _outbox(database, "acme", "t1")) == 3
+        clock.now += LEASE_SECONDS
+        assert await successor.drain() == 3
+    finally:
+        draining.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await draining
+
+    ids = [e["id"] for e in events]
+    assert dead.ids == ids[:1] and successor_publishes.ids == ids
+    # The one event published twice (its publisher died before removing it) is on the stream
+    # once, in its place: the lease is shorter than the duplicate window.
+    await _on_the_stream_once_in_order(database, js, namespace, ids)
+
+
+async def test_a_stopped_relay_gives_its_claims_back_at_once(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    events = [_envelope("acme", "t1", "changed", n) for n in range(3)]
+    await _store(database, "acme", "t1", events)
+    stopping, successor_publishes = _Publishes(stall=True), _Publishes()
+    relay = _relay(database, js, namespace, after_publish=stopping, sweep_seconds=60)
+    relay.start()
+    await asyncio.wait_for(stopping.first_out.wait(), TIMEOUT)
+    await relay.stop()  # as on SIGTERM, mid-document
+    document = await database.for_tenant("things", "acme").find_one({"_id": "t1"})
+    assert document is not None and CLAIM not in document
+
+    # No lease to wait for: the next relay publishes the document now (the clock unmoved).
+    successor = _relay(database, js, namespace, after_publish=successor_publishes)
+    assert await successor.drain() == 3
+    ids = [e["id"] for e in events]
+    assert stopping.ids == ids[:1] and successor_publishes.ids == ids
+    await _on_the_stream_once_in_order(database, js, namespace, ids)
+
+
+async def test_a_relay_whose_lease_ran_out_while_it_stalled_publishes_nothing_more(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    events = [_envelope("acme", "t1", "changed", n) for n in range(3)]
+    await _store(database, "acme", "t1", events)
+    clock, resume = _Clock(), asyncio.Event()
+    slow, successor_publishes = _Publishes(stall=True, resume=resume), _Publishes()
+    draining = await _stalled(
+        _relay(database, js, namespace, after_publish=slow, clock=clock), slow
+    )
+    clock.now += LEASE_SECONDS  # the slow relay stalls past its lease: another takes over
+    successor = _relay(database, js, namespace, after_publish=successor_publishes, clock=clock)
+    assert await successor.drain() == 3
+    resume.set()
+
+    # Back, it finds its claim gone before its next publish and stops there.
+    assert await draining == 1
+    ids = [e["id"] for e in events]
+    assert slow.ids == ids[:1] and successor_publishes.ids == ids
+    await _on_the_stream_once_in_order(database, js, namespace, ids)
+
+
+async def test_a_save_while_the_relay_holds_the_document_is_neither_blocked_nor_lost(
+    database: Database, js: JetStreamContext, namespace: TestNamespace
+) -> None:
+    events = [_envelope("acme", "t1", "changed", n) for n in range(2)]
+    await _store(database, "acme", "t1", events)
+    resume = asyncio.Event()
+    publishes = _Publishes(stall=True, resume=resume)
+    draining = await _stalled(_relay(database, js, namespace, after_publish=publishes), publishes)
+    things = database.for_tenant("things", "acme")
+    assert CLAIM in (await things.find_one({"_id": "t1"}) or {})
+    # A save as AggregateRepository.save writes it: on the version, appending to the outbox.
+    later = _envelope("acme", "t1", "renamed", 2)
+    saved = await things.find_one_and_update(
+        {"_id": "t1", "version": 1},
+        {
+            "$set": {"name": "Renamed"},
+            "$inc": {"version": 1},
+            "$push": {OUTBOX: {"$each": [later]}},
+        },
+    )
+    assert saved is not None and saved["name"] == "Renamed" and saved["version"] == 2
+    resume.set()
+
+    assert await draining == 3  # the claimed two, then the appended one on the next pass
+    await _on_the_stream_once_in_order(database, js, namespace, [e["id"] for e in [*events, later]])
+
+
+@pytest.mark.parametrize("lease_seconds", [DEDUP_WINDOW_SECONDS, 1.5])
+async def test_a_lease_must_be_shorter_than_the_duplicate_window_and_outlast_a_publish(
+    database: Database, js: JetStreamContext, namespace: TestNamespace, lease_seconds: float
+) -> None:
+    with pytest.raises(ValueError, match="outbox lease"):
+        _relay(database, js, namespace, publish_timeout=1.0, lease_seconds=lease_seconds)

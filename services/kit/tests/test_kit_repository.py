@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -10,6 +11,8 @@ import pytest
 from portal_kit.domain import Aggregate, Conflict, StaleVersion, new_id
 from portal_kit.events import DomainEvent
 from portal_kit.mongo import Database, Document, connect_database
+from portal_kit.outbox import OUTBOX
+from portal_kit.outbox_claims import CLAIM, Claims
 from portal_kit.repository import AggregateRepository
 from portal_kit.testing.plugin import TestNamespace
 
@@ -264,3 +267,28 @@ async def test_the_repository_gives_each_event_its_place_in_the_aggregates_histo
     stored = await database.system_collection("things").find_one({"_id": thing.id})
     sequences = [e["sequence"] for e in stored["outbox"]]
     assert sequences == ["000000000001.0000", "000000000002.0000", "000000000002.0001"]
+
+
+async def test_a_save_while_a_relay_claims_the_document_keeps_the_claim(
+    database: Database,
+) -> None:
+    repository = ThingRepository(database, "acme")
+    thing = Thing.create("acme", "First")
+    await repository.add(thing)
+    claims = Claims(OUTBOX, lease_seconds=30.0, longest_publish=5.0, clock=time.time)
+    claim = await claims.take(database.system_collection("things"), [thing.id])
+    assert list(claim.documents) == [thing.id]
+
+    loaded = await repository.get(thing.id)
+    assert loaded is not None
+    loaded.rename("Second")
+    await repository.save(loaded)  # not blocked by the claim
+
+    stored = await _stored(database, thing.id)
+    # The relay's claim is as it set it, and the save's event waits behind the claimed one.
+    assert stored[CLAIM]["token"] == claim.token and stored[CLAIM]["by"] == claims.holder
+    assert stored["label"] == "Second" and stored["version"] == 2
+    assert [e["type"] for e in stored["outbox"]] == [
+        "portal.kit.thing.created",
+        "portal.kit.thing.renamed",
+    ]

@@ -52,6 +52,8 @@ def test_overrides_win_over_defaults() -> None:
         ("PORTAL_EVENT_PREFIX", "Has.Dots"),
         ("PORTAL_LOG_LEVEL", "LOUD"),
         ("PORTAL_OUTBOX_SWEEP_SECONDS", "0"),
+        ("PORTAL_OUTBOX_LEASE_SECONDS", "120"),
+        ("PORTAL_OUTBOX_LEASE_SECONDS", "5"),
     ],
 )
 def test_invalid_value_exits_2_with_one_line_naming_it(

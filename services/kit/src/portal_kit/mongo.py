@@ -44,8 +44,9 @@ class IndexSpec:
 # partial index holds only the documents with unpublished events, so the relay's pass reads the
 # few pending ones instead of scanning the collection. Keyed on the tenant first (rule 3), it is
 # of no use to the planner for the relay's query across tenants, which has no tenant condition:
-# the relay names it (a hint) and reads it whole. Its filter is the relay's query itself, which
-# therefore always satisfies it, as a hinted partial index requires.
+# the relay names it (a hint) and reads it whole. Its filter is part of the relay's query (which
+# adds only the claim condition, outbox_claims.py), so the query implies it, as a hinted partial
+# index requires.
 PENDING_OUTBOX_INDEX = "pending_outbox"
 
 

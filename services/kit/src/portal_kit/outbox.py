@@ -11,17 +11,25 @@ events, age of the oldest) without a query while publishing works — a drain th
 nothing behind — and, after a failed drain, from one aggregation over the pending documents at
 most once per sweep interval, so a scrape never touches the database.
 
-Throughput: the pending documents are read in chunks of `BATCH`; the documents of a chunk are
-published concurrently (up to `IN_FLIGHT` acknowledgements awaited at once), and the events of a
-chunk are removed with one update. Order per aggregate is kept: the events of one document go
-out one after the other, each only after the previous one's acknowledgement, and a document
-stops at its first failure, so a later event is never on the stream before an earlier one.
+Replicas: each relay claims a document before publishing its events and releases it with the
+removal of what it published (`portal_kit.outbox_claims`), so the relays of several replicas
+divide the backlog between them and each event is published by one relay; a dead relay's
+documents are taken over when its lease runs out.
+
+Throughput: the pending documents not claimed by another relay are read in chunks of `BATCH`;
+the documents of a chunk are claimed in one update and published concurrently (up to
+`IN_FLIGHT` acknowledgements awaited at once), and the chunk's published events are removed
+with its claims in one update. Order per aggregate is kept: the events of one document go out
+one after the other from one relay, each only after the previous one's acknowledgement, and a
+document stops at its first failure, so a later event is never on the stream before an
+earlier one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,6 +44,7 @@ from portal_kit import metrics, tracing
 from portal_kit.events import CloudEvent, event_subject
 from portal_kit.jetstream import headers_for
 from portal_kit.mongo import PENDING_OUTBOX_INDEX, Database, pending_outbox
+from portal_kit.outbox_claims import LEASE_SECONDS, Claims
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +52,8 @@ OUTBOX = "outbox"
 BATCH = 1000
 IN_FLIGHT = 512
 
-# Called after an event is published and before it is removed; tests use it to simulate a crash.
+# Called after an event is published and before it is removed; tests use it to simulate a crash
+# (one that fails releases the document's claim and removes nothing; a dead relay's claim stays).
 AfterPublishHook = Callable[[CloudEvent], Awaitable[None]]
 
 
@@ -60,6 +70,8 @@ class OutboxRelay:
         publish_timeout: float | None = None,
         service: str = "unknown",
         tracer: trace.Tracer | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._collections = [database.system_collection(name) for name in collections]
         self._js = js
@@ -69,6 +81,9 @@ class OutboxRelay:
         # How long an acknowledgement may take (the JetStream context's own timeout by default).
         self._publish_timeout = (
             publish_timeout if publish_timeout is not None else float(getattr(js, "_timeout", 5.0))
+        )
+        self._claims = Claims(
+            OUTBOX, lease_seconds=lease_seconds, longest_publish=self._publish_timeout, clock=clock
         )
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
         self._wakeup = asyncio.Event()
@@ -188,11 +203,16 @@ class OutboxRelay:
             return
         self.pending, self.oldest_pending = pending, oldest
 
+    def pending_filter(self) -> dict[str, Any]:
+        """The relay's query: documents with pending events that no other relay holds now."""
+        return {**pending_outbox(OUTBOX), **self._claims.unclaimed()}
+
     async def _drain_pass(self, collection: Any) -> tuple[int, bool]:
-        """One pass over the documents with pending events; (published, any found)."""
-        cursor = collection.find(pending_outbox(OUTBOX), {OUTBOX: 1, "tenant": 1}).hint(
-            PENDING_OUTBOX_INDEX
-        )
+        """One pass over the documents with pending events that no other relay holds;
+        (published, any found)."""
+        # The claim condition is in the query only: the partial index stays `outbox.0 exists`,
+        # which the query still implies, so the hint stays valid.
+        cursor = collection.find(self.pending_filter(), {"_id": 1}).hint(PENDING_OUTBOX_INDEX)
         sent = 0
         found = False
         while True:
@@ -200,21 +220,29 @@ class OutboxRelay:
             if not documents:
                 return sent, found
             found = True
-            outcomes = await asyncio.gather(
-                *(self._publish_document(document) for document in documents)
-            )
+            claim = await self._claims.take(collection, [d["_id"] for d in documents])
+            still_claimed = functools.partial(self._claims.keep, collection, claim)
+            try:
+                outcomes = await asyncio.gather(
+                    *(
+                        self._publish_document(document, still_claimed)
+                        for document in claim.documents.values()
+                    )
+                )
+            except asyncio.CancelledError:
+                # Stopped: the claims go back at once instead of when the lease runs out (what
+                # went out unremoved is republished by the next relay and dropped as a duplicate).
+                # Only a relay that dies leaves its claims to run out.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._claims.release(collection, claim, []))
+                raise
             published = [event_id for ids, _ in outcomes for event_id in ids]
-            # A failure part-way leaves its event and the document's later ones in place; the
-            # next sweep republishes them and the stream's dedup window (keyed on the event id)
-            # drops the ones that already went out.
+            # One update for the chunk: the published events (event ids are unique) and the
+            # claims. A failure part-way leaves its event and the document's later ones in
+            # place for the next sweep.
+            await self._claims.release(collection, claim, published)
             failure = next((problem for _, problem in outcomes if problem is not None), None)
             if published:
-                # One update for the chunk: event ids are unique, so pulling them all from
-                # every document of the chunk removes exactly what was published.
-                await collection.update_many(
-                    {"_id": {"$in": [document["_id"] for document in documents]}},
-                    {"$pull": {OUTBOX: {"id": {"$in": published}}}},
-                )
                 self.published += len(published)
                 self._published_total.inc(len(published))
                 self.pending = max(0, self.pending - len(published))
@@ -223,9 +251,10 @@ class OutboxRelay:
                 raise failure
 
     async def _publish_document(
-        self, document: dict[str, Any]
+        self, document: dict[str, Any], still_claimed: Callable[[Any], Awaitable[bool]]
     ) -> tuple[list[str], BaseException | None]:
-        """Publish one document's events in order; the ids that went out and what stopped it."""
+        """Publish one document's events in order; the ids that went out and what stopped it.
+        Stops, without a problem, before a publish if the document's claim was lost."""
         published_ids: list[str] = []
         for raw in document[OUTBOX]:
             span = None
@@ -234,8 +263,12 @@ class OutboxRelay:
                 _, service, aggregate, name = raw["type"].split(".")
                 subject = event_subject(self._prefix, raw["tenant"], service, aggregate, name)
                 headers = headers_for(raw["id"], _trace_header(raw))
-                span = self._publish_span(subject, raw["id"], headers)
                 async with self._in_flight:
+                    if not await still_claimed(document["_id"]):
+                        # Another relay took over after the lease ran out: it publishes the rest.
+                        log.warning("outbox claim lost", extra={"event": raw["id"]})
+                        return published_ids, None
+                    span = self._publish_span(subject, raw["id"], headers)
                     started = time.perf_counter()
                     acknowledgement = await self._js.publish_async(
                         subject, orjson.dumps(raw), headers=headers

@@ -15,6 +15,7 @@ from portal_kit.logging import traceparent_var
 from portal_kit.messages import Messages
 from portal_kit.mongo import Database, Document, TenantCollection
 from portal_kit.outbox import OUTBOX
+from portal_kit.outbox_claims import CLAIM
 
 _ = Messages("portal_kit")
 
@@ -61,7 +62,9 @@ class Page(Generic[T]):
     total: int
 
 
-_STORED = ("_id", "tenant", "version", OUTBOX)
+# The relay's (outbox_claims.py): never read into an aggregate, never written by a save.
+_STORED = ("_id", "tenant", "version", OUTBOX, CLAIM)
+_NOT_READ = {OUTBOX: 0, CLAIM: 0}
 
 
 class AggregateRepository(ABC, Generic[A]):
@@ -90,11 +93,11 @@ class AggregateRepository(ABC, Generic[A]):
     def from_document(self, document: Document) -> A: ...
 
     async def get(self, aggregate_id: str) -> A | None:
-        document = await self._documents.find_one({"_id": aggregate_id}, {OUTBOX: 0})
+        document = await self._documents.find_one({"_id": aggregate_id}, _NOT_READ)
         return None if document is None else self.from_document(document)
 
     async def find(self, filter_: dict[str, Any], **options: Any) -> list[A]:
-        options.setdefault("projection", {OUTBOX: 0})
+        options.setdefault("projection", _NOT_READ)
         return [self.from_document(d) for d in await self._documents.find(filter_, **options)]
 
     async def count(self, filter_: dict[str, Any] | None = None) -> int:

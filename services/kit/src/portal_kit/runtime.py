@@ -126,6 +126,7 @@ class ServiceRuntime:
             self._js,
             prefix=settings.event_prefix,
             sweep_seconds=settings.outbox_sweep_seconds,
+            lease_seconds=settings.outbox_lease_seconds,
             service=settings.service_name,
             tracer=self.tracing.tracer if self.tracing.exporting else None,
         )

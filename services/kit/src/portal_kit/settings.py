@@ -13,6 +13,9 @@ from typing import Any, TypeVar
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portal_kit.jetstream import DEDUP_WINDOW_SECONDS
+from portal_kit.outbox_claims import LEASE_SECONDS
+
 
 class ServiceSettings(BaseSettings):
     """What every service process needs; services subclass it for their own settings."""
@@ -37,6 +40,9 @@ class ServiceSettings(BaseSettings):
     principal_public_key_file: Path | None = None
     principal_public_key: str | None = None
     outbox_sweep_seconds: float = Field(default=5.0, gt=0)
+    # How long a relay's claim on an outbox document holds (outbox_claims.py): at least twice
+    # the 5 s publish timeout, shorter than the streams' duplicate window.
+    outbox_lease_seconds: float = Field(default=LEASE_SECONDS, ge=10, lt=DEDUP_WINDOW_SECONDS)
     dev_mode: bool = False
     # JetStream limits of the service's streams, applied when start-up creates them; a stream
     # that already exists keeps the operator's limits (jetstream.py logs what differs).
