@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -92,9 +92,9 @@ def _between(value: date | None, low: date | None, high: date | None) -> bool:
 
 
 class FakeOrders(InMemoryAggregates[Order]):
-    async def visible(self, sight: Sight, order_id: str) -> Order | None:
-        found = self.stored.get(order_id)
-        return copy.deepcopy(found) if found is not None and sight.sees(found) else None
+    async def visible_among(self, sight: Sight, order_ids: Sequence[str]) -> list[Order]:
+        found = (self.stored.get(i) for i in set(order_ids))
+        return [copy.deepcopy(o) for o in found if o is not None and sight.sees(o)]
 
     async def holding_file(self, sight: Sight, file_id: str) -> Order | None:
         found = self.matching(

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from portal_kit.graphql import encode_cursor
+from portal_kit.mongo import TenantCollection
 from portal_kit.principal import HEADER, Principal
 from portal_kit.testing.plugin import make_principal
 from portal_orders.app import create_app
@@ -22,6 +23,7 @@ from portal_orders.testing import (
     COMMENT,
     CREATE,
     EDIT,
+    ORDER_FIELDS,
     ORDERS,
     TRANSITION,
     call,
@@ -76,17 +78,17 @@ async def assigned(svc, **overrides):
     )
 
 
+async def mine_theirs_and_foreign(svc):
+    """An order of org-customer assigned to org-contractor, one of org-other, and one of
+    another tenant."""
+    mine = await assigned(svc)
+    theirs = await create(svc, customerOrganisationId="org-other")
+    fields = {"orderType": "fel", "description": "Fel", "customerOrganisationId": "x"}
+    return mine, theirs, await ok(svc, CREATE, FOREIGN_STAFF, **fields)
+
+
 async def test_visibility_per_role_and_tenant(service):
-    mine = await assigned(service)
-    theirs = await create(service, customerOrganisationId="org-other")
-    foreign = await ok(
-        service,
-        CREATE,
-        FOREIGN_STAFF,
-        orderType="fel",
-        description="Fel",
-        customerOrganisationId="x",
-    )
+    mine, theirs, foreign = await mine_theirs_and_foreign(service)
     assert await listed(service, STAFF) == [mine["number"], theirs["number"]]
     assert await listed(service, CUSTOMER) == [mine["number"]]
     assert await listed(service, OTHER_CUSTOMER) == [theirs["number"]]
@@ -134,6 +136,42 @@ async def test_entity_references_obey_visibility(service):
         None,
         None,
     ]
+
+
+def aliased_orders(count):
+    variables = ", ".join(f"$id{i}: ID!" for i in range(count))
+    fields = " ".join(f"r{i}: order(id: $id{i}) {{ {ORDER_FIELDS} }}" for i in range(count))
+    return f"query({variables}) {{ {fields} }}"
+
+
+@pytest.fixture
+def order_finds(monkeypatch):
+    """The filter of every `find` on the orders collection, counted at the collection."""
+    filters = []
+    original = TenantCollection.find
+
+    async def counted(self, filter_=None, **options):
+        if self._collection.name == "orders":
+            filters.append(filter_)
+        return await original(self, filter_, **options)
+
+    monkeypatch.setattr(TenantCollection, "find", counted)
+    return filters
+
+
+async def test_aliased_orders_answer_like_separate_reads_in_one_query(service, order_finds):
+    # What the gateway's batched subscription re-reads send (gateway/README.md, Subscriptions).
+    mine, theirs, foreign = await mine_theirs_and_foreign(service)
+    also_mine = await assigned(service, customerOrganisationId="org-other")
+    ids = [mine["id"], theirs["id"], foreign["id"], "no-such-order", also_mine["id"], mine["id"]]
+    variables = {f"id{i}": order_id for i, order_id in enumerate(ids)}
+    for principal, visible in ((CONTRACTOR, {0, 4, 5}), (STAFF, {0, 1, 4, 5})):
+        separate = [await read(service, order_id, principal) for order_id in ids]
+        assert {i for i, found in enumerate(separate) if found is not None} == visible
+        order_finds.clear()
+        together = await service.graphql(aliased_orders(len(ids)), variables, principal=principal)
+        assert [together[f"r{i}"] for i in range(len(ids))] == separate
+        assert len(order_finds) == 1, order_finds
 
 
 async def test_internal_entries_are_for_staff_only(service):

@@ -7,6 +7,7 @@ it into MongoDB queries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -185,9 +186,12 @@ class OrderRepository(AggregateRepository[Order]):
 
     # -- reading, in the service layer's terms ----------------------------------------------
 
-    async def visible(self, sight: Sight, order_id: str) -> Order | None:
-        found = await self.find(_all({"_id": order_id}, visible_filter(sight)), limit=1)
-        return found[0] if found else None
+    async def visible_among(self, sight: Sight, order_ids: Sequence[str]) -> list[Order]:
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return []
+        query = _all({"_id": {"$in": wanted}}, visible_filter(sight))
+        return await self.find(query, limit=len(wanted))
 
     async def holding_file(self, sight: Sight, file_id: str) -> Order | None:
         query = _all({"activity.attachments.file_id": file_id}, visible_filter(sight))

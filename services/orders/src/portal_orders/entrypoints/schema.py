@@ -79,7 +79,7 @@ def _filter(wanted: OrderFilterInput | None) -> OrderFilter:
 class Query:
     @strawberry.field(description="An order the caller may see; null for any other id.")
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
-        found = await info.context.orders.seen(str(id))
+        found = await info.context.seen_orders.load(str(id))
         return Order.of(found, info.context.principal.locale) if found else None
 
     @strawberry.field(

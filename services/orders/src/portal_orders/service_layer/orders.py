@@ -11,6 +11,7 @@ event, no number taken.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -111,15 +112,25 @@ class OrderDesk:
 
     async def seen(self, order_id: str) -> Seen | None:
         """The order if the caller may see it; None for missing, invisible or another tenant's."""
+        return (await self.seen_among([order_id]))[0]
+
+    async def seen_among(self, order_ids: Sequence[str]) -> list[Seen | None]:
+        """`seen` of each id, in the ids' order, read with one query of the repository."""
         viewer = await self.viewer()
-        if viewer is None or not isinstance(order_id, str):
-            return None
+        wanted = [i for i in order_ids if isinstance(i, str)]
+        if viewer is None or not wanted:
+            return [None] * len(order_ids)
         now = self.clock()
-        found = await self.orders.visible(viewer.sight(now), order_id)
-        if found is None:
-            return None
-        actor = viewer.actor_for(found, now)
-        return None if actor is None else Seen(found, actor, viewer)
+        found = {o.id: o for o in await self.orders.visible_among(viewer.sight(now), wanted)}
+        return [
+            self._seen_by(viewer, found.get(i) if isinstance(i, str) else None, now)
+            for i in order_ids
+        ]
+
+    @staticmethod
+    def _seen_by(viewer: Viewer, order: Order | None, now: datetime) -> Seen | None:
+        actor = None if order is None else viewer.actor_for(order, now)
+        return None if order is None or actor is None else Seen(order, actor, viewer)
 
     async def _load(self, order_id: str, version: int) -> Seen:
         seen = await self.seen(order_id)

@@ -8,6 +8,7 @@ one tenant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -112,8 +113,8 @@ class Orders(Protocol):
 
     async def save(self, order: Order) -> None: ...
 
-    async def visible(self, sight: Sight, order_id: str) -> Order | None:
-        """The order, if it is in sight."""
+    async def visible_among(self, sight: Sight, order_ids: Sequence[str]) -> list[Order]:
+        """The orders of these ids that are in sight, in one query, in no particular order."""
         ...
 
     async def holding_file(self, sight: Sight, file_id: str) -> Order | None:
