@@ -607,7 +607,7 @@ class Order:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Order | None:
-        found = await info.context.orders.seen(str(id))
+        found = await info.context.seen_orders.load(str(id))
         return cls.of(found, info.context.principal.locale) if found else None
 
 
