@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +51,10 @@ def _header(scope: Scope, name: str) -> str | None:
         if key == wanted:
             return str(value.decode("latin-1"))
     return None
+
+
+def _valid_context(carrier: Mapping[str, str]) -> bool:
+    return trace.get_current_span(tracing.extract(carrier)).get_span_context().is_valid
 
 
 class RequestContextMiddleware:
@@ -115,8 +119,10 @@ class RequestContextMiddleware:
         }
         if self.tracer is None:
             # Untraced: a valid caller's context goes on unchanged, a malformed one is dropped.
-            valid = trace.get_current_span(tracing.extract(carrier)).get_span_context().is_valid
-            traceparent = carrier["traceparent"] if valid else None
+            # Most requests carry none: the propagator (the costly part) runs only for one.
+            traceparent = carrier.get("traceparent")
+            if traceparent is not None and not _valid_context(carrier):
+                traceparent = None
             await self._serve(scope, receive, send, request_id, route, traceparent)
             return
         method = scope.get("method", "GET")
