@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -156,6 +157,10 @@ class TokenVerifier:
         self.revocations = revocations
 
     async def verify(self, token: str) -> Principal:
+        return (await self.verify_session(token))[0]
+
+    async def verify_session(self, token: str) -> tuple[Principal, TokenSession]:
+        """The principal and the token's own life, for a connection that outlives a request."""
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthenticationFailed(_("invalid token"))
         try:
@@ -193,7 +198,20 @@ class TokenVerifier:
             issued_at,
         ):
             raise AuthenticationFailed(_("token revoked"))
-        return principal
+        lived = TokenSession(
+            float(claims["exp"]), issued_at, session if isinstance(session, str) else None
+        )
+        return principal, lived
+
+
+@dataclass(frozen=True)
+class TokenSession:
+    """When a verified token ends, when it was issued, and its session (`sid`): a WebSocket
+    connection ends with its token, and a revocation names the session and the issue time."""
+
+    expires_at: float
+    issued_at: float
+    session: str | None
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
@@ -255,13 +273,16 @@ class Authenticator:
         locale_var.set(principal.locale)
         return principal
 
+    async def bearer_session(self, authorization: str) -> tuple[Principal, TokenSession]:
+        """The principal of an `Authorization: Bearer` value and its token's life."""
+        principal, lived = await self.verifier.verify_session(_bearer_token(authorization))
+        locale_var.set(principal.locale)
+        return principal, lived
+
     async def _principal(self, headers: Mapping[str, str]) -> Principal:
         authorization = headers.get("authorization")
         if authorization is not None:
-            scheme, _space, token = authorization.strip().partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise AuthenticationFailed(_("expected `Authorization: Bearer <token>`"))
-            return await self.verifier.verify(token.strip())
+            return await self.verifier.verify(_bearer_token(authorization))
         tenant = headers.get(TENANT_HEADER)
         if tenant is None:
             tenant = self.default_tenant
@@ -273,6 +294,13 @@ class Authenticator:
         if not TENANT_PATTERN.match(tenant):
             raise BadRequest(_("invalid X-Portal-Tenant header"), code=TENANT_REQUIRED)
         return Principal.anonymous(tenant, preferred_locale(headers.get("accept-language")))
+
+
+def _bearer_token(authorization: str) -> str:
+    scheme, _space, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed(_("expected `Authorization: Bearer <token>`"))
+    return token.strip()
 
 
 def build_authenticator(

@@ -11,7 +11,6 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-import jwt
 from graphql import OperationType
 from graphql.execution.values import get_variable_values
 from portal_kit.principal import Principal
@@ -183,7 +182,7 @@ class Connection:
                 Close.FORBIDDEN, "Forbidden: send `authorization: Bearer <token>` in the payload"
             )
         try:
-            principal = await self.service.authenticator.principal({"authorization": authorization})
+            principal, lived = await self.service.authenticator.bearer_session(authorization)
         except AuthenticationFailed as failure:
             raise ProtocolViolation(Close.FORBIDDEN, f"Forbidden: {failure}") from None
         except GatewayError:
@@ -192,12 +191,9 @@ class Connection:
             raise ProtocolViolation(Close.FORBIDDEN, "Forbidden: complete the first login first")
         if self._closing is not None:
             return  # timed out while the token was checked
-        token = authorization.strip().partition(" ")[2].strip()
-        claims = jwt.decode(token, options={"verify_signature": False})
-        self.expires_at = float(claims["exp"])
-        self._issued_at = float(claims["iat"])
-        session = claims.get("sid")
-        self._session = session if isinstance(session, str) else None
+        self.expires_at = lived.expires_at
+        self._issued_at = lived.issued_at
+        self._session = lived.session
         if not self.service.counts.connect(principal.tenant):
             raise ProtocolViolation(Close.TOO_MANY, "too many connections for the tenant")
         self.principal = principal
