@@ -191,7 +191,12 @@ async def recorder() -> AsyncIterator[tuple[Recorder, str]]:
     recorder = Recorder()
     async with serving(recorder.app()) as url:
         RECORDER_URLS.add(f"{url}/graphql")
-        yield recorder, f"{url}/graphql"
+        try:
+            yield recorder, f"{url}/graphql"
+        finally:
+            # Its port may serve another test's people next: that gateway must not take the
+            # recorder's supergraph.
+            RECORDER_URLS.discard(f"{url}/graphql")
 
 
 GatewayStarter = Callable[..., contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]

@@ -164,7 +164,7 @@ async def fetch_ids(subscription: Any, count: int) -> list[str]:
     while len(ids) < count:
         try:
             messages = await subscription.fetch(count - len(ids), timeout=2)
-        except NatsTimeout:
+        except (NatsTimeout, TimeoutError):  # nats-py raises either, by where the wait ends
             break
         for message in messages:
             ids.append(CloudEvent.model_validate_json(message.data).id)
