@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from portal_kit.document_cache import DocumentCache
 from portal_kit.graphql import Connection, attempt, decode_keyset, masking_extension, page_size
 
 from portal_billing.domain.money import to_minor
@@ -210,5 +211,5 @@ schema = strawberry.federation.Schema(
     mutation=Mutation,
     subscription=Subscription,
     types=[Organisation, types.Invoice, types.IncomingInvoice],
-    extensions=[masking_extension],
+    extensions=[masking_extension, DocumentCache],
 )

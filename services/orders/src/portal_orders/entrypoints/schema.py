@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 from graphql import GraphQLError
+from portal_kit.document_cache import DocumentCache
 from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.graphql import (
     Connection,
@@ -320,5 +321,5 @@ schema = strawberry.federation.Schema(
     mutation=Mutation,
     subscription=Subscription,
     types=[Organisation, User, Employee],
-    extensions=[masking_extension],
+    extensions=[masking_extension, DocumentCache],
 )

@@ -10,6 +10,7 @@ beside their resolvers, their input types in `inputs.py`.
 from __future__ import annotations
 
 import strawberry
+from portal_kit.document_cache import DocumentCache
 from portal_kit.graphql import masking_extension
 from strawberry.tools import merge_types
 
@@ -57,5 +58,7 @@ Mutation = merge_types(
 )
 
 schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, extensions=[masking_extension, InvalidTextGuard, FirstLoginGate]
+    query=Query,
+    mutation=Mutation,
+    extensions=[masking_extension, DocumentCache, InvalidTextGuard, FirstLoginGate],
 )

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from enum import Enum
 
 import strawberry
+from portal_kit.document_cache import DocumentCache
 from portal_kit.graphql import Connection, attempt, decode_keyset, masking_extension, page_size
 
 from portal_tickets.domain import ticket as ticket_domain
@@ -202,5 +203,5 @@ schema = strawberry.federation.Schema(
     mutation=Mutation,
     subscription=Subscription,
     types=[Organisation, User],
-    extensions=[masking_extension],
+    extensions=[masking_extension, DocumentCache],
 )
