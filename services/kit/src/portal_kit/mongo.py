@@ -15,6 +15,8 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from portal_kit import stand_in
+
 log = logging.getLogger(__name__)
 
 Document = dict[str, Any]
@@ -131,6 +133,7 @@ def connect_database(mongo_url: str | None, database_name: str) -> Database:
     # One stand-in per process, like one server: a service restarted in the same process (as
     # tests do to simulate crashes) finds its data again.
     if _stand_in_client is None:
+        stand_in.apply()
         _stand_in_client = AsyncMongoMockClient(tz_aware=True)
     return Database(_stand_in_client[database_name], client=_NoClose(), stand_in=True)
 
