@@ -362,6 +362,7 @@ async def run(
             committed.update(answer.json())
 
         total = int(args.rate * args.seconds)
+        metrics_before = (await http.get(f"{url}/metrics")).text
         cpu = {
             "orders": cpu_seconds(orders_pid),
             "gateway": cpu_seconds(pid),
@@ -424,10 +425,38 @@ async def run(
         f"records re-read: {counter('reads')} in {counter('read_requests')} requests to the "
         "engine (subscribing included)"
     )
+    for name, what in (("delivery", "event at the gateway to message sent"), ("read", "re-read")):
+        print(f"{what}: {histogram_quantiles(metrics_before, metrics, name)}")
     if latencies:
         p50 = latencies[len(latencies) // 2]
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         print(f"commit to client: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms")
+
+
+def histogram_quantiles(before: str, after: str, name: str) -> str:
+    """p50 and p99 of what a gateway histogram observed between two scrapes, as the upper
+    bounds of their buckets."""
+    prefix = f"portal_gateway_subscription_{name}_seconds_bucket{{"
+
+    def counts(metrics: str) -> dict[float, float]:
+        found = {}
+        for line in metrics.splitlines():
+            if line.startswith(prefix):
+                bound = line.split('le="', 1)[1].split('"', 1)[0]
+                found[float(bound)] = float(line.split()[-1])
+        return found
+
+    earlier = counts(before)
+    buckets = sorted((b, n - earlier.get(b, 0.0)) for b, n in counts(after).items())
+    if not buckets or buckets[-1][1] == 0:
+        return "no observations"
+    total = buckets[-1][1]
+
+    def upper(q: float) -> str:
+        bound = next(b for b, count in buckets if count >= q * total)
+        return "> 5 s" if bound == float("inf") else f"<= {bound * 1000:.0f} ms"
+
+    return f"p50 {upper(0.5)}, p99 {upper(0.99)} ({total:.0f} observed)"
 
 
 if __name__ == "__main__":

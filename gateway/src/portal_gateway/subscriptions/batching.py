@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,6 +121,7 @@ class Batches:
         self, batch: _Batch, record_ids: list[str]
     ) -> dict[str, dict[str, Any] | None]:
         reading = batch.reading
+        started = time.perf_counter()
         try:
             answer = await self.reader.read(
                 batch.principal,
@@ -131,6 +133,8 @@ class Batches:
         except Exception:
             log.exception("subscriptions' records could not be re-read")
             return {}
+        finally:
+            metrics.READ_SECONDS.observe(time.perf_counter() - started)
         if len(record_ids) > 1 and _refused_by_limits(answer):
             # This reading is too big to read so many at once: halves, and smaller from now.
             half = len(record_ids) // 2

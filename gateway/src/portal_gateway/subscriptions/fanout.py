@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ class Waiting:
     change: str
     subscribers: list[Subscriber]
     traceparent: Any
+    arrived: float  # of its newest event (perf_counter)
 
 
 class Fanout:
@@ -163,9 +165,10 @@ class Fanout:
             # faster than it is read costs one read per read's time, not one per event.
             waiting.change, waiting.subscribers = change, subscribers
             waiting.traceparent = event.get("traceparent")
+            waiting.arrived = time.perf_counter()
             metrics.EVENTS_MERGED.inc()
             return
-        waiting = Waiting(change, subscribers, event.get("traceparent"))
+        waiting = Waiting(change, subscribers, event.get("traceparent"), time.perf_counter())
         self._waiting[key] = waiting
         self.pending += 1
         previous = self._chains.get(key)
@@ -199,13 +202,18 @@ class Fanout:
         trace = waiting.traceparent if isinstance(waiting.traceparent, str) else None
         await asyncio.gather(
             *(
-                self._deliver_group(group, waiting.change, record_id, trace)
+                self._deliver_group(group, waiting.change, record_id, trace, waiting.arrived)
                 for group in groups.values()
             )
         )
 
     async def _deliver_group(
-        self, group: list[Subscriber], change: str, record_id: str, traceparent: str | None
+        self,
+        group: list[Subscriber],
+        change: str,
+        record_id: str,
+        traceparent: str | None,
+        arrived: float,
     ) -> None:
         first = group[0]
         if not first.receiver.may_receive():
@@ -231,6 +239,7 @@ class Fanout:
                 del digests[next(iter(digests))]
             subscriber.receiver.send_next(subscriber.ident, body)
             metrics.MESSAGES.inc()
+            metrics.DELIVERY_SECONDS.observe(time.perf_counter() - arrived)
 
 
 def _digest(answer: dict[str, Any]) -> bytes:

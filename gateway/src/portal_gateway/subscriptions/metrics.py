@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 from portal_gateway.metrics import REGISTRY
 
@@ -39,5 +39,17 @@ CLOSED = Counter(
 EVENTS_MERGED = Counter(
     "portal_gateway_subscription_events_merged",
     "Events delivered with a later one of the same record (read once, when both had come)",
+    registry=REGISTRY,
+)
+READ_SECONDS = Histogram(
+    "portal_gateway_subscription_read_seconds",
+    "Time of one re-read request through the engine (one or more records of one group)",
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    registry=REGISTRY,
+)
+DELIVERY_SECONDS = Histogram(
+    "portal_gateway_subscription_delivery_seconds",
+    "From an event's arrival at the gateway to its message handed to the socket",
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     registry=REGISTRY,
 )
