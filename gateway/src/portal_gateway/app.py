@@ -188,6 +188,8 @@ class Gateway:
         self.authenticator: Authenticator = build_authenticator(
             settings, self.session, self.revocations
         )
+        # Set by create_app: /readyz reports the subscriptions' event feed.
+        self.subscriptions: Subscriptions | None = None
         self._ide_html = get_graphql_ide_html("graphiql") if settings.dev_mode else ""
         warn_about_proxies(settings)
 
@@ -557,6 +559,17 @@ class Gateway:
             body["degraded"] = {"revocations": "people's events unreachable"}
             if ready:
                 body["status"] = "degraded"
+        feed = self.subscriptions.feed_status() if self.subscriptions is not None else None
+        if feed is not None:
+            # Reported, never unready: queries and mutations go on without the feed (only
+            # subscribers miss events), and every replica reads the same NATS, so taking this
+            # one out of service would help nobody; like the revocation feed above.
+            body["subscriptions"] = {"feed": feed}
+            waiting = [subject for subject, live in feed.items() if not live]
+            if waiting:
+                body.setdefault("degraded", {})["subscriptions"] = waiting
+                if ready:
+                    body["status"] = "degraded"
         return json_response(body, 200 if ready else 503)
 
 
@@ -569,6 +582,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
         gateway.authenticator,
         gateway.revocations if gateway.revocation_feed is not None else None,
     )
+    gateway.subscriptions = subscriptions
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -2,12 +2,15 @@
 streams, read with ordered (ephemeral) consumers from new messages on, reconnecting forever.
 
 A subscription sees changes from when it was made; an outage of NATS delays events (the
-ordered consumer resumes where it was), and a stream not created yet is waited for."""
+ordered consumer resumes where it was), and a stream not created yet is waited for. Which
+subjects are followed right now is `live` (in /readyz and the gauge
+`portal_gateway_subscription_feed_live`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +19,8 @@ import orjson
 from nats.aio.client import Client as NatsClient
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from portal_kit.jetstream import connect_nats
+
+from portal_gateway.subscriptions.metrics import FEED_LIVE
 
 log = logging.getLogger("portal.gateway.subscriptions")
 
@@ -41,21 +46,40 @@ class EventFeed:
     ) -> None:
         self._handler = handler
         self._url = nats_url
-        self._subjects = [f"{prefix}.*.{service}.{aggregate}.>" for service, aggregate in streams]
+        self.subjects = [f"{prefix}.*.{service}.{aggregate}.>" for service, aggregate in streams]
         self._client: NatsClient | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self.live: set[str] = set()
+        self._subscribed: set[str] = set()
+
+    @property
+    def live(self) -> set[str]:
+        """The subjects whose events arrive now: subscribed, over a connection that is up. While
+        NATS is away the subscriptions stay (to resume where they were) but nothing arrives."""
+        client = self._client
+        if client is None or not client.is_connected:
+            return set()
+        return set(self._subscribed)
+
+    def status(self) -> dict[str, bool]:
+        """Each subject the feed is to follow, and whether it is live."""
+        live = self.live
+        return {subject: subject in live for subject in self.subjects}
+
+    def _is_live(self, subject: str) -> float:
+        return 1.0 if subject in self.live else 0.0
 
     def start(self) -> None:
         """Follows the streams in the background: connecting may wait (NATS away) and never
         holds the gateway's start."""
+        for subject in self.subjects:
+            FEED_LIVE.labels(subject).set_function(functools.partial(self._is_live, subject))
         self._tasks = [asyncio.create_task(self._connect_and_follow(), name="subscriptions-feed")]
 
     async def _connect_and_follow(self) -> None:
         self._client = await connect_nats(self._url, name="gateway-subscriptions")
         self._tasks += [
             asyncio.create_task(self._follow_forever(s), name=f"subscriptions-{s}")
-            for s in self._subjects
+            for s in self.subjects
         ]
         await asyncio.Event().wait()  # until stopped
 
@@ -66,6 +90,9 @@ class EventFeed:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        for subject in self.subjects:
+            with contextlib.suppress(KeyError):  # never started
+                FEED_LIVE.remove(subject)
         if self._client is not None and not self._client.is_closed:
             with contextlib.suppress(Exception):
                 await self._client.close()
@@ -77,7 +104,6 @@ class EventFeed:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the stream not there yet, or NATS away
-                self.live.discard(subject)
                 log.info(
                     "waiting for a stream to follow",
                     extra={"subject": subject, "problem": type(error).__name__},
@@ -100,9 +126,10 @@ class EventFeed:
             ordered_consumer=True,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
         )
-        self.live.add(subject)
+        self._subscribed.add(subject)
         try:
             await asyncio.Event().wait()  # until stopped (cancelled)
         finally:
+            self._subscribed.discard(subject)
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()

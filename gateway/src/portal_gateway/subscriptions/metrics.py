@@ -53,3 +53,10 @@ DELIVERY_SECONDS = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     registry=REGISTRY,
 )
+FEED_LIVE = Gauge(
+    "portal_gateway_subscription_feed_live",
+    "1 while the gateway follows the subject's events for subscriptions (0: NATS away, or the "
+    "stream not there yet; subscribers then get nothing)",
+    ["subject"],
+    registry=REGISTRY,
+)

@@ -85,6 +85,10 @@ class Subscriptions:
             self.feed.start()
         self._sweeper = asyncio.create_task(self._sweep(), name="subscriptions-sweep")
 
+    def feed_status(self) -> dict[str, bool] | None:
+        """Each followed subject and whether its events arrive now; None without NATS."""
+        return self.feed.status() if self.feed is not None else None
+
     async def stop(self) -> None:
         for connection in list(self.connections):
             connection.close(Close.GOING_AWAY, "the gateway is shutting down")
