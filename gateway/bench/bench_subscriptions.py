@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib.util
 import os
 import random
@@ -42,6 +43,7 @@ from typing import Any
 import httpx
 import jwt
 import orjson
+import uvloop
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 from portal_gateway.testing.serving import free_port, serving
@@ -196,6 +198,8 @@ async def serve_orders(args: argparse.Namespace) -> None:
             listing[tenant] = [
                 {"id": d["_id"], "assignee": d.get("assignee_organisation_id")} for d in found
             ]
+        gc.collect()
+        gc.freeze()  # as portal_kit.serve does once a service has started
         print("ready", flush=True)
         await asyncio.Event().wait()
 
@@ -460,4 +464,4 @@ def histogram_quantiles(before: str, after: str, name: str) -> str:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    uvloop.run(main())  # the event loop the services and the gateway run on (portal_kit.serve)

@@ -19,7 +19,7 @@ timezone-aware), field by field through `copy.copy`: both copies share what cann
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -63,13 +63,39 @@ def _ids(filter_: Mapping[str, Any]) -> set[Any] | None:
     return found
 
 
+COMMON = "tenant"  # portal_kit.mongo.TENANT: every document of a tenant holds the same one
+
+
 def _equalities(filter_: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    return [
+    """The filter's plain equalities, the one most documents share (the tenant) last."""
+    found = [
         (key, value)
         for part in _parts(filter_)
         for key, value in part.items()
         if not key.startswith("$") and "." not in key and key != "_id" and _exact(value)
     ]
+    return sorted(found, key=lambda pair: pair[0] == COMMON)
+
+
+def _candidates(
+    documents: Iterable[Any], ids: set[Any] | None, equalities: list[tuple[str, Any]]
+) -> list[Any]:
+    if ids is not None:
+        documents = [document for key, document in documents if key in ids]
+    else:
+        documents = [document for _, document in documents]
+    if not equalities:
+        return documents
+    key, value = equalities[0]
+    kind = type(value)
+    # Inline for the first (most telling) equality: most documents end here.
+    first = [
+        document
+        for document in documents
+        if (held := document.get(key)) is not None and (type(held) is not kind or held == value)
+    ]
+    rest = equalities[1:]
+    return [document for document in first if _may_match(document, rest)] if rest else first
 
 
 def _may_match(document: Mapping[str, Any], equalities: list[tuple[str, Any]]) -> bool:
@@ -140,12 +166,7 @@ def apply() -> None:
             found = store._documents.get(next(iter(ids))) if ids else None
             candidates = [] if found is None else [found]
         else:
-            candidates = [
-                document
-                for key, document in list(store._documents.items())
-                if (ids is None or key in ids)
-                and (not equalities or _may_match(document, equalities))
-            ]
+            candidates = _candidates(list(store._documents.items()), ids, equalities)
         matches: Any = filter_applies  # mongomock is untyped
         return (document for document in candidates if matches(filter_, document))
 

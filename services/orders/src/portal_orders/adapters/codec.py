@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from functools import cache
@@ -35,31 +36,63 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def decode(kind: Any, raw: Any) -> Any:
+    return _decoder(kind)(raw)
+
+
+Decoder = Callable[[Any], Any]
+
+
+def _same(raw: Any) -> Any:
+    return raw
+
+
+@cache
+def _decoder(kind: Any) -> Decoder:
+    """How to decode a value of `kind`, worked out once per type: reading an order decodes a
+    few hundred values, and asking the type hints each time cost more than the rest."""
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
-        if raw is None:
-            return None
         options = [a for a in typing.get_args(kind) if a is not type(None)]
-        return decode(options[0], raw)
-    if origin is tuple:
-        return tuple(decode(typing.get_args(kind)[0], v) for v in raw or ())
-    if origin is list:
-        return [decode(typing.get_args(kind)[0], v) for v in raw or ()]
-    if raw is None:
-        return None
+        return _optional(lambda: _decoder(options[0]))
+    if origin is tuple or origin is list:
+        build = tuple if origin is tuple else list
+        item = typing.get_args(kind)[0]
+
+        def sequence(raw: Any) -> Any:
+            one = _decoder(item)
+            return build(one(v) for v in raw or ())
+
+        return sequence
     if isinstance(kind, type):
         if dataclasses.is_dataclass(kind):
-            hints = _hints(kind)
-            values = {
-                f.name: decode(hints[f.name], raw[f.name])
-                for f in dataclasses.fields(kind)
-                if f.init and f.name in raw
-            }
-            return kind(**values)
+            return _optional(lambda: _dataclass_decoder(kind))
         if issubclass(kind, Enum):
-            return kind(raw)
-        if kind is datetime:
-            return raw
+            return _optional(lambda: kind)
         if kind is date:
-            return date.fromisoformat(raw)
-    return raw
+            return _optional(lambda: date.fromisoformat)
+    return _same
+
+
+def _optional(inner: Callable[[], Decoder]) -> Decoder:
+    """`inner()` applied to anything but None; looked up on first use, so that a type may
+    refer to itself."""
+    found: list[Decoder] = []
+
+    def optional(raw: Any) -> Any:
+        if raw is None:
+            return None
+        if not found:
+            found.append(inner())
+        return found[0](raw)
+
+    return optional
+
+
+def _dataclass_decoder(kind: type) -> Decoder:
+    hints = _hints(kind)
+    fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind) if f.init]
+
+    def instance(raw: Any) -> Any:
+        return kind(**{name: one(raw[name]) for name, one in fields if name in raw})
+
+    return instance
