@@ -227,6 +227,12 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--orders", type=int, default=100)
     parser.add_argument("--users", type=int, default=2)
+    parser.add_argument(
+        "--compression",
+        choices=("deflate", "none"),
+        default="deflate",
+        help="permessage-deflate as browsers offer it, or none",
+    )
     parser.add_argument("--serve-orders", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--nats", default="", help=argparse.SUPPRESS)
@@ -326,7 +332,10 @@ async def run(
     async with stack:
         for number in range(sockets_wanted):
             tenant, token = users[number % len(users)]
-            ws = await stack.enter_async_context(socket(url, ping_interval=None))
+            compression = "deflate" if args.compression == "deflate" else None
+            ws = await stack.enter_async_context(
+                socket(url, ping_interval=None, compression=compression)
+            )
             assert (await ws.init(token))["type"] == "connection_ack"
             for ident in range(4):
                 if subscriptions >= args.subscriptions:

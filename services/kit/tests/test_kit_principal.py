@@ -15,6 +15,7 @@ from portal_kit.principal import (
     ALGORITHM,
     AUDIENCE,
     ISSUER,
+    LIFETIME_SECONDS,
     InvalidPrincipal,
     Principal,
     PrincipalSigner,
@@ -107,6 +108,19 @@ def test_an_active_organisation_that_is_not_a_membership_is_refused(
 
 def test_tokens_are_unique(signer: PrincipalSigner) -> None:
     assert signer.sign(_principal()) != signer.sign(_principal())
+
+
+def test_a_remembered_token_is_refused_once_it_expires(
+    principal_keys: tuple[bytes, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = PrincipalVerifier(principal_keys[1])
+    token = PrincipalSigner(principal_keys[0]).sign(_principal())
+    assert verifier.verify(token) == _principal()
+    assert verifier.verify(token) == _principal()  # from memory
+    later = time.time() + LIFETIME_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(InvalidPrincipal, match="expired"):
+        verifier.verify(token)
 
 
 def test_anonymous_principal() -> None:
