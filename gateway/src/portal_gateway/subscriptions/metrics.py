@@ -41,16 +41,17 @@ EVENTS_MERGED = Counter(
     "Events delivered with a later one of the same record (read once, when both had come)",
     registry=REGISTRY,
 )
+SECONDS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)  # both histograms
 READ_SECONDS = Histogram(
     "portal_gateway_subscription_read_seconds",
     "Time of one re-read request through the engine (one or more records of one group)",
-    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    buckets=SECONDS,
     registry=REGISTRY,
 )
 DELIVERY_SECONDS = Histogram(
     "portal_gateway_subscription_delivery_seconds",
     "From an event's arrival at the gateway to its message handed to the socket",
-    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    buckets=SECONDS,
     registry=REGISTRY,
 )
 FEED_LIVE = Gauge(
