@@ -440,10 +440,27 @@ async def run(
     )
     for name, what in (("delivery", "event at the gateway to message sent"), ("read", "re-read")):
         print(f"{what}: {histogram_quantiles(metrics_before, metrics, name)}")
+    print(f"gateway's cyclic collections while committing: {collections(metrics_before, metrics)}")
     if latencies:
         p50 = latencies[len(latencies) // 2]
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         print(f"commit to client: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms")
+
+
+def collections(before: str, after: str) -> str:
+    """Collections per generation between two scrapes (`python_gc_collections_total`): a full
+    one (generation 2) walks the whole heap while every event waits."""
+
+    def counts(metrics: str) -> dict[str, float]:
+        prefix = 'python_gc_collections_total{generation="'
+        return {
+            line[len(prefix)]: float(line.split()[-1])
+            for line in metrics.splitlines()
+            if line.startswith(prefix)
+        }
+
+    earlier, later = counts(before), counts(after)
+    return ", ".join(f"generation {g}: {later[g] - earlier.get(g, 0.0):.0f}" for g in sorted(later))
 
 
 def histogram_quantiles(before: str, after: str, name: str) -> str:

@@ -180,23 +180,28 @@ def _is_list(type_: GraphQLOutputType) -> bool:
 def cost(fields: list[Field], variables: Mapping[str, Any], limits: Limits) -> int:
     """Every field costs 1, times the list sizes above it: `first`/`last` where given, else a
     default size for lists that are not the edges of a page."""
+    return _cost_of(fields, False, variables, limits)
 
-    def of(field_list: list[Field], paged: bool) -> int:
-        total = 0
-        for f in field_list:
-            size = _page_size(f, variables)
-            multiplier = 1
-            if size is not None:
-                multiplier = size
-            elif _is_list(f.type) and not paged:
-                multiplier = limits.default_list_size
-            children = 0
-            if f.children:
-                children = max((of(c, size is not None) for c in f.children.values()), default=0)
-            total += 1 + multiplier * children
-        return total
 
-    return of(fields, False)
+def _cost_of(fields: list[Field], paged: bool, variables: Mapping[str, Any], limits: Limits) -> int:
+    # A module function, not a closure calling itself: that closure would be a reference
+    # cycle per request, left for the cyclic collector.
+    total = 0
+    for f in fields:
+        size = _page_size(f, variables)
+        multiplier = 1
+        if size is not None:
+            multiplier = size
+        elif _is_list(f.type) and not paged:
+            multiplier = limits.default_list_size
+        children = 0
+        if f.children:
+            children = max(
+                (_cost_of(c, size is not None, variables, limits) for c in f.children.values()),
+                default=0,
+            )
+        total += 1 + multiplier * children
+    return total
 
 
 def check_cost(fields: list[Field], variables: Mapping[str, Any], limits: Limits) -> int:
