@@ -125,3 +125,18 @@ def test_only_repositories_reach_across_tenants(service: str) -> None:
         if "system_collection" in path.read_text(encoding="utf-8") and "adapters" not in path.parts
     ]
     assert outside == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_schema_executes_with_the_kits_execution(service: str) -> None:
+    """portal_kit.graphql.Execution: without it a request's objects outlive it until the
+    cyclic collector runs (see its docstring)."""
+    tree = ast.parse((package(service) / "entrypoints" / "schema.py").read_text("utf-8"))
+    given = {
+        keyword.value.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if keyword.arg == "execution_context_class" and isinstance(keyword.value, ast.Name)
+    }
+    assert given == {"Execution"}

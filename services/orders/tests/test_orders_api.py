@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 
 import httpx
@@ -17,6 +18,7 @@ from portal_kit.mongo import TenantCollection
 from portal_kit.principal import HEADER, Principal
 from portal_kit.testing.plugin import make_principal
 from portal_orders.app import create_app
+from portal_orders.entrypoints.context import OrdersContext
 from portal_orders.settings import OrdersSettings
 from portal_orders.testing import (
     ASSIGN,
@@ -682,3 +684,20 @@ async def test_an_organisation_id_outside_the_tenant_is_refused_like_a_missing_o
     )
     assert errors(assigning) == [("assigneeOrganisationId", "NOT_FOUND")]
     assert (await read(service, order["id"], STAFF))["assigneeOrganisationId"] is None
+
+
+async def test_answered_requests_leave_no_context_for_the_cyclic_collector(service):
+    """A request's context (its unit of work, loaders and documents) goes with its answer,
+    not at the collector's next run: under load that run came every few milliseconds."""
+
+    mine, _, _ = await mine_theirs_and_foreign(service)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(5):
+            assert (await read(service, mine["id"], STAFF))["id"] == mine["id"]
+            assert await listed(service, CONTRACTOR) == [mine["number"]]
+        left = [o for o in gc.get_objects() if isinstance(o, OrdersContext)]
+    finally:
+        gc.enable()
+    assert left == []

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import strawberry
 from portal_kit.document_cache import DocumentCache
-from portal_kit.graphql import Connection, attempt, decode_keyset, masking_extension, page_size
+from portal_kit.graphql import (
+    Connection,
+    Execution,
+    attempt,
+    decode_keyset,
+    masking_extension,
+    page_size,
+)
 
 from portal_billing.domain.money import to_minor
 from portal_billing.entrypoints import types
@@ -212,4 +219,5 @@ schema = strawberry.federation.Schema(
     subscription=Subscription,
     types=[Organisation, types.Invoice, types.IncomingInvoice],
     extensions=[masking_extension, DocumentCache],
+    execution_context_class=Execution,
 )

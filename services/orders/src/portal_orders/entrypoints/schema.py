@@ -11,6 +11,7 @@ from portal_kit.document_cache import DocumentCache
 from portal_kit.domain import DomainError, ValidationFailed
 from portal_kit.graphql import (
     Connection,
+    Execution,
     UserError,
     attempt,
     connection,
@@ -322,4 +323,5 @@ schema = strawberry.federation.Schema(
     subscription=Subscription,
     types=[Organisation, User, Employee],
     extensions=[masking_extension, DocumentCache],
+    execution_context_class=Execution,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import strawberry
 from portal_kit.document_cache import DocumentCache
-from portal_kit.graphql import masking_extension
+from portal_kit.graphql import Execution, masking_extension
 from strawberry.tools import merge_types
 
 from portal_people.entrypoints.auth_schema import AuthMutation, AuthQuery
@@ -61,4 +61,5 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     extensions=[masking_extension, DocumentCache, InvalidTextGuard, FirstLoginGate],
+    execution_context_class=Execution,
 )

@@ -8,7 +8,14 @@ from enum import Enum
 
 import strawberry
 from portal_kit.document_cache import DocumentCache
-from portal_kit.graphql import Connection, attempt, decode_keyset, masking_extension, page_size
+from portal_kit.graphql import (
+    Connection,
+    Execution,
+    attempt,
+    decode_keyset,
+    masking_extension,
+    page_size,
+)
 
 from portal_tickets.domain import ticket as ticket_domain
 from portal_tickets.domain.configuration import Category
@@ -204,4 +211,5 @@ schema = strawberry.federation.Schema(
     subscription=Subscription,
     types=[Organisation, User],
     extensions=[masking_extension, DocumentCache],
+    execution_context_class=Execution,
 )
