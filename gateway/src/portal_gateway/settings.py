@@ -131,6 +131,8 @@ class GatewaySettings(BaseSettings):
     subscription_batch_records: int = Field(default=20, ge=1, le=100)
     # How often open sockets are checked for an expired or revoked token (closed with 4403).
     subscription_check_seconds: float = Field(default=1.0, gt=0, le=60)
+    # How often the event feed asks NATS whether each consumer it reads from still exists.
+    subscription_feed_check_seconds: float = Field(default=5.0, gt=0, le=300)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("cors_origins", mode="before")

@@ -2,9 +2,13 @@
 streams, read with ordered (ephemeral) consumers from new messages on, reconnecting forever.
 
 A subscription sees changes from when it was made; an outage of NATS delays events (the
-ordered consumer resumes where it was), and a stream not created yet is waited for. Which
-subjects are followed right now is `live` (in /readyz and the gauge
-`portal_gateway_subscription_feed_live`)."""
+ordered consumer resumes where it was), and a stream not created yet is waited for. Every
+`check_every` seconds the feed asks NATS for each consumer it reads from: one that is gone (its
+stream deleted, say, or the consumer removed) is not live any more, and the feed follows the
+stream anew once it is there, from the last time the consumer was known to exist, so events
+published meanwhile still arrive (some perhaps twice, which subscribers do not see: a state
+they got already is not sent again). Which subjects are followed right now is `live` (in
+/readyz and the gauge `portal_gateway_subscription_feed_live`)."""
 
 from __future__ import annotations
 
@@ -13,11 +17,13 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from nats.aio.client import Client as NatsClient
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from portal_kit.jetstream import connect_nats
 
 from portal_gateway.subscriptions.metrics import FEED_LIVE
@@ -25,6 +31,10 @@ from portal_gateway.subscriptions.metrics import FEED_LIVE
 log = logging.getLogger("portal.gateway.subscriptions")
 
 Handler = Callable[[dict[str, Any]], None]
+
+
+class ConsumerGone(Exception):
+    """NATS no longer knows the consumer the feed read a subject from."""
 
 
 def _event(data: bytes) -> dict[str, Any] | None:
@@ -42,14 +52,22 @@ def _event(data: bytes) -> dict[str, Any] | None:
 
 class EventFeed:
     def __init__(
-        self, handler: Handler, *, nats_url: str, prefix: str, streams: list[tuple[str, str]]
+        self,
+        handler: Handler,
+        *,
+        nats_url: str,
+        prefix: str,
+        streams: list[tuple[str, str]],
+        check_every: float = 5.0,
     ) -> None:
         self._handler = handler
         self._url = nats_url
         self.subjects = [f"{prefix}.*.{service}.{aggregate}.>" for service, aggregate in streams]
+        self._check_every = check_every
         self._client: NatsClient | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribed: set[str] = set()
+        self._resume_from: dict[str, datetime] = {}  # per subject whose consumer was lost
 
     @property
     def live(self) -> set[str]:
@@ -120,15 +138,30 @@ class EventFeed:
             if event is not None:
                 handler(event)
 
-        subscription = await js.subscribe(
-            subject,
-            cb=on_message,
-            ordered_consumer=True,
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
+        resume_from = self._resume_from.get(subject)
+        config = (
+            ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+            if resume_from is None
+            else ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_TIME, opt_start_time=resume_from
+            )
         )
+        subscription = await js.subscribe(
+            subject, cb=on_message, ordered_consumer=True, config=config
+        )
+        self._resume_from.pop(subject, None)
         self._subscribed.add(subject)
         try:
-            await asyncio.Event().wait()  # until stopped (cancelled)
+            while True:  # until stopped (cancelled)
+                known = datetime.now(UTC)
+                await asyncio.sleep(self._check_every)
+                try:
+                    await subscription.consumer_info()
+                except NotFoundError:
+                    self._resume_from[subject] = known
+                    raise ConsumerGone(subject) from None
+                except Exception:
+                    continue  # NATS away or slow: the ordered consumer resumes by itself
         finally:
             self._subscribed.discard(subject)
             with contextlib.suppress(Exception):

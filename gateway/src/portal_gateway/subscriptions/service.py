@@ -81,6 +81,7 @@ class Subscriptions:
                 nats_url=self.settings.nats_url,
                 prefix=self.settings.event_prefix,
                 streams=[s for s in STREAMS if s[0] in self._subgraphs],
+                check_every=self.settings.subscription_feed_check_seconds,
             )
             self.feed.start()
         self._sweeper = asyncio.create_task(self._sweep(), name="subscriptions-sweep")
