@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= auto
 SOURCES := services/kit/src services/people/src services/orders/src services/tickets/src \
 	services/billing/src gateway/src
 
-.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-billing bench-tickets bench-knowledge bench-gateway bench-outbox bench-subscriptions supergraph clean
+.PHONY: help uv env lint types test test-only dev asyncapi bench-people bench-orders bench-billing bench-tickets bench-knowledge bench-gateway bench-outbox bench-stand-in bench-subscriptions supergraph clean
 
 help:
 	@echo "make dev    run the whole platform on 127.0.0.1 with demo data (Ctrl-C stops it)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench-billing  invoice search, totals per payer and invoice run latencies"
 	@echo "make bench-gateway  gateway vs direct subgraph calls vs Hive Gateway"
 	@echo "make bench-outbox  outbox relay throughput, commit-to-consumer p50/p99 at 1,000 events/s"
+	@echo "make bench-stand-in  the in-memory stand-in's update_one on an order-like document"
 	@echo "make bench-subscriptions  1,000 subscriptions, 500 events/s: commit-to-client p50/p99, memory per connection"
 	@echo "make supergraph  recompose deploy/supergraph.graphql from the subgraphs (Node)"
 
@@ -71,6 +72,9 @@ bench-gateway: env
 
 bench-outbox: env
 	$(UV) run python services/kit/bench/bench_outbox.py
+
+bench-stand-in: env
+	$(UV) run python services/kit/bench/bench_stand_in_update.py
 
 bench-subscriptions: env
 	$(UV) run python gateway/bench/bench_subscriptions.py

@@ -434,10 +434,21 @@ operations = st.one_of(
     ),
     st.fixed_dictionaries({"$push": assignments}),
 )
+
+
+def _id_alone(update: dict[str, dict[str, Any]]) -> bool:
+    """An update that touches `_id` touches nothing else. MongoDB refuses any change of `_id`;
+    mongomock makes it in place and takes it back, unless another part of the same update
+    fails first: then the document stays under its old id with a new `_id` in it, a state
+    MongoDB never reaches and the stand-in's id lookup does not reproduce."""
+    paths = [path for part in update.values() for path in part]
+    return "_id" not in paths or len(paths) == 1
+
+
 updates = st.builds(
     lambda parts: {k: v for part in parts for k, v in part.items()},
     st.lists(operations, min_size=1, max_size=2),
-)
+).filter(_id_alone)
 update_filters = st.one_of(
     st.builds(lambda id_: {"_id": id_}, st.integers(0, 5)),
     st.builds(lambda field, value: {field: value}, st.sampled_from(FIELDS), key_scalars),
