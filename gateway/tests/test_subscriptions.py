@@ -37,6 +37,7 @@ ASSIGNMENT = """subscription($id: ID!) { orderChanged(id: $id) {
 ORDERS_CHANGED = "subscription { ordersChanged { change order { id status } } }"
 LOG = """subscription($id: ID!) { orderChanged(id: $id) {
   change order { activity { kind visibility text } } } }"""
+LIST_LOG = "subscription { ordersChanged { change order { id activity { text } } } }"
 
 
 @pytest.fixture
@@ -86,6 +87,23 @@ def contractor(issuer: Any, firm: str, user: str | None = None, **claims: Any) -
         memberships=[{"organisation": firm, "roles": ["user"]}],
         **claims,
     )
+
+
+async def comment(
+    gw: Any, token: str, order: dict[str, Any], text: str, visibility: str
+) -> dict[str, Any]:
+    """The order as it is after `token` commented on it (with `visibility`)."""
+    commented = await mutate(
+        gw,
+        token,
+        COMMENT,
+        id=order["id"],
+        version=order["version"],
+        text=text,
+        visibility=visibility,
+    )
+    assert commented["userErrors"] == [], commented
+    return dict(commented["order"])
 
 
 async def ready(ws: Socket, token: str) -> None:
@@ -172,28 +190,10 @@ async def test_internal_comments_never_reach_a_contractor(gateway, issuer):
         await office.subscribe("log", LOG, id=order["id"])
         await subscribed(ws)
         await subscribed(office)
-        secret = await mutate(
-            gw,
-            pm,
-            COMMENT,
-            id=order["id"],
-            version=order["version"],
-            text="Kunden er vanskelig",
-            visibility="internal",
-        )
-        assert secret["userErrors"] == [], secret
+        secret = await comment(gw, pm, order, "Kunden er vanskelig", "internal")
         staff_saw = [await office.receive()]
         await settled(gateway.app)
-        open_ = await mutate(
-            gw,
-            pm,
-            COMMENT,
-            id=order["id"],
-            version=secret["order"]["version"],
-            text="Nøkkel hos vaktmester",
-            visibility="contractor",
-        )
-        assert open_["userErrors"] == [], open_
+        await comment(gw, pm, secret, "Nøkkel hos vaktmester", "contractor")
         staff_saw.append(await office.receive())
         emma_saw = await ws.receive()
         rest = await ws.quiet(0.5)
@@ -208,6 +208,28 @@ async def test_internal_comments_never_reach_a_contractor(gateway, issuer):
     assert "Nøkkel hos vaktmester" in emma_texts
     assert "Kunden er vanskelig" not in emma_texts
     assert rest == []  # the internal comment alone sent her nothing
+
+
+async def test_an_internal_comment_sends_a_contractors_list_nothing(gateway, issuer):
+    """Her list was read when she subscribed, so its first event of her order is compared with
+    what she saw then: an internal comment changes nothing she can see, and sends nothing."""
+    gw, pm = gateway.client, staff(issuer)
+    emma = contractor(issuer, "emma")
+    order = await new_order(gw, pm, "emma")
+    async with socket(gateway.url) as ws:
+        await ready(ws, emma)
+        await ws.subscribe("all", LIST_LOG)
+        await subscribed(ws)
+        secret = await comment(gw, pm, order, "Kunden er vanskelig", "internal")
+        await settled(gateway.app)
+        silent = await ws.quiet(0.5)
+        await move(gw, emma, secret, "order_received")
+        moved = await ws.receive()
+    assert silent == []
+    change = moved["payload"]["data"]["ordersChanged"]
+    assert change["change"] == "status_changed"
+    assert change["order"]["id"] == order["id"]
+    assert "Kunden er vanskelig" not in [e["text"] for e in change["order"]["activity"]]
 
 
 async def test_a_subscription_to_an_order_out_of_sight_answers_like_one_to_none(gateway, issuer):
@@ -227,7 +249,7 @@ async def test_a_subscription_to_an_order_out_of_sight_answers_like_one_to_none(
 
 
 async def test_an_expired_token_ends_the_subscription(gateway, issuer):
-    emma = contractor(issuer, "emma", expires_in=1)
+    emma = contractor(issuer, "emma", expires_in=2)  # whole seconds: 1-2 s from now
     async with socket(gateway.url) as ws:
         await ready(ws, emma)
         await ws.subscribe("1", ORDERS_CHANGED)

@@ -68,6 +68,7 @@ async def gate(settings_for: Any) -> AsyncIterator[Gate]:
         await know_organisations(app)
         gate.url = f"{url}/graphql"  # type: ignore[attr-defined]
         yield gate
+        gate.open.set()  # a test that failed while it held them: let the reads end
 
 
 @pytest.fixture
@@ -167,3 +168,38 @@ async def test_a_batch_the_query_limits_refuse_is_read_in_smaller_ones(gateway, 
     assert seen == {
         o["id"]: {"change": "status_changed", "order": {"id": o["id"], **statuses}} for o in orders
     }
+
+
+ORDER_CHANGED = "subscription($id: ID!) { orderChanged(id: $id) { change order { id status } } }"
+
+
+async def test_a_change_while_the_subscription_first_reads_its_record_is_still_sent(
+    gateway, issuer, gate
+):
+    """The first read (what the subscriber sees when it subscribes: its order, or its list and
+    then each order) is held until the change has come: it then sees the changed order, which
+    must not pass for what the subscriber saw before."""
+    gw = gateway.client
+    pm = issuer.token(user="pm", tenant="jm", staff=True)
+    order = await new_order(gw, pm, "emma")
+    async with socket(gateway.url) as one, socket(gateway.url) as every:
+        for ws in (one, every):
+            assert await ws.init(pm) == {"type": "connection_ack"}
+        gate.queries = 0
+        gate.open.clear()
+        await one.subscribe("one", ORDER_CHANGED, id=order["id"])
+        await every.subscribe("all", ORDERS_CHANGED)
+        await until(lambda: gate.queries == 2, "the first reads never reached orders")
+        await move(gw, pm, order, RECEIVED)
+        fanout = gateway.app.state.subscriptions.fanout
+        await until(lambda: fanout.pending == 1, "the change never reached the gateway")
+        gate.open.set()
+        got = {"orderChanged": await one.receive(), "ordersChanged": await every.receive()}
+        await settled(gateway.app)
+        rest = [*(await one.quiet(0.3)), *(await every.quiet(0.1))]
+    for field, message in got.items():
+        assert message["payload"]["data"][field] == {
+            "change": "status_changed",
+            "order": {"id": order["id"], "status": RECEIVED},
+        }
+    assert rest == []

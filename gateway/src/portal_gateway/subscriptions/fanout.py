@@ -7,10 +7,13 @@ principals, which may see differently), each subscriber's payload is cut from it
 answer, and only a payload that differs from the last one that subscriber got of that record
 is sent: an event that changes nothing the subscriber can see (an internal note, to a
 contractor) sends nothing. A single-record subscription reads its record once when it is made
-(sending nothing), so that holds from its first event; a list subscription learns a record's
-state with its first event of that record, which it gets whatever changed. Events of one
-record are delivered in the order they came; a bounded number of re-reads run at once, and a
-group's records waiting together are re-read in one request (`batching.py`)."""
+(sending nothing), so that holds from its first event; a list subscription reads the first
+`LIST_BASELINE` records of the caller's list (the listing root field's default order) the same
+way, and learns of any other record with its first event of it, which it gets whatever changed.
+An event that comes while such a first read still runs is sent whatever it changed, since that
+read may already have seen it. Events of one record are delivered in the order they came; a
+bounded number of re-reads run at once, and a group's records waiting together are re-read in
+one request (`batching.py`)."""
 
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from portal_gateway.subscriptions.reading import Reading, payload
 log = logging.getLogger("portal.gateway.subscriptions")
 
 MAX_DIGESTS = 256  # records a list subscriber remembers the last answer of
+LIST_BASELINE = 200  # records of a list read when it is subscribed (a page's most)
 
 
 class Receiver(Protocol):
@@ -57,6 +61,8 @@ class Subscriber:
     # Of the answer last sent (or read at subscribing) per record; a few hundred at most.
     digests: dict[str, bytes] = field(default_factory=dict)
     baseline: asyncio.Task[None] | None = None
+    # Records whose events came while the baseline ran: it must not stand for them.
+    unsure: set[str] = field(default_factory=set)
     group: tuple[Any, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -107,15 +113,37 @@ class Fanout:
             subscriber.baseline = asyncio.create_task(self._baseline(subscriber))
         else:
             self._lists[(tenant, reading.topic.event_type)].add(subscriber)
+            subscriber.baseline = asyncio.create_task(self._list_baseline(subscriber))
         metrics.SUBSCRIPTIONS.inc()
 
     async def _baseline(self, subscriber: Subscriber) -> None:
         """What the subscriber sees of its record now, so its first event sends only a change."""
         record_id = subscriber.reading.record_id
         assert record_id is not None
-        answer = await self._read(subscriber, record_id, None)
-        if answer is not None and record_id not in subscriber.digests:
-            subscriber.digests[record_id] = _digest(answer)
+        await self._remember(subscriber, [record_id])
+
+    async def _list_baseline(self, subscriber: Subscriber) -> None:
+        """The same for the first records of the subscriber's list, as it would list them."""
+        receiver, listing = subscriber.receiver, subscriber.reading.topic.listing
+        query = f"{{ {listing}(first: {LIST_BASELINE}) {{ edges {{ node {{ id }} }} }} }}"
+        try:
+            answer = await self.reader.read(receiver.principal, receiver.language, query, {}, None)
+        except Exception:
+            log.exception("a list subscription's records could not be listed")
+            return
+        edges = ((answer.get("data") or {}).get(listing) or {}).get("edges") or ()
+        ids = [str(e["node"]["id"]) for e in edges if isinstance(e, dict) and e.get("node")]
+        await self._remember(subscriber, ids)
+
+    async def _remember(self, subscriber: Subscriber, record_ids: list[str]) -> None:
+        try:
+            answers = await asyncio.gather(*(self._read(subscriber, r, None) for r in record_ids))
+            for record_id, answer in zip(record_ids, answers, strict=True):
+                if answer is None or record_id in subscriber.unsure:
+                    continue
+                subscriber.digests.setdefault(record_id, _digest(answer))
+        finally:
+            subscriber.unsure.clear()
 
     async def _read(
         self, subscriber: Subscriber, record_id: str, traceparent: str | None
@@ -154,6 +182,9 @@ class Fanout:
         subscribers = [*self._records.get(key, ()), *self._lists.get((tenant, prefix), ())]
         if not subscribers:
             return
+        for subscriber in subscribers:
+            if subscriber.baseline is not None and not subscriber.baseline.done():
+                subscriber.unsure.add(record_id)
         if self.pending >= self._max_pending:
             metrics.EVENTS_DROPPED.inc()
             log.warning("subscriptions behind: an event was dropped", extra={"tenant": tenant})
