@@ -17,7 +17,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -31,6 +31,10 @@ from portal_gateway.subscriptions.metrics import FEED_LIVE
 log = logging.getLogger("portal.gateway.subscriptions")
 
 Handler = Callable[[dict[str, Any]], None]
+
+# Resuming reads a little before the last time a lost consumer was known: the gateway's clock
+# and the NATS server's (which stamps the messages) may differ, and a repeat costs nothing.
+CLOCK_MARGIN = timedelta(seconds=5)
 
 
 class ConsumerGone(Exception):
@@ -158,7 +162,7 @@ class EventFeed:
                 try:
                     await subscription.consumer_info()
                 except NotFoundError:
-                    self._resume_from[subject] = known
+                    self._resume_from[subject] = known - CLOCK_MARGIN
                     raise ConsumerGone(subject) from None
                 except Exception:
                     continue  # NATS away or slow: the ordered consumer resumes by itself
