@@ -1,19 +1,19 @@
 """From one event to the subscribers who may see it.
 
-Subscribers are indexed by tenant, event type and record id (single-record subscriptions) or
-by tenant and event type (list subscriptions). Per event, the record is re-read once for each
+Subscribers are indexed by tenant, event type and record id (single-record subscriptions) or by
+tenant and event type (list subscriptions). Per event, the record is re-read once for each
 group of subscribers with the same principal, language and reading (nothing is shared between
 principals, which may see differently), each subscriber's payload is cut from its group's
-answer, and only a payload that differs from the last one that subscriber got of that record
-is sent: an event that changes nothing the subscriber can see (an internal note, to a
-contractor) sends nothing. A single-record subscription reads its record once when it is made
-(sending nothing), so that holds from its first event; a list subscription reads the first
+answer, and only a payload that differs from the last one that subscriber got of that record is
+sent: an event that changes nothing the subscriber can see (an internal note, to a contractor)
+sends nothing. A single-record subscription reads its record once when it is made (sending
+nothing), so that holds from its first event; a list subscription reads the first
 `LIST_BASELINE` records of the caller's list (the listing root field's default order) the same
 way, and learns of any other record with its first event of it, which it gets whatever changed.
-An event that comes while such a first read still runs is sent whatever it changed, since that
-read may already have seen it. Events of one record are delivered in the order they came; a
-bounded number of re-reads run at once, and a group's records waiting together are re-read in
-one request (`batching.py`)."""
+An event made after the subscription (by its CloudEvents `time`) that comes while such a first
+read still runs is sent whatever it changed, since that read may already have seen it. Events
+of one record are delivered in the order they came; a bounded number of re-reads run at once,
+and a group's records waiting together are re-read in one request (`batching.py`)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
@@ -61,8 +62,10 @@ class Subscriber:
     # Of the answer last sent (or read at subscribing) per record; a few hundred at most.
     digests: dict[str, bytes] = field(default_factory=dict)
     baseline: asyncio.Task[None] | None = None
-    # Records whose events came while the baseline ran: it must not stand for them.
+    # Records whose events made after `since` came while the baseline ran: it must not stand
+    # for them.
     unsure: set[str] = field(default_factory=set)
+    since: float = field(default_factory=time.time)  # when it was made (wall clock)
     group: tuple[Any, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -182,9 +185,12 @@ class Fanout:
         subscribers = [*self._records.get(key, ()), *self._lists.get((tenant, prefix), ())]
         if not subscribers:
             return
-        for subscriber in subscribers:
-            if subscriber.baseline is not None and not subscriber.baseline.done():
-                subscriber.unsure.add(record_id)
+        first_reading = [s for s in subscribers if s.baseline is not None and not s.baseline.done()]
+        if first_reading:
+            made = _made_at(event)
+            for subscriber in first_reading:
+                if made is None or made >= subscriber.since:
+                    subscriber.unsure.add(record_id)
         if self.pending >= self._max_pending:
             metrics.EVENTS_DROPPED.inc()
             log.warning("subscriptions behind: an event was dropped", extra={"tenant": tenant})
@@ -271,6 +277,14 @@ class Fanout:
             subscriber.receiver.send_next(subscriber.ident, body)
             metrics.MESSAGES.inc()
             metrics.DELIVERY_SECONDS.observe(time.perf_counter() - arrived)
+
+
+def _made_at(event: dict[str, Any]) -> float | None:
+    """The event's `time` (when its change was committed), None if it has none readable."""
+    try:
+        return datetime.fromisoformat(event["time"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _digest(answer: dict[str, Any]) -> bytes:
