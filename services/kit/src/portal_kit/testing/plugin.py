@@ -14,11 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from portal_kit.mongo import Database, connect_database
 from portal_kit.principal import Membership, Principal, PrincipalSigner, generate_key_pair
 from portal_kit.settings import ServiceSettings
 from portal_kit.testing.nats_server import NatsServer, docker_answers, find_nats_server
+
+# Property tests run without hypothesis' per-example deadline (200 ms): on a shared machine a
+# first call that loads a locale's data, or a moment without the CPU, passes it, and tests
+# never judge wall-clock time. A test may still set its own.
+settings.register_profile("portal", deadline=None)
+settings.load_profile("portal")
 
 _choice: dict[str, str] = {}
 
