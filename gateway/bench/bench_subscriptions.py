@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import importlib.util
 import os
 import random
@@ -53,6 +52,7 @@ from portal_gateway.testing.transport_ws import Socket, socket
 from portal_kit.benchmark import served_by
 from portal_kit.jetstream import connect_nats
 from portal_kit.principal import generate_key_pair
+from portal_kit.serve import settle_heap
 from portal_kit.testing.nats_server import NatsServer, find_nats_server
 from portal_orders.adapters.repositories import ORDERS
 from portal_orders.app import create_app as create_orders_app
@@ -200,8 +200,7 @@ async def serve_orders(args: argparse.Namespace) -> None:
             listing[tenant] = [
                 {"id": d["_id"], "assignee": d.get("assignee_organisation_id")} for d in found
             ]
-        gc.collect()
-        gc.freeze()  # as portal_kit.serve does once a service has started
+        settle_heap()  # as portal_kit.serve runs a service once it has started
         print("ready", flush=True)
         await asyncio.Event().wait()
 
@@ -396,6 +395,7 @@ async def run(
             if sequence >= warm and not measuring:
                 # Warmed up: each re-read size's first query has been parsed and planned.
                 metrics_before = (await http.get(f"{url}/metrics")).text
+                orders_before = (await http.get(f"{orders_url}/metrics")).text
                 cpu = {
                     "orders": cpu_seconds(orders_pid),
                     "gateway": cpu_seconds(pid),
@@ -423,6 +423,7 @@ async def run(
         for task in receivers:
             task.cancel()
         metrics = (await http.get(f"{url}/metrics")).text
+        orders_metrics = (await http.get(f"{orders_url}/metrics")).text
     if os.environ.get("BENCH_METRICS"):
         print(
             "\n".join(line for line in metrics.splitlines() if "_sum" in line or "_count" in line)
@@ -462,6 +463,10 @@ async def run(
     for name, what in (("delivery", "event at the gateway to message sent"), ("read", "re-read")):
         print(f"{what}: {histogram_quantiles(metrics_before, metrics, name)}")
     print(f"gateway's cyclic collections while committing: {collections(metrics_before, metrics)}")
+    print(
+        "orders' cyclic collections while committing (and the last seconds' deliveries): "
+        f"{collections(orders_before, orders_metrics)}"
+    )
     if warming:
         print(f"during warm-up, commit to client: {quantiles(warming)}")
     if latencies:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal_kit.serve import LONG_LIVED_HEAP, run
+from portal_kit.serve import run
 
 from portal_gateway.app import create_app
 from portal_gateway.settings import GatewaySettings
@@ -21,4 +21,4 @@ def proxy_options(settings: GatewaySettings) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    run(GatewaySettings, create_app, proxy_options, collector_thresholds=LONG_LIVED_HEAP)
+    run(GatewaySettings, create_app, proxy_options)

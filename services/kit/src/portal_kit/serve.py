@@ -18,15 +18,24 @@ S = TypeVar("S", bound=BaseSettings)
 # On SIGTERM uvicorn stops accepting, waits this long for running requests, then cancels them:
 # a request that never ends cannot keep the process alive.
 SHUTDOWN_SECONDS = 10.0
-# For a process that holds much made after start-up (the gateway's sockets and
-# subscriptions: some 75,000 objects at 1,000 subscriptions) and makes few reference cycles.
-# With Python's defaults (700, 10, 10) requests in flight get promoted often enough that a full
-# collection ran every 5 s or so, walking that heap for 60-80 ms while every event waited
-# (`make bench-subscriptions`). A young collection after 5,000 more objects, a full one after
-# 100 middle ones, keeps a full collection to a rare event. Not for the services: they leave
-# many cycles per request (strawberry's execution), which larger young generations only make
-# slower to collect.
-LONG_LIVED_HEAP = (5000, 10, 100)
+# The cyclic collector's thresholds once a process has started. With Python's (700, 10, 10) a
+# young collection runs whenever 700 more containers live than died, which one request's
+# documents in flight do; objects in flight get promoted, and a full collection then walks the
+# whole heap: in the gateway, 75,000 objects of 1,000 subscriptions for 60-80 ms every 5 s or
+# so while every event waited; in orders, 60 young collections a second under the subscription
+# benchmark's load. Requests leave next to no reference cycles (`portal_kit.graphql.Execution`),
+# so a young collection after 5,000 more objects and a full one after 100 middle ones is enough,
+# and collections are rare (`make bench-subscriptions` prints them per process).
+COLLECTOR_THRESHOLDS = (5000, 10, 100)
+
+
+def settle_heap(thresholds: tuple[int, int, int] = COLLECTOR_THRESHOLDS) -> None:
+    """Once start-up is done: what it built (schemas, the supergraph, caches) lives as long as
+    the process, so it is kept out of the cyclic collector's sweeps (a full collection does not
+    walk it on a request's time), and the collector runs with `thresholds` from then on."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*thresholds)
 
 
 class ServedSettings(Protocol):
@@ -40,15 +49,12 @@ def run(
     settings_class: type[S],
     create_app: Callable[[S], Starlette],
     uvicorn_options: Callable[[S], dict[str, Any]] = lambda _: {},
-    *,
-    collector_thresholds: tuple[int, int, int] | None = None,
 ) -> None:
     """Start a process (a service or the gateway; its settings name `service_name`,
     `log_level`, `http_host` and `http_port`); a bad setting stops it with one line naming the
     setting. `uvicorn_options` adds server options that depend on the settings (and may set
-    `timeout_graceful_shutdown`, `SHUTDOWN_SECONDS` by default). `collector_thresholds`
-    replaces the cyclic collector's (`gc.set_threshold`) for a process whose heap grows after
-    start-up (`LONG_LIVED_HEAP`)."""
+    `timeout_graceful_shutdown`, `SHUTDOWN_SECONDS` by default). Once the app is made, the
+    heap is settled (`settle_heap`)."""
     settings = load_settings(settings_class)
     served = cast(ServedSettings, settings)
     configure_logging(served.service_name, served.log_level)
@@ -57,13 +63,7 @@ def run(
     except SettingsError as error:
         print(f"invalid setting {error.setting}: {error.problem}", file=sys.stderr)
         raise SystemExit(2) from None
-    # What start-up built (schemas, the supergraph, caches) lives as long as the process: kept
-    # out of the cyclic collector's sweeps, so a full collection does not walk it on a
-    # request's time (the latency tail).
-    gc.collect()
-    gc.freeze()
-    if collector_thresholds is not None:
-        gc.set_threshold(*collector_thresholds)
+    settle_heap()
     options: dict[str, Any] = {"timeout_graceful_shutdown": SHUTDOWN_SECONDS}
     options.update(uvicorn_options(settings))
     uvicorn.run(
