@@ -428,7 +428,6 @@ async def run(
         print(
             "\n".join(line for line in metrics.splitlines() if "_sum" in line or "_count" in line)
         )
-    warm = int(args.rate * args.warmup)
     measured = [
         (int(seq) >= warm, (at - committed[seq]) * 1000) for seq, at in received if seq in committed
     ]
